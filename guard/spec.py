@@ -1,0 +1,140 @@
+"""What a tool is, as the guard sees it: a name, a risk class, an argument model, a handler.
+
+The guard never imports a tool family; tool families describe themselves with a
+`ToolSpec` and the guard wraps the spec. Keeping this vocabulary here (and free of
+MCP) lets the policy engine, the CLI catalogue and the server share one definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Risk(StrEnum):
+    """How much a tool can change: drives the MCP annotations and the catalogue."""
+
+    READ = "read"
+    WRITE = "write"
+    EXECUTE = "execute"
+    DESTRUCTIVE = "destructive"
+
+
+class ToolArgs(BaseModel):
+    """Base of every tool's argument model: unknown arguments are refused, never dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=True)
+
+
+@dataclass(frozen=True)
+class PathArg:
+    """`Annotated[str | None, PathArg("files")]` marks an argument as a path inside a named root.
+
+    The guard confines such an argument (symlinks resolved) before the handler runs and
+    hands the handler the resolved path in `Call.paths[field_name]`.
+    `must_exist` refuses a path that is not there yet (reads); otherwise its parent must exist
+    inside the root (writes).
+    """
+
+    root: str
+    must_exist: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the grant (credential) and the MCP session, the keys of rate-limit scopes."""
+
+    grant: str = "local"
+    session: str = "stdio"
+
+
+Approver = Callable[[str], Awaitable[bool]]
+"""Asks the human a yes/no question (MCP elicitation in the server); False when declined."""
+
+
+@dataclass
+class Call:
+    """What a handler receives besides its validated arguments."""
+
+    caller: Caller
+    runtime: Any
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A binary result (a PDF report, a downloaded attachment) the server embeds as a resource."""
+
+    name: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """A handler result with binary parts; a plain JSON-able value is also accepted."""
+
+    data: Any
+    blobs: tuple[Blob, ...] = ()
+
+
+Handler = Callable[[Any, Call], Any]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its public name, family and risk, argument model and handler."""
+
+    name: str
+    family: str
+    risk: Risk
+    args: type[ToolArgs]
+    handler: Handler
+    description: str
+    idempotent: bool = False
+    open_world: bool = False
+
+
+class ToolFailure(Exception):
+    """A failure the client should read: rendered as `[TAG] message`, never with a trace."""
+
+    tag = "TOOL ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def render(self) -> str:
+        return f"[{self.tag}] {self.message}"
+
+
+class PathRefused(ToolFailure):
+    """A path argument (or a path a tool derived from one) would leave its root."""
+
+    tag = "PATH REFUSED"
+
+    def __init__(self, arg: str, why: str) -> None:
+        super().__init__(f"{arg}: {why}")
+        self.arg = arg
+        self.why = why
+
+
+class NotConfigured(ToolFailure):
+    """The tool needs a root or a connection that this server was not configured with."""
+
+    tag = "NOT CONFIGURED"
+
+
+class OdooFailure(ToolFailure):
+    """Odoo answered with a fault: `[ODOO ERROR] <exception name>: <message>`."""
+
+    tag = "ODOO ERROR"
+
+    def __init__(self, exception: str, message: str) -> None:
+        super().__init__(f"{exception}: {message}")
+        self.exception = exception

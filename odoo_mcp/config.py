@@ -1,0 +1,134 @@
+"""Server configuration from the environment (and CLI flags): policy, audit, identity, roots.
+
+Every setting is read once at start-up and validated; a bad value stops the server with a
+message naming the variable (fail closed), never a silent fallback to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _first(env: Mapping[str, str], *names: str) -> str | None:
+    """The first non-empty variable among `names` (our name first, upstream fallbacks after)."""
+    for name in names:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _directory(env: Mapping[str, str], *names: str) -> Path | None:
+    value = _first(env, *names)
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    return path
+
+
+def parse_targets(raw: str, variable: str = "ODOO_MCP_ADDONS_TARGETS") -> dict[str, Path]:
+    """`name=path,name=path` → ordered mapping; the first target is the default."""
+    targets: dict[str, Path] = {}
+    for index, pair in enumerate(part.strip() for part in raw.split(",")):
+        if not pair:
+            continue
+        name, sep, path = pair.partition("=")
+        name, path = name.strip(), path.strip()
+        if not sep or not name or not path:
+            raise ConfigError(f"{variable}: entry {index + 1} ({pair!r}) is not name=path")
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise ConfigError(f"{variable}: target name {name!r} must be letters, digits, '-' or '_'")
+        if name in targets:
+            raise ConfigError(f"{variable}: target name {name!r} appears twice")
+        resolved = Path(path).expanduser()
+        targets[name] = resolved if resolved.is_absolute() else Path.cwd() / resolved
+    return targets
+
+
+@dataclass(frozen=True)
+class Roots:
+    """The named filesystem roots tools may touch; `None` means not configured."""
+
+    ee_dir: Path | None = None
+    oca_dir: Path | None = None
+    addons_targets: dict[str, Path] = field(default_factory=dict)
+    files_dir: Path | None = None
+    ee_buffer_dir: Path | None = None
+    oca_buffer_dir: Path | None = None
+    community_dirs: tuple[Path, ...] = ()
+
+    def named(self) -> dict[str, Path]:
+        """Roots by the names `PathArg(root=...)` uses."""
+        named: dict[str, Path] = {}
+        for name in ("ee_dir", "oca_dir", "files_dir", "ee_buffer_dir", "oca_buffer_dir"):
+            value = getattr(self, name)
+            if value is not None:
+                named[name.removesuffix("_dir")] = value
+        for target, path in self.addons_targets.items():
+            named[f"target:{target}"] = path
+        return named
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Roots:
+        targets_raw = _first(env, "ODOO_MCP_ADDONS_TARGETS")
+        community_raw = _first(env, "ODOO_MCP_COMMUNITY_DIRS")
+        community = tuple(
+            Path(part.strip()).expanduser() for part in (community_raw or "").split(",") if part.strip()
+        )
+        return cls(
+            ee_dir=_directory(env, "ODOO_MCP_EE_DIR", "EE_DIRECT_DIR"),
+            oca_dir=_directory(env, "ODOO_MCP_OCA_DIR", "OCA_DIRECT_DIR"),
+            addons_targets=parse_targets(targets_raw) if targets_raw else {},
+            files_dir=_directory(env, "ODOO_MCP_FILES_DIR"),
+            ee_buffer_dir=_directory(env, "ODOO_MCP_EE_BUFFER_DIR", "EE_BUFFER_DIR"),
+            oca_buffer_dir=_directory(env, "ODOO_MCP_OCA_BUFFER_DIR", "OCA_BUFFER_DIR"),
+            community_dirs=community,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to start, resolved from CLI flags over environment."""
+
+    policy_path: Path
+    audit_log: Path | None = None
+    audit_stderr: bool = True
+    grant: str = "local"
+    limits_storage: str = "memory://"
+    roots: Roots = field(default_factory=Roots)
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        policy: str | None = None,
+        audit_log: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
+        env = dict(os.environ if env is None else env)
+        policy_value = policy or _first(env, "ODOO_MCP_POLICY")
+        if not policy_value:
+            raise ConfigError("no policy: pass --policy FILE or set ODOO_MCP_POLICY (the server refuses to start without one)")
+        audit_value = audit_log or _first(env, "ODOO_MCP_AUDIT_LOG")
+        stderr_flag = (_first(env, "ODOO_MCP_AUDIT_STDERR") or "1").lower()
+        if stderr_flag not in {"0", "1", "true", "false", "yes", "no"}:
+            raise ConfigError(f"ODOO_MCP_AUDIT_STDERR: {stderr_flag!r} is not a boolean (1/0, true/false)")
+        return cls(
+            policy_path=Path(policy_value).expanduser(),
+            audit_log=Path(audit_value).expanduser() if audit_value else None,
+            audit_stderr=stderr_flag in {"1", "true", "yes"},
+            grant=_first(env, "ODOO_MCP_GRANT") or "local",
+            limits_storage=_first(env, "ODOO_MCP_LIMITS_STORAGE") or "memory://",
+            roots=Roots.from_env(env),
+            env=env,
+        )

@@ -1,0 +1,1 @@
+"""Tool handlers, one sub-package per family; each registers its `ToolSpec`s in `tools.registry`."""
