@@ -14,7 +14,7 @@ from guard.spec import Handler, Risk, ToolArgs, ToolSpec
 _CATALOG: dict[str, ToolSpec] = {}
 
 FAMILY_MODULES = (
-    "tools.meta",
+    "odoo_mcp.status",
     "tools.addons",
     "tools.odoo",
 )

@@ -1,0 +1,268 @@
+"""The guard decorator: the one way a tool handler becomes callable.
+
+`Guard.wrap(spec)` returns a `GuardedTool`. Calling it runs, in order: the policy's
+tool gate, argument validation (the tool's pydantic model), the policy's conditions,
+path confinement, approval, rate limits — and only then the handler. Whatever the
+outcome, one audit record is written and the caller gets a `Result` whose error text
+starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
+reaches the handler and leaves no side effect.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from pydantic import ValidationError
+
+from guard.audit import AuditLog, redact
+from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
+from guard.limiter import Limiter
+from guard.paths import confine
+from guard.policy import Policy
+from guard.spec import (
+    Approver,
+    Blob,
+    Call,
+    Caller,
+    NotConfigured,
+    PathArg,
+    ToolFailure,
+    ToolOutput,
+    ToolSpec,
+)
+
+_WRAP_TOKEN = object()
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a guarded call gives back to the transport: text for the client, data, binaries."""
+
+    is_error: bool
+    text: str
+    data: Any = None
+    blobs: tuple[Blob, ...] = ()
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(arguments)"
+
+
+def format_validation(error: ValidationError) -> str:
+    """`field: problem; other: problem` — names and problems only, never the rejected values."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            message = "unexpected argument"
+        elif kind == "missing":
+            message = "required argument is missing"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{_location(tuple(item['loc']))}: {message}")
+    return "; ".join(dict.fromkeys(problems))
+
+
+def path_fields(spec: ToolSpec) -> dict[str, PathArg]:
+    """The arguments of `spec` marked `PathArg`, found once at wrap time."""
+    found: dict[str, PathArg] = {}
+    for name, field in spec.args.model_fields.items():
+        for meta in field.metadata:
+            if isinstance(meta, PathArg):
+                found[name] = meta
+    return found
+
+
+def render_text(data: Any) -> str:
+    """A handler's value as the text content agents read: strings as is, the rest as JSON."""
+    if isinstance(data, str):
+        return data
+    return json.dumps(data, ensure_ascii=False, default=str, indent=1)
+
+
+class Guard:
+    """Policy + limiter + audit + roots: everything a call is checked against."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        limiter: Limiter | None = None,
+        audit: AuditLog | None = None,
+        roots: dict[str, Path] | None = None,
+        runtime: Any = None,
+    ) -> None:
+        self.policy = policy
+        self.limiter = limiter or Limiter()
+        self.audit = audit or AuditLog(None, stderr=False)
+        self.roots = dict(roots or {})
+        self.runtime = runtime
+        self.tools: dict[str, GuardedTool] = {}
+
+    def wrap(self, spec: ToolSpec) -> GuardedTool:
+        """The guard decorator: returns the only callable form of `spec.handler`."""
+        if spec.name in self.tools:
+            raise ValueError(f"tool {spec.name!r} is wrapped twice")
+        guarded = GuardedTool(self, spec, _WRAP_TOKEN)
+        self.tools[spec.name] = guarded
+        return guarded
+
+    def visible(self) -> list[GuardedTool]:
+        """Wrapped tools that `tools/list` shows (everything the policy does not hide)."""
+        return [tool for name, tool in sorted(self.tools.items()) if not self.policy.hides(name)]
+
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
+    ) -> Result:
+        """Dispatch by name; an unknown or hidden name is refused and audited like any call."""
+        tool = self.tools.get(name)
+        if tool is None or self.policy.hides(name):
+            return self._refuse_unknown(name, arguments, caller)
+        return await tool(arguments, caller, approver)
+
+    def _refuse_unknown(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
+        decision = gate_tool(self.policy, name, known=name in self.tools)
+        result = Result(True, f"[POLICY DENIED] {decision.reason}")
+        self._audit(name, caller, arguments, decision, "denied", result, time.perf_counter())
+        return result
+
+    def _audit(
+        self,
+        tool: str,
+        caller: Caller,
+        arguments: Any,
+        decision: Decision | None,
+        outcome: str,
+        result: Result,
+        started: float,
+        counters: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.audit.record(
+            "tool_call",
+            tool=tool,
+            grant=caller.grant,
+            session=caller.session,
+            decision=decision.verdict.value if decision else None,
+            rule=decision.rule if decision else None,
+            reason=decision.reason if decision and decision.reason else None,
+            outcome=outcome,
+            error=result.text.splitlines()[0] if result.is_error else None,
+            counters=counters or [],
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            arguments=redact(arguments) if isinstance(arguments, dict) else arguments,
+        )
+
+
+class GuardedTool:
+    """A tool handler behind the guard; only `Guard.wrap` can make one."""
+
+    def __init__(self, guard: Guard, spec: ToolSpec, token: object) -> None:
+        if token is not _WRAP_TOKEN:
+            raise TypeError("GuardedTool is created by Guard.wrap only")
+        self.guard = guard
+        self.spec = spec
+        self.paths = path_fields(spec)
+        self.is_async = inspect.iscoroutinefunction(spec.handler)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    async def __call__(
+        self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
+    ) -> Result:
+        started = time.perf_counter()
+        guard, spec = self.guard, self.spec
+        raw = arguments if arguments is not None else {}
+
+        def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
+            guard._audit(spec.name, caller, raw, decision, outcome, result, started, counters)
+            return result
+
+        decision = gate_tool(guard.policy, spec.name, known=True)
+        if not decision.allowed:
+            return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+
+        if not isinstance(raw, dict):
+            return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
+        try:
+            args = spec.args.model_validate(raw)
+        except ValidationError as exc:
+            return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
+
+        decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        if not decision.allowed:
+            return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+
+        try:
+            paths = self._confine(args)
+        except ToolFailure as failure:
+            return finish("path_refused", Result(True, failure.render()), decision)
+
+        limits = guard.policy.limits_for(spec.name)
+        if decision.verdict is Verdict.APPROVAL:
+            refusal = guard.limiter.check(limits, caller)
+            if refusal is not None:
+                return finish("rate_limited", Result(True, refusal.render()), decision)
+            approved, why = await self._ask(approver, caller, raw)
+            if not approved:
+                return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
+
+        refusal = guard.limiter.acquire(limits, caller)
+        counters = [vars(guard.limiter.state(limit, caller)) for limit in limits]
+        if refusal is not None:
+            return finish("rate_limited", Result(True, refusal.render()), decision, counters)
+
+        call = Call(caller=caller, runtime=guard.runtime, paths=paths)
+        try:
+            if self.is_async:
+                value = await spec.handler(args, call)
+            else:
+                value = await anyio.to_thread.run_sync(spec.handler, args, call)
+        except ToolFailure as failure:
+            return finish("failed", Result(True, failure.render()), decision, counters)
+        except Exception as exc:
+            print(f"tool {spec.name} crashed:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
+            return finish("crashed", Result(True, text), decision, counters)
+
+        if isinstance(value, ToolOutput):
+            result = Result(False, render_text(value.data), value.data, value.blobs)
+        else:
+            result = Result(False, render_text(value), value)
+        return finish("ok", result, decision, counters)
+
+    def _confine(self, args: Any) -> dict[str, Path]:
+        """Resolve and confine every `PathArg` argument before the handler sees it."""
+        resolved: dict[str, Path] = {}
+        for name, marker in self.paths.items():
+            value = getattr(args, name)
+            if value is None:
+                continue
+            root = self.guard.roots.get(marker.root)
+            if root is None:
+                raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
+            resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
+        return resolved
+
+    async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:
+        if approver is None:
+            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
+        question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
+        try:
+            approved = await approver(question)
+        except Exception as exc:
+            return False, f"the approval request failed ({type(exc).__name__})"
+        return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")

@@ -1,0 +1,121 @@
+"""Rate limits on the `limits` library: counters shared by name, all-or-nothing hits.
+
+Strategy: the moving window. It is exact — never more than `max` calls in any span of
+`window` seconds, with no double burst at a window boundary as a fixed window allows —
+and it costs one timestamp per hit, which is small for policy-sized `max` values. The
+sliding-window counter is cheaper but approximate; for a guard, exact wins.
+
+Storage comes from a URI (`memory://` by default, `redis://…` to share counters between
+server processes). The limiter is called from the event loop only, so the test-then-hit
+of several limits runs without interleaving inside one process; across processes that
+share a store, each single hit is atomic but a call with several limits may overshoot
+another limit by the number of concurrent processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from guard.policy import Limit
+from guard.spec import Caller
+
+NAMESPACE = "odoo-guard"
+
+
+@dataclass(frozen=True)
+class CounterState:
+    """A counter as the caller sees it: what remains and when the window frees a slot."""
+
+    counter: str
+    max: int
+    window: str
+    scope: str
+    remaining: int
+    reset_in: float
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The limit that refused a call."""
+
+    limit: Limit
+    retry_in: int
+
+    def render(self) -> str:
+        return (
+            f"[RATE LIMITED] {self.limit.counter}: {self.limit.max} per {self.limit.window_label} "
+            f"({self.limit.scope}), retry in {self.retry_in} s"
+        )
+
+
+@lru_cache(maxsize=1024)
+def _item(max_calls: int, seconds: int) -> RateLimitItem:
+    return RateLimitItemPerSecond(max_calls, seconds)
+
+
+def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
+    """The key of a counter: its name and scope, plus who it counts for."""
+    owner = {"grant": caller.grant, "session": caller.session, "global": "*"}[limit.scope]
+    return (NAMESPACE, limit.counter, limit.scope, owner)
+
+
+class Limiter:
+    """Counts calls against policy limits in a `limits` storage chosen by URI."""
+
+    def __init__(self, storage_uri: str = "memory://") -> None:
+        self.storage_uri = storage_uri
+        self._storage = storage_from_string(storage_uri)
+        self._strategy = MovingWindowRateLimiter(self._storage)
+
+    def _unique(self, limits: list[Limit]) -> list[Limit]:
+        """A counter named twice for one call (all_tools and the tool) is hit once."""
+        seen: dict[str, Limit] = {}
+        for limit in limits:
+            seen.setdefault(limit.counter, limit)
+        return list(seen.values())
+
+    def check(self, limits: list[Limit], caller: Caller) -> Refusal | None:
+        """The first limit that would refuse a call now, without counting it."""
+        for limit in self._unique(limits):
+            item = _item(limit.max, limit.seconds)
+            if not self._strategy.test(item, *_identifiers(limit, caller)):
+                return Refusal(limit, self._retry_in(limit, caller))
+        return None
+
+    def acquire(self, limits: list[Limit], caller: Caller) -> Refusal | None:
+        """Count the call on every limit, or on none if any would refuse it."""
+        unique = self._unique(limits)
+        refusal = self.check(unique, caller)
+        if refusal is not None:
+            return refusal
+        for limit in unique:
+            item = _item(limit.max, limit.seconds)
+            if not self._strategy.hit(item, *_identifiers(limit, caller)):
+                return Refusal(limit, self._retry_in(limit, caller))
+        return None
+
+    def _retry_in(self, limit: Limit, caller: Caller) -> int:
+        stats = self._strategy.get_window_stats(_item(limit.max, limit.seconds), *_identifiers(limit, caller))
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def state(self, limit: Limit, caller: Caller) -> CounterState:
+        """What remains of `limit` for `caller` (for `policy_status` and the audit log)."""
+        stats = self._strategy.get_window_stats(_item(limit.max, limit.seconds), *_identifiers(limit, caller))
+        return CounterState(
+            counter=limit.counter,
+            max=limit.max,
+            window=limit.window_label,
+            scope=limit.scope,
+            remaining=stats.remaining,
+            reset_in=round(max(0.0, stats.reset_time - time.time()), 3) if stats.remaining < limit.max else 0.0,
+        )
+
+    def reset(self) -> None:
+        self._storage.reset()

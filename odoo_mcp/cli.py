@@ -1,0 +1,193 @@
+"""`odoo-mcp`: serve, check and explain policies, list the tool catalogue, run the demo.
+
+Every command writes its own output to stdout except `serve`, whose stdout is the MCP
+stdio transport: there, everything else (errors, audit) goes to stderr or a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from guard.decisions import decide
+from guard.policy import Policy, PolicyError, load_policy
+from guard.spec import ToolSpec
+from odoo_mcp.config import ConfigError, Settings
+
+EXIT_BAD_CONFIG = 2
+
+
+def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = ()) -> int:
+    """Load the policy (fail closed), build the guarded server and serve stdio until EOF."""
+    from odoo_mcp.server import build_guard, build_server
+
+    try:
+        policy = load_policy(settings.policy_path)
+    except PolicyError as exc:
+        print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    guard, runtime = build_guard(settings, policy, extra_specs)
+    server = build_server(guard, grant=settings.grant)
+    guard.audit.record(
+        "server_start",
+        policy=str(settings.policy_path),
+        default=policy.default,
+        tools=len(guard.tools),
+        visible=len(guard.visible()),
+        grant=settings.grant,
+        limits_storage=settings.limits_storage.split("://")[0] + "://",
+    )
+    try:
+        server.run("stdio")
+    finally:
+        runtime.close()
+        guard.audit.record("server_stop")
+        guard.audit.close()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.load(policy=args.policy, audit_log=args.audit_log)
+    except ConfigError as exc:
+        print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    return run_server(settings)
+
+
+def _load_or_report(path: str) -> Policy | None:
+    try:
+        return load_policy(Path(path))
+    except PolicyError as exc:
+        print(f"{exc.source}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
+        for problem in exc.problems:
+            print(f"  - {problem}")
+        return None
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    policy = _load_or_report(args.file)
+    if policy is None:
+        return 1
+    from tools.registry import all_specs
+
+    known = {spec.name for spec in all_specs()}
+    print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
+    for name, rule in sorted(policy.tools.items()):
+        parts = [rule.action]
+        if rule.require:
+            parts.append(f"{len(rule.require)} require")
+        if rule.deny_if:
+            parts.append(f"{len(rule.deny_if)} deny_if")
+        for limit in rule.limits:
+            parts.append(f"{limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
+        unknown = "" if name in known else "  (warning: no such tool on this server)"
+        print(f"  {name}: {', '.join(parts)}{unknown}")
+    for limit in policy.all_tools.limits:
+        print(f"  all tools: {limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
+    if policy.hide:
+        print(f"  hidden: {', '.join(policy.hide)}")
+    return 0
+
+
+def _policy_explain(args: argparse.Namespace) -> int:
+    policy = _load_or_report(args.file)
+    if policy is None:
+        return 1
+    from guard.guard import format_validation
+    from tools.registry import all_specs
+
+    specs = {spec.name: spec for spec in all_specs()}
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        print(f"--args is not JSON: {exc.msg}")
+        return 1
+    spec = specs.get(args.tool)
+    decision = decide(policy, args.tool, None, known=spec is not None)
+    if decision.allowed and spec is not None:
+        from pydantic import ValidationError
+
+        try:
+            validated = spec.args.model_validate(arguments).model_dump(mode="json")
+        except ValidationError as exc:
+            print(f"INVALID ARGUMENTS: {format_validation(exc)}")
+            return 1
+        decision = decide(policy, args.tool, validated)
+    print(f"{args.tool}: {decision.verdict.value.upper()} (rule: {decision.rule})")
+    if decision.reason:
+        print(f"  reason: {decision.reason}")
+    if decision.allowed:
+        for limit in policy.limits_for(args.tool):
+            print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+    return 0 if decision.allowed else 3
+
+
+def _policy_schema(_args: argparse.Namespace) -> int:
+    print(json.dumps(Policy.model_json_schema(), indent=2))
+    return 0
+
+
+def _tools(args: argparse.Namespace) -> int:
+    from tools.registry import all_specs
+
+    specs = all_specs()
+    if args.json:
+        print(json.dumps([{"name": s.name, "family": s.family, "risk": s.risk.value} for s in specs], indent=1))
+        return 0
+    width = max(len(s.name) for s in specs)
+    for spec in specs:
+        summary = spec.description.splitlines()[0]
+        print(f"{spec.name:<{width}}  {spec.family:<10}  {spec.risk.value:<11}  {summary[:70]}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from odoo_mcp.demo import run_demo
+
+    return run_demo(verbose=args.verbose)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="odoo-mcp", description="A policy-guarded MCP server for Odoo.")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve MCP over stdio")
+    serve.add_argument("--policy", help="policy.json (or ODOO_MCP_POLICY)")
+    serve.add_argument("--audit-log", help="audit JSON-lines file (or ODOO_MCP_AUDIT_LOG)")
+    serve.set_defaults(run=_serve)
+
+    policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
+        dest="policy_command", required=True
+    )
+    check = policy.add_parser("check", help="validate a policy and summarise it")
+    check.add_argument("file")
+    check.set_defaults(run=_policy_check)
+    explain = policy.add_parser("explain", help="what the policy decides for one call, without calling anything")
+    explain.add_argument("file")
+    explain.add_argument("tool")
+    explain.add_argument("--args", default="{}", help="the call's arguments as JSON")
+    explain.set_defaults(run=_policy_explain)
+    schema = policy.add_parser("schema", help="print the policy's JSON Schema")
+    schema.set_defaults(run=_policy_schema)
+
+    catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class")
+    catalogue.add_argument("--json", action="store_true")
+    catalogue.set_defaults(run=_tools)
+
+    demo = commands.add_parser("demo", help="drive the server with the real MCP client on the stub addons")
+    demo.add_argument("--verbose", action="store_true", help="print every audit record in full")
+    demo.set_defaults(run=_demo)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Server assembly: policy + guard + every catalogued tool, wrapped, on an `MCPServer`.
+
+MCPServer would validate a tool's arguments against the function signature before
+the function runs, drop unknown arguments silently and answer unknown tool names
+itself — none of which would reach the guard (see shared/DESIGN.md). So each tool is
+registered with a pass-through argument model: the raw arguments go to the guard,
+which validates them with the tool's own pydantic model, and a small middleware sends
+calls to unknown or hidden names through the guard too. The only thing this module
+can register is a `GuardedTool`, which only `Guard.wrap` makes.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import mcp_types as types
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from pydantic import BaseModel, ConfigDict
+
+from guard.audit import AuditLog
+from guard.guard import Guard, GuardedTool, Result
+from guard.limiter import Limiter
+from guard.policy import Policy, load_policy
+from guard.spec import Approver, Caller, Risk, ToolSpec
+from odoo_mcp import __version__
+from odoo_mcp.config import Settings
+from odoo_mcp.runtime import Runtime
+from tools.registry import all_specs
+
+SERVER_NAME = "odoo-guard-mcp"
+INSTRUCTIONS = (
+    "Odoo tools behind a policy guard. Call policy_status first to see which tools you may call, "
+    "why others are denied and how much of each rate limit remains. Refusals start with a tag "
+    "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
+)
+
+
+class _RawArguments(ArgModelBase):
+    """Accepts any arguments and hands them over untouched: the guard validates them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": dict(self.__pydantic_extra__ or {})}
+
+
+def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
+    """MCP hints from the tool's risk class."""
+    spec = tool.spec
+    return types.ToolAnnotations(
+        title=spec.name.replace("_", " "),
+        read_only_hint=spec.risk is Risk.READ,
+        destructive_hint=spec.risk is Risk.DESTRUCTIVE,
+        idempotent_hint=spec.idempotent or spec.risk is Risk.READ,
+        open_world_hint=spec.open_world,
+    )
+
+
+def to_call_result(result: Result) -> types.CallToolResult:
+    """A guard `Result` on the wire: tagged text on error; text + structured data + blobs on success."""
+    content: list[types.ContentBlock] = [types.TextContent(type="text", text=result.text)]
+    for blob in result.blobs:
+        content.append(
+            types.EmbeddedResource(
+                type="resource",
+                resource=types.BlobResourceContents(
+                    uri=f"odoo-guard://blob/{blob.name}",
+                    mime_type=blob.mime_type,
+                    blob=base64.b64encode(blob.data).decode("ascii"),
+                ),
+            )
+        )
+    structured = None
+    if not result.is_error and isinstance(result.data, dict):
+        structured = result.data
+    return types.CallToolResult(content=content, structured_content=structured, is_error=result.is_error)
+
+
+class Session:
+    """Who a request comes from: the configured grant, and one MCP session per stdio process."""
+
+    def __init__(self, grant: str) -> None:
+        self.grant = grant
+        self.stdio_session = f"stdio-{uuid.uuid4().hex[:12]}"
+
+    def caller(self, headers: Mapping[str, str] | None) -> Caller:
+        session = (headers or {}).get("mcp-session-id") or self.stdio_session
+        return Caller(grant=self.grant, session=session)
+
+
+def approver_for(ctx: Context) -> Approver | None:
+    """An approver asking the human through MCP elicitation, if the client supports it."""
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.elicitation is None:
+        return None
+
+    class Approval(BaseModel):
+        approve: bool
+
+    async def ask(question: str) -> bool:
+        answer = await ctx.elicit(question, Approval)
+        return answer.action == "accept" and bool(getattr(answer.data, "approve", False))
+
+    return ask
+
+
+def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
+    """The MCPServer registration of one guarded tool (and nothing else can be registered)."""
+    if not isinstance(tool, GuardedTool):
+        raise TypeError(f"only guarded tools can be registered, got {type(tool).__name__}")
+
+    async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult:
+        caller = identity.caller(ctx.headers)
+        result = await tool(arguments, caller, approver_for(ctx))
+        return to_call_result(result)
+
+    call.__guarded__ = tool  # type: ignore[attr-defined]
+    spec = tool.spec
+    return Tool(
+        fn=call,
+        name=spec.name,
+        title=spec.name.replace("_", " "),
+        description=spec.description,
+        parameters=spec.args.model_json_schema(),
+        fn_metadata=FuncMetadata(arg_model=_RawArguments),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=annotations_for(tool),
+        meta={"family": spec.family, "risk": spec.risk.value},
+    )
+
+
+def _unknown_tool_middleware(guard: Guard, identity: Session):
+    """Calls to names the server does not expose still get a tagged answer and an audit record."""
+
+    async def middleware(ctx: Any, call_next: Any) -> Any:
+        if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+            name = str(ctx.params.get("name", ""))
+            exposed = guard.tools.get(name)
+            if exposed is None or guard.policy.hides(name):
+                headers = getattr(ctx.request, "headers", None)
+                arguments = ctx.params.get("arguments")
+                result = await guard.call(name, arguments, identity.caller(headers))
+                return to_call_result(result)
+        return await call_next(ctx)
+
+    return middleware
+
+
+def build_guard(
+    settings: Settings, policy: Policy | None = None, extra_specs: Sequence[ToolSpec] = ()
+) -> tuple[Guard, Runtime]:
+    """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
+    policy = policy or load_policy(settings.policy_path)
+    runtime = Runtime(settings)
+    guard = Guard(
+        policy,
+        limiter=Limiter(settings.limits_storage),
+        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
+        roots=settings.roots.named(),
+        runtime=runtime,
+    )
+    runtime.guard = guard  # type: ignore[attr-defined]
+    for spec in [*all_specs(), *extra_specs]:
+        guard.wrap(spec)
+    return guard, runtime
+
+
+def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
+    """The MCPServer exposing exactly the guard's visible tools."""
+    identity = Session(grant)
+    tools = [_mcp_tool(tool, identity) for tool in guard.visible()]
+    server = MCPServer(
+        SERVER_NAME,
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        tools=tools,
+        middleware=[_unknown_tool_middleware(guard, identity)],
+        log_level="WARNING",
+    )
+    assert_all_guarded(server)
+    return server
+
+
+def assert_all_guarded(server: MCPServer) -> None:
+    """Refuse to serve if any registered tool is not a guard-wrapped function."""
+    for tool in server._tool_manager.list_tools():
+        if not isinstance(getattr(tool.fn, "__guarded__", None), GuardedTool):
+            raise RuntimeError(f"tool {tool.name!r} is registered without the guard; refusing to serve")

@@ -1,0 +1,58 @@
+"""`policy_status`: lets the calling agent plan instead of colliding with the policy.
+
+It reports, for the caller, which tools it may call (and under which conditions),
+which are denied and why, which need a human's approval, and how much of each of its
+counters remains. Hidden tools are not mentioned: hiding means the agent never learns of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guard.conditions import describe
+from guard.decisions import Verdict, gate_tool
+from guard.spec import Call, Risk, ToolArgs
+from tools.registry import tool
+
+
+class PolicyStatusArgs(ToolArgs):
+    """No arguments."""
+
+
+@tool("policy_status", family="meta", risk=Risk.READ, args=PolicyStatusArgs, idempotent=True)
+def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
+    """What this agent may do under the server's policy: allowed tools (with their conditions), denied
+    tools with the reason, tools that need a human's approval, and the remaining calls of every
+    rate-limit counter for this caller. Call it first to plan within the limits."""
+    guard = call.runtime.guard
+    policy = guard.policy
+    allowed: list[dict[str, Any]] = []
+    denied: list[dict[str, Any]] = []
+    for guarded in guard.visible():
+        name = guarded.name
+        decision = gate_tool(policy, name, known=True)
+        if not decision.allowed:
+            denied.append({"tool": name, "reason": decision.reason, "rule": decision.rule})
+            continue
+        entry: dict[str, Any] = {"tool": name, "risk": guarded.spec.risk.value}
+        rule = policy.tools.get(name)
+        if rule is not None:
+            if rule.action == Verdict.APPROVAL.value:
+                entry["needs_approval"] = True
+            if rule.require:
+                entry["requires"] = [describe(c) for c in rule.require]
+            if rule.deny_if:
+                entry["refused_when"] = [describe(c) for c in rule.deny_if]
+        counters = sorted({limit.counter for limit in policy.limits_for(name)})
+        if counters:
+            entry["counters"] = counters
+        allowed.append(entry)
+    counters = [vars(guard.limiter.state(limit, call.caller)) for limit in policy.counters().values()]
+    return {
+        "grant": call.caller.grant,
+        "session": call.caller.session,
+        "default": policy.default,
+        "allowed": allowed,
+        "denied": denied,
+        "counters": counters,
+    }
