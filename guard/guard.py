@@ -28,6 +28,7 @@ from guard.limiter import Limiter
 from guard.paths import confine
 from guard.policy import Policy
 from guard.spec import (
+    ApprovalPending,
     Approver,
     Blob,
     Call,
@@ -50,6 +51,8 @@ class Result:
     text: str
     data: Any = None
     blobs: tuple[Blob, ...] = ()
+    pending: Any = None
+    """Set when the call waits for a human's answer (the transport's "input required" payload)."""
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -215,7 +218,12 @@ class GuardedTool:
             refusal = guard.limiter.check(limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
-            approved, why = await self._ask(approver, caller, raw)
+            try:
+                approved, why = await self._ask(approver, caller, raw)
+            except ApprovalPending as pending:
+                return finish(
+                    "approval_requested", Result(False, "approval requested", pending=pending.payload), decision
+                )
             if not approved:
                 return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
 
@@ -263,6 +271,8 @@ class GuardedTool:
         question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
         try:
             approved = await approver(question)
+        except ApprovalPending:
+            raise
         except Exception as exc:
             return False, f"the approval request failed ({type(exc).__name__})"
         return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")

@@ -127,9 +127,7 @@ class Policy(_Strict):
     default: Literal["allow", "deny"]
     hide: list[Annotated[StrictStr, Field(pattern=r"^(\*|[A-Za-z0-9_.-]{1,128})$")]] = Field(default_factory=list)
     all_tools: AllTools = Field(default_factory=AllTools)
-    tools: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")], ToolRule] = Field(
-        default_factory=dict
-    )
+    tools: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")], ToolRule] = Field(default_factory=dict)
     description: StrictStr | None = None
     """Free text for humans (PolicyLayer documents often carry one)."""
 

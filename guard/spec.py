@@ -54,7 +54,20 @@ class Caller:
 
 
 Approver = Callable[[str], Awaitable[bool]]
-"""Asks the human a yes/no question (MCP elicitation in the server); False when declined."""
+"""Asks the human a yes/no question (MCP elicitation in the server); False when declined.
+
+On a transport where the question cannot be asked inside the call (MCP 2026-07-28: the
+server answers "input required" and the client retries with the answer), the approver
+raises `ApprovalPending` carrying the transport's own answer; the guard hands it back.
+"""
+
+
+class ApprovalPending(Exception):
+    """The question was sent to the client; the call is retried with the human's answer."""
+
+    def __init__(self, payload: Any) -> None:
+        super().__init__("approval pending")
+        self.payload = payload
 
 
 @dataclass

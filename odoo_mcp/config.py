@@ -81,9 +81,7 @@ class Roots:
     def from_env(cls, env: Mapping[str, str]) -> Roots:
         targets_raw = _first(env, "ODOO_MCP_ADDONS_TARGETS")
         community_raw = _first(env, "ODOO_MCP_COMMUNITY_DIRS")
-        community = tuple(
-            Path(part.strip()).expanduser() for part in (community_raw or "").split(",") if part.strip()
-        )
+        community = tuple(Path(part.strip()).expanduser() for part in (community_raw or "").split(",") if part.strip())
         return cls(
             ee_dir=_directory(env, "ODOO_MCP_EE_DIR", "EE_DIRECT_DIR"),
             oca_dir=_directory(env, "ODOO_MCP_OCA_DIR", "OCA_DIRECT_DIR"),
@@ -118,7 +116,9 @@ class Settings:
         env = dict(os.environ if env is None else env)
         policy_value = policy or _first(env, "ODOO_MCP_POLICY")
         if not policy_value:
-            raise ConfigError("no policy: pass --policy FILE or set ODOO_MCP_POLICY (the server refuses to start without one)")
+            raise ConfigError(
+                "no policy: pass --policy FILE or set ODOO_MCP_POLICY (the server refuses to start without one)"
+            )
         audit_value = audit_log or _first(env, "ODOO_MCP_AUDIT_LOG")
         stderr_flag = (_first(env, "ODOO_MCP_AUDIT_STDERR") or "1").lower()
         if stderr_flag not in {"0", "1", "true", "false", "yes", "no"}:

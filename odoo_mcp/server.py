@@ -20,13 +20,14 @@ import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict
 
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
-from guard.spec import Approver, Caller, Risk, ToolSpec
+from guard.spec import ApprovalPending, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
 from odoo_mcp.runtime import Runtime
@@ -93,14 +94,53 @@ class Session:
         return Caller(grant=self.grant, session=session)
 
 
+class Approval(BaseModel):
+    """The form the human answers: one checkbox."""
+
+    approve: bool
+
+
+APPROVAL_KEY = "approval"
+
+
+def _accepted(answer: Any) -> bool:
+    return (
+        isinstance(answer, types.ElicitResult)
+        and answer.action == "accept"
+        and isinstance(answer.content, dict)
+        and answer.content.get("approve") is True
+    )
+
+
 def approver_for(ctx: Context) -> Approver | None:
-    """An approver asking the human through MCP elicitation, if the client supports it."""
+    """Ask the human through MCP elicitation, in the way the negotiated protocol allows.
+
+    Handshake-era sessions (what most desktop clients speak today) get an
+    `elicitation/create` request inside the call. 2026-07-28 sessions have no
+    server-to-client requests: the call answers `input_required` with the question, and
+    the client retries it carrying the human's answer, which is read here. Without
+    elicitation support there is no approver, and the guard declines.
+    """
+    responses = ctx.input_responses
+    if responses is not None and APPROVAL_KEY in responses:
+        answer = responses[APPROVAL_KEY]
+
+        async def answered(_question: str) -> bool:
+            return _accepted(answer)
+
+        return answered
     capabilities = ctx.client_capabilities
     if capabilities is None or capabilities.elicitation is None:
         return None
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
 
-    class Approval(BaseModel):
-        approve: bool
+        async def pending(question: str) -> bool:
+            request = types.ElicitRequest(
+                params=types.ElicitRequestFormParams(message=question, requested_schema=Approval.model_json_schema())
+            )
+            raise ApprovalPending(types.InputRequiredResult(input_requests={APPROVAL_KEY: request}))
+
+        return pending
 
     async def ask(question: str) -> bool:
         answer = await ctx.elicit(question, Approval)
@@ -114,9 +154,11 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     if not isinstance(tool, GuardedTool):
         raise TypeError(f"only guarded tools can be registered, got {type(tool).__name__}")
 
-    async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult:
+    async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
         caller = identity.caller(ctx.headers)
         result = await tool(arguments, caller, approver_for(ctx))
+        if result.pending is not None:
+            return result.pending
         return to_call_result(result)
 
     call.__guarded__ = tool  # type: ignore[attr-defined]

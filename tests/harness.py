@@ -5,7 +5,8 @@
         assert not result.is_error, result.text
         records = server.audit_records()
 
-`policy` is a dict (written to a file), or a path. `echo=True` starts the server with the
+`policy` is a dict (written to a file), or a path. `mode="legacy"` speaks the
+handshake-era protocol (what most desktop clients speak), `"auto"` the newest. `echo=True` starts the server with the
 test tool `guard_echo` added (tests/echo_server.py). The server's stderr goes to a file
 (`server.stderr_text()`), its audit log to another (`server.audit_records()`).
 """
@@ -104,6 +105,7 @@ async def guarded_server(
     env: dict[str, str] | None = None,
     echo: bool = False,
     elicitation_callback: Any = None,
+    mode: str = "auto",
 ) -> AsyncIterator[GuardedSession]:
     """Start the server with `policy` and `env` (over the current environment) and connect to it."""
     policy_path = write_policy(policy, tmp_path)
@@ -124,6 +126,7 @@ async def guarded_server(
             stdio_client(params, errlog=errlog),
             elicitation_callback=elicitation_callback,
             read_timeout_seconds=60,
+            mode=mode,
         )
         async with client:
             yield GuardedSession(client, audit_path, stderr_path, tmp_path, full_env)
