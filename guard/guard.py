@@ -163,7 +163,7 @@ class Guard:
             error=result.text.splitlines()[0] if result.is_error else None,
             counters=counters or [],
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            arguments=redact(arguments) if isinstance(arguments, dict) else arguments,
+            arguments=arguments,
         )
 
 
@@ -204,7 +204,9 @@ class GuardedTool:
         except ValidationError as exc:
             return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
 
-        decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        rule = guard.policy.tools.get(spec.name)
+        if rule is not None and (rule.require or rule.deny_if or rule.action == "require_approval"):
+            decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 

@@ -55,15 +55,31 @@ class Refusal:
         )
 
 
+class _Item(RateLimitItemPerSecond):
+    """`max` per `seconds`, remembering the storage keys it built (the same few, on every call)."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, amount: int, multiples: int) -> None:
+        super().__init__(amount, multiples, namespace=NAMESPACE)
+        self._keys: dict[tuple[str, ...], str] = {}
+
+    def key_for(self, *identifiers: bytes | str | int | float) -> str:
+        key = self._keys.get(identifiers)  # type: ignore[arg-type]
+        if key is None:
+            key = self._keys[identifiers] = super().key_for(*identifiers)  # type: ignore[index]
+        return key
+
+
 @lru_cache(maxsize=1024)
 def _item(max_calls: int, seconds: int) -> RateLimitItem:
-    return RateLimitItemPerSecond(max_calls, seconds)
+    return _Item(max_calls, seconds)
 
 
 def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
     """The key of a counter: its name and scope, plus who it counts for."""
     owner = {"grant": caller.grant, "session": caller.session, "global": "*"}[limit.scope]
-    return (NAMESPACE, limit.counter, limit.scope, owner)
+    return (limit.counter, limit.scope, owner)
 
 
 class Limiter:
@@ -92,9 +108,10 @@ class Limiter:
     def acquire(self, limits: list[Limit], caller: Caller) -> Refusal | None:
         """Count the call on every limit, or on none if any would refuse it."""
         unique = self._unique(limits)
-        refusal = self.check(unique, caller)
-        if refusal is not None:
-            return refusal
+        if len(unique) > 1:  # a single hit is all-or-nothing by itself (and atomic in the store)
+            refusal = self.check(unique, caller)
+            if refusal is not None:
+                return refusal
         for limit in unique:
             item = _item(limit.max, limit.seconds)
             if not self._strategy.hit(item, *_identifiers(limit, caller)):

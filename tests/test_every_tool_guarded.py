@@ -1,0 +1,78 @@
+"""No tool can be reached around the guard, and every tool describes its risk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from guard.guard import Guard, GuardedTool
+from guard.policy import parse_policy
+from guard.spec import Risk
+from odoo_mcp.config import Settings
+from odoo_mcp.server import _mcp_tool, assert_all_guarded, build_guard, build_server
+from tests.harness import guarded_server
+from tools.registry import all_specs
+
+DENY_ALL = {"version": "1", "default": "deny"}
+
+
+def test_a_bare_handler_cannot_be_registered():
+    spec = all_specs()[0]
+    with pytest.raises(TypeError, match="only guarded tools"):
+        _mcp_tool(spec, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="only guarded tools"):
+        _mcp_tool(spec.handler, None)  # type: ignore[arg-type]
+
+
+def test_a_guarded_tool_is_made_by_the_guard_only():
+    spec = all_specs()[0]
+    guard = Guard(parse_policy(DENY_ALL))
+    with pytest.raises(TypeError, match="Guard.wrap only"):
+        GuardedTool(guard, spec, object())
+    assert isinstance(guard.wrap(spec), GuardedTool)
+
+
+def test_server_refuses_to_serve_a_tool_added_around_the_guard(tmp_path):
+    settings = Settings(policy_path=Path("unused"))
+    guard, _ = build_guard(settings, parse_policy(DENY_ALL))
+    server = build_server(guard)
+    assert_all_guarded(server)
+
+    def sneaky() -> str:
+        """Not guarded."""
+        return "reached"
+
+    server.add_tool(sneaky)
+    with pytest.raises(RuntimeError, match="'sneaky' is registered without the guard"):
+        assert_all_guarded(server)
+
+
+@pytest.mark.anyio
+async def test_every_listed_tool_is_refused_by_a_deny_all_policy(tmp_path):
+    """Every tool the server lists answers through the guard: denied, and audited."""
+    async with guarded_server(DENY_ALL, tmp_path=tmp_path) as server:
+        tools = await server.list_tools()
+        catalogue = {spec.name: spec for spec in all_specs()}
+        assert {tool.name for tool in tools} == set(catalogue)
+        for tool in tools:
+            result = await server.call(tool.name, {})
+            assert result.text == f"[POLICY DENIED] '{tool.name}' is not allowed by this policy (default: deny)"
+        audited = [record["tool"] for record in server.audit_records()]
+        assert audited == [tool.name for tool in tools]
+
+
+@pytest.mark.anyio
+async def test_tools_declare_family_risk_and_matching_annotations(tmp_path):
+    async with guarded_server(DENY_ALL, tmp_path=tmp_path) as server:
+        for tool in await server.list_tools():
+            risk = Risk(tool.meta["risk"])
+            assert tool.meta["family"]
+            hints = tool.annotations
+            assert hints.read_only_hint is (risk is Risk.READ), tool.name
+            assert hints.destructive_hint is (risk is Risk.DESTRUCTIVE), tool.name
+            if risk is Risk.READ:
+                assert hints.idempotent_hint is True
+            assert tool.input_schema["type"] == "object"
+            assert tool.input_schema.get("additionalProperties") is False, tool.name
+            assert tool.description
