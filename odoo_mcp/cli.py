@@ -10,38 +10,46 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
 from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.http_auth import BearerGrants, load_grants
 
 EXIT_BAD_CONFIG = 2
 
 
-def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = ()) -> int:
-    """Load the policy (fail closed), build the guarded server and serve stdio until EOF."""
+def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
+    """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.server import build_guard, build_server
 
     try:
         policy = load_policy(settings.policy_path)
-    except PolicyError as exc:
+        digests = load_grants(http.tokens) if http is not None else {}
+    except (PolicyError, ConfigError) as exc:
         print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     guard, runtime = build_guard(settings, policy, extra_specs)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
         "server_start",
+        transport="streamable-http" if http else "stdio",
         policy=str(settings.policy_path),
         default=policy.default,
         tools=len(guard.tools),
         visible=len(guard.visible()),
-        grant=settings.grant,
+        grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
     )
     try:
-        server.run("stdio")
+        if http is None:
+            server.run("stdio")
+        else:
+            serve_http(server, http, digests)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -49,13 +57,34 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = ()) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class HttpOptions:
+    host: str
+    port: int
+    tokens: Path
+
+
+def serve_http(server: Any, options: HttpOptions, digests: dict[str, str]) -> None:
+    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr)."""
+    import uvicorn
+
+    app = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
+
+
 def _serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.load(policy=args.policy, audit_log=args.audit_log)
+        http = None
+        if args.http:
+            tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
+            if not tokens:
+                raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
+            http = HttpOptions(args.host, args.port, Path(tokens))
     except ConfigError as exc:
         print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    return run_server(settings)
+    return run_server(settings, http=http)
 
 
 def _load_or_report(path: str) -> Policy | None:
@@ -155,9 +184,13 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="odoo-mcp", description="A policy-guarded MCP server for Odoo.")
     commands = main.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve MCP over stdio")
+    serve = commands.add_parser("serve", help="serve MCP over stdio (default) or streamable HTTP")
     serve.add_argument("--policy", help="policy.json (or ODOO_MCP_POLICY)")
     serve.add_argument("--audit-log", help="audit JSON-lines file (or ODOO_MCP_AUDIT_LOG)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
     serve.set_defaults(run=_serve)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(

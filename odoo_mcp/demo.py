@@ -93,7 +93,8 @@ async def _drive(workdir: Path, verbose: bool) -> int:
     )
     print("odoo-guard-mcp demo: the real server over stdio, driven by the real MCP client")
     print(f"   stub addons copied to {tree} (the repository is not touched)")
-    print(f"   policy: default deny; ee_link max 3 per minute per grant; odoo_unlink denied; hidden: {DEMO_POLICY['hide']}")
+    print("   policy: default deny; ee_link max 3 per minute per grant; odoo_unlink denied;")
+    print(f"           hidden: {DEMO_POLICY['hide']}")
     with (workdir / "server.stderr").open("w") as errlog:
         async with Client(stdio_client(params, errlog=errlog)) as client:
             _say("1. tools/list (hidden tools are not listed)")

@@ -83,15 +83,27 @@ def to_call_result(result: Result) -> types.CallToolResult:
 
 
 class Session:
-    """Who a request comes from: the configured grant, and one MCP session per stdio process."""
+    """Who a request comes from.
+
+    stdio: the configured grant, and one session per process. Streamable HTTP: the grant
+    the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
+    the MCP session id the transport assigned.
+    """
 
     def __init__(self, grant: str) -> None:
         self.grant = grant
         self.stdio_session = f"stdio-{uuid.uuid4().hex[:12]}"
 
-    def caller(self, headers: Mapping[str, str] | None) -> Caller:
-        session = (headers or {}).get("mcp-session-id") or self.stdio_session
-        return Caller(grant=self.grant, session=session)
+    def caller(self, request: Any) -> Caller:
+        if request is None:
+            return Caller(grant=self.grant, session=self.stdio_session)
+        state = getattr(request, "scope", {}).get("state", {})
+        grant = state.get("grant")
+        if not grant:
+            raise PermissionError("an HTTP request reached a tool without an authenticated grant")
+        headers: Mapping[str, str] = getattr(request, "headers", {}) or {}
+        session = headers.get("mcp-session-id") or f"http-{grant}"
+        return Caller(grant=grant, session=session)
 
 
 class Approval(BaseModel):
@@ -155,7 +167,7 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
         raise TypeError(f"only guarded tools can be registered, got {type(tool).__name__}")
 
     async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
-        caller = identity.caller(ctx.headers)
+        caller = identity.caller(ctx.request_context.request)
         result = await tool(arguments, caller, approver_for(ctx))
         if result.pending is not None:
             return result.pending
@@ -185,9 +197,8 @@ def _unknown_tool_middleware(guard: Guard, identity: Session):
             name = str(ctx.params.get("name", ""))
             exposed = guard.tools.get(name)
             if exposed is None or guard.policy.hides(name):
-                headers = getattr(ctx.request, "headers", None)
                 arguments = ctx.params.get("arguments")
-                result = await guard.call(name, arguments, identity.caller(headers))
+                result = await guard.call(name, arguments, identity.caller(ctx.request))
                 return to_call_result(result)
         return await call_next(ctx)
 

@@ -1,0 +1,91 @@
+"""Bearer tokens → grants for the streamable HTTP transport: no token, no access.
+
+Each grant has one token, kept in a JSON file as its SHA-256 (`"sha256:<hex>"`) or, for
+local experiments, in clear. The ASGI middleware checks every HTTP request before the
+MCP app sees it and records the grant in the request's state, where the server reads it
+to key the `grant` rate-limit scope. The token itself is never logged or audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from odoo_mcp.config import ConfigError
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def load_grants(path: Path) -> dict[str, str]:
+    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"tokens file {path}: not found") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"tokens file {path}: {exc}") from None
+    grants = document.get("grants") if isinstance(document, dict) else None
+    if not isinstance(grants, dict) or not grants:
+        raise ConfigError(f'tokens file {path}: expected {{"grants": {{"<grant>": "sha256:<hex>"}}}}')
+    digests: dict[str, str] = {}
+    for grant, secret in grants.items():
+        if not isinstance(secret, str) or not secret:
+            raise ConfigError(f"tokens file {path}: grants.{grant}: must be a non-empty string")
+        digest = secret.removeprefix("sha256:").lower() if secret.startswith("sha256:") else token_digest(secret)
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ConfigError(f"tokens file {path}: grants.{grant}: sha256 value must be 64 hex digits")
+        if digest in digests:
+            raise ConfigError(f"tokens file {path}: grants.{grant}: same token as grants.{digests[digest]}")
+        digests[digest] = grant
+    return digests
+
+
+class BearerGrants:
+    """ASGI middleware: a request without a known bearer token gets 401 and never reaches MCP."""
+
+    def __init__(self, app: ASGIApp, digests: dict[str, str]) -> None:
+        self.app = app
+        self.digests = digests
+
+    def grant_for(self, authorization: str | None) -> str | None:
+        if not authorization or authorization[:7].lower() != "bearer ":
+            return None
+        offered = token_digest(authorization[7:].strip())
+        found = None
+        for digest, grant in self.digests.items():  # compare against every digest, in constant time
+            if hmac.compare_digest(offered, digest):
+                found = grant
+        return found
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        grant = self.grant_for(headers.get("authorization"))
+        if grant is None:
+            body = b'{"error": "unauthorized: a bearer token of a configured grant is required"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b'Bearer realm="odoo-guard-mcp"'),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        scope.setdefault("state", {})["grant"] = grant
+        await self.app(scope, receive, send)
