@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint
+.PHONY: demo test bench redis
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/odoo-mcp demo
 
-test: $(STAMP)
+test: $(STAMP) redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+# One test shares rate-limit counters between server processes through a real Redis
+# (started and stopped by the test on loopback); Debian's package provides the binary.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing redis-server (Debian package) for the shared-counter test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

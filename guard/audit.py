@@ -57,7 +57,9 @@ def redact(value: Any, key: str | None = None) -> Any:
     return value
 
 
-TRUSTED_FIELDS = frozenset({"event", "time", "grant", "session", "decision", "rule", "outcome", "counters", "duration_ms"})
+TRUSTED_FIELDS = frozenset(
+    {"event", "time", "grant", "session", "decision", "rule", "outcome", "counters", "duration_ms"}
+)
 """Fields the guard fills from its own configuration and counters, never from a caller's input."""
 
 

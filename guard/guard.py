@@ -88,10 +88,11 @@ def path_fields(spec: ToolSpec) -> dict[str, PathArg]:
 
 
 def render_text(data: Any) -> str:
-    """A handler's value as the text content agents read: strings as is, the rest as JSON."""
+    """A handler's value as the text content agents read: strings as is, the rest as compact JSON
+    (100 Odoo records are sent once, without indentation: the payload is what a call costs)."""
     if isinstance(data, str):
         return data
-    return json.dumps(data, ensure_ascii=False, default=str, indent=1)
+    return json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 class Guard:

@@ -63,7 +63,11 @@ def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
 
 
 def to_call_result(result: Result) -> types.CallToolResult:
-    """A guard `Result` on the wire: tagged text on error; text + structured data + blobs on success."""
+    """A guard `Result` on the wire: tagged text on error; JSON text (+ embedded blobs) on success.
+
+    No `structuredContent`: the tools declare no output schema, and repeating every record
+    a second time in structured form would double what each call sends.
+    """
     content: list[types.ContentBlock] = [types.TextContent(type="text", text=result.text)]
     for blob in result.blobs:
         content.append(
@@ -76,10 +80,7 @@ def to_call_result(result: Result) -> types.CallToolResult:
                 ),
             )
         )
-    structured = None
-    if not result.is_error and isinstance(result.data, dict):
-        structured = result.data
-    return types.CallToolResult(content=content, structured_content=structured, is_error=result.is_error)
+    return types.CallToolResult(content=content, is_error=result.is_error)
 
 
 class Session:

@@ -28,7 +28,7 @@ def test_a_bare_handler_cannot_be_registered():
 def test_a_guarded_tool_is_made_by_the_guard_only():
     spec = all_specs()[0]
     guard = Guard(parse_policy(DENY_ALL))
-    with pytest.raises(TypeError, match="Guard.wrap only"):
+    with pytest.raises(TypeError, match=r"Guard\.wrap only"):
         GuardedTool(guard, spec, object())
     assert isinstance(guard.wrap(spec), GuardedTool)
 

@@ -1,0 +1,14 @@
+# Part of a stub tree for tests: a real-looking manifest, never executed.
+{
+    "name": "Sales",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "summary": "Sales internal machinery",
+    "depends": ["product", "account", "portal", "utm"],
+    "data": [],
+    "author": "Odoo S.A.",
+    "license": "LGPL-3",
+    "installable": True,
+    "application": False,
+    "auto_install": False,
+}

@@ -1,0 +1,7 @@
+from odoo import fields, models
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    x_sale_automatic_workflow_note = fields.Char()

@@ -1,0 +1,124 @@
+"""Odoo 19's JSON-2 API through httpx: `POST /json/2/<model>/<method>`, bearer API key.
+
+One `httpx.Client` per connection (thread-safe, pooled keep-alive connections, the per-call
+timeout and TLS settings). JSON-2 takes parameters by name only, so the classic positional
+convention the rest of the code uses is mapped here: record methods take `ids` from the first
+argument, and known methods name their positional parameters as Odoo's signatures do. A method
+not in the table accepts ids plus `kwargs` only; other positional arguments are refused with a
+message saying to pass them by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from guard.spec import ToolFailure
+
+from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .settings import ConnectionConfig
+from .transport import ssl_context, unreachable_message
+
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    "search": ("domain", "offset", "limit", "order"),
+    "search_read": ("domain", "fields", "offset", "limit", "order"),
+    "search_count": ("domain", "limit"),
+    "read": ("fields", "load"),
+    "create": ("vals_list",),
+    "write": ("vals",),
+    "unlink": (),
+    "fields_get": ("allfields", "attributes"),
+    "name_search": ("name", "domain", "operator", "limit"),
+    "read_group": ("domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"),
+    "formatted_read_group": ("domain", "groupby", "aggregates", "having", "offset", "limit", "order"),
+    "message_post": (),
+    "update_list": (),
+    "button_immediate_install": (),
+    "button_immediate_upgrade": (),
+    "button_immediate_uninstall": (),
+    "downstream_dependencies": (),
+    "context_get": (),
+}
+RECORD_METHODS = {"read", "write", "unlink", "message_post", "button_immediate_install", "button_immediate_upgrade",
+                  "button_immediate_uninstall", "downstream_dependencies"}
+
+
+def _is_ids(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value)
+
+
+def named_body(method: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Classic `(args, kwargs)` → JSON-2 body `{ids?, <param>: value, …}`."""
+    body: dict[str, Any] = {}
+    rest = list(args)
+    if rest and (method in RECORD_METHODS or (method not in POSITIONAL and _is_ids(rest[0]))):
+        ids = rest.pop(0)
+        body["ids"] = [ids] if isinstance(ids, int) else ids
+    names = POSITIONAL.get(method, ())
+    if len(rest) > len(names):
+        raise ToolFailure(f"JSON-2 takes parameters by name: pass the arguments of {method!r} in kwargs")
+    body.update(zip(names, rest, strict=False))
+    clash = set(body) & set(kwargs)
+    if clash:
+        raise ToolFailure(f"{method}: {sorted(clash)} given both positionally and by name")
+    body.update(kwargs)
+    return body
+
+
+class Json2Transport:
+    protocol = "json2"
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+        self._client = httpx.Client(
+            base_url=config.url, timeout=config.timeout,
+            verify=ssl_context(config) if config.url.startswith("https") else True,
+            headers={"Authorization": f"bearer {config.api_key or ''}", "X-Odoo-Database": config.db,
+                     "User-Agent": "odoo-guard-mcp"},
+        )
+
+    def _request(self, method: str, path: str, body: Any = None) -> Any:
+        try:
+            response = self._client.request(method, path, json=body)
+        except httpx.TimeoutException:
+            raise OdooUnreachable(unreachable_message(
+                self.config, f"no answer within {self.config.timeout:g} s")) from None
+        except httpx.HTTPError as exc:
+            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({exc})")) from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        expired = isinstance(payload, dict) and "SessionExpired" in str(payload.get("name"))
+        if response.status_code == 401 and not expired:
+            raise wrong_credentials(self.config.username, self.config.db)
+        if response.status_code >= 400:
+            if isinstance(payload, dict) and "name" in payload:
+                raise odoo_failure(str(payload["name"]), str(payload.get("message") or ""))
+            if isinstance(payload, str):
+                raise odoo_failure("UserError", payload)
+            raise OdooUnreachable(unreachable_message(
+                self.config, f"HTTP {response.status_code} on {path}: not an Odoo JSON-2 endpoint?"))
+        if payload is None and response.content.strip() not in (b"null", b""):
+            raise OdooUnreachable(unreachable_message(self.config, f"answer to {path} is not JSON"))
+        return payload
+
+    def version(self) -> dict[str, Any]:
+        info = self._request("GET", "/web/version")
+        if not isinstance(info, dict):
+            raise OdooUnreachable(unreachable_message(self.config, "unexpected answer to /web/version"))
+        return {"server_version": info.get("version"), "server_version_info": info.get("version_info")}
+
+    def login(self) -> int:
+        """JSON-2 has no login: the key is checked by a first call, the uid found by login name."""
+        self._request("POST", "/json/2/res.users/context_get", {})
+        ids = self._request("POST", "/json/2/res.users/search",
+                            {"domain": [["login", "=", self.config.username]], "limit": 1})
+        return int(ids[0]) if isinstance(ids, list) and ids else 0
+
+    def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        return self._request("POST", f"/json/2/{model}/{method}", named_body(method, args, kwargs))
+
+    def close(self) -> None:
+        self._client.close()

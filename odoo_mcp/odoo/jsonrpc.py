@@ -1,0 +1,109 @@
+"""JSON-RPC through `odoorpc`: one `ODOO` object per connection, its cookie-aware opener reused.
+
+odoorpc's own calls are used as they are (`/web/webclient/version_info` on creation, `login`
+via `/jsonrpc` common.login and `res.users.context_get`, `execute_kw`); this module only maps
+its errors. Limitation kept: odoorpc speaks through `urllib`, which opens one TCP connection
+per request (no HTTP keep-alive); the login happens once per connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import urllib.error
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import HTTPCookieProcessor, HTTPSHandler, build_opener
+
+import odoorpc
+from odoorpc.error import RPCError
+
+from guard.spec import OdooFailure
+
+from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .settings import ConnectionConfig
+from .transport import ssl_context, unreachable_message
+
+
+class JsonRpcTransport:
+    protocol = "jsonrpc"
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+        self._odoo: odoorpc.ODOO | None = None
+        self._lock = threading.Lock()
+
+    def _client(self) -> odoorpc.ODOO:
+        with self._lock:
+            if self._odoo is None:
+                parts = urlsplit(self.config.url)
+                https = parts.scheme == "https"
+                handlers: list[Any] = [HTTPCookieProcessor()]
+                if https:
+                    handlers.append(HTTPSHandler(context=ssl_context(self.config)))
+                self._odoo = self._guarded(
+                    lambda: odoorpc.ODOO(
+                        parts.hostname,
+                        protocol="jsonrpc+ssl" if https else "jsonrpc",
+                        port=parts.port or (443 if https else 80),
+                        timeout=self.config.timeout,
+                        opener=build_opener(*handlers),
+                    )
+                )
+            return self._odoo
+
+    def _guarded(self, action: Any) -> Any:
+        try:
+            return action()
+        except RPCError as exc:
+            info = exc.info if isinstance(exc.info, dict) else {}
+            data = info.get("data") or {}
+            if not data:
+                raise wrong_credentials(self.config.username, self.config.db) from None
+            raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or exc)) from None
+        except urllib.error.HTTPError as exc:
+            raise OdooUnreachable(
+                unreachable_message(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?")
+            ) from None
+        except TimeoutError:
+            raise OdooUnreachable(
+                unreachable_message(self.config, f"no answer within {self.config.timeout:g} s")
+            ) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, (TimeoutError, socket.timeout)):
+                raise OdooUnreachable(
+                    unreachable_message(self.config, f"no answer within {self.config.timeout:g} s")
+                ) from None
+            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({reason})")) from None
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise OdooUnreachable(unreachable_message(self.config, f"connection failed ({exc})")) from None
+        except (ValueError, KeyError) as exc:
+            raise OdooUnreachable(unreachable_message(self.config, f"unexpected answer ({exc})")) from None
+
+    def version(self) -> dict[str, Any]:
+        client = self._client()
+        return self._guarded(lambda: client.json("/web/webclient/version_info", {})["result"])
+
+    def login(self) -> int:
+        client = self._client()
+        try:
+            self._guarded(lambda: client.login(self.config.db, self.config.username, self.config.secret))
+        except OdooFailure as exc:
+            if exc.exception in ("AccessDenied", "RPCError"):
+                raise wrong_credentials(self.config.username, self.config.db) from None
+            raise
+        return int(client.env.uid)
+
+    def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        client = self._client()
+        return self._guarded(lambda: client.execute_kw(model, method, args, kwargs))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._odoo is not None:
+                with contextlib.suppress(Exception):  # closing must not fail
+                    self._odoo.logout()
+                self._odoo = None

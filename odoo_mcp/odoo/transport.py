@@ -1,0 +1,41 @@
+"""The one interface the three protocols implement, and what they share (TLS, timeouts).
+
+A transport knows how to reach one server with one account: `version()` (no login needed),
+`login()` (returns the uid, raises `OdooFailure("AccessDenied", …)` on wrong credentials),
+`execute(model, method, args, kwargs)` with the classic positional convention (record ids
+first for record methods; JSON-2 maps them to names), and `close()`. Every failure leaves as
+`OdooFailure`, `SessionExpired` or `OdooUnreachable`, never as a library exception.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, Protocol
+
+from .settings import ConnectionConfig
+
+
+class Transport(Protocol):
+    config: ConnectionConfig
+
+    def version(self) -> dict[str, Any]: ...
+
+    def login(self) -> int: ...
+
+    def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
+    """Verification on by default; a per-connection CA bundle; off only when `verify_ssl` is false."""
+    if not config.verify_ssl:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=str(config.ca_bundle) if config.ca_bundle else None)
+
+
+def unreachable_message(config: ConnectionConfig, problem: str) -> str:
+    return f"{config.alias} ({config.url}): {problem}"

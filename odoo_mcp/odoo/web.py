@@ -1,0 +1,87 @@
+"""Web routes no RPC protocol covers: PDF reports at `/report/pdf/<report_name>/<ids>`.
+
+`/xmlrpc/2/report` is gone from modern Odoo, so reports come from the web route. With an API
+key on JSON-2 the bearer header is sent; otherwise a web session is opened with
+`/web/session/authenticate` (password or key) and kept in a cookie. When Odoo has dropped that
+session (it redirects to `/web/login` or answers 401), the session is opened again once.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .settings import ConnectionConfig
+from .transport import ssl_context, unreachable_message
+
+
+class WebSession:
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+        headers = {"User-Agent": "odoo-guard-mcp"}
+        if config.protocol == "json2":
+            headers["Authorization"] = f"bearer {config.api_key or ''}"
+        self._client = httpx.Client(base_url=config.url, timeout=config.timeout, headers=headers,
+                                    verify=ssl_context(config) if config.url.startswith("https") else True)
+        self._lock = threading.Lock()
+        self._authenticated = False
+        self.logins = 0
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise OdooUnreachable(unreachable_message(
+                self.config, f"no answer within {self.config.timeout:g} s")) from None
+        except httpx.HTTPError as exc:
+            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({exc})")) from None
+
+    def _authenticate(self) -> None:
+        if self.config.protocol == "json2":
+            return
+        response = self._send("POST", "/web/session/authenticate", json={
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": {"db": self.config.db, "login": self.config.username, "password": self.config.secret}})
+        self.logins += 1
+        try:
+            payload = response.json()
+        except ValueError:
+            raise OdooUnreachable(unreachable_message(self.config, "/web/session/authenticate did not answer JSON")) \
+                from None
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if error:
+            data = error.get("data") or {}
+            if "AccessDenied" in str(data.get("name")):
+                raise wrong_credentials(self.config.username, self.config.db)
+            raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or error.get("message")))
+        self._authenticated = True
+
+    def report_pdf(self, report_name: str, ids: list[int]) -> bytes:
+        path = f"/report/pdf/{report_name}/{','.join(str(i) for i in ids)}"
+        for attempt in (0, 1):
+            with self._lock:
+                if not self._authenticated or attempt:
+                    self._authenticate()
+            response = self._send("GET", path)
+            expired = response.status_code in (301, 302, 303, 307, 401) or "/web/login" in str(response.url)
+            if expired and attempt == 0 and self.config.protocol != "json2":
+                continue
+            if response.status_code == 200 and response.content.startswith(b"%PDF"):
+                return response.content
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict) and payload.get("name"):
+                raise odoo_failure(str(payload["name"]), str(payload.get("message") or ""))
+            if expired:
+                raise wrong_credentials(self.config.username, self.config.db)
+            raise OdooUnreachable(unreachable_message(
+                self.config, f"HTTP {response.status_code} on {path}: no PDF in the answer"))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._client.close()

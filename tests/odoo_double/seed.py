@@ -1,0 +1,173 @@
+"""The double's schema and starting data: partners, users, modules, models and fields, etc.
+
+Two users: `admin` (group `system`, every right) and `demo` (group `user`: may read partners
+and post messages, nothing on configuration) — so access errors are real, not simulated.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import modules
+from .database import Database, Env, Field, Model, User, record_method
+
+ALL = {"system"}
+EVERYONE = {"system", "user"}
+
+ADMIN = {"login": "admin", "password": "admin-secret-pw", "api_key": "admin-api-key"}
+DEMO = {"login": "demo", "password": "demo-secret-pw", "api_key": "demo-api-key"}
+
+
+def _acl(read: set[str], write: set[str] | None = None) -> dict[str, set[str]]:
+    write = ALL if write is None else write
+    return {"read": read, "write": write, "create": write, "unlink": write}
+
+
+def _model(db: Database, name: str, description: str, fields: dict[str, Field], acl: dict[str, set[str]],
+           order: str = "id") -> Model:
+    return db.add_model(Model(name=name, description=description, fields=fields, acl=acl, order=order))
+
+
+def _context_get(env: Env, model: Model) -> dict[str, Any]:
+    return {"lang": "en_US", "tz": "Europe/Brussels"}
+
+
+@record_method
+def _message_post(env: Env, model: Model, ids: list[int], body: str = "", subject: Any = False,
+                  message_type: str = "comment", subtype_xmlid: Any = None, partner_ids: Any = None,
+                  **extra: Any) -> int | list[int]:
+    env.check_access(model, "read")
+    env.existing(model, ids)
+    messages = env.db.models["mail.message"]
+    posted = [
+        env.insert(messages, {"model": model.name, "res_id": record_id, "body": body, "subject": subject,
+                              "message_type": message_type, "author_id": env.user.id})
+        for record_id in ids
+    ]
+    return posted[0] if len(posted) == 1 else posted
+
+
+def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str = "19.0") -> Database:
+    """A fresh database; `addons_paths` are scanned by `ir.module.module.update_list`."""
+    db = Database(version=version)
+    db.addons_paths = list(addons_paths)
+    _model(db, "res.partner", "Contact", {
+        "name": Field("char", "Name", required=True),
+        "email": Field("char", "Email"),
+        "phone": Field("char", "Phone"),
+        "city": Field("char", "City"),
+        "is_company": Field("boolean", "Is a Company"),
+        "employee": Field("integer", "Employees"),
+        "credit_limit": Field("float", "Credit Limit"),
+        "parent_id": Field("many2one", "Related Company", relation="res.partner"),
+        "category_id": Field("many2many", "Tags", relation="res.partner.category"),
+        "type": Field("selection", "Address Type",
+                      selection=[("contact", "Contact"), ("invoice", "Invoice"), ("delivery", "Delivery")]),
+        "active": Field("boolean", "Active"),
+    }, _acl(EVERYONE, EVERYONE), order="name, id")
+    db.models["res.partner"].methods["message_post"] = _message_post
+    _model(db, "res.partner.category", "Partner Tags", {"name": Field("char", "Name", required=True)},
+           _acl(EVERYONE))
+    _model(db, "res.users", "User", {
+        "name": Field("char", "Name", required=True),
+        "login": Field("char", "Login", required=True),
+        "partner_id": Field("many2one", "Related Partner", relation="res.partner"),
+    }, _acl(EVERYONE))
+    db.models["res.users"].methods["context_get"] = _context_get
+    _model(db, "ir.config_parameter", "System Parameter", {
+        "key": Field("char", "Key", required=True), "value": Field("text", "Value", required=True),
+    }, _acl(ALL))
+    _model(db, "ir.model", "Models", {
+        "model": Field("char", "Model", required=True), "name": Field("char", "Model Description"),
+        "transient": Field("boolean", "Transient Model"), "modules": Field("char", "In Apps"),
+    }, _acl(EVERYONE))
+    _model(db, "ir.model.fields", "Fields", {
+        "model": Field("char", "Model"), "name": Field("char", "Field Name"),
+        "field_description": Field("char", "Field Label"), "ttype": Field("char", "Field Type"),
+        "relation": Field("char", "Related Model"), "required": Field("boolean", "Required"),
+    }, _acl(EVERYONE))
+    _model(db, "ir.module.module", "Module", {
+        "name": Field("char", "Technical Name", required=True), "shortdesc": Field("char", "Module Name"),
+        "summary": Field("char", "Summary"), "author": Field("char", "Author"), "license": Field("char", "License"),
+        "application": Field("boolean", "Application"), "category_id": Field("integer", "Category"),
+        "latest_version": Field("char", "Latest Version"), "installed_version": Field("char", "Installed Version"),
+        "state": Field("selection", "Status", selection=[
+            ("uninstallable", "Uninstallable"), ("uninstalled", "Not Installed"), ("installed", "Installed"),
+            ("to upgrade", "To be upgraded"), ("to remove", "To be removed"), ("to install", "To be installed")]),
+    }, _acl(EVERYONE), order="name")
+    db.models["ir.module.module"].methods.update(modules.METHODS)
+    _model(db, "ir.module.module.dependency", "Module dependency", {
+        "name": Field("char", "Name"), "module_id": Field("many2one", "Module", relation="ir.module.module"),
+    }, _acl(EVERYONE))
+    _model(db, "ir.attachment", "Attachment", {
+        "name": Field("char", "Name", required=True), "res_model": Field("char", "Resource Model"),
+        "res_id": Field("integer", "Resource ID"), "datas": Field("binary", "File Content"),
+        "mimetype": Field("char", "Mime Type"), "file_size": Field("integer", "File Size"),
+    }, _acl(EVERYONE, EVERYONE))
+    _model(db, "mail.message", "Message", {
+        "model": Field("char", "Related Document Model"), "res_id": Field("integer", "Related Document ID"),
+        "body": Field("html", "Contents"), "subject": Field("char", "Subject"),
+        "message_type": Field("char", "Type"), "author_id": Field("integer", "Author"),
+    }, _acl(EVERYONE, EVERYONE))
+    _model(db, "ir.actions.report", "Report Action", {
+        "name": Field("char", "Name", required=True), "model": Field("char", "Model Name"),
+        "report_name": Field("char", "Template Name"), "report_type": Field("char", "Report Type"),
+    }, _acl(EVERYONE))
+    _seed(db, partners)
+    return db
+
+
+def _seed(db: Database, partners: int) -> None:
+    db.users[2] = User(id=2, name="Mitchell Admin", groups={"system", "user"}, **ADMIN)
+    db.users[6] = User(id=6, name="Marc Demo", groups={"user"}, **DEMO)
+    env = Env(db, db.users[2])
+    partner_model = db.models["res.partner"]
+    company = env.insert(partner_model, {"name": "YourCompany", "is_company": True, "employee": 12,
+                                         "city": "Brussels", "active": True, "type": "contact"})
+    for number in range(1, partners + 1):
+        env.insert(partner_model, {
+            "name": f"Partner {number:03d}", "email": f"partner{number}@example.com", "phone": f"+32 2 {number:04d}",
+            "city": ("Brussels", "Ghent", "Liège")[number % 3], "is_company": number % 5 == 0,
+            "employee": number % 7, "credit_limit": float(number * 10), "parent_id": company if number % 4 else False,
+            "active": True, "type": "contact",
+        })
+    env.insert(db.models["res.partner.category"], {"name": "VIP"})
+    for user in db.users.values():
+        env.insert(db.models["res.users"], {"name": user.name, "login": user.login})
+    # keep res.users ids equal to the users' uids
+    users = db.models["res.users"]
+    users.records = {user.id: {**rec, "id": user.id} for user, rec in zip(db.users.values(), users.records.values(),
+                                                                         strict=True)}
+    for key, value in (("web.base.url", "http://localhost:8069"), ("database.secret", "s3cr3t")):
+        env.insert(db.models["ir.config_parameter"], {"key": key, "value": value})
+    for name, model in db.models.items():
+        env.insert(db.models["ir.model"], {"model": name, "name": model.description, "transient": False,
+                                           "modules": "base"})
+        for field_name, spec in model.fields.items():
+            env.insert(db.models["ir.model.fields"], {
+                "model": name, "name": field_name, "field_description": spec.string, "ttype": spec.type,
+                "relation": spec.relation or False, "required": spec.required})
+    env.insert(db.models["ir.actions.report"], {"name": "Partner Card", "model": "res.partner",
+                                                "report_name": "contacts.report_partner_card",
+                                                "report_type": "qweb-pdf"})
+    env.insert(db.models["ir.attachment"], {"name": "hello.txt", "res_model": "res.partner", "res_id": company,
+                                            "datas": base64.b64encode(b"hello world").decode(),
+                                            "mimetype": "text/plain", "file_size": 11})
+    modules.seed_modules(env)
+
+
+def render_pdf(env: Env, report_name: str, ids: list[int]) -> bytes:
+    """A small valid-looking PDF naming the records, for `/report/pdf/...`."""
+    reports = [r for r in env.db.models["ir.actions.report"].records.values() if r["report_name"] == report_name]
+    if not reports:
+        from .errors import MissingErrorOdoo
+
+        raise MissingErrorOdoo(f"Report {report_name!r} does not exist")
+    model = env.model(reports[0]["model"])
+    env.check_access(model, "read")
+    names = ", ".join(str(rec.get("name")) for rec in env.existing(model, ids))
+    text = f"{reports[0]['name']}: {names}".encode()
+    return b"%PDF-1.4\n% odoo double\n1 0 obj << /Title (" + text + b") >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

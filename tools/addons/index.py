@@ -1,0 +1,254 @@
+"""The addons index: every module of a root, parsed once and kept until the tree changes.
+
+Upstream rescans and re-parses every manifest on each call. Here a scan is cached per root
+and revalidated by a *fingerprint*: the root's own stat (an added, removed or re-pointed
+entry changes it), each repository folder's stat (OCA layout) and the stat of every
+manifest (an in-place edit changes its mtime/size/inode). Checking the fingerprint costs
+one `stat` per module; parsing costs a read plus `ast.literal_eval` — that gap is the
+speed-up `bench/bench_addons.py` measures.
+
+Scans are confined: an entry whose resolved path leaves the root (a symlink pointing out
+of the checkout) is reported as a problem and its files are never read.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from guard.paths import is_within
+from tools.addons.manifest import MANIFEST, MODULE_NAME_RE, Manifest, ManifestError, inherited_models, read_manifest
+
+Kind = Literal["enterprise", "community", "oca"]
+Layout = Literal["flat", "repos"]
+
+SKIPPED_DIRS = frozenset({"tests", "migrations", "upgrades", "static", "__pycache__", "node_modules"})
+MAX_PY_FILES_PER_MODULE = 2000
+
+
+@dataclass(frozen=True)
+class ModuleRecord:
+    """One module of one root: where it is, what its manifest says (or why it is unusable)."""
+
+    name: str
+    kind: Kind
+    path: Path
+    """The entry inside the root (not resolved): `root/name` or `root/repo/name`."""
+    real_path: Path
+    repo: str | None
+    manifest: Manifest | None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.manifest is not None and self.problem is None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-able view returned by listing tools (built once per scan, then shared)."""
+        m = self.manifest
+        data: dict[str, Any] = {"module": self.name, "source": self.kind}
+        if self.repo:
+            data["repo"] = self.repo
+        if m is None:
+            data["problem"] = self.problem
+            return data
+        data.update(
+            name=m.name,
+            version=m.version,
+            summary=m.summary,
+            category=m.category,
+            license=m.license,
+            application=m.application,
+            countries=list(m.countries),
+            depends=list(m.depends),
+        )
+        return data
+
+
+@dataclass
+class Scan:
+    """All modules of one root, by name; problems are kept per entry, never raised."""
+
+    root: Path
+    kind: Kind
+    records: tuple[ModuleRecord, ...]
+    by_name: dict[str, tuple[ModuleRecord, ...]] = field(default_factory=dict)
+    summaries: tuple[dict[str, Any], ...] = ()
+    problems: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[ModuleRecord]] = {}
+        for record in self.records:
+            grouped.setdefault(record.name, []).append(record)
+        self.by_name = {name: tuple(items) for name, items in grouped.items()}
+        self.summaries = tuple(record.summary() for record in self.records if record.ok)
+        self.problems = tuple(record.summary() for record in self.records if not record.ok)
+
+    def get(self, name: str) -> ModuleRecord | None:
+        """The first usable module called `name` (OCA: several repos may ship it)."""
+        for record in self.by_name.get(name, ()):
+            if record.ok:
+                return record
+        return None
+
+    def names(self) -> set[str]:
+        return {record.name for record in self.records if record.ok}
+
+
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _record(
+    entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
+) -> ModuleRecord | None:
+    """A record for one entry, or None when the entry is simply not a module.
+
+    `is_link=False` (from the directory entry's type, free with scandir) skips `realpath`:
+    the folders above are already resolved, so a plain entry is its own real path.
+    """
+    name = entry_path.name
+    real = Path(os.path.realpath(entry_path)) if is_link else entry_path
+    if not is_within(real, real_root):
+        # Never read a file outside the root, even to tell whether it is a module.
+        return ModuleRecord(name, kind, entry_path, real, repo, None, "resolves outside its root (symlink)")
+    if not real.is_dir() or not (real / MANIFEST).is_file():
+        return None
+    if not MODULE_NAME_RE.fullmatch(name):
+        return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
+    try:
+        manifest = read_manifest(real)
+    except ManifestError as exc:
+        return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+    return ModuleRecord(name, kind, entry_path, real, repo, manifest)
+
+
+def scan_root(root: Path, kind: Kind, layout: Layout) -> Scan:
+    """Parse every module under `root` (flat: a folder of modules; repos: a folder of folders of modules)."""
+    real_root = Path(os.path.realpath(root))
+    records: list[ModuleRecord] = []
+    folders: list[tuple[Path, str | None]] = []
+    if layout == "flat":
+        folders.append((real_root, None))
+    else:
+        for entry in _entries(real_root):
+            repo_path = real_root / entry.name
+            if not is_within(Path(os.path.realpath(repo_path)), real_root):
+                why = "repository resolves outside its root"
+                records.append(ModuleRecord(entry.name, kind, repo_path, repo_path, entry.name, None, why))
+                continue
+            if entry.is_dir():
+                folders.append((repo_path, entry.name))
+    for folder, repo in folders:
+        for entry in _entries(folder):
+            plain = repo is None or not os.path.islink(folder)
+            record = _record(folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
+            if record is not None:
+                records.append(record)
+    return Scan(real_root, kind, tuple(records))
+
+
+@dataclass
+class _Cached:
+    scan: Scan
+    layout: Layout
+    manifest_paths: tuple[str, ...]
+    dir_paths: tuple[str, ...]
+    key: tuple[Any, ...]
+
+
+class AddonsIndex:
+    """The runtime service (`runtime.service("addons_index", AddonsIndex.factory)`).
+
+    `scan(root, kind, layout)` returns a cached `Scan` while the root's fingerprint holds.
+    Counters `cold_scans` / `cache_hits` let tests check the cache without timing anything.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], _Cached] = {}
+        self._inherits: dict[str, tuple[tuple[Any, ...], frozenset[str]]] = {}
+        self.cold_scans = 0
+        self.cache_hits = 0
+
+    @classmethod
+    def factory(cls, _runtime: object = None) -> AddonsIndex:
+        return cls()
+
+    def _quick_key(self, cached: _Cached) -> tuple[Any, ...]:
+        """Recompute the fingerprint from the remembered paths, without listing folders.
+
+        Any added/removed entry changes a folder's stat (in `dir_paths`), so listing again
+        is only needed when that part already differs — then the full scan runs anyway.
+        """
+        dirs = tuple(_stat_key(path) for path in cached.dir_paths)
+        manifests = tuple(_stat_key(path) for path in cached.manifest_paths)
+        return dirs + manifests
+
+    def scan(self, root: Path, kind: Kind, layout: Layout = "flat") -> Scan:
+        real_root = Path(os.path.realpath(root))
+        cache_key = (kind, str(real_root))
+        with self._lock:
+            cached = self._cache.get(cache_key)
+            if cached is not None and cached.layout == layout and self._quick_key(cached) == cached.key:
+                self.cache_hits += 1
+                return cached.scan
+            # Fingerprint first, scan second: a change during the scan makes the next call rescan.
+            dir_paths = [str(real_root)]
+            if layout == "repos":
+                dir_paths += [os.path.join(real_root, e.name) for e in _entries(real_root) if e.is_dir()]
+            manifest_folders = dir_paths[1:] if layout == "repos" else dir_paths
+            manifest_paths = tuple(
+                os.path.join(folder, e.name, MANIFEST) for folder in manifest_folders for e in _entries(Path(folder))
+            )
+            entry = _Cached(None, layout, manifest_paths, tuple(dir_paths), ())  # type: ignore[arg-type]
+            entry.key = self._quick_key(entry)
+            entry.scan = scan_root(real_root, kind, layout)
+            self._cache[cache_key] = entry
+            self.cold_scans += 1
+            return entry.scan
+
+    def inherits(self, record: ModuleRecord) -> frozenset[str]:
+        """Models the module extends with `_inherit` (its Python files read as text, cached by stat)."""
+        if not record.ok:
+            return frozenset()
+        files: list[str] = []
+        for folder, dirs, names in os.walk(record.real_path, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+            files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py") and n != MANIFEST)
+            if len(files) > MAX_PY_FILES_PER_MODULE:
+                break
+        key = tuple((path, _stat_key(path)) for path in files)
+        with self._lock:
+            hit = self._inherits.get(str(record.real_path))
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        models: set[str] = set()
+        for path in files:
+            if os.path.islink(path):
+                continue  # a link could point out of the root; a module's code is plain files
+            try:
+                with open(path, "rb") as handle:
+                    source = handle.read(1024 * 1024).decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            models |= inherited_models(source)
+        result = frozenset(models)
+        with self._lock:
+            self._inherits[str(record.real_path)] = (key, result)
+        return result

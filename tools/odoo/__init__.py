@@ -1,0 +1,10 @@
+"""The Odoo tools (upstream `odoo-rpc-mcp` names and arguments), each behind the guard.
+
+Importing this package registers them: `records` (CRUD, execute, aggregation, chatter),
+`introspection` (version, models, fields, module facts), `modules` (module lifecycle),
+`files` (backups, reports, attachments inside the files root), `connections`.
+"""
+
+from tools.odoo import connections, files, introspection, modules, records
+
+__all__ = ["connections", "files", "introspection", "modules", "records"]

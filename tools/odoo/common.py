@@ -1,0 +1,87 @@
+"""What every Odoo tool shares: argument types (validated before Odoo is asked), the pool service.
+
+Argument types carry the limits: model and field names by pattern, domains by `check_domain`,
+ids as positive integers, limits with maxima. A policy can name these arguments in its
+conditions (`{"arg": "model", "op": "in", ...}`, `{"arg": "ids", "op": "len_lte", ...}`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from guard.spec import Call, NotConfigured, ToolArgs
+from odoo_mcp.config import ConfigError
+from odoo_mcp.odoo.connection import OdooConnection
+from odoo_mcp.odoo.domain import FIELD_NAME, MODEL_NAME, check_domain
+from odoo_mcp.odoo.pool import OdooPool
+from odoo_mcp.odoo.settings import OdooSettings
+
+MAX_LIMIT = 2000
+MAX_IDS = 1000
+
+
+def _field_names(values: dict[str, Any]) -> dict[str, Any]:
+    for key in values:
+        if not FIELD_NAME.match(key):
+            raise ValueError(f"{key!r} is not a field name")
+    return values
+
+
+ConnectionName = Annotated[
+    str | None,
+    Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+          description="Alias of the Odoo connection (see odoo_connections); the default one when omitted."),
+]
+ModelName = Annotated[
+    str, Field(pattern=MODEL_NAME.pattern, max_length=128, description="Technical model name, e.g. res.partner.")
+]
+FieldName = Annotated[str, Field(pattern=FIELD_NAME.pattern, max_length=128)]
+FieldList = Annotated[
+    list[FieldName] | None,
+    Field(None, max_length=500, description="Field names to return; all (non-binary) fields when omitted."),
+]
+Domain = Annotated[
+    list[Any],
+    AfterValidator(check_domain),
+    Field(description='Odoo domain: [["field", "operator", value], ...] with optional "&", "|", "!" prefixes.'),
+]
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Ids = Annotated[list[RecordId], Field(min_length=1, max_length=MAX_IDS, description="Record ids (positive integers).")]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Maximum number of records (1..{MAX_LIMIT}).")]
+Offset = Annotated[int, Field(0, ge=0, le=10_000_000, description="Number of records to skip.")]
+Order = Annotated[
+    str | None,
+    Field(None, pattern=r"^[a-z_][a-z0-9_]*( (asc|desc|ASC|DESC))?(, ?[a-z_][a-z0-9_]*( (asc|desc|ASC|DESC))?)*$",
+          max_length=256, description='Sort order, e.g. "name asc, id desc".'),
+]
+Values = Annotated[dict[str, Any], AfterValidator(_field_names), Field(description="Field values by field name.")]
+ModuleName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,128}$", description="Technical module name.")]
+ModuleList = Annotated[list[ModuleName], Field(min_length=1, max_length=50)]
+
+
+class OnModel(ToolArgs):
+    connection: ConnectionName = None
+    model: ModelName
+
+
+def given(**kwargs: Any) -> dict[str, Any]:
+    """Keyword arguments without the ones left unset (Odoo's defaults apply; XML-RPC has no None)."""
+    return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def odoo_pool(call: Call) -> OdooPool:
+    """The server's connection pool, built once from the environment on first use."""
+
+    def build(runtime: Any) -> OdooPool:
+        try:
+            return OdooPool(OdooSettings.from_env(runtime.settings.env))
+        except ConfigError as exc:
+            raise NotConfigured(str(exc)) from None
+
+    return call.runtime.service("odoo", build)
+
+
+def odoo(call: Call, connection: str | None) -> OdooConnection:
+    return odoo_pool(call).get(connection)

@@ -1,0 +1,83 @@
+"""Introspection tools: server version, models, fields, module facts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from guard.spec import Call, Risk, ToolArgs, ToolFailure
+from tools.registry import tool
+
+from .common import ConnectionName, FieldList, Limit, ModuleName, OnModel, given, odoo
+
+MODULE_FIELDS = ["name", "shortdesc", "summary", "state", "author", "license", "application", "latest_version",
+                 "installed_version"]
+
+
+class ConnectionArgs(ToolArgs):
+    connection: ConnectionName = None
+
+
+class FieldsGetArgs(OnModel):
+    fields: FieldList = None
+    attributes: list[Annotated[str, Field(pattern=r"^[a-z_]+$")]] = Field(
+        default_factory=lambda: ["type", "string", "required", "readonly", "relation", "selection", "help"],
+        max_length=30, description="Field attributes to return.")
+
+
+class ListModelsArgs(ToolArgs):
+    connection: ConnectionName = None
+    filter: str | None = Field(None, max_length=128, description="Substring of the model name or description.")
+    limit: Limit = 500
+
+
+class ModuleInfoArgs(ToolArgs):
+    connection: ConnectionName = None
+    module: ModuleName
+
+
+@tool("odoo_version", family="odoo", risk=Risk.READ, args=ConnectionArgs, idempotent=True, open_world=True)
+def odoo_version(args: ConnectionArgs, call: Call) -> Any:
+    """Odoo server version of a connection (no login needed)."""
+    connection = odoo(call, args.connection)
+    info = connection.version()
+    return {"connection": connection.alias, "protocol": connection.config.protocol,
+            "server_version": info.get("server_version"), "server_version_info": info.get("server_version_info")}
+
+
+@tool("odoo_fields_get", family="odoo", risk=Risk.READ, args=FieldsGetArgs, idempotent=True, open_world=True)
+def odoo_fields_get(args: FieldsGetArgs, call: Call) -> Any:
+    """Describe the fields of a model (type, label, required, relation, selection...)."""
+    return odoo(call, args.connection).execute(args.model, "fields_get", [], given(
+        allfields=args.fields, attributes=args.attributes))
+
+
+@tool("odoo_list_models", family="odoo", risk=Risk.READ, args=ListModelsArgs, idempotent=True, open_world=True)
+def odoo_list_models(args: ListModelsArgs, call: Call) -> Any:
+    """List the models of the database (ir.model), optionally filtered by name or description."""
+    domain: list[Any] = []
+    if args.filter:
+        domain = ["|", ["model", "ilike", args.filter], ["name", "ilike", args.filter]]
+    return odoo(call, args.connection).execute("ir.model", "search_read", [domain], {
+        "fields": ["model", "name", "transient"], "limit": args.limit, "order": "model"})
+
+
+def find_modules(call: Call, connection: str | None, names: list[str]) -> list[dict[str, Any]]:
+    """The `ir.module.module` records named `names`; refuses names the server does not know."""
+    rows = odoo(call, connection).execute("ir.module.module", "search_read", [[["name", "in", names]]],
+                                          {"fields": MODULE_FIELDS})
+    missing = sorted(set(names) - {row["name"] for row in rows})
+    if missing:
+        raise ToolFailure(f"unknown module(s) {', '.join(missing)}: run odoo_module_update_list after adding "
+                          "them to an addons path")
+    return rows
+
+
+@tool("odoo_module_info", family="odoo", risk=Risk.READ, args=ModuleInfoArgs, idempotent=True, open_world=True)
+def odoo_module_info(args: ModuleInfoArgs, call: Call) -> Any:
+    """Facts about one module: state, versions, author, license and its dependencies."""
+    [row] = find_modules(call, args.connection, [args.module])
+    depends = odoo(call, args.connection).execute("ir.module.module.dependency", "search_read",
+                                                  [[["module_id", "=", row["id"]]]], {"fields": ["name"]})
+    return {**row, "depends": sorted(dep["name"] for dep in depends)}

@@ -1,0 +1,156 @@
+"""Record tools: search, read, create, write, unlink, execute, aggregate, post a message."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from guard.spec import Call, Risk, ToolFailure
+from odoo_mcp.odoo.domain import METHOD_NAME
+from tools.registry import tool
+
+from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
+
+
+class SearchArgs(OnModel):
+    domain: Domain = Field(default_factory=list)
+    limit: Limit = 80
+    offset: Offset = 0
+    order: Order = None
+
+
+class SearchReadArgs(SearchArgs):
+    fields: FieldList = None
+
+
+class SearchCountArgs(OnModel):
+    domain: Domain = Field(default_factory=list)
+
+
+class ReadArgs(OnModel):
+    ids: Ids
+    fields: FieldList = None
+
+
+class CreateArgs(OnModel):
+    values: Values | Annotated[list[Values], Field(min_length=1, max_length=500)] = Field(
+        description="Field values of the new record, or a list of them to create several at once.")
+
+
+class WriteArgs(OnModel):
+    ids: Ids
+    values: Values
+
+
+class UnlinkArgs(OnModel):
+    ids: Ids
+
+
+class ExecuteArgs(OnModel):
+    method: str = Field(pattern=METHOD_NAME.pattern, max_length=128,
+                        description="Public model method (names starting with '_' are refused).")
+    args: list[Any] = Field(default_factory=list, max_length=50, description="Positional arguments.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments.")
+
+
+class ReadGroupArgs(OnModel):
+    domain: Domain = Field(default_factory=list)
+    groupby: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(:(day|week|month|quarter|year))?$")]] = Field(
+        min_length=1, max_length=5, description='Fields to group by, e.g. ["country_id", "date:month"].')
+    aggregates: list[Annotated[str, Field(pattern=r"^(__count|[a-z_][a-z0-9_]*:(sum|avg|min|max|count|"
+                                                 r"count_distinct|array_agg|bool_and|bool_or))$")]] = Field(
+        default_factory=lambda: ["__count"], max_length=20,
+        description='Aggregates, e.g. ["__count", "amount_total:sum"].')
+    limit: Limit | None = None
+    offset: Offset = 0
+    order: Order = None
+
+
+class MessagePostArgs(OnModel):
+    ids: Ids
+    body: str = Field(min_length=1, max_length=100_000, description="Message body (HTML allowed).")
+    subject: str | None = Field(None, max_length=500)
+    message_type: Literal["comment", "notification"] = "comment"
+
+
+@tool("odoo_search", family="odoo", risk=Risk.READ, args=SearchArgs, idempotent=True, open_world=True)
+def odoo_search(args: SearchArgs, call: Call) -> Any:
+    """Search records of a model; returns their ids."""
+    return odoo(call, args.connection).execute(args.model, "search", [args.domain], given(
+        offset=args.offset, limit=args.limit, order=args.order))
+
+
+@tool("odoo_search_read", family="odoo", risk=Risk.READ, args=SearchReadArgs, idempotent=True, open_world=True)
+def odoo_search_read(args: SearchReadArgs, call: Call) -> Any:
+    """Search records of a model and read their fields in one call."""
+    kwargs = given(fields=args.fields, offset=args.offset, limit=args.limit, order=args.order)
+    return odoo(call, args.connection).execute(args.model, "search_read", [args.domain], kwargs)
+
+
+@tool("odoo_search_count", family="odoo", risk=Risk.READ, args=SearchCountArgs, idempotent=True, open_world=True)
+def odoo_search_count(args: SearchCountArgs, call: Call) -> Any:
+    """Count the records of a model that match a domain."""
+    return odoo(call, args.connection).execute(args.model, "search_count", [args.domain])
+
+
+@tool("odoo_read", family="odoo", risk=Risk.READ, args=ReadArgs, idempotent=True, open_world=True)
+def odoo_read(args: ReadArgs, call: Call) -> Any:
+    """Read fields of records by id."""
+    kwargs = {"fields": args.fields} if args.fields else {}
+    return odoo(call, args.connection).execute(args.model, "read", [args.ids], kwargs)
+
+
+@tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True)
+def odoo_create(args: CreateArgs, call: Call) -> Any:
+    """Create a record (values is an object) or several (values is a list); returns the new id(s)."""
+    batch = isinstance(args.values, list)
+    created = odoo(call, args.connection).execute(args.model, "create", [args.values if batch else [args.values]])
+    ids = created if isinstance(created, list) else [created]
+    return {"ids": ids} if batch else {"id": ids[0]}
+
+
+@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True)
+def odoo_write(args: WriteArgs, call: Call) -> Any:
+    """Update fields of records by id."""
+    result = odoo(call, args.connection).execute(args.model, "write", [args.ids, args.values])
+    return {"updated": args.ids, "result": result}
+
+
+@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True)
+def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
+    """Delete records by id. Irreversible: prefer odoo_record_backup first."""
+    result = odoo(call, args.connection).execute(args.model, "unlink", [args.ids])
+    return {"deleted": args.ids, "result": result}
+
+
+@tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True)
+def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
+    """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused."""
+    if args.method.startswith("_"):
+        raise ToolFailure("private methods (starting with '_') cannot be called")
+    return odoo(call, args.connection).execute(args.model, args.method, args.args, args.kwargs)
+
+
+@tool("odoo_read_group", family="odoo", risk=Risk.READ, args=ReadGroupArgs, idempotent=True, open_world=True)
+def odoo_read_group(args: ReadGroupArgs, call: Call) -> Any:
+    """Aggregate records on the server (group by fields, count/sum/avg...): Odoo 19's formatted_read_group,
+    read_group on older servers."""
+    connection = odoo(call, args.connection)
+    if connection.major_version() >= 19:
+        return connection.execute(args.model, "formatted_read_group", [], given(
+            domain=args.domain, groupby=args.groupby, aggregates=args.aggregates,
+            offset=args.offset, limit=args.limit, order=args.order))
+    fields = [aggregate for aggregate in args.aggregates if aggregate != "__count"]
+    return connection.execute(args.model, "read_group", [args.domain, fields, args.groupby], given(
+        offset=args.offset, limit=args.limit, orderby=args.order, lazy=False))
+
+
+@tool("odoo_message_post", family="odoo", risk=Risk.WRITE, args=MessagePostArgs, open_world=True)
+def odoo_message_post(args: MessagePostArgs, call: Call) -> Any:
+    """Post a message in the chatter of records (mail.thread models)."""
+    kwargs: dict[str, Any] = {"body": args.body, "message_type": args.message_type}
+    if args.subject:
+        kwargs["subject"] = args.subject
+    result = odoo(call, args.connection).execute(args.model, "message_post", [args.ids], kwargs)
+    return {"message_ids": result if isinstance(result, list) else [result]}
