@@ -27,8 +27,11 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.server import build_guard, build_server
 
+    from odoo_mcp.odoo.settings import OdooSettings
+
     try:
         policy = load_policy(settings.policy_path)
+        OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
     except (PolicyError, ConfigError) as exc:
         print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)

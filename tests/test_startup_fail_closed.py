@@ -146,3 +146,26 @@ def test_cli_policy_check_lists_every_problem(tmp_path):
     assert "INVALID (4 problems)" in done.stdout
     for path_text in ("version:", "default:", "tools.x.limits[0].window:", "tools.x.limits[0].max:"):
         assert path_text in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"ODOO_URL": "http://127.0.0.1:1", "ODOO_DB": "x", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p",
+          "ODOO_PROTOCOL": "soap"}, "protocol 'soap' is not one of jsonrpc, xmlrpc, json2"),
+        ({"ODOO_URL": "ftp://odoo.example.com", "ODOO_DB": "x", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p"},
+         "ODOO_URL"),
+        ({"CONNECTIONS_FILE": "/nonexistent/connections.json"}, "CONNECTIONS_FILE"),
+    ],
+    ids=["unknown protocol", "not an http url", "missing connections file"],
+)  # fmt: skip
+def test_bad_odoo_settings_stop_the_start(tmp_path, variables, message):
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "deny"}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ODOO_") and k != "CONNECTIONS_FILE"}
+    env |= {"ODOO_MCP_POLICY": str(tmp_path / "policy.json"), "PYTHONPATH": str(REPO), **variables}
+    done = subprocess.run(
+        [sys.executable, "-m", "odoo_mcp", "serve"], input="", capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert done.returncode == 2, done.stderr
+    assert "refusing to start" in done.stderr
+    assert message in done.stderr
