@@ -95,18 +95,23 @@ async def throughput(args: list[str], calls: int) -> float:
         return calls / (time.perf_counter() - started)
 
 
-async def stdio_ratio(rounds: int = 5, calls: int = 400) -> tuple[float, float]:
+async def stdio_throughputs(rounds: int = 6, calls: int = 400) -> dict[str, float]:
+    """Best calls/s of each server kind, rounds interleaved."""
     with tempfile.TemporaryDirectory() as tmp:
         policy = Path(tmp) / "policy.json"
         policy.write_text(json.dumps(POLICY))
-        audit = Path(tmp) / "audit.jsonl"
-        bare_runs, guarded_runs = [], []
+        allow = Path(tmp) / "allow.json"
+        allow.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"noop": {}}}))
+        kinds = {
+            "bare": ["bare"],
+            "minimal": ["minimal", str(allow)],
+            "guarded": ["guarded", str(policy), str(Path(tmp) / "audit.jsonl")],
+        }
+        best = dict.fromkeys(kinds, 0.0)
         for _ in range(rounds):
-            bare_runs.append(await throughput(["-m", "bench.noop_servers", "bare"], calls))
-            guarded_runs.append(
-                await throughput(["-m", "bench.noop_servers", "guarded", str(policy), str(audit)], calls)
-            )
-    return max(bare_runs), max(guarded_runs)
+            for kind, args in kinds.items():
+                best[kind] = max(best[kind], await throughput(["-m", "bench.noop_servers", *args], calls))
+    return best
 
 
 def main() -> None:
@@ -115,11 +120,16 @@ def main() -> None:
     print(f"  guarded call   median {median:7.1f} µs   p99 {p99:7.1f} µs")
     print(f"  bare handler   median {bare_median:7.1f} µs   p99 {bare_p99:7.1f} µs")
     print(f"  guard's own    median {median - bare_median:7.1f} µs")
-    bare, guarded = asyncio.run(stdio_ratio())
-    print("guard: tool-call throughput over stdio (best of 5 interleaved rounds of 400 calls)")
-    print(f"  bare MCPServer   {bare:8.0f} calls/s")
-    print(f"  guarded server   {guarded:8.0f} calls/s")
-    print(f"  ratio guarded/bare = {guarded / bare:.3f}  (target >= 0.95)")
+    best = asyncio.run(stdio_throughputs())
+    bare = best["bare"]
+    print("guard: no-op tool-call throughput over stdio (best of 6 interleaved rounds of 400 calls)")
+    print(f"  bare MCPServer                                  {bare:6.0f} calls/s  1.000")
+    floor = best["minimal"]
+    print(f"  guarded, floor (one tool, allow, no audit sink) {floor:6.0f} calls/s  {floor / bare:.3f}")
+    print(
+        f"  guarded, as deployed (43 tools, deny_if + limit, audit file) "
+        f"{best['guarded']:6.0f} calls/s  {best['guarded'] / bare:.3f}  (target >= 0.95)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
-"""Two stdio servers with the same no-op tool: one bare MCPServer, one behind the guard.
+"""Stdio servers with the same no-op tool: a bare MCPServer, and our server behind the guard.
 
-`python -m bench.noop_servers bare|guarded POLICY AUDIT_LOG` — used by bench_guard.
+`python -m bench.noop_servers bare` — the baseline.
+`python -m bench.noop_servers guarded POLICY AUDIT_LOG` — the product as deployed: the whole
+catalogue, the policy given, the audit log written to a file.
+`python -m bench.noop_servers minimal POLICY` — the guard's floor: only the no-op tool, no audit sink.
 """
 
 from __future__ import annotations
@@ -49,8 +52,20 @@ def guarded(policy: str, audit_log: str) -> None:
     run_server(settings, extra_specs=[NOOP])
 
 
+def minimal(policy: str) -> None:
+    from guard.guard import Guard
+    from guard.policy import load_policy
+    from odoo_mcp.server import build_server
+
+    guard = Guard(load_policy(Path(policy)))
+    guard.wrap(NOOP)
+    build_server(guard).run("stdio")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "bare":
         bare()
+    elif sys.argv[1] == "minimal":
+        minimal(sys.argv[2])
     else:
         guarded(sys.argv[2], sys.argv[3])

@@ -100,6 +100,7 @@ class AuditLog:
             descriptors.append(self._owned)
         if stderr:
             descriptors.append(sys.stderr.fileno())
+        self._sinks = bool(descriptors)
         self._logger = structlog.wrap_logger(
             _Sinks(descriptors),
             processors=[
@@ -110,8 +111,9 @@ class AuditLog:
         )
 
     def record(self, event: str, **fields: Any) -> None:
-        """Write one record; `event` is `tool_call`, `server_start`, ..."""
-        self._logger.info(event, **fields)
+        """Write one record; `event` is `tool_call`, `server_start`, ... (nothing to do without a sink)."""
+        if self._sinks:
+            self._logger.info(event, **fields)
 
     def close(self) -> None:
         if self._owned is not None:

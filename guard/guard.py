@@ -29,6 +29,7 @@ from guard.paths import confine
 from guard.policy import Policy
 from guard.spec import (
     ApprovalPending,
+    ApprovalUnavailable,
     Approver,
     Blob,
     Call,
@@ -274,6 +275,8 @@ class GuardedTool:
         question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
         try:
             approved = await approver(question)
+        except ApprovalUnavailable:
+            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
         except ApprovalPending:
             raise
         except Exception as exc:

@@ -6,8 +6,14 @@ and it costs one timestamp per hit, which is small for policy-sized `max` values
 sliding-window counter is cheaper but approximate; for a guard, exact wins.
 
 Storage comes from a URI (`memory://` by default, `redis://…` to share counters between
-server processes). The limiter is called from the event loop only, so the test-then-hit
-of several limits runs without interleaving inside one process; across processes that
+server processes). For `memory://` the guard uses `limits`' own memory storage with one
+change (`EventLoopMemoryStorage`): it expires entries when it touches them instead of from a
+background timer thread. That thread is restarted every 10 ms while hits arrive, and on a
+stdio server — whose transport already runs reader and writer threads — each restart costs
+the event loop tens of microseconds (measured with `bench/bench_guard.py`).
+
+The limiter is called from the event loop only, so the test-then-hit of several limits
+runs without interleaving inside one process; across processes that
 share a store, each single hit is atomic but a call with several limits may overshoot
 another limit by the number of concurrent processes.
 """
@@ -20,7 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage.memory import Entry
 from limits.strategies import MovingWindowRateLimiter
 
 from guard.policy import Limit
@@ -82,12 +89,58 @@ def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
     return (limit.counter, limit.scope, owner)
 
 
+class EventLoopMemoryStorage(MemoryStorage):
+    """`limits`' memory storage for the moving window, without its expiry timer thread.
+
+    A key's events are newest first; the moving window only ever looks at the entry at index
+    `limit - 1`, so an acquire trims the list to `limit` entries (memory stays bounded by
+    `max` per counter), and every `SWEEP_EVERY` acquires the keys whose newest entry has
+    expired are dropped (sessions that went away).
+    """
+
+    SWEEP_EVERY = 1024
+
+    def __init__(self, uri: str | None = None, **options: str) -> None:
+        super().__init__(uri, **options)
+        self.timer.cancel()
+        self._acquires = 0
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        with self.locks[key]:
+            events = self.events.setdefault(key, [])
+            if len(events) > limit - amount and events[limit - amount].atime >= now - expiry:
+                return False
+            events[:0] = [Entry(expiry)] * amount
+            del events[limit:]
+        self._acquires += 1
+        if self._acquires % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        return True
+
+    def _sweep(self, now: float) -> None:
+        for key in list(self.events):
+            events = self.events.get(key)
+            if not events or events[0].expiry <= now:
+                self.events.pop(key, None)
+                self.locks.pop(key, None)
+
+
+def open_storage(uri: str) -> Storage:
+    """The storage for `uri`: ours for `memory://`, the library's for everything else."""
+    if uri.split("://", 1)[0] == "memory":
+        return EventLoopMemoryStorage(uri)
+    return storage_from_string(uri)
+
+
 class Limiter:
     """Counts calls against policy limits in a `limits` storage chosen by URI."""
 
     def __init__(self, storage_uri: str = "memory://") -> None:
         self.storage_uri = storage_uri
-        self._storage = storage_from_string(storage_uri)
+        self._storage = open_storage(storage_uri)
         self._strategy = MovingWindowRateLimiter(self._storage)
 
     def _unique(self, limits: list[Limit]) -> list[Limit]:

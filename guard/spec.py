@@ -62,6 +62,10 @@ raises `ApprovalPending` carrying the transport's own answer; the guard hands it
 """
 
 
+class ApprovalUnavailable(Exception):
+    """The client cannot ask a human (no elicitation support)."""
+
+
 class ApprovalPending(Exception):
     """The question was sent to the client; the call is retried with the human's answer."""
 

@@ -7,6 +7,7 @@ stdio transport: there, everything else (errors, audit) goes to stderr or a file
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -25,9 +26,8 @@ EXIT_BAD_CONFIG = 2
 
 def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
-    from odoo_mcp.server import build_guard, build_server
-
     from odoo_mcp.odoo.settings import OdooSettings
+    from odoo_mcp.server import build_guard, build_server
 
     try:
         policy = load_policy(settings.policy_path)
@@ -48,6 +48,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
     )
+    gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
             server.run("stdio")

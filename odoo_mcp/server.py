@@ -27,7 +27,7 @@ from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
-from guard.spec import ApprovalPending, Approver, Caller, Risk, ToolSpec
+from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
 from odoo_mcp.runtime import Runtime
@@ -169,7 +169,14 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
     async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
         caller = identity.caller(ctx.request_context.request)
-        result = await tool(arguments, caller, approver_for(ctx))
+
+        async def approve(question: str) -> bool:  # looks at the client only when a rule asks
+            approver = approver_for(ctx)
+            if approver is None:
+                raise ApprovalUnavailable
+            return await approver(question)
+
+        result = await tool(arguments, caller, approve)
         if result.pending is not None:
             return result.pending
         return to_call_result(result)
