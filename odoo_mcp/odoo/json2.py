@@ -16,9 +16,9 @@ import httpx
 
 from guard.spec import ToolFailure
 
-from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .errors import odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, unreachable_message
+from .transport import ssl_context, timed_out, unreachable
 
 POSITIONAL: dict[str, tuple[str, ...]] = {
     "search": ("domain", "offset", "limit", "order"),
@@ -40,8 +40,16 @@ POSITIONAL: dict[str, tuple[str, ...]] = {
     "downstream_dependencies": (),
     "context_get": (),
 }
-RECORD_METHODS = {"read", "write", "unlink", "message_post", "button_immediate_install", "button_immediate_upgrade",
-                  "button_immediate_uninstall", "downstream_dependencies"}
+RECORD_METHODS = {
+    "read",
+    "write",
+    "unlink",
+    "message_post",
+    "button_immediate_install",
+    "button_immediate_upgrade",
+    "button_immediate_uninstall",
+    "downstream_dependencies",
+}
 
 
 def _is_ids(value: Any) -> bool:
@@ -72,20 +80,23 @@ class Json2Transport:
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
         self._client = httpx.Client(
-            base_url=config.url, timeout=config.timeout,
+            base_url=config.url,
+            timeout=config.timeout,
             verify=ssl_context(config) if config.url.startswith("https") else True,
-            headers={"Authorization": f"bearer {config.api_key or ''}", "X-Odoo-Database": config.db,
-                     "User-Agent": "odoo-guard-mcp"},
+            headers={
+                "Authorization": f"bearer {config.api_key or ''}",
+                "X-Odoo-Database": config.db,
+                "User-Agent": "odoo-guard-mcp",
+            },
         )
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         try:
             response = self._client.request(method, path, json=body)
         except httpx.TimeoutException:
-            raise OdooUnreachable(unreachable_message(
-                self.config, f"no answer within {self.config.timeout:g} s")) from None
+            raise timed_out(self.config) from None
         except httpx.HTTPError as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({exc})")) from None
+            raise unreachable(self.config, f"cannot connect ({exc})") from None
         try:
             payload = response.json()
         except ValueError:
@@ -98,23 +109,23 @@ class Json2Transport:
                 raise odoo_failure(str(payload["name"]), str(payload.get("message") or ""))
             if isinstance(payload, str):
                 raise odoo_failure("UserError", payload)
-            raise OdooUnreachable(unreachable_message(
-                self.config, f"HTTP {response.status_code} on {path}: not an Odoo JSON-2 endpoint?"))
+            raise unreachable(self.config, f"HTTP {response.status_code} on {path}: not an Odoo JSON-2 endpoint?")
         if payload is None and response.content.strip() not in (b"null", b""):
-            raise OdooUnreachable(unreachable_message(self.config, f"answer to {path} is not JSON"))
+            raise unreachable(self.config, f"answer to {path} is not JSON")
         return payload
 
     def version(self) -> dict[str, Any]:
         info = self._request("GET", "/web/version")
         if not isinstance(info, dict):
-            raise OdooUnreachable(unreachable_message(self.config, "unexpected answer to /web/version"))
+            raise unreachable(self.config, "unexpected answer to /web/version")
         return {"server_version": info.get("version"), "server_version_info": info.get("version_info")}
 
     def login(self) -> int:
         """JSON-2 has no login: the key is checked by a first call, the uid found by login name."""
         self._request("POST", "/json/2/res.users/context_get", {})
-        ids = self._request("POST", "/json/2/res.users/search",
-                            {"domain": [["login", "=", self.config.username]], "limit": 1})
+        ids = self._request(
+            "POST", "/json/2/res.users/search", {"domain": [["login", "=", self.config.username]], "limit": 1}
+        )
         return int(ids[0]) if isinstance(ids, list) and ids else 0
 
     def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

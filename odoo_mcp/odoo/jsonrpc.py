@@ -22,9 +22,9 @@ from odoorpc.error import RPCError
 
 from guard.spec import OdooFailure
 
-from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .errors import odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, unreachable_message
+from .transport import ssl_context, timed_out, unreachable
 
 
 class JsonRpcTransport:
@@ -64,24 +64,18 @@ class JsonRpcTransport:
                 raise wrong_credentials(self.config.username, self.config.db) from None
             raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or exc)) from None
         except urllib.error.HTTPError as exc:
-            raise OdooUnreachable(
-                unreachable_message(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?")
-            ) from None
+            raise unreachable(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?") from None
         except TimeoutError:
-            raise OdooUnreachable(
-                unreachable_message(self.config, f"no answer within {self.config.timeout:g} s")
-            ) from None
+            raise timed_out(self.config) from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise OdooUnreachable(
-                    unreachable_message(self.config, f"no answer within {self.config.timeout:g} s")
-                ) from None
-            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({reason})")) from None
+                raise timed_out(self.config) from None
+            raise unreachable(self.config, f"cannot connect ({reason})") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"connection failed ({exc})")) from None
+            raise unreachable(self.config, f"connection failed ({exc})") from None
         except (ValueError, KeyError) as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"unexpected answer ({exc})")) from None
+            raise unreachable(self.config, f"unexpected answer ({exc})") from None
 
     def version(self) -> dict[str, Any]:
         client = self._client()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 from typing import Any, Protocol
 
+from .errors import OdooUnreachable
 from .settings import ConnectionConfig
 
 
@@ -39,3 +40,12 @@ def ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
 
 def unreachable_message(config: ConnectionConfig, problem: str) -> str:
     return f"{config.alias} ({config.url}): {problem}"
+
+
+def unreachable(config: ConnectionConfig, problem: str) -> OdooUnreachable:
+    """The failure every transport raises when the server cannot be reached or answers garbage."""
+    return OdooUnreachable(unreachable_message(config, problem))
+
+
+def timed_out(config: ConnectionConfig) -> OdooUnreachable:
+    return unreachable(config, f"no answer within {config.timeout:g} s")

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .errors import odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, unreachable_message
+from .transport import ssl_context, timed_out, unreachable
 
 
 class WebSession:
@@ -24,8 +24,12 @@ class WebSession:
         headers = {"User-Agent": "odoo-guard-mcp"}
         if config.protocol == "json2":
             headers["Authorization"] = f"bearer {config.api_key or ''}"
-        self._client = httpx.Client(base_url=config.url, timeout=config.timeout, headers=headers,
-                                    verify=ssl_context(config) if config.url.startswith("https") else True)
+        self._client = httpx.Client(
+            base_url=config.url,
+            timeout=config.timeout,
+            headers=headers,
+            verify=ssl_context(config) if config.url.startswith("https") else True,
+        )
         self._lock = threading.Lock()
         self._authenticated = False
         self.logins = 0
@@ -34,23 +38,28 @@ class WebSession:
         try:
             return self._client.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise OdooUnreachable(unreachable_message(
-                self.config, f"no answer within {self.config.timeout:g} s")) from None
+            raise timed_out(self.config) from None
         except httpx.HTTPError as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({exc})")) from None
+            raise unreachable(self.config, f"cannot connect ({exc})") from None
 
     def _authenticate(self) -> None:
         if self.config.protocol == "json2":
             return
-        response = self._send("POST", "/web/session/authenticate", json={
-            "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": {"db": self.config.db, "login": self.config.username, "password": self.config.secret}})
+        response = self._send(
+            "POST",
+            "/web/session/authenticate",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {"db": self.config.db, "login": self.config.username, "password": self.config.secret},
+            },
+        )
         self.logins += 1
         try:
             payload = response.json()
         except ValueError:
-            raise OdooUnreachable(unreachable_message(self.config, "/web/session/authenticate did not answer JSON")) \
-                from None
+            raise unreachable(self.config, "/web/session/authenticate did not answer JSON") from None
         error = payload.get("error") if isinstance(payload, dict) else None
         if error:
             data = error.get("data") or {}
@@ -79,8 +88,7 @@ class WebSession:
                 raise odoo_failure(str(payload["name"]), str(payload.get("message") or ""))
             if expired:
                 raise wrong_credentials(self.config.username, self.config.db)
-            raise OdooUnreachable(unreachable_message(
-                self.config, f"HTTP {response.status_code} on {path}: no PDF in the answer"))
+            raise unreachable(self.config, f"HTTP {response.status_code} on {path}: no PDF in the answer")
         raise AssertionError("unreachable")
 
     def close(self) -> None:

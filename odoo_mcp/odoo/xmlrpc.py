@@ -14,9 +14,9 @@ import threading
 import xmlrpc.client
 from typing import Any
 
-from .errors import OdooUnreachable, odoo_failure, wrong_credentials
+from .errors import odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, unreachable_message
+from .transport import ssl_context, timed_out, unreachable
 
 FAULT_CODES = {4: "AccessError", 3: "AccessDenied", 2: "UserError"}
 LAST_LINE = re.compile(r"^([\w.]+(?:Error|Exception|Denied|Warning|Expired\w*)): ?(.*)$", re.DOTALL)
@@ -84,17 +84,13 @@ class XmlRpcTransport:
         except xmlrpc.client.Fault as fault:
             raise fault_to_failure(fault) from None
         except xmlrpc.client.ProtocolError as exc:
-            raise OdooUnreachable(
-                unreachable_message(self.config, f"HTTP {exc.errcode} {exc.errmsg}: not an Odoo XML-RPC endpoint?")
-            ) from None
+            raise unreachable(self.config, f"HTTP {exc.errcode} {exc.errmsg}: not an Odoo XML-RPC endpoint?") from None
         except TimeoutError:
-            raise OdooUnreachable(
-                unreachable_message(self.config, f"no answer within {self.config.timeout:g} s")
-            ) from None
+            raise timed_out(self.config) from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"cannot connect ({exc})")) from None
+            raise unreachable(self.config, f"cannot connect ({exc})") from None
         except xmlrpc.client.ResponseError as exc:
-            raise OdooUnreachable(unreachable_message(self.config, f"unexpected answer ({exc})")) from None
+            raise unreachable(self.config, f"unexpected answer ({exc})") from None
 
     def version(self) -> dict[str, Any]:
         return self._guarded(lambda: self._proxy("common").version())
