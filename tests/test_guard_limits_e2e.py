@@ -9,6 +9,7 @@ import anyio
 import pytest
 
 from tests.harness import guarded_server
+from tests.loopback import free_port, wait_for_port
 
 pytestmark = pytest.mark.anyio
 
@@ -128,14 +129,11 @@ async def test_approval_asks_the_human_through_elicitation(tmp_path, mode):
 def redis_url(tmp_path):
     """A real Redis server on loopback for counters shared between server processes."""
     import shutil
-    import socket
     import subprocess
 
     binary = shutil.which("redis-server")
     assert binary, "redis-server is required (installed by .ci/run / the Makefile's test target)"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [
             binary,
@@ -153,13 +151,7 @@ def redis_url(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_for_port(port, process, timeout=10)
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx2
 import pytest
@@ -16,6 +14,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from odoo_mcp.http_auth import token_digest
 from tests.harness import REPO
+from tests.loopback import free_port, wait_for_port
 
 pytestmark = pytest.mark.anyio
 
@@ -34,23 +33,14 @@ def http_server(tmp_path):
     (tmp_path / "tokens.json").write_text(
         json.dumps({"grants": {"alice": "sha256:" + token_digest("alice-token"), "bob": "bob-token"}})
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
          "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.1)
+    wait_for_port(port, process)
     yield f"http://127.0.0.1:{port}/mcp", tmp_path / "audit.jsonl"
     process.terminate()
     out, _ = process.communicate(timeout=10)
