@@ -76,3 +76,18 @@ async def test_tools_declare_family_risk_and_matching_annotations(tmp_path):
             assert tool.input_schema["type"] == "object"
             assert tool.input_schema.get("additionalProperties") is False, tool.name
             assert tool.description
+
+
+def test_the_guard_package_imports_no_mcp_and_no_odoo_code():
+    import subprocess
+    import sys
+
+    from tests.harness import REPO
+
+    probe = (
+        "import pkgutil, importlib, sys, guard\n"
+        "for m in pkgutil.iter_modules(guard.__path__): importlib.import_module('guard.' + m.name)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'mcp', 'mcp_types', 'odoorpc', 'odoo_mcp', 'tools'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "[]"
