@@ -101,7 +101,7 @@ def main(rounds: int = 5, calls: int = 40) -> None:
     with OdooDouble(partners=150) as double:
         instant = asyncio.run(compare(double, "jsonrpc", rounds, calls))
         double.behaviour.delay = SERVER_TIME
-        realistic = asyncio.run(compare(double, "jsonrpc", 3, 10))
+        realistic = asyncio.run(compare(double, "jsonrpc", 5, 20))
     report(f"odoo: {LIMIT}-record search_read, best of {rounds} interleaved rounds of {calls} calls, instant double",
            *instant)
     report(f"odoo: the same with the double taking {SERVER_TIME * 1000:.0f} ms per request, as an Odoo would",

@@ -2,8 +2,9 @@
 
 odoorpc's own calls are used as they are (`/web/webclient/version_info` on creation, `login`
 via `/jsonrpc` common.login and `res.users.context_get`, `execute_kw`); this module only maps
-its errors. Limitation kept: odoorpc speaks through `urllib`, which opens one TCP connection
-per request (no HTTP keep-alive); the login happens once per connection.
+its errors. odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection
+per request; it is given kept-alive handlers instead (`keepalive.py`). The login happens once
+per connection.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import urllib.error
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPSHandler, build_opener
+from urllib.request import HTTPCookieProcessor, build_opener
 
 import odoorpc
 from odoorpc.error import RPCError
@@ -23,6 +24,7 @@ from odoorpc.error import RPCError
 from guard.spec import OdooFailure
 
 from .errors import odoo_failure, wrong_credentials
+from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler
 from .settings import ConnectionConfig
 from .transport import ssl_context, timed_out, unreachable
 
@@ -33,6 +35,7 @@ class JsonRpcTransport:
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
         self._odoo: odoorpc.ODOO | None = None
+        self._http: KeepAliveHTTPHandler | KeepAliveHTTPSHandler | None = None
         self._lock = threading.Lock()
 
     def _client(self) -> odoorpc.ODOO:
@@ -40,9 +43,8 @@ class JsonRpcTransport:
             if self._odoo is None:
                 parts = urlsplit(self.config.url)
                 https = parts.scheme == "https"
-                handlers: list[Any] = [HTTPCookieProcessor()]
-                if https:
-                    handlers.append(HTTPSHandler(context=ssl_context(self.config)))
+                self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
+                handlers: list[Any] = [HTTPCookieProcessor(), self._http]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
                         parts.hostname,
@@ -101,3 +103,6 @@ class JsonRpcTransport:
                 with contextlib.suppress(Exception):  # closing must not fail
                     self._odoo.logout()
                 self._odoo = None
+            if self._http is not None:
+                self._http.connections.close()
+                self._http = None

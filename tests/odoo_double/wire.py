@@ -27,18 +27,28 @@ class Behaviour:
 
     delay: float = 0.0
     requests: int = 0
+    connections: int = 0
+    """TCP connections accepted (a kept-alive client makes few)."""
+    drop_idle: bool = False
+    """Close every connection after its answer without saying so, as an idle timeout would."""
     expire_calls: int = 0
     """The next N model calls answer "session expired" (as Odoo does after a restart)."""
 
 
 class DoubleHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1  # an answer leaves in one write (flushed per request), as a production server sends it
+    disable_nagle_algorithm = True  # with keep-alive, Nagle + delayed ACK would stall each answer 40 ms
     server_version = "Werkzeug/3.0 odoo-double"
     db: Database
     behaviour: Behaviour
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
+
+    def setup(self) -> None:
+        super().setup()
+        self.behaviour.connections += 1
 
     # ---- plumbing ----
 
@@ -54,6 +64,8 @@ class DoubleHandler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
+        if self.behaviour.drop_idle:
+            self.close_connection = True
 
     def _json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value).encode(), "application/json; charset=utf-8", headers)
