@@ -88,6 +88,47 @@ def path_fields(spec: ToolSpec) -> dict[str, PathArg]:
     return found
 
 
+def _schema_types(schema: dict[str, Any], definitions: dict[str, Any]) -> set[str]:
+    """The JSON types one property accepts, through `$ref` and `anyOf`."""
+    if "$ref" in schema:
+        return _schema_types(definitions.get(schema["$ref"].rsplit("/", 1)[-1], {}), definitions)
+    found = {schema["type"]} if isinstance(schema.get("type"), str) else set(schema.get("type") or ())
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found |= _schema_types(option, definitions)
+    return found or {"any"}
+
+
+def json_string_fields(spec: ToolSpec) -> frozenset[str]:
+    """Arguments that take a list or an object and never a string.
+
+    Some clients (Claude Desktop among them) send such arguments as JSON text — `"[1, 2]"` —
+    and MCPServer decodes them before validating; the guard, which owns validation, does the
+    same for exactly these fields, so nothing that may legitimately be a string is touched.
+    """
+    schema = spec.args.model_json_schema()
+    definitions = schema.get("$defs", {})
+    fields = set()
+    for name, prop in schema.get("properties", {}).items():
+        types = _schema_types(prop, definitions)
+        if types & {"array", "object"} and not types & {"string", "any"}:
+            fields.add(name)
+    return frozenset(fields)
+
+
+def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    decoded = raw
+    for name in fields & raw.keys():
+        value = raw[name]
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                continue  # left as is: validation reports the field
+            if isinstance(parsed, list | dict):
+                decoded = {**decoded, name: parsed}
+    return decoded
+
+
 def render_text(data: Any) -> str:
     """A handler's value as the text content agents read: strings as is, the rest as compact JSON
     (100 Odoo records are sent once, without indentation: the payload is what a call costs)."""
@@ -178,6 +219,7 @@ class GuardedTool:
         self.guard = guard
         self.spec = spec
         self.paths = path_fields(spec)
+        self.json_fields = json_string_fields(spec)
         self.is_async = inspect.iscoroutinefunction(spec.handler)
 
     @property
@@ -202,7 +244,7 @@ class GuardedTool:
         if not isinstance(raw, dict):
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         try:
-            args = spec.args.model_validate(raw)
+            args = spec.args.model_validate(decode_json_strings(raw, self.json_fields) if self.json_fields else raw)
         except ValidationError as exc:
             return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
 

@@ -251,3 +251,20 @@ async def test_secrets_never_reach_the_audit_log_or_stderr(tmp_path):
             assert secret not in audit
             assert secret not in server.stderr_text()
         assert '"password": "***"' in audit
+
+
+async def test_lists_and_objects_sent_as_json_text_are_decoded(tmp_path):
+    """Some clients (Claude Desktop) send list/object arguments as JSON text; strings stay strings."""
+    policy = {
+        "version": "1",
+        "default": "deny",
+        "tools": {"guard_echo": {"deny_if": [{"arg": "tags", "op": "contains", "value": "root"}]}},
+    }
+    async with guarded_server(policy, tmp_path=tmp_path, echo=True) as server:
+        result = await server.call("guard_echo", {"tags": '["a", "b"]', "values": '{"k": 1}', "text": '["kept"]'})
+        assert not result.is_error, result.text
+        assert (result.data["tags"], result.data["values"], result.data["text"]) == (["a", "b"], {"k": 1}, '["kept"]')
+        # the decoded value is what the policy sees
+        assert (await server.call("guard_echo", {"tags": '["root"]'})).tag == "POLICY DENIED"
+        broken = await server.call("guard_echo", {"tags": '["a",'})
+        assert broken.text == "[INVALID ARGUMENTS] tags: Input should be a valid list"
