@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterable
 from http.server import ThreadingHTTPServer
@@ -15,11 +16,24 @@ from .wire import Behaviour, DoubleHandler
 class OdooDouble:
     """A running double: `url`, `db` (the database name), the `database` itself and knobs."""
 
-    def __init__(self, addons_paths: Iterable[Path] = (), partners: int = 150, version: str = "19.0") -> None:
+    def __init__(
+        self,
+        addons_paths: Iterable[Path] = (),
+        partners: int = 150,
+        version: str = "19.0",
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
+        """`tls=(certificate, key)` serves HTTPS (for the certificate-verification tests)."""
         self.database: Database = seed.build(addons_paths, partners=partners, version=version)
         self.behaviour = Behaviour()
         handler = type("Handler", (DoubleHandler,), {"db": self.database, "behaviour": self.behaviour})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="odoo-double", daemon=True)
 
@@ -29,7 +43,7 @@ class OdooDouble:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def db(self) -> str:
