@@ -36,6 +36,7 @@ from guard.spec import (
     Caller,
     NotConfigured,
     PathArg,
+    PathRefused,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -257,7 +258,8 @@ class GuardedTool:
         try:
             paths = self._confine(args)
         except ToolFailure as failure:
-            return finish("path_refused", Result(True, failure.render()), decision)
+            outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
+            return finish(outcome, Result(True, failure.render()), decision)
 
         limits = guard.policy.limits_for(spec.name)
         if decision.verdict is Verdict.APPROVAL:
@@ -274,7 +276,7 @@ class GuardedTool:
                 return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
 
         refusal = guard.limiter.acquire(limits, caller)
-        counters = [vars(guard.limiter.state(limit, caller)) for limit in limits]
+        counters = guard.limiter.states(limits, caller)
         if refusal is not None:
             return finish("rate_limited", Result(True, refusal.render()), decision, counters)
 

@@ -187,5 +187,9 @@ class Limiter:
             reset_in=round(max(0.0, stats.reset_time - time.time()), 3) if stats.remaining < limit.max else 0.0,
         )
 
+    def states(self, limits: list[Limit], caller: Caller) -> list[dict[str, object]]:
+        """Each distinct counter of a call with what remains, as the audit record lists them."""
+        return [vars(self.state(limit, caller)) for limit in self._unique(limits)]
+
     def reset(self) -> None:
         self._storage.reset()

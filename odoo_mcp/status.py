@@ -47,7 +47,7 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         if counters:
             entry["counters"] = counters
         allowed.append(entry)
-    counters = [vars(guard.limiter.state(limit, call.caller)) for limit in policy.counters().values()]
+    counters = guard.limiter.states(list(policy.counters().values()), call.caller)
     return {
         "grant": call.caller.grant,
         "session": call.caller.session,
