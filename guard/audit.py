@@ -7,6 +7,7 @@ once, applied to the whole record — so no tool can forget it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -101,6 +102,7 @@ class AuditLog:
         if stderr:
             descriptors.append(sys.stderr.fileno())
         self._sinks = bool(descriptors)
+        # Bound once (not a lazy proxy re-binding on every call): the audit line is on every call's path.
         self._logger = structlog.wrap_logger(
             _Sinks(descriptors),
             processors=[
@@ -108,7 +110,9 @@ class AuditLog:
                 redact_processor,
                 structlog.processors.JSONRenderer(sort_keys=False, default=str),
             ],
-        )
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            cache_logger_on_first_use=True,
+        ).bind()
 
     def record(self, event: str, **fields: Any) -> None:
         """Write one record; `event` is `tool_call`, `server_start`, ... (nothing to do without a sink)."""
