@@ -165,20 +165,16 @@ class Guard:
         self.tools[spec.name] = guarded
         return guarded
 
+    def exposes(self, name: str) -> bool:
+        """A wrapped tool the policy does not hide: listed, and callable through its GuardedTool."""
+        return name in self.tools and not self.policy.hides(name)
+
     def visible(self) -> list[GuardedTool]:
-        """Wrapped tools that `tools/list` shows (everything the policy does not hide)."""
-        return [tool for name, tool in sorted(self.tools.items()) if not self.policy.hides(name)]
+        """Wrapped tools that `tools/list` shows."""
+        return [tool for name, tool in sorted(self.tools.items()) if self.exposes(name)]
 
-    async def call(
-        self, name: str, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
-    ) -> Result:
-        """Dispatch by name; an unknown or hidden name is refused and audited like any call."""
-        tool = self.tools.get(name)
-        if tool is None or self.policy.hides(name):
-            return self._refuse_unknown(name, arguments, caller)
-        return await tool(arguments, caller, approver)
-
-    def _refuse_unknown(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
+    def refuse_unexposed(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
+        """A call to an unknown or hidden name: refused and audited like any call."""
         decision = gate_tool(self.policy, name, known=name in self.tools)
         result = Result(True, f"[POLICY DENIED] {decision.reason}")
         self._audit(name, caller, arguments, decision, "denied", result, time.perf_counter())

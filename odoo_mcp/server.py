@@ -203,11 +203,9 @@ def _unknown_tool_middleware(guard: Guard, identity: Session):
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
-            exposed = guard.tools.get(name)
-            if exposed is None or guard.policy.hides(name):
+            if not guard.exposes(name):
                 arguments = ctx.params.get("arguments")
-                result = await guard.call(name, arguments, identity.caller(ctx.request))
-                return to_call_result(result)
+                return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
 
     return middleware

@@ -49,8 +49,8 @@ class ToolResult:
 def _to_result(raw: types.CallToolResult) -> ToolResult:
     texts = [block.text for block in raw.content if isinstance(block, types.TextContent)]
     text = texts[0] if texts else ""
-    data: Any = raw.structured_content
-    if data is None and not raw.is_error:
+    data: Any = None  # the server sends JSON text (no structuredContent): decode it
+    if not raw.is_error:
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
