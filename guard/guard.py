@@ -26,7 +26,7 @@ from guard.audit import AuditLog, redact
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
 from guard.limiter import Limiter
 from guard.paths import confine
-from guard.policy import Policy
+from guard.policy import Policy, json_path
 from guard.spec import (
     ApprovalPending,
     ApprovalUnavailable,
@@ -57,13 +57,6 @@ class Result:
     """Set when the call waits for a human's answer (the transport's "input required" payload)."""
 
 
-def _location(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(arguments)"
-
-
 def format_validation(error: ValidationError) -> str:
     """`field: problem; other: problem` — names and problems only, never the rejected values."""
     problems = []
@@ -75,7 +68,7 @@ def format_validation(error: ValidationError) -> str:
             message = "required argument is missing"
         else:
             message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{_location(tuple(item['loc']))}: {message}")
+        problems.append(f"{json_path(tuple(item['loc']), whole='(arguments)')}: {message}")
     return "; ".join(dict.fromkeys(problems))
 
 

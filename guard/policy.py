@@ -169,24 +169,23 @@ class PolicyError(ValueError):
 _UNION_TAGS = frozenset({"name", "seconds", "text", "condition"})
 
 
-def _json_path(loc: tuple[Any, ...]) -> str:
-    """pydantic's error location → `tools.ee_link.limits[0].max`, dropping union branch tags."""
+def json_path(loc: tuple[Any, ...], *, skip: frozenset[str] = frozenset(), whole: str = "(document)") -> str:
+    """pydantic's error location → `tools.ee_link.limits[0].max`, leaving out the `skip` parts
+    (the tags of tagged unions); `whole` names an error on the value as a whole."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in _UNION_TAGS:
-            continue
-        else:
+        elif part not in skip:
             path += f".{part}" if path else str(part)
-    return path or "(document)"
+    return path or whole
 
 
 def _describe(errors: list[dict[str, Any]]) -> list[str]:
     """One line per problem; where a union failed on every branch, keep the most telling one."""
     by_path: dict[str, list[str]] = {}
     for error in errors:
-        path = _json_path(tuple(error["loc"]))
+        path = json_path(tuple(error["loc"]), skip=_UNION_TAGS)
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key"
