@@ -24,6 +24,12 @@ from odoo_mcp.http_auth import BearerGrants, load_grants
 EXIT_BAD_CONFIG = 2
 
 
+def refuse_to_start(problem: Exception) -> int:
+    """Fail closed: say why on stderr (stdout is the transport) and exit with EXIT_BAD_CONFIG."""
+    print(f"odoo-mcp: refusing to start: {problem}", file=sys.stderr)
+    return EXIT_BAD_CONFIG
+
+
 def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.odoo.settings import OdooSettings
@@ -34,8 +40,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
     except (PolicyError, ConfigError) as exc:
-        print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return refuse_to_start(exc)
     guard, runtime = build_guard(settings, policy, extra_specs)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
@@ -86,8 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
             http = HttpOptions(args.host, args.port, Path(tokens))
     except ConfigError as exc:
-        print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return refuse_to_start(exc)
     return run_server(settings, http=http)
 
 

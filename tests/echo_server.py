@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from guard.spec import Call, PathArg, Risk, ToolArgs, ToolFailure, ToolSpec
-from odoo_mcp.cli import EXIT_BAD_CONFIG, run_server
+from odoo_mcp.cli import refuse_to_start, run_server
 from odoo_mcp.config import ConfigError, Settings
 
 
@@ -57,8 +57,7 @@ def main() -> int:
     try:
         settings = Settings.load()
     except ConfigError as exc:
-        print(f"odoo-mcp: refusing to start: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return refuse_to_start(exc)
     return run_server(settings, extra_specs=[ECHO])
 
 
