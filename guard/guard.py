@@ -10,8 +10,10 @@ reaches the handler and leaves no side effect.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+import os
 import sys
 import time
 import traceback
@@ -22,15 +24,15 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard.audit import AuditLog, redact
+from guard.approval_gate import Approvals, Channel, Settled
+from guard.approval_question import question_for
+from guard.approval_store import MemoryApprovalStore
+from guard.audit import AuditLog
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
 from guard.limiter import Limiter
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.spec import (
-    ApprovalPending,
-    ApprovalUnavailable,
-    Approver,
     Blob,
     Call,
     Caller,
@@ -142,10 +144,12 @@ class Guard:
         audit: AuditLog | None = None,
         roots: dict[str, Path] | None = None,
         runtime: Any = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.policy = policy
         self.limiter = limiter or Limiter()
         self.audit = audit or AuditLog(None, stderr=False)
+        self.approvals = approvals or Approvals(os.urandom(32), MemoryApprovalStore(), self.audit)
         self.roots = dict(roots or {})
         self.runtime = runtime
         self.tools: dict[str, GuardedTool] = {}
@@ -217,7 +221,7 @@ class GuardedTool:
         return self.spec.name
 
     async def __call__(
-        self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
+        self, arguments: dict[str, Any] | None, caller: Caller, channel: Channel | None = None
     ) -> Result:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
@@ -255,14 +259,10 @@ class GuardedTool:
             refusal = guard.limiter.check(limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
-            try:
-                approved, why = await self._ask(approver, caller, raw)
-            except ApprovalPending as pending:
-                return finish(
-                    "approval_requested", Result(False, "approval requested", pending=pending.payload), decision
-                )
-            if not approved:
-                return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
+            settled = await self._approve(args, caller, paths, channel)
+            if not settled.approved:
+                result = Result(not settled.pending, settled.text, pending=settled.pending)
+                return finish(settled.outcome, result, decision)
 
         refusal = guard.limiter.acquire(limits, caller)
         counters = guard.limiter.states(limits, caller)
@@ -302,16 +302,10 @@ class GuardedTool:
             resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
         return resolved
 
-    async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:
-        if approver is None:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
-        try:
-            approved = await approver(question)
-        except ApprovalUnavailable:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        except ApprovalPending:
-            raise
-        except Exception as exc:
-            return False, f"the approval request failed ({type(exc).__name__})"
-        return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")
+    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: Channel | None) -> Settled:
+        """The approval step; its question shows the validated call in full and the tool's preview."""
+        call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
+        describe = functools.partial(question_for, self.spec, args, call)
+        return await self.guard.approvals.settle(
+            self.spec.name, args.model_dump(mode="json"), caller, channel, describe
+        )

@@ -18,6 +18,8 @@ from typing import Any
 from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
+from odoo_mcp.approver import add_commands as add_approval_commands
+from odoo_mcp.approver import load_approval_key
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.http_auth import BearerGrants, load_grants
 
@@ -39,6 +41,10 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         policy = load_policy(settings.policy_path)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
+        approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
+        if approvers and set(approvers) & set(digests):
+            raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
+        load_approval_key(settings.approvals, settings.env)  # created on first start; a bad key stops the start
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
     guard, runtime = build_guard(settings, policy, extra_specs)
@@ -58,7 +64,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         if http is None:
             server.run("stdio")
         else:
-            serve_http(server, http, digests)
+            serve_http(server, http, digests, guard.approvals, approvers)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -71,13 +77,28 @@ class HttpOptions:
     host: str
     port: int
     tokens: Path
+    approver_tokens: Path | None = None
 
 
-def serve_http(server: Any, options: HttpOptions, digests: dict[str, str]) -> None:
-    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr)."""
+def serve_http(
+    server: Any,
+    options: HttpOptions,
+    digests: dict[str, str],
+    approvals: Any = None,
+    approvers: dict[str, str] | None = None,
+) -> None:
+    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr).
+
+    `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
+    before the grants' middleware sees the request.
+    """
     import uvicorn
 
-    app = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    from odoo_mcp.approvals_http import ApprovalsEndpoint
+
+    app: Any = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    if approvals is not None:
+        app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -89,7 +110,8 @@ def _serve(args: argparse.Namespace) -> int:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
             if not tokens:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
-            http = HttpOptions(args.host, args.port, Path(tokens))
+            approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
+            http = HttpOptions(args.host, args.port, Path(tokens), Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
@@ -199,7 +221,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
+    serve.add_argument(
+        "--approver-tokens",
+        help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
+    )
     serve.set_defaults(run=_serve)
+
+    add_approval_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True
