@@ -11,6 +11,7 @@ from odoo_mcp.odoo.domain import METHOD_NAME
 from tools.registry import tool
 
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
+from .previews import unlink_preview, write_preview
 
 
 class SearchArgs(OnModel):
@@ -110,14 +111,16 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
     return {"ids": ids} if batch else {"id": ids[0]}
 
 
-@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True)
+@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True,
+      preview=write_preview)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
     result = odoo(call, args.connection).execute(args.model, "write", [args.ids, args.values])
     return {"updated": args.ids, "result": result}
 
 
-@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True)
+@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True,
+      preview=unlink_preview)
 def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
     """Delete records by id. Irreversible: prefer odoo_record_backup first."""
     result = odoo(call, args.connection).execute(args.model, "unlink", [args.ids])
