@@ -31,7 +31,7 @@ def write_preview(args: Any, call: Call) -> dict[str, Any]:
             {
                 "id": row["id"],
                 "name": row.get("display_name"),
-                "changes": {field: {"to": args.values[field]} for field in fields},
+                "changes": {field: {"from": row.get(field), "to": args.values[field]} for field in fields},
             }
             for row in rows
         ],
