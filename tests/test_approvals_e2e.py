@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -163,8 +164,11 @@ def pending_id(text: str) -> str:
     return text.split()[2]
 
 
-async def test_out_of_band_approval_with_the_cli_runs_one_retry(tmp_path):
+async def test_out_of_band_approval_with_the_cli_runs_one_retry(tmp_path, state_dir):
     async with guarded_server(POLICY, tmp_path=tmp_path, echo=True) as server:  # no elicitation: out of band
+        key_file = state_dir / "approval.key"  # generated on first start, owner-only
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        key = key_file.read_text().strip()
         pending = await server.call("guard_echo", ARGS)
         approval = pending_id(pending.text)
         assert LONG in pending.text and "tok-XYZ" not in pending.text
@@ -190,6 +194,22 @@ async def test_out_of_band_approval_with_the_cli_runs_one_retry(tmp_path):
         actions = [(r["action"], r.get("by")) for r in server.audit_records("approval")]
         assert ("approved", "carol") in actions and ("used", "carol") in actions
         assert [a for a, _ in actions].count("asked") == 3
+        assert key not in server.audit_path.read_text() + server.stderr_text()  # the key is never logged
+
+
+def test_a_key_file_others_can_read_stops_the_start(tmp_path):
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
+    key = tmp_path / "approval.key"
+    key.write_text("s" * 64)
+    key.chmod(0o644)
+    done = subprocess.run(
+        [sys.executable, "-m", "odoo_mcp", "serve", "--policy", str(tmp_path / "policy.json")],
+        cwd=REPO, env={**os.environ, "ODOO_MCP_APPROVAL_KEY_FILE": str(key)},
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "refusing to start: approval key file" in done.stderr and "chmod 600" in done.stderr
+    assert "s" * 64 not in done.stderr + done.stdout
 
 
 async def test_pending_approval_approved_through_another_server_sharing_redis(tmp_path, redis_url):  # noqa: F811
