@@ -25,6 +25,7 @@ from guard.approval_store import (
     USED,
     MemoryApprovalStore,
     PendingApproval,
+    RedisApprovalStore,
     SqliteApprovalStore,
 )
 from guard.approvals import (
@@ -40,6 +41,7 @@ from guard.approvals import (
 )
 from guard.audit import AuditLog
 from guard.spec import Caller
+from tests.test_guard_limits_e2e import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -143,9 +145,14 @@ def test_a_short_key_in_the_environment_is_refused(tmp_path):
         load_key(tmp_path / "unused", "short")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request, tmp_path):
-    return MemoryApprovalStore() if request.param == "memory" else SqliteApprovalStore(tmp_path / "a.sqlite3")
+    """Each store behind the same table (Redis: a real server on loopback, see test_guard_limits_e2e)."""
+    if request.param == "memory":
+        return MemoryApprovalStore()
+    if request.param == "sqlite":
+        return SqliteApprovalStore(tmp_path / "a.sqlite3")
+    return RedisApprovalStore(request.getfixturevalue("redis_url"))
 
 
 def _approval(approval_id: str = "ap_1", binding: Binding = CALL, created: float = NOW) -> PendingApproval:
