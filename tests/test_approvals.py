@@ -181,6 +181,36 @@ def test_store_state_changes_are_compare_and_set(store):
     assert store.find(CALL) is None  # a used approval is never found for the call again
 
 
+def test_racing_approvers_one_wins(store, tmp_path, request):
+    """Eight approvers (each with its own connection) decide at once: exactly one decision sticks."""
+    import threading
+
+    store.add(_approval())
+    kind = request.node.callspec.params["store"]
+    openers = {
+        "memory": lambda: store,
+        "sqlite": lambda: SqliteApprovalStore(tmp_path / "a.sqlite3"),
+        "redis": lambda: RedisApprovalStore(request.getfixturevalue("redis_url")),
+    }
+    stores = [openers[kind]() for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+    wins: list[str] = []
+
+    def decide(index: int) -> None:
+        barrier.wait()
+        status = APPROVED if index % 2 else DECLINED
+        if stores[index].transition("ap_1", PENDING, status, by=f"approver{index}", now=NOW + 1) is not None:
+            wins.append(f"approver{index}")
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1
+    assert store.get("ap_1").decided_by == wins[0]
+
+
 def test_store_refuses_to_approve_an_expired_approval(store):
     store.add(_approval())
     assert store.get("ap_1").state(NOW + 100) == EXPIRED
