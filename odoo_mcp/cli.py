@@ -58,6 +58,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         visible=len(guard.visible()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
+        approvals="out_of_band" if settings.approvals.out_of_band else "client",
+        approvals_store=type(guard.approvals.store).__name__,
+        approvals_endpoint=bool(http and http.approver_tokens),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
