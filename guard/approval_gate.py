@@ -58,6 +58,10 @@ class Channel:
     """`(question, signed state)` → the transport's "input required" payload (2026-07-28)."""
 
 
+ChannelSource = Channel | Callable[[], Channel] | None
+"""A `Channel`, or how to make one: the transport looks at its client only when a rule asks."""
+
+
 @dataclass(frozen=True)
 class Settled:
     """The approval step's result: go ahead, or the refusal/pending text and audit outcome."""
@@ -116,10 +120,10 @@ class Approvals:
         return Settled(False, refusal.render(), "approval_refused")
 
     async def settle(
-        self, tool: str, arguments: dict[str, Any], caller: Caller, channel: Channel | None, describe: Describe
+        self, tool: str, arguments: dict[str, Any], caller: Caller, source: ChannelSource, describe: Describe
     ) -> Settled:
         """Approve this call, refuse the answer it carries, or ask (in the call or out of band)."""
-        channel = channel or Channel()
+        channel = (source() if callable(source) else source) or Channel()
         binding = self.binding(caller, tool, arguments)
         if channel.answer is not None:
             return self._answered(binding, channel.answer)

@@ -24,7 +24,7 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard.approval_gate import Approvals, Channel, Settled
+from guard.approval_gate import Approvals, ChannelSource, Settled
 from guard.approval_question import question_for
 from guard.approval_store import MemoryApprovalStore
 from guard.audit import AuditLog
@@ -221,7 +221,7 @@ class GuardedTool:
         return self.spec.name
 
     async def __call__(
-        self, arguments: dict[str, Any] | None, caller: Caller, channel: Channel | None = None
+        self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None
     ) -> Result:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
@@ -302,7 +302,7 @@ class GuardedTool:
             resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
         return resolved
 
-    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: Channel | None) -> Settled:
+    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
         """The approval step; its question shows the validated call in full and the tool's preview."""
         call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
         describe = functools.partial(question_for, self.spec, args, call)

@@ -12,28 +12,24 @@ can register is a `GuardedTool`, which only `Guard.wrap` makes.
 from __future__ import annotations
 
 import base64
-import json
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
 from typing import Any
 
 import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.server.request_state import RequestStateBoundary
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
-from guard.approval_gate import Answer, Channel
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.spec import Caller, Risk, ToolSpec
 from odoo_mcp import __version__
+from odoo_mcp.approval_wire import channel_for, install_approval_state
 from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import Settings
 from odoo_mcp.runtime import Runtime
@@ -113,104 +109,6 @@ class Session:
         return Caller(grant=grant, session=session)
 
 
-class Approval(BaseModel):
-    """The form the human answers: one checkbox."""
-
-    approve: bool
-
-
-APPROVAL_KEY = "approval"
-
-
-@dataclass
-class _ApprovalState:
-    """One `tools/call`'s approval state on the wire: what the client echoed, what we send back."""
-
-    incoming: str | None
-    outgoing: str | None = None
-
-
-_WIRE_STATE: ContextVar[_ApprovalState | None] = ContextVar("odoo_guard_approval_state", default=None)
-
-
-async def approval_state_middleware(ctx: Any, call_next: Any) -> Any:
-    """Carries `requestState` of `tools/call` past the SDK's request-state boundary, both ways.
-
-    The SDK seals `requestState` with its own (per-process) key and answers a state it
-    cannot verify with a bare JSON-RPC error, before the guard sees the call: an altered or
-    replayed approval would then be neither tagged nor audited, and a retry reaching another
-    replica would fail. Our state is a ticket signed with the approval key, verified by the
-    guard (`guard.approvals.verify`), so this middleware — placed outside the boundary —
-    takes it off the request before the boundary and puts the new one on the result after.
-    """
-    if ctx.method != "tools/call":
-        return await call_next(ctx)
-    incoming = None
-    if isinstance(ctx.params, Mapping) and "requestState" in ctx.params:
-        params = dict(ctx.params)
-        raw = params.pop("requestState")
-        incoming = raw if isinstance(raw, str) or raw is None else json.dumps(raw)  # a non-string fails verify
-        ctx = replace(ctx, params=params)
-    slot = _ApprovalState(incoming)
-    token = _WIRE_STATE.set(slot)
-    try:
-        result = await call_next(ctx)
-    finally:
-        _WIRE_STATE.reset(token)
-    if slot.outgoing is None:
-        return result
-    if isinstance(result, Mapping):
-        return {**result, "requestState": slot.outgoing}
-    return result.model_copy(update={"request_state": slot.outgoing})
-
-
-def _accepted(answer: Any) -> bool:
-    return (
-        isinstance(answer, types.ElicitResult)
-        and answer.action == "accept"
-        and isinstance(answer.content, dict)
-        and answer.content.get("approve") is True
-    )
-
-
-def channel_for(ctx: Context) -> Channel:
-    """What this call's client can do for an approval, in the way the negotiated protocol allows.
-
-    An answer the call carries (`inputResponses.approval`, the echoed `requestState`) is
-    handed to the guard, which accepts it only with a valid ticket for this exact call.
-    Handshake-era sessions with elicitation are asked inside the call (`elicitation/create`);
-    2026-07-28 sessions get `input_required` with the question and a signed ticket as
-    `requestState`; a client without elicitation gets an out-of-band approval.
-    """
-    slot = _WIRE_STATE.get()
-    responses = ctx.input_responses or {}
-    state = slot.incoming if slot is not None else ctx.request_state
-    answer = None
-    if APPROVAL_KEY in responses or state is not None:
-        answer = Answer(state=state, accepted=_accepted(responses.get(APPROVAL_KEY)))
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None:
-        return Channel(answer=answer)
-    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
-        if slot is None:  # no middleware to carry the state: never hand out an unsigned question
-            return Channel(answer=answer)
-
-        def defer(question: str, ticket: str) -> types.InputRequiredResult:
-            slot.outgoing = ticket
-            request = types.ElicitRequest(
-                params=types.ElicitRequestFormParams(message=question, requested_schema=Approval.model_json_schema())
-            )
-            return types.InputRequiredResult(input_requests={APPROVAL_KEY: request})
-
-        return Channel(answer=answer, defer=defer)
-
-    async def ask(question: str) -> bool:
-        result = await ctx.elicit(question, Approval)
-        return result.action == "accept" and bool(getattr(result.data, "approve", False))
-
-    return Channel(answer=answer, ask=ask)
-
-
 def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     """The MCPServer registration of one guarded tool (and nothing else can be registered)."""
     if not isinstance(tool, GuardedTool):
@@ -219,7 +117,7 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
         caller = identity.caller(ctx.request_context.request)
 
-        result = await tool(arguments, caller, channel_for(ctx))
+        result = await tool(arguments, caller, functools.partial(channel_for, ctx))  # looked at only if asked
         if result.pending is not None:
             return result.pending
         return to_call_result(result)
@@ -287,19 +185,9 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
         middleware=[_unknown_tool_middleware(guard, identity)],
         log_level="WARNING",
     )
-    install_outside_request_state_boundary(server, approval_state_middleware)
+    install_approval_state(server)
     assert_all_guarded(server)
     return server
-
-
-def install_outside_request_state_boundary(server: MCPServer, middleware: Any) -> None:
-    """Put `middleware` just outside the SDK's request-state boundary (fail closed if it is not found)."""
-    chain = server.middleware
-    for index, existing in enumerate(chain):
-        if isinstance(existing, RequestStateBoundary):
-            chain.insert(index, middleware)
-            return
-    raise RuntimeError("the MCP SDK's request-state boundary was not found; refusing to serve approvals")
 
 
 def assert_all_guarded(server: MCPServer) -> None:
