@@ -159,12 +159,19 @@ class SqliteApprovalStore:
     """A SQLite file shared by the server processes and the approver CLI of one machine."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.path = path
         self._local = threading.local()
-        with self._db() as db:
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection; the file and its tables are made on first use (a server whose
+        calls never need an approval leaves nothing behind)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=True)
+            db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS approvals (id TEXT PRIMARY KEY, binding TEXT NOT NULL, "
                 "status TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL, record TEXT NOT NULL)"
@@ -174,12 +181,6 @@ class SqliteApprovalStore:
             now = time.time()
             db.execute("DELETE FROM approvals WHERE expires < ?", (now - KEEP_AFTER_EXPIRY,))
             db.execute("DELETE FROM claims WHERE expires < ?", (now,))
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=True)
-            db.execute("PRAGMA journal_mode=WAL")
             self._local.db = db
         return db
 

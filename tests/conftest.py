@@ -10,8 +10,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    """ODOO_MCP_STATE_DIR for the test and every server process it starts (they inherit os.environ)."""
-    path = tmp_path / "state"
+def state_dir(tmp_path_factory, monkeypatch):
+    """ODOO_MCP_STATE_DIR for the test and every server process it starts (they inherit os.environ);
+    outside `tmp_path`, which some tests snapshot."""
+    path = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("ODOO_MCP_STATE_DIR", str(path))
     return path
