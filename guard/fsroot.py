@@ -20,12 +20,15 @@ No MCP or Odoo import here: the guard's pure layer, tested in-process.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
+import shutil
 import stat
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from guard.spec import PathRefused, ToolFailure
 
@@ -243,3 +246,122 @@ def fd_path(fd: int) -> str:
     a child started there (`cwd=`) lands in the folder we checked even if its name was swapped.
     """
     return f"/proc/{os.getpid()}/fd/{fd}"
+
+
+_RENAME_NOREPLACE = 1
+
+
+def _renameat2() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def rename_new(dir_fd: int, source: str, name: str) -> None:
+    """Rename `source` to `name` inside `dir_fd` only if `name` does not exist (never replaces).
+
+    `renameat2(RENAME_NOREPLACE)` where the C library has it; elsewhere a check then rename,
+    whose only loss in a race is replacing an *empty* folder (rename(2) refuses anything else).
+    Raises `FileExistsError` when `name` is taken.
+    """
+    if _RENAMEAT2 is not None:
+        if _RENAMEAT2(dir_fd, source.encode(), dir_fd, name.encode(), _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in {errno.ENOSYS, errno.EINVAL}:
+            raise OSError(code, os.strerror(code), name)
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        os.rename(source, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        return
+    raise FileExistsError(errno.EEXIST, "exists", name)
+
+
+def remove_tree(dir_fd: int, name: str) -> None:
+    """Remove the folder `name` of `dir_fd` and its content without following any link.
+
+    `shutil.rmtree(dir_fd=…)` is the descriptor-based variant (`avoids_symlink_attacks`).
+    """
+    if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - Linux has it
+        raise OSError(errno.ENOTSUP, "no symlink-safe rmtree on this platform")
+    shutil.rmtree(name, dir_fd=dir_fd)
+
+
+MAX_TREE_DEPTH = 64
+
+
+def copy_tree(source_fd: int, dest_fd: int, *, skip: frozenset[str] = frozenset(), depth: int = 0,
+              where: str = "") -> list[str]:
+    """Copy the content of folder `source_fd` into the (new, empty) folder `dest_fd`, by descriptors.
+
+    Regular files and folders only: symlinks, devices, sockets and files with several hard
+    links are not copied (a link or a hard link may name something outside the source) and
+    are returned as skipped. Setuid/setgid bits are dropped. Names in `skip` are not copied
+    at any depth (e.g. `.git`).
+    """
+    if depth > MAX_TREE_DEPTH:
+        return [f"{where or '.'}: deeper than {MAX_TREE_DEPTH} folders"]
+    skipped: list[str] = []
+    with os.scandir(source_fd) as entries:
+        names = sorted(entry.name for entry in entries)
+    for name in names:
+        shown = f"{where}{name}"
+        if name in skip:
+            continue
+        st = os.stat(name, dir_fd=source_fd, follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                child_source = os.open(name, DIR_FLAGS, dir_fd=source_fd)
+            except OSError:
+                skipped.append(f"{shown}: changed while copying")
+                continue
+            try:
+                os.mkdir(name, 0o700, dir_fd=dest_fd)
+                child_dest = os.open(name, DIR_FLAGS, dir_fd=dest_fd)
+                try:
+                    skipped += copy_tree(child_source, child_dest, skip=skip, depth=depth + 1, where=f"{shown}/")
+                    os.chmod(child_dest, stat.S_IMODE(st.st_mode) & 0o775 | 0o700)
+                finally:
+                    os.close(child_dest)
+            finally:
+                os.close(child_source)
+        elif stat.S_ISREG(st.st_mode):
+            why = _copy_file(source_fd, dest_fd, name)
+            if why:
+                skipped.append(f"{shown}: {why}")
+        else:
+            skipped.append(f"{shown}: {'a symlink' if stat.S_ISLNK(st.st_mode) else 'not a regular file'}")
+    return skipped
+
+
+def _copy_file(source_fd: int, dest_fd: int, name: str) -> str | None:
+    """Copy one regular file by descriptors; the reason it was skipped, or None."""
+    try:
+        fd = os.open(name, READ_FLAGS, dir_fd=source_fd)
+    except OSError:
+        return "a symlink or changed while copying"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_nlink > 1:
+            return f"{st.st_nlink} hard links (may name a file outside the source)"
+        out = os.open(name, CREATE_FLAGS, stat.S_IMODE(st.st_mode) & 0o775 | 0o600, dir_fd=dest_fd)
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(out, view):]
+        finally:
+            os.close(out)
+    finally:
+        os.close(fd)
+    return None

@@ -14,13 +14,23 @@ of the checkout) is reported as a problem and its files are never read.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from guard.fsroot import walk
 from guard.paths import is_within
-from tools.addons.manifest import MANIFEST, MODULE_NAME_RE, Manifest, ManifestError, inherited_models, read_manifest
+from guard.spec import PathRefused
+from tools.addons.manifest import (
+    MANIFEST,
+    MODULE_NAME_RE,
+    Manifest,
+    ManifestError,
+    inherited_models,
+    read_manifest_at,
+)
 
 Kind = Literal["enterprise", "community", "oca"]
 Layout = Literal["flat", "repos"]
@@ -114,27 +124,49 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
+def _realpath(path: Path) -> Path | None:
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:  # a link changing while it is resolved
+        return None
+
+
 def _record(
-    entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
+    root_fd: int, entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
 ) -> ModuleRecord | None:
     """A record for one entry, or None when the entry is simply not a module.
 
     `is_link=False` (from the directory entry's type, free with scandir) skips `realpath`:
-    the folders above are already resolved, so a plain entry is its own real path.
+    the folders above are already resolved, so a plain entry is its own real path. The module
+    folder is then opened by walking from the root's descriptor without following links, and
+    its manifest read relative to that folder (a symlinked or hard-linked manifest is refused).
     """
     name = entry_path.name
-    real = Path(os.path.realpath(entry_path)) if is_link else entry_path
-    if not is_within(real, real_root):
+    real = _realpath(entry_path) if is_link else entry_path
+    if real is None or not is_within(real, real_root):
         # Never read a file outside the root, even to tell whether it is a module.
-        return ModuleRecord(name, kind, entry_path, real, repo, None, "resolves outside its root (symlink)")
-    if not real.is_dir() or not (real / MANIFEST).is_file():
-        return None
-    if not MODULE_NAME_RE.fullmatch(name):
-        return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
+        return ModuleRecord(name, kind, entry_path, real or entry_path, repo, None,
+                            "resolves outside its root (symlink)")
     try:
-        manifest = read_manifest(real)
-    except ManifestError as exc:
-        return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+        module_fd = walk(root_fd, real.relative_to(real_root).parts, "module")
+    except PathRefused:
+        return None  # not a folder (any more): not a module
+    try:
+        try:
+            st = os.stat(MANIFEST, dir_fd=module_fd, follow_symlinks=False)
+        except OSError:
+            return None
+        if not MODULE_NAME_RE.fullmatch(name):
+            return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
+        if stat.S_ISLNK(st.st_mode):
+            return ModuleRecord(name, kind, entry_path, real, repo, None,
+                                "__manifest__.py is a symlink; never read (it could lead out of the root)")
+        try:
+            manifest = read_manifest_at(module_fd, name)
+        except ManifestError as exc:
+            return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+    finally:
+        os.close(module_fd)
     return ModuleRecord(name, kind, entry_path, real, repo, manifest)
 
 
@@ -148,18 +180,26 @@ def scan_root(root: Path, kind: Kind, layout: Layout) -> Scan:
     else:
         for entry in _entries(real_root):
             repo_path = real_root / entry.name
-            if not is_within(Path(os.path.realpath(repo_path)), real_root):
+            real_repo = _realpath(repo_path)
+            if real_repo is None or not is_within(real_repo, real_root):
                 why = "repository resolves outside its root"
                 records.append(ModuleRecord(entry.name, kind, repo_path, repo_path, entry.name, None, why))
                 continue
             if entry.is_dir():
                 folders.append((repo_path, entry.name))
-    for folder, repo in folders:
-        for entry in _entries(folder):
-            plain = repo is None or not os.path.islink(folder)
-            record = _record(folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
-            if record is not None:
-                records.append(record)
+    try:
+        root_fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return Scan(real_root, kind, tuple(records))
+    try:
+        for folder, repo in folders:
+            for entry in _entries(folder):
+                plain = repo is None or not os.path.islink(folder)
+                record = _record(root_fd, folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
+                if record is not None:
+                    records.append(record)
+    finally:
+        os.close(root_fd)
     return Scan(real_root, kind, tuple(records))
 
 
