@@ -43,6 +43,27 @@ while not os.path.exists(stop) and time.monotonic() < deadline:
 print(swaps, flush=True)
 """
 
+_PLANTER = r"""
+import os, sys, time
+name, outside, stop, seconds, hold = sys.argv[1:6]
+deadline = time.monotonic() + float(seconds)
+plants = 0
+print("ready", flush=True)
+while not os.path.exists(stop) and time.monotonic() < deadline:
+    try:
+        os.symlink(outside, name)
+        plants += 1
+        for _ in range(int(hold) // 4):
+            pass
+        if os.path.islink(name):
+            os.unlink(name)
+    except OSError:
+        pass
+    for _ in range(int(hold)):
+        pass
+print(plants, flush=True)
+"""
+
 
 @dataclass
 class Swapper:
@@ -83,6 +104,27 @@ def swapping(folder: Path, outside: Path, *, seconds: float = 60.0, hold: int = 
         stop.unlink()
         state.swaps = int(out.strip() or 0)
         _restore(folder, spare)
+
+
+@contextlib.contextmanager
+def planting(name: Path, outside: Path, *, seconds: float = 60.0, hold: int = 4000) -> Iterator[Swapper]:
+    """While the block runs: keep planting a link `name` → `outside` (when the name is free) and removing it."""
+    stop = name.with_name(name.name + ".stop-planting")
+    state = Swapper()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _PLANTER, str(name), str(outside), str(stop), str(seconds), str(hold)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        yield state
+    finally:
+        stop.touch()
+        out, _ = child.communicate(timeout=30)
+        stop.unlink()
+        state.swaps = int(out.strip() or 0)
+        if name.is_symlink():
+            name.unlink()
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:

@@ -221,20 +221,22 @@ def oca_repos(call: Call, repo: str | None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and not p.is_symlink())
 
 
-def _is_checkout(path: Path) -> bool:
+def _not_a_checkout(path: Path) -> str | None:
+    """Why `path` is not a usable checkout (None when it is one)."""
     try:
         with open_checkout(path, "repo") as opened:
-            return opened is not None
-    except PathRefused:
-        return False
+            return None if opened is not None else "not a git checkout"
+    except PathRefused as refused:
+        return refused.why
 
 
 def oca_update(call: Call, repo: str | None, branch: str | None) -> dict[str, Any]:
     settings = addons_settings(call)
     results, skipped = [], []
     for path in oca_repos(call, repo):
-        if not _is_checkout(path):
-            skipped.append({"repo": path.name, "why": "not a git checkout"})
+        why = _not_a_checkout(path)
+        if why is not None:
+            skipped.append({"repo": path.name, "why": why})
             continue
         source = oca_source(settings, path.name) if settings.oca_git_base else None
         results.append({"repo": path.name, **_update(call, path, branch, source, settings.token)})
