@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -264,31 +265,69 @@ class AddonsIndex:
             return entry.scan
 
     def inherits(self, record: ModuleRecord) -> frozenset[str]:
-        """Models the module extends with `_inherit` (its Python files read as text, cached by stat)."""
+        """Models the module extends with `_inherit` (its Python files read as text, cached by stat).
+
+        The module folder is walked by descriptor (`os.fwalk`, links never followed) and each
+        file opened relative to its folder with `O_NOFOLLOW`: a folder or file swapped for a
+        link mid-walk is skipped, never read through.
+        """
         if not record.ok:
             return frozenset()
-        files: list[str] = []
-        for folder, dirs, names in os.walk(record.real_path, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-            files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py") and n != MANIFEST)
-            if len(files) > MAX_PY_FILES_PER_MODULE:
-                break
-        key = tuple((path, _stat_key(path)) for path in files)
+        try:
+            top = os.open(record.real_path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return frozenset()
+        try:
+            return self._inherits_at(record, top)
+        finally:
+            os.close(top)
+
+    def _inherits_at(self, record: ModuleRecord, top: int) -> frozenset[str]:
+        key = tuple(_python_files(top, read=False))
         with self._lock:
             hit = self._inherits.get(str(record.real_path))
             if hit is not None and hit[0] == key:
                 return hit[1]
         models: set[str] = set()
-        for path in files:
-            if os.path.islink(path):
-                continue  # a link could point out of the root; a module's code is plain files
-            try:
-                with open(path, "rb") as handle:
-                    source = handle.read(1024 * 1024).decode("utf-8", errors="replace")
-            except OSError:
-                continue
-            models |= inherited_models(source)
+        for _, _, data in _python_files(top, read=True):
+            if data is not None:
+                models |= inherited_models(data.decode("utf-8", errors="replace"))
         result = frozenset(models)
         with self._lock:
             self._inherits[str(record.real_path)] = (key, result)
         return result
+
+
+def _python_files(top: int, *, read: bool) -> Iterator[tuple[str, tuple[Any, ...] | None, bytes | None]]:
+    """(relative path, stat key, content if `read`) of a module's Python files, walked by descriptor."""
+    count = 0
+    for folder, dirs, names, folder_fd in os.fwalk(".", dir_fd=top, follow_symlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(n for n in names if n.endswith(".py") and n != MANIFEST):
+            count += 1
+            if count > MAX_PY_FILES_PER_MODULE:
+                return
+            stat_key, data = _read_source(folder_fd, name, read)
+            yield os.path.join(folder, name), stat_key, (data if read else None)
+
+
+def _read_source(folder_fd: int, name: str, read: bool) -> tuple[tuple[Any, ...] | None, bytes | None]:
+    """(stat key, first MB if `read`) of a plain Python file in `folder_fd`; (None, None) for a link or odd file."""
+    if not read:  # the cache check: one stat, no open
+        try:
+            st = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+        except OSError:
+            return None, None
+        plain = stat.S_ISREG(st.st_mode) and st.st_nlink == 1
+        return ((st.st_mtime_ns, st.st_size, st.st_ino), None) if plain else (None, None)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            return None, None
+        return (st.st_mtime_ns, st.st_size, st.st_ino), (os.read(fd, 1024 * 1024) if read else None)
+    finally:
+        os.close(fd)
