@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from guard.spec import PathRefused
+from guard.spec import NotConfigured, PathRefused
 from tests.addons_helpers import copy_stub, stub_call
 from tests.race_helpers import swapping, tree
 from tools.addons import ee_tools as ee
 from tools.addons.deploy_ledger import MARKER
 from tools.addons.errors import Conflict
 
-ITERATIONS = 300
+ITERATIONS = 200  # a deploy copies a module tree (~7 ms of syscalls here); 200 keeps the test near 1.5 s
 
 
 @pytest.fixture
@@ -73,6 +73,14 @@ def test_ledger_survives_a_restart_only_with_a_state_dir(stub: Path, tmp_path: P
         deploy(stub_call(stub))  # no state dir: earlier deploys are not trusted
 
 
+def test_a_broken_ledger_refuses_to_deploy(stub: Path, tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "deployed.json").write_text("{not json")
+    with pytest.raises(NotConfigured, match="deploy ledger"):
+        deploy(stub_call(stub, {"ODOO_MCP_STATE_DIR": str(tmp_path / "state")}))
+    assert not (stub / "target2" / "sign").exists()
+
+
 def test_links_and_hard_links_in_the_buffer_are_not_copied(stub: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -91,6 +99,7 @@ def test_links_and_hard_links_in_the_buffer_are_not_copied(stub: Path, tmp_path:
 
 
 def _race(call, target_dir: Path) -> Counter[str]:
+    shutil.rmtree(target_dir.parent / "buffer" / "staging" / "planning", ignore_errors=True)  # one module: faster
     outcomes: Counter[str] = Counter()
     for _ in range(ITERATIONS):
         time.sleep(0.0005)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.fsroot import READ_FLAGS
+from guard.spec import NotConfigured
 
 MARKER = ".odoo_mcp_deployed"
 LEDGER_FILE = "deployed.json"
@@ -76,9 +77,13 @@ class DeployLedger:
         self._file = state_dir / LEDGER_FILE if state_dir is not None else None
         self._entries: dict[str, dict[str, Deployed]] = {}
         if self._file is not None and self._file.is_file():
-            raw: dict[str, Any] = json.loads(self._file.read_text())
-            self._entries = {target: {name: Deployed(**row) for name, row in rows.items()}
-                             for target, rows in raw.get("targets", {}).items()}
+            try:
+                raw: dict[str, Any] = json.loads(self._file.read_text())
+                self._entries = {target: {name: Deployed(**row) for name, row in rows.items()}
+                                 for target, rows in raw.get("targets", {}).items()}
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                raise NotConfigured(f"ODOO_MCP_STATE_DIR: {self._file} is not a readable deploy ledger "
+                                    f"({type(exc).__name__}); fix or remove it") from None
 
     @classmethod
     def factory(cls, runtime: Any) -> DeployLedger:

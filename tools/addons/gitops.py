@@ -173,6 +173,8 @@ def is_repo_root(path: Path) -> bool:
 
 
 def head(path: Path | str, env: Mapping[str, str], ceiling: Path | None = None) -> dict[str, str]:
-    sha = run_git(["rev-parse", "HEAD"], env=env, cwd=Path(path), ceiling=ceiling).strip()
-    branch = run_git(["rev-parse", "--abbrev-ref", "HEAD"], env=env, cwd=Path(path), ceiling=ceiling).strip()
-    return {"commit": sha, "branch": branch}
+    """The checked-out commit and branch ("HEAD" when detached), in one git call."""
+    lines = run_git(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"], env=env, cwd=Path(path), ceiling=ceiling).split()
+    if len(lines) != 2:
+        raise GitFailure(f"git rev-parse gave an unexpected answer ({len(lines)} lines)")
+    return {"commit": lines[0], "branch": lines[1]}
