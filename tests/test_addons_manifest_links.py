@@ -46,3 +46,17 @@ def test_a_plain_manifest_next_to_it_still_answers(tmp_path: Path) -> None:
     os.symlink(tmp_path, stub / "enterprise" / "sign" / "elsewhere")  # a link inside a module is harmless
     listed = ee.ee_modules(ee.EeModulesArgs(filter="sign"), stub_call(stub))
     assert [m["module"] for m in listed["modules"]] == ["sign"]
+
+
+def test_manifest_swapped_for_a_link_after_a_cached_scan_is_refused(tmp_path: Path) -> None:
+    stub = copy_stub(tmp_path)
+    call = stub_call(stub)
+    assert "sign" in {m["module"] for m in ee.ee_modules(ee.EeModulesArgs(), call)["modules"]}
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    manifest = stub / "enterprise" / "sign" / "__manifest__.py"
+    manifest.rename(outside / "__manifest__.py")  # same inode, size and mtime, now outside the root
+    os.symlink(outside / "__manifest__.py", manifest)
+    listed = ee.ee_modules(ee.EeModulesArgs(), call)
+    assert "sign" not in {m["module"] for m in listed["modules"]}
+    assert "sign" in {p["module"] for p in listed["problems"]}

@@ -120,8 +120,9 @@ def deploy(call: Call, instance: str, target_name: str | None) -> dict[str, Any]
                     for left, _ in list(staged.values())[len(deployed):]:
                         remove_tree(target_fd, left)
                     if isinstance(exc, FileExistsError):
-                        if trash is not None:
-                            rename_new(target_fd, trash, name)
+                        if trash is not None:  # put our old copy back if the name is free again
+                            with contextlib.suppress(OSError):
+                                rename_new(target_fd, trash, name)
                         raise Conflict("target changed while deploying", {
                             name: "something appeared at this name during the copy; left untouched"}) from None
                     raise

@@ -111,7 +111,7 @@ class Scan:
 
 def _stat_key(path: str) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)  # a file swapped for a link changes the key
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
