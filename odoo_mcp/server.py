@@ -88,7 +88,9 @@ class Session:
 
     stdio: the configured grant, and one session per process. Streamable HTTP: the grant
     the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
-    the MCP session id the transport assigned.
+    the session id `http_sessions.SessionGate` verified was issued by this server to that
+    grant — never the client's `Mcp-Session-Id` header as sent. Without a verified session
+    (the sessionless 2026-07-28 protocol) the session scope is the grant itself.
     """
 
     def __init__(self, grant: str) -> None:
@@ -102,8 +104,7 @@ class Session:
         grant = state.get("grant")
         if not grant:
             raise PermissionError("an HTTP request reached a tool without an authenticated grant")
-        headers: Mapping[str, str] = getattr(request, "headers", {}) or {}
-        session = headers.get("mcp-session-id") or f"http-{grant}"
+        session = state.get("session") or f"http-{grant}"
         return Caller(grant=grant, session=session)
 
 
