@@ -41,7 +41,8 @@ LEGACY = "2025-11-25"
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("http_sessions")
     (tmp / "policy.json").write_text(json.dumps(POLICY))
-    (tmp / "tokens.json").write_text(json.dumps({"grants": {g: "sha256:" + token_digest(f"{g}-token") for g in GRANTS}}))
+    tokens = {g: "sha256:" + token_digest(f"{g}-token") for g in GRANTS}
+    (tmp / "tokens.json").write_text(json.dumps({"grants": tokens}))
     port = free_port()
     env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0",
            "ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT": "2"}

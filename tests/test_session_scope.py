@@ -96,8 +96,8 @@ def test_a_non_loopback_bind_refuses_a_foreign_host_header():
     server = build_server(Guard(parse_policy({"version": "1", "default": "deny"})))
     app = build_http_app(server, "10.0.0.5", {token_digest("t"): "alice"}, HttpSecurity())
     headers = {"Authorization": "Bearer t", "Accept": "application/json, text/event-stream"}
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}
     with TestClient(app, base_url="http://10.0.0.5:8765") as client:
         refused = client.post("/mcp", headers={**headers, "Host": "evil.example:8765"}, json=body)
         assert refused.status_code == 421
