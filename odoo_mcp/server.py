@@ -31,6 +31,7 @@ from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, R
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
 from odoo_mcp.runtime import Runtime
+from odoo_mcp.secrets import configured_secrets
 from tools.registry import all_specs
 
 SERVER_NAME = "odoo-guard-mcp"
@@ -225,6 +226,7 @@ def build_guard(
         roots=settings.roots.named(),
         runtime=runtime,
     )
+    guard.audit.add_secrets(configured_secrets(settings.env))
     runtime.guard = guard  # type: ignore[attr-defined]
     for spec in [*all_specs(), *extra_specs]:
         guard.wrap(spec)
