@@ -200,14 +200,17 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
 
 def _unknown_tool_middleware(guard: Guard, identity: Session):
-    """Calls to names the server does not expose still get a tagged answer and an audit record."""
+    """Calls to names the server does not expose, or with arguments that are not an object, still get a
+    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited)."""
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
+            arguments = ctx.params.get("arguments")
             if not guard.exposes(name):
-                arguments = ctx.params.get("arguments")
                 return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
+            if arguments is not None and not isinstance(arguments, Mapping):
+                return to_call_result(await guard.tools[name](arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
 
     return middleware
