@@ -90,6 +90,8 @@ async def test_a_forged_session_id_per_request_does_not_reset_the_session_limit(
         status(await alice.call_tool("policy_status", {}))
         third = await alice.call_tool("policy_status", {})
     assert first["session"] == "http-alice"
+    assert first["counter_storage"]["storage"] == "memory"  # and the agent is told counters restart with it
+    assert "start again when it restarts" in first["counter_storage"]["lasts"]
     assert third.is_error
     assert third.content[0].text.startswith("[RATE LIMITED] status_per_session: 2 per hour (session)")
 

@@ -14,6 +14,7 @@ from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts,
 from odoo_mcp.http_auth import token_digest
 from odoo_mcp.http_sessions import GrantSessions
 from odoo_mcp.server import build_server
+from odoo_mcp.status import counter_storage
 
 
 class Clock:
@@ -112,3 +113,10 @@ def test_session_counters_of_two_grants_never_share_a_key():
     assert limiter.acquire([limit], Caller(grant="alice", session="same")) is None
     assert limiter.acquire([limit], Caller(grant="bob", session="same")) is None
     assert limiter.acquire([limit], Caller(grant="alice", session="same")) is not None
+
+
+def test_policy_status_says_whether_counters_outlive_the_process():
+    assert counter_storage("memory://")["storage"] == "memory"
+    assert "each stdio launch is a new process" in counter_storage("memory://")["lasts"]
+    shared = counter_storage("redis://:hunter2@127.0.0.1:6379/0")
+    assert shared["storage"] == "redis" and "hunter2" not in str(shared)
