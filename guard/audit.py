@@ -205,19 +205,25 @@ class _Sinks:
         self._write = writer
 
     def msg(self, message: str) -> None:
+        """Write the line to every sink; raise `AuditUnavailable` if the first (the log of record) failed.
+
+        The first sink is the audit file when one is configured, else stderr. A copy on stderr
+        next to a file is a convenience: its failure (a closed pipe) does not stop calls.
+        """
         line = (message + "\n").encode("utf-8")
-        failures = []
-        for descriptor in self._descriptors:
+        for position, descriptor in enumerate(self._descriptors):
             data = b"\n" + line if descriptor in self._torn else line
             try:
                 self._write(descriptor, data)
             except OSError as exc:
                 self._torn.add(descriptor)
-                failures.append(exc)
+                if position == 0:
+                    for other in self._descriptors[1:]:  # the copy still gets the record, as best it can
+                        with contextlib.suppress(OSError):
+                            self._write(other, line)
+                    raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
             else:
                 self._torn.discard(descriptor)
-        if failures:
-            raise AuditUnavailable(f"the audit log could not be written ({failures[0]})")
 
     info = warning = error = msg
 

@@ -173,3 +173,17 @@ def test_configured_secrets_never_reach_the_log_whatever_the_key(tmp_path):
     text = path.read_text()
     assert "operator-pw-77" not in text
     assert REDACTED in text and "echo" in text
+
+
+def test_a_broken_stderr_copy_does_not_stop_calls_when_the_file_has_the_record(tmp_path):
+    import sys
+
+    def writer(descriptor: int, data: bytes) -> None:
+        if descriptor == sys.stderr.fileno():
+            raise OSError(errno.EPIPE, "Broken pipe")
+        write_all(descriptor, data)
+
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=True, writer=writer)
+    assert log.record("tool_intent", required=True, tool="x") is True
+    assert json.loads(path.read_text())["tool"] == "x"
