@@ -40,9 +40,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         policy = load_policy(settings.policy_path)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
+        guard, runtime = build_guard(settings, policy, extra_specs)
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
-    guard, runtime = build_guard(settings, policy, extra_specs)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
         "server_start",

@@ -29,7 +29,7 @@ from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
-from odoo_mcp.config import Settings
+from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
 from tools.registry import all_specs
@@ -216,6 +216,14 @@ def _unknown_tool_middleware(guard: Guard, identity: Session):
     return middleware
 
 
+def open_audit(settings: Settings) -> AuditLog:
+    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
+    try:
+        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
+    except OSError as exc:
+        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
+
+
 def build_guard(
     settings: Settings, policy: Policy | None = None, extra_specs: Sequence[ToolSpec] = ()
 ) -> tuple[Guard, Runtime]:
@@ -225,7 +233,7 @@ def build_guard(
     guard = Guard(
         policy,
         limiter=Limiter(settings.limits_storage),
-        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
+        audit=open_audit(settings),
         roots=settings.roots.named(),
         runtime=runtime,
     )

@@ -61,3 +61,18 @@ async def test_no_secret_reaches_the_audit_log_in_clear(tmp_path):
     for secret in ("pw-json-1", "key-json-2", "old-positional-3", "new-positional-4", operator_password):
         assert secret not in text, secret
     assert "eve" in text and "change_password" in text  # what was done stays readable
+
+
+def test_a_server_that_cannot_open_its_audit_log_does_not_start(tmp_path):
+    import subprocess
+
+    (tmp_path / "policy.json").write_text(json.dumps(ALLOW_ALL))
+    (tmp_path / "not-a-folder").write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "odoo_mcp", "serve", "--policy", str(tmp_path / "policy.json"),
+         "--audit-log", str(tmp_path / "not-a-folder" / "audit.jsonl")],
+        cwd=REPO, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "refusing to start: audit log" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
