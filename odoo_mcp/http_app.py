@@ -81,7 +81,5 @@ def build_http_app(
         transport_security=transport_security(bind, security.allowed_hosts),
         session_idle_timeout=security.session_idle_timeout,
     )
-    sessions = GrantSessions(
-        max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout
-    )
+    sessions = GrantSessions(max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout)
     return BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit))

@@ -162,8 +162,10 @@ def execute_equivalents(args: Any) -> list[Equivalent]:
             found.append(equivalent)
     if model == MODULE_MODEL:
         for tool in _module_tools(method):
-            arguments = _given(connection=connection) if tool == "odoo_module_update_list" else _given(
-                connection=connection, ids=call.get(0, "ids", required=False)
+            arguments = (
+                _given(connection=connection)
+                if tool == "odoo_module_update_list"
+                else _given(connection=connection, ids=call.get(0, "ids", required=False))
             )
             found.append(Equivalent(tool, arguments, complete=tool == "odoo_module_update_list"))
     wizard = WIZARDS.get((model, method))
