@@ -11,7 +11,7 @@ import gc
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
 from odoo_mcp.approver import add_commands as add_approval_commands
-from odoo_mcp.approver import load_approval_key
 from odoo_mcp.config import ConfigError, Settings
-from odoo_mcp.http_auth import BearerGrants, load_grants
+from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
+from odoo_mcp.http_auth import load_grants
 
 EXIT_BAD_CONFIG = 2
 
@@ -44,10 +44,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
         if approvers and set(approvers) & set(digests):
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
-        load_approval_key(settings.approvals, settings.env)  # created on first start; a bad key stops the start
+        guard, runtime = build_guard(settings, policy, extra_specs)
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
-    guard, runtime = build_guard(settings, policy, extra_specs)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
         "server_start",
@@ -67,7 +66,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         if http is None:
             server.run("stdio")
         else:
-            serve_http(server, http, digests, guard.approvals, approvers)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -80,6 +79,7 @@ class HttpOptions:
     host: str
     port: int
     tokens: Path
+    security: HttpSecurity = field(default_factory=HttpSecurity)
     approver_tokens: Path | None = None
 
 
@@ -87,10 +87,11 @@ def serve_http(
     server: Any,
     options: HttpOptions,
     digests: dict[str, str],
+    audit: Any = None,
     approvals: Any = None,
     approvers: dict[str, str] | None = None,
 ) -> None:
-    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr).
+    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
 
     `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
     before the grants' middleware sees the request.
@@ -99,7 +100,7 @@ def serve_http(
 
     from odoo_mcp.approvals_http import ApprovalsEndpoint
 
-    app: Any = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    app: Any = build_http_app(server, options.host, digests, options.security, audit)
     if approvals is not None:
         app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
@@ -113,8 +114,16 @@ def _serve(args: argparse.Namespace) -> int:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
             if not tokens:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
+            security = HttpSecurity(
+                allowed_hosts=parse_allowed_hosts(
+                    args.allowed_hosts or settings.env.get("ODOO_MCP_HTTP_ALLOWED_HOSTS")
+                ),
+                max_sessions_per_grant=parse_session_cap(
+                    args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
+                ),
+            )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
-            http = HttpOptions(args.host, args.port, Path(tokens), Path(approvers) if approvers else None)
+            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
@@ -227,6 +236,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--approver-tokens",
         help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        help="HTTP: Host values accepted, comma separated, host:port or host:* (or ODOO_MCP_HTTP_ALLOWED_HOSTS); "
+        "default: the bind address and the loopback names",
+    )
+    serve.add_argument(
+        "--max-sessions-per-grant",
+        help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
     )
     serve.set_defaults(run=_serve)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from guard.spec import Handler, Risk, ToolArgs, ToolSpec
+from guard.spec import Equivalents, Handler, Risk, ToolArgs, ToolSpec
 
 _CATALOG: dict[str, ToolSpec] = {}
 
@@ -30,6 +30,7 @@ def tool(
     idempotent: bool = False,
     open_world: bool = False,
     preview: Handler | None = None,
+    equivalents: Equivalents | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `handler` as the tool `name`; the docstring becomes the tool's description.
 
@@ -54,6 +55,7 @@ def tool(
             idempotent=idempotent,
             open_world=open_world,
             preview=preview,
+            equivalents=equivalents,
         )
         return handler
 
