@@ -23,8 +23,8 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from guard.audit import AuditLog, redact
-from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
-from guard.limiter import Limiter
+from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
+from guard.limiter import IncrementRefused, Limiter, Refusal
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.spec import (
@@ -238,9 +238,12 @@ class GuardedTool:
         except ValidationError as exc:
             return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
 
-        rule = guard.policy.tools.get(spec.name)
-        if rule is not None and (rule.require or rule.deny_if or rule.action == "require_approval"):
-            decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        plan = plan_for(guard.policy, spec.name)
+        dumped = None
+        if plan.checks or plan.approval is not None or plan.counters:
+            dumped = args.model_dump(mode="json")
+            counters = guard.limiter.read(plan.state_paths, plan.counters, caller) if plan.state_paths else None
+            decision = gate_arguments(guard.policy, spec.name, dumped, counters)
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 
@@ -250,7 +253,7 @@ class GuardedTool:
             outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
             return finish(outcome, Result(True, failure.render()), decision)
 
-        limits = guard.policy.limits_for(spec.name)
+        limits = plan.limits
         if decision.verdict is Verdict.APPROVAL:
             refusal = guard.limiter.check(limits, caller)
             if refusal is not None:
@@ -264,10 +267,13 @@ class GuardedTool:
             if not approved:
                 return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
 
-        refusal = guard.limiter.acquire(limits, caller)
-        counters = guard.limiter.states(limits, caller)
-        if refusal is not None:
-            return finish("rate_limited", Result(True, refusal.render()), decision, counters)
+        try:
+            reserved = guard.limiter.reserve(limits, caller, plan.counters, dumped)
+        except IncrementRefused as exc:
+            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), decision)
+        if isinstance(reserved, Refusal):
+            counters = self._counter_states(limits, plan.counters, caller)
+            return finish("rate_limited", Result(True, reserved.render()), decision, counters)
 
         call = Call(caller=caller, runtime=guard.runtime, paths=paths)
         try:
@@ -275,19 +281,31 @@ class GuardedTool:
                 value = await spec.handler(args, call)
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
-        except ToolFailure as failure:
-            return finish("failed", Result(True, failure.render()), decision, counters)
-        except Exception as exc:
+        except BaseException as exc:
+            guard.limiter.rollback(reserved)  # the call did not run to its end: it spends no quota
+            counters = self._counter_states(limits, plan.counters, caller)
+            if isinstance(exc, ToolFailure):
+                return finish("failed", Result(True, exc.render()), decision, counters)
+            if not isinstance(exc, Exception):
+                raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish("crashed", Result(True, text), decision, counters)
+        guard.limiter.commit(reserved)
+        counters = self._counter_states(limits, plan.counters, caller)
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
         else:
             result = Result(False, render_text(value), value)
         return finish("ok", result, decision, counters)
+
+    def _counter_states(self, limits: Any, counters: Any, caller: Caller) -> list[dict[str, Any]]:
+        """What remains of every counter the call touches, for the audit record."""
+        limiter = self.guard.limiter
+        states = limiter.states(limits, caller) if limits else []
+        return states + [limiter.counter_state(counter, caller) for counter in counters]
 
     def _confine(self, args: Any) -> dict[str, Path]:
         """Resolve and confine every `PathArg` argument before the handler sees it."""
