@@ -64,9 +64,9 @@ class Limit(_Strict):
 
     counter: Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
     window: Annotated[
-        Annotated[Literal["second", "minute", "hour", "day"], Tag("name")]
-        | Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_SECONDS), Tag("seconds")],
-        Discriminator(lambda v: "name" if isinstance(v, str) else "seconds"),
+        Annotated[Literal["second", "minute", "hour", "day"], Tag("named-window")]
+        | Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_SECONDS), Tag("seconds-window")],
+        Discriminator(lambda v: "named-window" if isinstance(v, str) else "seconds-window"),
     ]
     max: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
     scope: Literal["grant", "session", "global"] = "global"
@@ -180,8 +180,8 @@ def compile_pattern(pattern: str) -> Any:
 
 
 ConditionEntry = Annotated[
-    Annotated[StrictStr, Field(min_length=1), Tag("text")] | Annotated[Condition, Tag("condition")],
-    Discriminator(lambda v: "text" if isinstance(v, str) else "condition"),
+    Annotated[StrictStr, Field(min_length=1), Tag("require-text")] | Annotated[Condition, Tag("require-condition")],
+    Discriminator(lambda v: "require-text" if isinstance(v, str) else "require-condition"),
 ]
 """A bare string names a value that must be present, not null and not empty: `args.reason` (or `reason`)."""
 
@@ -262,9 +262,9 @@ class RateLimitBlock(_Strict):
 
     max: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
     window: Annotated[
-        Annotated[Literal["second", "minute", "hour", "day"], Tag("name")]
-        | Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_SECONDS), Tag("seconds")],
-        Discriminator(lambda v: "name" if isinstance(v, str) else "seconds"),
+        Annotated[Literal["second", "minute", "hour", "day"], Tag("named-window")]
+        | Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_SECONDS), Tag("seconds-window")],
+        Discriminator(lambda v: "named-window" if isinstance(v, str) else "seconds-window"),
     ]
 
     def as_limit(self, tool: str) -> Limit:
@@ -378,7 +378,7 @@ class PolicyError(ValueError):
         super().__init__(f"invalid policy {source}:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-_UNION_TAGS = frozenset({"name", "seconds", "text", "condition"})
+_UNION_TAGS = frozenset({"named-window", "seconds-window", "require-text", "require-condition"})
 
 
 def json_path(loc: tuple[Any, ...], *, skip: frozenset[str] = frozenset(), whole: str = "(document)") -> str:
@@ -445,7 +445,7 @@ def _check_states(policy: Policy) -> list[str]:
                 continue
             if state.counter in seen:
                 problems.append(
-                    f"tools.{tool}.rules[{index}].state.counter: duplicate state counter {state.counter!r} "
+                    f"tools.{tool}.rules[{index}]: duplicate state counter {state.counter!r} "
                     f"(also used by rules[{seen[state.counter]}])"
                 )
             seen.setdefault(state.counter, index)

@@ -10,7 +10,6 @@ import pytest
 
 from tests.addons_helpers import copy_stub, stub_env
 from tests.harness import guarded_server
-from tests.loopback import free_port, wait_for_port
 
 pytestmark = pytest.mark.anyio
 
@@ -124,38 +123,6 @@ async def test_approval_asks_the_human_through_elicitation(tmp_path, mode):
     async with guarded_server(policy, tmp_path=tmp_path, echo=True) as server:
         no_ui = await server.call("guard_echo", {"text": "x"})
         assert no_ui.text.startswith("[APPROVAL DECLINED] 'guard_echo' needs a human's approval")
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real Redis server on loopback for counters shared between server processes."""
-    import shutil
-    import subprocess
-
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is required (installed by .ci/run / the Makefile's test target)"
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, process, timeout=10)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 async def test_scopes_grant_session_global_across_server_processes(tmp_path, redis_url):
