@@ -94,7 +94,7 @@ def check_tool_names(policy: Policy, known: Iterable[str]) -> NameReport:
                 "its rule has no effect"
             )
             continue
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(name, names, n=2, cutoff=0.8)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         report.problems.append(f"{path}: '{name}' is not a tool of this server{hint}")
     return report
