@@ -21,7 +21,7 @@ mean, with these rules, all fail-closed:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from guard.policy import Condition, require_parts
@@ -101,19 +101,9 @@ def equal(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-def _ordered(op: str, actual: Any, expected: Any) -> bool:
-    """`lt`… on two numbers (Intercept), or on two strings (ours: ISO dates, versions)."""
-    if not (_is_number(actual) and _is_number(expected)) and not (
-        isinstance(actual, str) and isinstance(expected, str)
-    ):
-        return False
-    if op == "lt":
-        return actual < expected
-    if op == "lte":
-        return actual <= expected
-    if op == "gt":
-        return actual > expected
-    return actual >= expected
+def _orderable(actual: Any, expected: Any) -> bool:
+    """`lt`… compare two numbers (Intercept), or two strings (ours: ISO dates, versions)."""
+    return (_is_number(actual) and _is_number(expected)) or (isinstance(actual, str) and isinstance(expected, str))
 
 
 def _contains(container: Any, item: Any) -> bool:
@@ -127,35 +117,35 @@ def _contains(container: Any, item: Any) -> bool:
     return False
 
 
+_TESTS: dict[str, Callable[[Any, Any, Condition], bool]] = {
+    "eq": lambda value, expected, _: equal(value, expected),
+    "neq": lambda value, expected, _: not equal(value, expected),
+    "ne": lambda value, expected, _: not equal(value, expected),
+    "lt": lambda value, expected, _: _orderable(value, expected) and value < expected,
+    "lte": lambda value, expected, _: _orderable(value, expected) and value <= expected,
+    "gt": lambda value, expected, _: _orderable(value, expected) and value > expected,
+    "gte": lambda value, expected, _: _orderable(value, expected) and value >= expected,
+    "in": lambda value, expected, _: any(equal(value, item) for item in expected),
+    "not_in": lambda value, expected, _: not any(equal(value, item) for item in expected),
+    "regex": lambda value, _, condition: isinstance(value, str) and condition.pattern.search(value) is not None,
+    "matches": lambda value, _, condition: isinstance(value, str) and condition.pattern.fullmatch(value) is not None,
+    "contains": lambda value, expected, _: _contains(value, expected),
+    "len_gt": lambda value, expected, _: isinstance(value, str | list | dict) and len(value) > expected,
+    "len_lte": lambda value, expected, _: isinstance(value, str | list | dict) and len(value) <= expected,
+}
+"""Each operator on a present value (`exists` and absent values are handled before)."""
+
+
 def passes(condition: Condition, value: Any) -> bool:
     """Whether one resolved value passes `condition`."""
-    op, expected = condition.op, condition.value
+    op = condition.op
     if op == "exists":
         present = value is not _MISSING and value is not None
+        expected = condition.value
         return present if expected is None else present is expected
     if value is _MISSING:
         return False
-    if op == "eq":
-        return equal(value, expected)
-    if op in ("neq", "ne"):
-        return not equal(value, expected)
-    if op in ("lt", "lte", "gt", "gte"):
-        return _ordered(op, value, expected)
-    if op == "in":
-        return any(equal(value, item) for item in expected)
-    if op == "not_in":
-        return not any(equal(value, item) for item in expected)
-    if op == "regex":
-        return isinstance(value, str) and condition.pattern.search(value) is not None
-    if op == "matches":
-        return isinstance(value, str) and condition.pattern.fullmatch(value) is not None
-    if op == "contains":
-        return _contains(value, expected)
-    if op in ("len_gt", "len_lte"):
-        if not isinstance(value, str | list | dict):
-            return False
-        return len(value) > expected if op == "len_gt" else len(value) <= expected
-    return False
+    return _TESTS[op](value, condition.value, condition)
 
 
 def is_present(value: Any) -> bool:
@@ -179,11 +169,15 @@ def holds(
     if isinstance(condition, str):
         values = resolve(arguments, require_parts(condition))
         return all(map(is_present, values)) if every else any(map(is_present, values))
-    if condition.source == "state":
+    private = condition.__pydantic_private__  # direct: this runs on every call
+    if private["_source"] == "state":
         if counters is None:
             return True
         return passes(condition, counters.get(condition.label, 0))
-    values = resolve(arguments, condition.parts)
+    parts = private["_parts"]
+    if len(parts) == 1:
+        return passes(condition, arguments.get(parts[0], _MISSING))
+    values = resolve(arguments, parts)
     if len(values) == 1:
         return passes(condition, values[0])
     if every:

@@ -196,7 +196,7 @@ def build_plan(policy: Policy, tool: str) -> Plan:
 
 def plan_for(policy: Policy, tool: str) -> Plan:
     """The tool's plan, worked out on first use and kept with the policy (which never changes)."""
-    plans = policy._plans
+    plans = policy.__pydantic_private__["_plans"]  # type: ignore[index]  (direct: this is on the hot path)
     plan = plans.get(tool)
     if plan is None:
         plan = plans[tool] = build_plan(policy, tool)

@@ -332,10 +332,10 @@ class Limiter:
         """Take every limit and counter of a call, or none: on a refusal, what was taken is given back.
 
         Raises `IncrementRefused` (before taking anything) when an `increment_from` value is unusable."""
-        amounts = [increment_of(counter, arguments or {}) for counter in counters]
+        amounts = [increment_of(counter, arguments or {}) for counter in counters] if counters else ()
         reservation = Reservation()
         storage: Any = self._storage
-        for limit in self._unique(list(limits)):
+        for limit in limits if len(limits) < 2 else self._unique(list(limits)):
             item = _item(limit.max, limit.seconds)
             key = item.key_for(*_identifiers(limit, caller))
             token = storage.take_entries(key, item.amount, item.get_expiry(), 1)
@@ -343,7 +343,7 @@ class Limiter:
                 self.rollback(reservation)
                 return Refusal(limit, self._retry_in(limit, caller))
             reservation.taken.append(("window", key, token, 1))
-        now = time.time()
+        now = time.time() if counters else 0.0
         for counter, amount in zip(counters, amounts, strict=True):
             start, end = window_bounds(counter.seconds, now)
             key = counter_key(counter, caller, start)

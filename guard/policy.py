@@ -16,6 +16,7 @@ start. Which tool names exist is the server's business, not this module's.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -139,17 +140,17 @@ class Condition(_Strict):
     @property
     def source(self) -> str:
         """`args` or `state`."""
-        return self._source
+        return self.__pydantic_private__["_source"]  # type: ignore[index]  (direct: this is on the hot path)
 
     @property
     def parts(self) -> tuple[str, ...]:
         """The path's steps below `args` (or `(tool, counter)` below `state`)."""
-        return self._parts
+        return self.__pydantic_private__["_parts"]  # type: ignore[index]
 
     @property
     def pattern(self) -> Any:
         """The compiled (linear-time) regular expression of `regex` / `matches`."""
-        return self._pattern
+        return self.__pydantic_private__["_pattern"]  # type: ignore[index]
 
 
 _ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
@@ -186,6 +187,7 @@ ConditionEntry = Annotated[
 """A bare string names a value that must be present, not null and not empty: `args.reason` (or `reason`)."""
 
 
+@lru_cache(maxsize=1024)
 def require_parts(entry: str) -> tuple[str, ...]:
     """The argument path of a bare `require` string."""
     return tuple(entry.removeprefix("args.").split("."))
