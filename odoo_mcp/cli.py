@@ -185,6 +185,11 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if decision.allowed:
         for limit in policy.limits_for(args.tool):
             print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+        from guard.decisions import plan_for
+
+        for counter in plan_for(policy, args.tool).counters:
+            cap = "no limit" if counter.cap is None else f"{counter.cap} per {counter.window}"
+            print(f"  counts against {counter.path}: {cap} (UTC, {counter.scope})")
     return 0 if decision.allowed else 3
 
 

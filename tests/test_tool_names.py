@@ -64,3 +64,16 @@ def test_policy_check_reports_typos_warnings_and_the_implied_default(tmp_path, c
     assert lines[1] == "  note: default: not given, so 'allow' (Intercept's default): tools not listed may be called"
     assert "  ee_link: allow, rule 'hourly' (evaluate, 5/hour)" in lines
     assert "tools.odoo_fp_list: 'odoo_fp_list' is an upstream Odoo Claude MCP tool" in captured.err
+
+
+def test_policy_explain_names_the_intercept_counters_a_call_spends(capsys):
+    example = "examples/policy-intercept-sales-assistant.yaml"
+    assert main(["policy", "explain", example, "odoo_search_read", "--args", '{"model": "res.partner"}']) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "odoo_search_read: ALLOW (rule: tools.odoo_search_read)",
+        "  counts against state.odoo_search_read.records_read: 5000 per day (UTC, global)",
+        "  counts against state._global._rate_minute: 60 per minute (UTC, global)",
+    ]
+    assert main(["policy", "explain", example, "odoo_search_read", "--args", '{"model": "res.users"}']) == 3
+    assert "reason: This assistant reads partners, quotes and products only" in capsys.readouterr().out
