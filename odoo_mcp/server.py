@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
-from guard.policy import Policy, load_policy
+from guard import Policy, load_policy
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
