@@ -23,10 +23,10 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict
 
+from guard import Policy, load_policy
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
-from guard import Policy, load_policy
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
