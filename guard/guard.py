@@ -270,7 +270,8 @@ class GuardedTool:
         try:
             reserved = guard.limiter.reserve(limits, caller, plan.counters, dumped)
         except IncrementRefused as exc:
-            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), decision)
+            refused = Decision(Verdict.DENY, exc.rule, str(exc))
+            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
         if isinstance(reserved, Refusal):
             counters = self._counter_states(limits, plan.counters, caller)
             return finish("rate_limited", Result(True, reserved.render()), decision, counters)

@@ -102,7 +102,11 @@ class Reservation:
 
 
 class IncrementRefused(ValueError):
-    """`increment_from` named a value that is not a non-negative number."""
+    """`increment_from` named a value that is not a non-negative number; `rule` is the rule that counts it."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class _Item(RateLimitItemPerSecond):
@@ -154,12 +158,13 @@ def increment_of(counter: StateCounter, arguments: Mapping[str, Any]) -> int:
     for part in counter.increment_from:
         if not isinstance(value, dict) or part not in value:
             raise IncrementRefused(
-                f"args.{'.'.join(counter.increment_from)} is missing (it is counted by {counter.rule})"
+                counter.rule, f"args.{'.'.join(counter.increment_from)} is missing (it is counted by {counter.rule})"
             )
         value = value[part]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise IncrementRefused(
-            f"args.{'.'.join(counter.increment_from)} must be a non-negative number (it is counted by {counter.rule})"
+            counter.rule,
+            f"args.{'.'.join(counter.increment_from)} must be a non-negative number (it is counted by {counter.rule})",
         )
     return math.ceil(value)
 

@@ -118,4 +118,7 @@ async def test_increment_from_refuses_a_value_it_cannot_count(tmp_path):
         assert negative.text == (
             "[POLICY DENIED] args.amount must be a non-negative number (it is counted by tools.guard_echo.rules[0])"
         )
+        record = server.audit_records()[-1]
+        assert (record["decision"], record["rule"]) == ("deny", "tools.guard_echo.rules[0]")
+        assert record["outcome"] == "denied"
         assert (await server.call("guard_echo", {"amount": 2.5})).is_error is False
