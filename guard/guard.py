@@ -3,18 +3,28 @@
 `Guard.wrap(spec)` returns a `GuardedTool`. Calling it runs, in order: the policy's
 tool gate, argument validation (the tool's pydantic model), the policy's conditions,
 path confinement, approval, rate limits — and only then the handler. Whatever the
-outcome, one audit record is written and the caller gets a `Result` whose error text
+outcome, an audit record is written and the caller gets a `Result` whose error text
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
 reaches the handler and leaves no side effect.
+
+Write-ahead audit: a call that passed every check gets an `intent` record (event
+`tool_intent`) written whole before its handler runs; if that record cannot be written the
+call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event
+`tool_call`, the same `call` id) follows. Refusals have only the outcome record. Whatever breaks
+inside the guard itself (a storage error, a value too deep to decode) still ends in a tagged
+answer and an outcome record.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import inspect
 import json
 import sys
 import time
 import traceback
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +32,9 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard.audit import AuditLog, redact
+from guard.audit import AuditLog, AuditUnavailable, redact
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
+from guard.equivalence import combine, equivalent_counters, equivalent_limits
 from guard.limiter import IncrementRefused, Limiter, Refusal
 from guard.paths import confine
 from guard.policy import Policy, json_path
@@ -34,6 +45,7 @@ from guard.spec import (
     Blob,
     Call,
     Caller,
+    Equivalent,
     NotConfigured,
     PathArg,
     PathRefused,
@@ -118,9 +130,42 @@ def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str
                 parsed = json.loads(value)
             except ValueError:
                 continue  # left as is: validation reports the field
+            except RecursionError:
+                raise Refused("invalid", f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
             if isinstance(parsed, list | dict):
                 decoded = {**decoded, name: parsed}
     return decoded
+
+
+class Refused(Exception):
+    """A refusal raised from one of the guard's small steps, answered and audited in one place."""
+
+    def __init__(self, outcome: str, text: str) -> None:
+        super().__init__(text)
+        self.outcome = outcome
+        self.text = text
+
+
+RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
+AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+
+
+def counting(operation: Any, *args: Any) -> Any:
+    """Run a limiter operation; a storage failure (Redis down, ...) is a tagged refusal, never a crash."""
+    try:
+        return operation(*args)
+    except Exception as exc:
+        raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+
+
+def path_error(name: str, exc: OSError) -> PathRefused:
+    """An OSError met while confining a path (ENAMETOOLONG, ELOOP, EACCES...) as a `[PATH REFUSED]`."""
+    why = {
+        errno.ENAMETOOLONG: "a name in the path is too long",
+        errno.ELOOP: "too many levels of symbolic links",
+        errno.EACCES: "permission denied",
+    }.get(exc.errno or 0, f"cannot be resolved ({errno.errorcode.get(exc.errno or 0, type(exc).__name__)})")
+    return PathRefused(name, why)
 
 
 def render_text(data: Any) -> str:
@@ -183,9 +228,15 @@ class Guard:
         result: Result,
         started: float,
         counters: list[dict[str, Any]] | None = None,
+        *,
+        call_id: str | None = None,
+        equivalents: list[str] | None = None,
     ) -> None:
+        """The outcome record of a call (best effort: the call is over, a failure goes to stderr)."""
         self.audit.record(
             "tool_call",
+            call=call_id,
+            phase="outcome",
             tool=tool,
             grant=caller.grant,
             session=caller.session,
@@ -197,7 +248,38 @@ class Guard:
             counters=counters or [],
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             arguments=arguments,
+            **({"equivalent_of": equivalents} if equivalents else {}),
         )
+
+    def write_intent(
+        self,
+        tool: str,
+        caller: Caller,
+        arguments: Any,
+        decision: Decision,
+        counters: list[dict[str, Any]],
+        *,
+        call_id: str,
+        equivalents: list[str] | None = None,
+    ) -> None:
+        """The intent record, written whole before the handler runs, or `Refused` with `[AUDIT UNAVAILABLE]`."""
+        try:
+            self.audit.record(
+                "tool_intent",
+                required=True,
+                call=call_id,
+                phase="intent",
+                tool=tool,
+                grant=caller.grant,
+                session=caller.session,
+                decision=decision.verdict.value,
+                rule=decision.rule,
+                counters=counters,
+                arguments=arguments,
+                **({"equivalent_of": equivalents} if equivalents else {}),
+            )
+        except AuditUnavailable:
+            raise Refused("audit_unavailable", AUDIT_UNAVAILABLE) from None
 
 
 class GuardedTool:
@@ -222,28 +304,58 @@ class GuardedTool:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
+        call_id = uuid.uuid4().hex[:16]
+        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None}
 
         def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
-            guard._audit(spec.name, caller, raw, decision, outcome, result, started, counters)
+            guard._audit(
+                spec.name,
+                caller,
+                raw,
+                decision,
+                outcome,
+                result,
+                started,
+                counters,
+                call_id=call_id,
+                equivalents=state["equivalents"],
+            )
             return result
 
+        try:
+            return await self._run(raw, caller, approver, call_id, state, finish)
+        except Refused as refused:
+            return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
+        except Exception as exc:  # a failure of the guard itself: still tagged, still audited
+            print(f"guard failed on {spec.name}:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            text = f"[INTERNAL ERROR] the guard could not decide on {spec.name} ({type(exc).__name__}); nothing was run"
+            return finish("guard_error", Result(True, text), state["decision"], state["counters"])
+
+    async def _run(
+        self, raw: Any, caller: Caller, approver: Approver | None, call_id: str, state: dict[str, Any], finish: Any
+    ) -> Result:
+        guard, spec = self.guard, self.spec
         decision = gate_tool(guard.policy, spec.name, known=True)
+        state["decision"] = decision
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 
         if not isinstance(raw, dict):
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
-        try:
-            args = spec.args.model_validate(decode_json_strings(raw, self.json_fields) if self.json_fields else raw)
-        except ValidationError as exc:
-            return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
+        args = self._validate(raw)
 
         plan = plan_for(guard.policy, spec.name)
         dumped = None
         if plan.checks or plan.approval is not None or plan.counters:
             dumped = args.model_dump(mode="json")
-            counters = guard.limiter.read(plan.state_paths, plan.counters, caller) if plan.state_paths else None
-            decision = gate_arguments(guard.policy, spec.name, dumped, counters)
+            values = counting(guard.limiter.read, plan.state_paths, plan.counters, caller) if plan.state_paths else None
+            decision = gate_arguments(guard.policy, spec.name, dumped, values)
+        equivalents = self._equivalents(args)
+        if equivalents:
+            state["equivalents"] = [equivalent.tool for equivalent in equivalents]
+            decision = combine(guard.policy, spec.name, decision, equivalents)
+        state["decision"] = decision
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 
@@ -254,8 +366,12 @@ class GuardedTool:
             return finish(outcome, Result(True, failure.render()), decision)
 
         limits = plan.limits
+        spent = [(counter, dumped) for counter in plan.counters]
+        if equivalents:
+            limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
+            spent += equivalent_counters(guard.policy, equivalents)
         if decision.verdict is Verdict.APPROVAL:
-            refusal = guard.limiter.check(limits, caller)
+            refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
             try:
@@ -268,14 +384,24 @@ class GuardedTool:
                 return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
 
         try:
-            reserved = guard.limiter.reserve(limits, caller, plan.counters, dumped)
+            reserved = guard.limiter.reserve(limits, caller, spent)
         except IncrementRefused as exc:
             refused = Decision(Verdict.DENY, exc.rule, str(exc))
             return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+        except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
+            raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+        states = [counter for counter, _ in spent]
         if isinstance(reserved, Refusal):
-            counters = self._counter_states(limits, plan.counters, caller)
+            counters = counting(self._counter_states, limits, states, caller)
             return finish("rate_limited", Result(True, reserved.render()), decision, counters)
-
+        try:
+            counters = state["counters"] = counting(self._counter_states, limits, states, caller)
+            guard.write_intent(
+                spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
+            )
+        except BaseException:
+            self._give_back(reserved)  # the call will not run
+            raise
         call = Call(caller=caller, runtime=guard.runtime, paths=paths)
         try:
             if self.is_async:
@@ -283,10 +409,12 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except BaseException as exc:
-            guard.limiter.rollback(reserved)  # the call did not run to its end: it spends no quota
-            counters = self._counter_states(limits, plan.counters, caller)
+            self._give_back(reserved)  # the call did not run to its end: it spends no quota
+            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                counters = self._counter_states(limits, states, caller)
             if isinstance(exc, ToolFailure):
-                return finish("failed", Result(True, exc.render()), decision, counters)
+                outcome = "path_refused" if isinstance(exc, PathRefused) else "failed"
+                return finish(outcome, Result(True, exc.render()), decision, counters)
             if not isinstance(exc, Exception):
                 raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
@@ -294,7 +422,6 @@ class GuardedTool:
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish("crashed", Result(True, text), decision, counters)
         guard.limiter.commit(reserved)
-        counters = self._counter_states(limits, plan.counters, caller)
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
@@ -308,6 +435,29 @@ class GuardedTool:
         states = limiter.states(limits, caller) if limits else []
         return states + [limiter.counter_state(counter, caller) for counter in counters]
 
+    def _give_back(self, reserved: Any) -> None:
+        """Roll a reservation back; a store that fails now costs the caller quota, never the answer."""
+        try:
+            self.guard.limiter.rollback(reserved)
+        except Exception as exc:
+            print(f"rate-limit store: could not give back a reservation ({type(exc).__name__})", file=sys.stderr)
+
+    def _validate(self, raw: dict[str, Any]) -> Any:
+        """The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
+        try:
+            decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
+            return self.spec.args.model_validate(decoded)
+        except ValidationError as exc:
+            raise Refused("invalid", f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
+        except RecursionError:
+            raise Refused("invalid", "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+
+    def _equivalents(self, args: Any) -> list[Equivalent]:
+        """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""
+        if self.spec.equivalents is None:
+            return []
+        return list(self.spec.equivalents(args))
+
     def _confine(self, args: Any) -> dict[str, Path]:
         """Resolve and confine every `PathArg` argument before the handler sees it."""
         resolved: dict[str, Path] = {}
@@ -318,7 +468,10 @@ class GuardedTool:
             root = self.guard.roots.get(marker.root)
             if root is None:
                 raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
-            resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
+            try:
+                resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
+            except OSError as exc:
+                raise path_error(name, exc) from None
         return resolved
 
     async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:

@@ -131,11 +131,12 @@ def _item(max_calls: int, seconds: int) -> RateLimitItem:
 
 
 def _owner(scope: str, caller: Caller) -> str:
-    return {"grant": caller.grant, "session": caller.session, "global": "*"}[scope]
+    """Who a counter counts for: the grant, a session within its grant, or everyone."""
+    return {"grant": caller.grant, "session": f"{caller.grant}/{caller.session}", "global": "*"}[scope]
 
 
 def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
-    """The key of a counter: its name and scope, plus who it counts for."""
+    """The key of a counter: its name and scope, plus who it counts for (a session within its grant)."""
     return (limit.counter, limit.scope, _owner(limit.scope, caller))
 
 
@@ -279,6 +280,10 @@ class ReleasableRedisStorage(RedisStorage):
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 
 
+class UnsupportedStorage(ValueError):
+    """A `limits` storage that cannot give a reservation back (the server refuses to start on it)."""
+
+
 def open_storage(uri: str) -> Storage:
     """The storage for `uri`: memory or Redis, each able to give a reservation back."""
     scheme = uri.split("://", 1)[0]
@@ -286,7 +291,7 @@ def open_storage(uri: str) -> Storage:
         return EventLoopMemoryStorage(uri)
     if scheme in REDIS_SCHEMES:
         return ReleasableRedisStorage(uri)
-    raise ValueError(
+    raise UnsupportedStorage(
         f"rate-limit storage {scheme}:// cannot give back the quota of a call that failed; use memory:// or redis://"
     )
 
@@ -331,13 +336,15 @@ class Limiter:
         self,
         limits: Sequence[Limit],
         caller: Caller,
-        counters: Sequence[StateCounter] = (),
-        arguments: Mapping[str, Any] | None = None,
+        spent: Sequence[tuple[StateCounter, Mapping[str, Any] | None]] = (),
     ) -> Reservation | Refusal:
         """Take every limit and counter of a call, or none: on a refusal, what was taken is given back.
 
+        `spent` pairs each Intercept counter with the arguments its `increment_from` reads (a call
+        through `odoo_execute` spends a dedicated tool's counters with that tool's arguments).
         Raises `IncrementRefused` (before taking anything) when an `increment_from` value is unusable."""
-        amounts = [increment_of(counter, arguments or {}) for counter in counters] if counters else ()
+        counters = [counter for counter, _ in spent]
+        amounts = [increment_of(counter, arguments or {}) for counter, arguments in spent] if spent else ()
         reservation = Reservation()
         storage: Any = self._storage
         for limit in limits if len(limits) < 2 else self._unique(list(limits)):

@@ -57,20 +57,20 @@ def test_all_or_nothing_gives_back_what_was_taken_before_the_refusal(limiter):
     assert isinstance(limiter.reserve([roomy, tight], ALICE), Refusal)
     assert limiter.state(roomy, ALICE).remaining == 5
     spent = counter(cap=3)
-    assert isinstance(limiter.reserve([roomy], ALICE, [spent, counter(cap=0)], {}), Refusal)
+    assert isinstance(limiter.reserve([roomy], ALICE, [(spent, {}), (counter(cap=0), {})]), Refusal)
     assert limiter.state(roomy, ALICE).remaining == 5
     assert limiter.read(["state.pay.spent"], [spent], ALICE) == {"state.pay.spent": 0}
 
 
 def test_counter_with_increment_from_is_a_budget(limiter):
     budget = counter(cap=100, increment_from=("amount",))
-    first = limiter.reserve([], ALICE, [budget], {"amount": 60})
+    first = limiter.reserve([], ALICE, [(budget, {"amount": 60})])
     assert isinstance(first, Reservation)
-    refused = limiter.reserve([], ALICE, [budget], {"amount": 41})
+    refused = limiter.reserve([], ALICE, [(budget, {"amount": 41})])
     assert isinstance(refused, Refusal)
     assert refused.render().startswith("[RATE LIMITED] state.pay.spent: 100 per day (UTC, global), retry in ")
     assert refused.render().endswith(": Daily budget reached")
-    second = limiter.reserve([], ALICE, [budget], {"amount": 39.5})  # rounded up: 40
+    second = limiter.reserve([], ALICE, [(budget, {"amount": 39.5})])  # rounded up: 40
     assert isinstance(second, Reservation)
     assert limiter.read(["state.pay.spent"], [budget], ALICE)["state.pay.spent"] == 100
     limiter.rollback(second)
@@ -82,14 +82,14 @@ def test_counter_with_increment_from_is_a_budget(limiter):
 def test_increment_from_needs_a_non_negative_number(amount):
     limiter = Limiter()
     with pytest.raises(IncrementRefused, match=r"args.amount must be a non-negative number"):
-        limiter.reserve([], ALICE, [counter(increment_from=("amount",))], {"amount": amount})
+        limiter.reserve([], ALICE, [(counter(increment_from=("amount",)), {"amount": amount})])
 
 
 def test_increment_from_missing_is_refused_and_takes_nothing():
     limiter = Limiter()
     limit = Limit(counter="c", window="minute", max=1, scope="grant")
     with pytest.raises(IncrementRefused, match=r"args.amount is missing"):
-        limiter.reserve([limit], ALICE, [counter(increment_from=("amount",))], {})
+        limiter.reserve([limit], ALICE, [(counter(increment_from=("amount",)), {})])
     assert limiter.state(limit, ALICE).remaining == 1
 
 
@@ -97,7 +97,7 @@ def test_uncapped_counter_counts_and_never_refuses():
     limiter = Limiter()
     free = counter(cap=None)
     for _ in range(5):
-        assert isinstance(limiter.reserve([], ALICE, [free], {}), Reservation)
+        assert isinstance(limiter.reserve([], ALICE, [(free, {})]), Reservation)
     assert limiter.read(["state.pay.spent"], [free], ALICE)["state.pay.spent"] == 5
 
 
@@ -121,10 +121,10 @@ def test_a_counter_resets_when_its_window_turns(monkeypatch):
     capped = counter(cap=1, window="minute")
     clock = [1_795_737_239.0]
     monkeypatch.setattr("guard.limiter.time.time", lambda: clock[0])
-    assert isinstance(limiter.reserve([], ALICE, [capped], {}), Reservation)
-    assert isinstance(limiter.reserve([], ALICE, [capped], {}), Refusal)
+    assert isinstance(limiter.reserve([], ALICE, [(capped, {})]), Reservation)
+    assert isinstance(limiter.reserve([], ALICE, [(capped, {})]), Refusal)
     clock[0] = 1_795_737_240.0  # :00 of the next minute
-    assert isinstance(limiter.reserve([], ALICE, [capped], {}), Reservation)
+    assert isinstance(limiter.reserve([], ALICE, [(capped, {})]), Reservation)
 
 
 def test_rollback_after_the_window_turned_gives_nothing_to_the_new_window(monkeypatch):
@@ -132,12 +132,12 @@ def test_rollback_after_the_window_turned_gives_nothing_to_the_new_window(monkey
     capped = counter(cap=1, window="minute")
     clock = [1_795_737_239.0]
     monkeypatch.setattr("guard.limiter.time.time", lambda: clock[0])
-    old = limiter.reserve([], ALICE, [capped], {})
+    old = limiter.reserve([], ALICE, [(capped, {})])
     clock[0] = 1_795_737_241.0
-    taken = limiter.reserve([], ALICE, [capped], {})
+    taken = limiter.reserve([], ALICE, [(capped, {})])
     limiter.rollback(old)  # the old window is gone: nothing in the new one is given back
     assert isinstance(taken, Reservation)
-    assert isinstance(limiter.reserve([], ALICE, [capped], {}), Refusal)
+    assert isinstance(limiter.reserve([], ALICE, [(capped, {})]), Refusal)
 
 
 def test_plan_counters_from_a_yaml_policy_spend_through_the_limiter():
@@ -146,7 +146,7 @@ def test_plan_counters_from_a_yaml_policy_spend_through_the_limiter():
     )
     plan = plan_for(policy, "pay")
     limiter = Limiter()
-    results = [limiter.reserve(plan.limits, ALICE, plan.counters, {}) for _ in range(3)]
+    results = [limiter.reserve(plan.limits, ALICE, [(c, {}) for c in plan.counters]) for _ in range(3)]
     assert [type(r).__name__ for r in results] == ["Reservation", "Reservation", "Refusal"]
     assert results[2].render().endswith(": Rate limit of 2 per day reached. Try again later.")
 
