@@ -18,7 +18,6 @@ answer and an outcome record.
 from __future__ import annotations
 
 import contextlib
-import errno
 import inspect
 import json
 import sys
@@ -36,7 +35,7 @@ from guard.audit import AuditLog, AuditUnavailable, redact
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits
 from guard.limiter import IncrementRefused, Limiter, Refusal
-from guard.paths import confine
+from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.spec import (
     ApprovalPending,
@@ -156,16 +155,6 @@ def counting(operation: Any, *args: Any) -> Any:
         return operation(*args)
     except Exception as exc:
         raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
-
-
-def path_error(name: str, exc: OSError) -> PathRefused:
-    """An OSError met while confining a path (ENAMETOOLONG, ELOOP, EACCES...) as a `[PATH REFUSED]`."""
-    why = {
-        errno.ENAMETOOLONG: "a name in the path is too long",
-        errno.ELOOP: "too many levels of symbolic links",
-        errno.EACCES: "permission denied",
-    }.get(exc.errno or 0, f"cannot be resolved ({errno.errorcode.get(exc.errno or 0, type(exc).__name__)})")
-    return PathRefused(name, why)
 
 
 def render_text(data: Any) -> str:
