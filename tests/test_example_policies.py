@@ -6,20 +6,38 @@ from pathlib import Path
 
 import pytest
 
-from guard.policy import load_policy
+from guard import decide, load_policy
+from odoo_mcp.tool_names import check_tool_names
 from tools.registry import all_specs
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
+FOLDER = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = sorted([*FOLDER.glob("*.json"), *FOLDER.glob("*.yaml"), *FOLDER.glob("*.yml")])
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_policy_loads_and_names_real_tools(path):
     policy = load_policy(path)
     known = {spec.name for spec in all_specs()}
-    assert set(policy.tools) <= known
+    assert set(policy.tools) - {"*"} <= known
     assert set(policy.hide) - {"*"} <= known
+    assert check_tool_names(policy, known).problems == []
     assert policy.default == "deny"
 
 
-def test_there_are_examples():
-    assert len(EXAMPLES) >= 2
+def test_there_are_examples_in_both_spellings():
+    assert len(EXAMPLES) >= 3
+    assert any(path.suffix in (".yaml", ".yml") for path in EXAMPLES)
+
+
+def test_the_yaml_example_means_what_its_comments_say():
+    policy = load_policy(FOLDER / "policy-intercept-sales-assistant.yaml")
+    batch = {"model": "res.partner", "ids": [1, 2], "values": [{"name": "A"}, {"name": "B", "credit_limit": 9e9}]}
+    assert decide(policy, "odoo_write", batch).message == "Credit limits are set by finance, not by the assistant"
+    assert decide(policy, "odoo_write", {"model": "res.partner", "ids": [1], "values": {"name": "A"}}).allowed
+    assert decide(policy, "odoo_search_read", {"model": "res.users", "limit": 5}).message == (
+        "This assistant reads partners, quotes and products only"
+    )
+    assert not decide(policy, "odoo_search_read", {"model": "res.partner", "limit": 80},
+                      {"state.odoo_search_read.records_read": 5001}).allowed  # fmt: skip
+    assert decide(policy, "odoo_unlink", {}).rule == "hide"
+    assert decide(policy, "odoo_create", {}).rule == "tools.odoo_create.rules[0]"
