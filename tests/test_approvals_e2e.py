@@ -21,7 +21,6 @@ import pytest
 from odoo_mcp.http_auth import token_digest
 from tests.harness import REPO, GuardedSession, _to_result, guarded_server
 from tests.loopback import free_port, wait_for_port
-from tests.test_guard_limits_e2e import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio
 
