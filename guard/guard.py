@@ -37,6 +37,7 @@ from guard.spec import (
     NotConfigured,
     PathArg,
     PathRefused,
+    Refused,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -276,7 +277,8 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except ToolFailure as failure:
-            return finish("failed", Result(True, failure.render()), decision, counters)
+            outcome = "denied" if isinstance(failure, Refused) else "failed"
+            return finish(outcome, Result(True, failure.render()), decision, counters)
         except Exception as exc:
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)

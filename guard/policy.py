@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from guard.sensitive import SensitiveOptIn
+
 WINDOW_SECONDS: dict[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_WINDOW_SECONDS = 366 * 86400
 
@@ -130,6 +132,8 @@ class Policy(_Strict):
     tools: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")], ToolRule] = Field(default_factory=dict)
     description: StrictStr | None = None
     """Free text for humans (PolicyLayer documents often carry one)."""
+    sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
+    """Our addition: the sensitive Odoo models/fields this policy lets agents see (guard/sensitive.py)."""
 
     @field_validator("tools", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
 from tools.registry import tool
 
+from . import sensitive
 from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -110,22 +111,26 @@ class DownloadArgs(ToolArgs):
 def odoo_record_backup(args: BackupArgs, call: Call) -> Any:
     """Save records (by ids or domain) and their field values to a new JSON file in the files root."""
     connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain)
     kwargs = {"fields": args.fields} if args.fields else {}
     if args.ids is not None:
         records = connection.execute(args.model, "read", [args.ids], kwargs)
     else:
         records = connection.execute(args.model, "search_read", [args.domain], {**kwargs, "limit": args.limit})
+    masked = sensitive.mask_rows(sensitive.rules_of(call), args.model, records)
     document = {"connection": connection.alias, "model": args.model, "db": connection.config.db,
-                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records}
+                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records,
+                **({"masked_fields": masked} if masked else {})}
     data = json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()
     written = write_new(_target(call, f"backup_{args.model}", ".json"), data, files_root(call))
-    return {**written, "model": args.model, "records": len(records)}
+    return {**written, "model": args.model, "records": len(records), **sensitive.masked_note(masked)}
 
 
 @tool("odoo_report", family="odoo", risk=Risk.WRITE, args=ReportArgs, open_world=True)
 def odoo_report(args: ReportArgs, call: Call) -> Any:
     """Render a PDF report for records: saved to save_path in the files root, or returned as an embedded
     resource when save_path is omitted."""
+    sensitive.check_report(call, odoo(call, args.connection), args.report_name)
     pdf = odoo(call, args.connection).report_pdf(args.report_name, args.ids)
     if len(pdf) > MAX_BYTES:
         raise ToolFailure(f"report is larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -151,6 +156,8 @@ def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
             data = base64.b64decode(args.content_base64 or "", validate=True)
         except (binascii.Error, ValueError):
             raise ToolFailure("content_base64 is not valid base64") from None
+    if args.res_model:
+        sensitive.check_model(call, args.res_model)
     values: dict[str, Any] = {"name": args.name, "datas": base64.b64encode(data).decode("ascii")}
     if args.res_model:
         values["res_model"] = args.res_model
@@ -167,7 +174,8 @@ def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
 def odoo_attachment_download(args: DownloadArgs, call: Call) -> Any:
     """Fetch an attachment: saved to save_path in the files root, or returned as an embedded resource."""
     [row] = odoo(call, args.connection).execute("ir.attachment", "read", [[args.attachment_id]],
-                                                {"fields": ["name", "mimetype", "datas"]})
+                                                {"fields": ["name", "mimetype", "datas", "res_model", "res_field"]})
+    sensitive.check_attachment(call, row)
     data = base64.b64decode(row.get("datas") or b"")
     if "save_path" in call.paths:
         return {**write_new(call.paths["save_path"], data, files_root(call)), "attachment_id": args.attachment_id}

@@ -1,0 +1,250 @@
+"""Which Odoo models and fields hold secrets, and what a domain, an order or a field path touches.
+
+Secrets stay in Odoo unless the policy opts in: a *sensitive model* (system parameters, API keys,
+TOTP devices, mail server credentials...) is refused in every tool, a *sensitive field* (a name
+like `password`, `*_secret`, `*_token`, `api_key`, `totp*`, `private_key`, and a few named ones
+such as `res.users.login`) is masked in what is read and refused wherever it would be used to
+filter, sort or group (so that `search_count` cannot be an oracle on its value).
+
+This module is pure: it knows names and rules, not Odoo. Where a field path crosses a relation
+(`user_ids.login`), the caller gives a `Schema` (model → field → type and relation) it got from
+`fields_get`; a step the schema does not know is judged by its name alone (fail closed).
+
+The policy's one optional key `"sensitive": {"allow_models": [...], "allow_fields": [...]}`
+(`SensitiveOptIn`) is the only way to lift these rules, one named model or field at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+SENSITIVE_MODELS: dict[str, str] = {
+    "ir.config_parameter": "system parameters (database.secret, integration keys)",
+    "res.users.apikeys": "users' API keys",
+    "res.users.apikeys.description": "API key creation wizard",
+    "res.users.identitycheck": "password confirmation wizard",
+    "auth_totp.device": "trusted two-factor (TOTP) devices",
+    "auth_totp.wizard": "two-factor (TOTP) set-up secrets",
+    "ir.mail_server": "outgoing mail server credentials",
+    "fetchmail.server": "incoming mail server credentials",
+}
+"""Models whose every record is a secret or a credential: refused as a whole."""
+
+SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
+    "res.users": frozenset({"login", "password", "new_password", "api_key_ids", "totp_secret", "totp_enabled",
+                            "totp_trusted_device_ids", "oauth_access_token", "signup_token"}),
+    "res.partner": frozenset({"signup_token", "signup_url"}),
+}
+"""Fields sensitive on one model only, whatever their names say (a login is half a credential)."""
+
+CREDENTIAL_MODELS = frozenset({"payment.provider", "payment.acquirer"})
+"""Payment providers: every credential field (`stripe_secret_key`, `authorize_login`, `adyen_hmac_key`...)."""
+
+NAME_PATTERN = re.compile(
+    r"password|passwd|passphrase|secret|token|totp|api_?key|private_?key|privkey|credential"
+    r"|(^|_)(pass|pwd|otp|hmac)(_|$)"
+)
+"""Field names that are sensitive on every model (searched anywhere in the name)."""
+
+CREDENTIAL_PATTERN = re.compile(r"(^|_)(key|secret|token|signature|hmac|password|login|sha|shakey|userid)(_|$)")
+"""On `CREDENTIAL_MODELS`, names that hold a provider's credentials."""
+
+MASK = "[MASKED: sensitive]"
+"""What a masked value reads as: a marker, never an empty value that looks real."""
+
+FIELD_SPEC = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.[a-z_][a-z0-9_]*$"
+
+
+class SensitiveOptIn(BaseModel):
+    """The policy's `"sensitive"` key: the models and fields an agent may see although they are sensitive.
+
+    `allow_models` lifts the refusal of a whole built-in sensitive model (its password-like
+    fields stay masked unless also named); `allow_fields` unmasks one field, written
+    `model.field` (`"res.users.login"`). Naming something that is not sensitive is an error,
+    so a typo cannot pass for an opt-in.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    allow_models: list[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]] = Field(
+        default_factory=list)
+    allow_fields: list[Annotated[StrictStr, Field(pattern=FIELD_SPEC)]] = Field(default_factory=list)
+
+    @field_validator("allow_models")
+    @classmethod
+    def _known_models(cls, value: list[str]) -> list[str]:
+        for model in value:
+            if model not in SENSITIVE_MODELS:
+                known = ", ".join(sorted(SENSITIVE_MODELS))
+                raise ValueError(f"{model!r} is not a sensitive model (those are: {known}); sensitive fields are "
+                                 "opted in with allow_fields")
+        return value
+
+    @field_validator("allow_fields")
+    @classmethod
+    def _sensitive_fields(cls, value: list[str]) -> list[str]:
+        for spec in value:
+            model, field = split_field(spec)
+            if not field_is_sensitive(model, field):
+                raise ValueError(f"{spec!r} is not a sensitive field: nothing to opt in")
+        return value
+
+    def rules(self) -> SensitiveRules:
+        return SensitiveRules(frozenset(self.allow_models), frozenset(split_field(spec) for spec in self.allow_fields))
+
+
+def split_field(spec: str) -> tuple[str, str]:
+    """`res.users.login` → (`res.users`, `login`): a field name never has a dot, a model name may."""
+    model, _, field = spec.rpartition(".")
+    return model, field
+
+
+def field_is_sensitive(model: str, field: str) -> bool:
+    """The built-in judgement, before any opt-in."""
+    if field in SENSITIVE_FIELDS.get(model, ()):
+        return True
+    if model in CREDENTIAL_MODELS and CREDENTIAL_PATTERN.search(field):
+        return True
+    return bool(NAME_PATTERN.search(field))
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What a path check needs to know about a field: its type and the model a relation points to."""
+
+    type: str
+    relation: str | None = None
+
+
+Schema = Mapping[str, Mapping[str, FieldInfo]]
+"""model → field name → `FieldInfo`; a model or field missing from it is judged by name only."""
+
+
+@dataclass(frozen=True)
+class SensitiveRules:
+    """The built-in lists with the policy's opt-ins applied: the questions every tool asks."""
+
+    allow_models: frozenset[str] = frozenset()
+    allow_fields: frozenset[tuple[str, str]] = frozenset()
+
+    def model_refusal(self, model: str) -> str | None:
+        """Why `model` is refused as a whole, or None."""
+        why = SENSITIVE_MODELS.get(model)
+        if why is None or model in self.allow_models:
+            return None
+        return (f"{model} holds {why}; opt in with \"sensitive\": {{\"allow_models\": [\"{model}\"]}} in the policy")
+
+    def masks(self, model: str, field: str) -> bool:
+        """True when the value of `model.field` must not leave Odoo."""
+        return (model, field) not in self.allow_fields and field_is_sensitive(model, field)
+
+    def field_refusal(self, model: str, field: str, use: str) -> str | None:
+        """Why `field` cannot be used (`use`: "filter on", "group by"...), or None."""
+        if not self.masks(model, field):
+            return None
+        return (f"cannot {use} {model}.{field}: it is a sensitive field; opt in with "
+                f"\"sensitive\": {{\"allow_fields\": [\"{model}.{field}\"]}} in the policy")
+
+    def path_refusal(self, schema: Schema, model: str, path: str, use: str) -> str | None:
+        """Walk a dotted path (`partner_id.user_ids.login`) across relations; the first refusal, or None.
+
+        Every model the path enters must not be refused and every step must not be sensitive. A
+        step whose relation the schema does not know ends the walk by model, and the remaining
+        steps are judged by name on every model (fail closed).
+        """
+        current: str | None = model
+        steps = path.split(".")
+        for index, step in enumerate(steps):
+            if current is None:
+                if field_is_sensitive("", step):
+                    return f"cannot {use} {path}: {step} is a sensitive field name"
+                continue
+            refused = self.model_refusal(current)
+            if refused:
+                return f"cannot {use} {path}: {refused}"
+            refused = self.field_refusal(current, step, use)
+            if refused:
+                return refused
+            if index + 1 < len(steps):
+                info = schema.get(current, {}).get(step)
+                current = info.relation if info is not None else None
+        return None
+
+    def target_model(self, schema: Schema, model: str, path: str) -> str | None:
+        """The model a relational path ends on (for `any` sub-domains), None when unknown."""
+        current: str | None = model
+        for step in path.split("."):
+            info = schema.get(current or "", {}).get(step)
+            current = info.relation if info is not None else None
+        return current
+
+    def domain_refusal(self, schema: Schema, model: str, domain: Any) -> str | None:
+        """The first reason a domain touches something sensitive (`any` sub-domains included), or None."""
+        for owner, path, subdomain in domain_terms(model, domain):
+            refused = self.path_refusal(schema, owner, path, "filter on")
+            if refused:
+                return refused
+            if subdomain is not None:
+                target = self.target_model(schema, owner, path)
+                if target is None:
+                    sub_refusal = _names_only(subdomain)
+                    if sub_refusal:
+                        return f"cannot filter on {path}: {sub_refusal}"
+                    continue
+                refused = self.domain_refusal(schema, target, subdomain)
+                if refused:
+                    return refused
+        return None
+
+    def names_refusal(self, schema: Schema, model: str, names: list[str], use: str) -> str | None:
+        """The first refusal among field specs such as `login`, `date:month`, `amount:sum`, `name desc`."""
+        for name in names:
+            refused = self.path_refusal(schema, model, field_of(name), use)
+            if refused:
+                return refused
+        return None
+
+
+def field_of(spec: str) -> str:
+    """The field path in a groupby (`date:month`), an aggregate (`amount:sum`, `x:max(amount)`),
+    an order term (`name desc`) or an export path (`user_id/login`)."""
+    spec = spec.strip()
+    inner = re.search(r"\(([a-z0-9_.]+)\)", spec)
+    if inner:
+        return inner.group(1)
+    path = spec.split(" ")[0].split(":")[0].removesuffix("/.id").removesuffix("/id")
+    return "id" if path == ".id" else path.replace("/", ".")
+
+
+def order_fields(order: str | None) -> list[str]:
+    """`"name asc, login desc"` → `["name", "login"]`."""
+    return [field_of(part) for part in (order or "").split(",") if part.strip()]
+
+
+def domain_terms(model: str, domain: Any) -> Iterator[tuple[str, str, Any]]:
+    """Every term of a domain as (model, field path, sub-domain of an `any` term or None)."""
+    if not isinstance(domain, list | tuple):
+        return
+    for token in domain:
+        if isinstance(token, list | tuple) and len(token) == 3 and isinstance(token[0], str):
+            operator = str(token[1]).lower()
+            sub = token[2] if operator in ("any", "not any") else None
+            yield model, token[0], sub
+
+
+def _names_only(domain: Any) -> str | None:
+    """A sub-domain on an unknown model: refused if any step of any path has a sensitive name."""
+    for _, path, sub in domain_terms("", domain):
+        for step in path.split("."):
+            if field_is_sensitive("", step):
+                return f"{step} is a sensitive field name"
+        if sub is not None:
+            found = _names_only(sub)
+            if found:
+                return found
+    return None
