@@ -46,7 +46,8 @@ CREDENTIAL_MODELS = frozenset({"payment.provider", "payment.acquirer"})
 """Payment providers: every credential field (`stripe_secret_key`, `authorize_login`, `adyen_hmac_key`...)."""
 
 NAME_PATTERN = re.compile(
-    r"password|passwd|passphrase|secret|token|totp|api_?key|private_?key|privkey|credential"
+    r"password|passwd|passphrase|secret|token|totp|privkey|credential"
+    r"|(api|private|access|signing|encryption|master)_?key"
     r"|(^|_)(pass|pwd|otp|hmac)(_|$)"
 )
 """Field names that are sensitive on every model (searched anywhere in the name)."""
@@ -56,6 +57,9 @@ CREDENTIAL_PATTERN = re.compile(r"(^|_)(key|secret|token|signature|hmac|password
 
 MASK = "[MASKED: sensitive]"
 """What a masked value reads as: a marker, never an empty value that looks real."""
+
+MAX_RELATED = 4
+"""How many related-to-related hops a check follows before it refuses (fail closed)."""
 
 FIELD_SPEC = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.[a-z_][a-z0-9_]*$"
 
@@ -119,6 +123,8 @@ class FieldInfo:
 
     type: str
     relation: str | None = None
+    related: str | None = None
+    """The path a related field mirrors (`user_id.login`): it is as sensitive as what it mirrors."""
 
 
 Schema = Mapping[str, Mapping[str, FieldInfo]]
@@ -150,16 +156,16 @@ class SensitiveRules:
         return (f"cannot {use} {model}.{field}: it is a sensitive field; opt in with "
                 f"\"sensitive\": {{\"allow_fields\": [\"{model}.{field}\"]}} in the policy")
 
-    def path_refusal(self, schema: Schema, model: str, path: str, use: str) -> str | None:
+    def path_refusal(self, schema: Schema, model: str, path: str, use: str, depth: int = 0) -> str | None:
         """Walk a dotted path (`partner_id.user_ids.login`) across relations; the first refusal, or None.
 
-        Every model the path enters must not be refused and every step must not be sensitive. A
-        step whose relation the schema does not know ends the walk by model, and the remaining
-        steps are judged by name on every model (fail closed).
+        Every model the path enters must not be refused and every step must not be sensitive,
+        nor a related field that mirrors something sensitive. A step whose relation the schema
+        does not know ends the walk by model, and the remaining steps are judged by name on
+        every model (fail closed).
         """
         current: str | None = model
-        steps = path.split(".")
-        for index, step in enumerate(steps):
+        for step in path.split("."):
             if current is None:
                 if field_is_sensitive("", step):
                     return f"cannot {use} {path}: {step} is a sensitive field name"
@@ -170,10 +176,18 @@ class SensitiveRules:
             refused = self.field_refusal(current, step, use)
             if refused:
                 return refused
-            if index + 1 < len(steps):
-                info = schema.get(current, {}).get(step)
-                current = info.relation if info is not None else None
+            info = schema.get(current, {}).get(step)
+            if info is not None and info.related:
+                mirrored = (self.path_refusal(schema, current, info.related, use, depth + 1) if depth < MAX_RELATED
+                            else f"related fields nested deeper than {MAX_RELATED}")
+                if mirrored:
+                    return f"{current}.{step} mirrors {info.related}: {mirrored}"
+            current = info.relation if info is not None else None
         return None
+
+    def hides(self, schema: Schema, model: str, field: str) -> bool:
+        """True when the value of `model.field` must be masked: sensitive, or related to something sensitive."""
+        return self.path_refusal(schema, model, field, "read") is not None
 
     def target_model(self, schema: Schema, model: str, path: str) -> str | None:
         """The model a relational path ends on (for `any` sub-domains), None when unknown."""

@@ -79,6 +79,8 @@ async def test_an_opt_in_opens_only_what_it_names(protocol, double, tmp_path):
         described = (await call(guard, "odoo_fields_get", {"model": "res.users"})).data
         assert "sensitive" in described["totp_secret"] and "sensitive" not in described["login"]
         assert "sensitive" not in described["name"]
+        partner = (await call(guard, "odoo_fields_get", {"model": "res.partner"})).data
+        assert "sensitive" in partner["signup_token"] and "sensitive" not in partner["x_user_login"]
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -12,7 +12,10 @@ from tools.odoo.sensitive import _domains, _spec_paths, cap_rows, mask_deep, mas
 
 SCHEMA = {
     "res.partner": {"user_ids": FieldInfo("one2many", "res.users"), "parent_id": FieldInfo("many2one", "res.partner"),
-                    "name": FieldInfo("char"), "mail_server_id": FieldInfo("many2one", "ir.mail_server")},
+                    "name": FieldInfo("char"), "mail_server_id": FieldInfo("many2one", "ir.mail_server"),
+                    "user_login": FieldInfo("char", related="user_ids.login"),
+                    "user_name": FieldInfo("char", related="user_ids.name"),
+                    "loop": FieldInfo("char", related="loop")},
     "res.users": {"login": FieldInfo("char"), "partner_id": FieldInfo("many2one", "res.partner"),
                   "api_key_ids": FieldInfo("one2many", "res.users.apikeys"), "name": FieldInfo("char")},
 }
@@ -81,6 +84,10 @@ def test_which_models_are_refused_whole(model, refused):
     ("res.partner", [["unknown_id.totp_secret", "=", "x"]], "totp_secret"),  # unknown relation: judged by name
     ("res.partner", [["unknown_id", "any", [["secret_code", "=", "x"]]]], "secret_code"),
     ("res.partner", [["unknown_id.login", "=", "x"]], None),  # by name alone, a login is not a secret
+    ("res.partner", [["user_login", "=", "admin"]], "res.users.login"),  # a related field mirrors a secret
+    ("res.partner", [["parent_id.user_login", "=", "admin"]], "res.users.login"),
+    ("res.partner", [["user_name", "=", "Admin"]], None),
+    ("res.partner", [["loop", "=", "x"]], "nested deeper"),  # a related cycle is refused, not followed forever
 ])
 def test_what_a_domain_touches(model, domain, refused_on):
     refusal = DEFAULT.domain_refusal(SCHEMA, model, domain)
@@ -143,6 +150,20 @@ def test_masking_keeps_the_key_and_says_which():
     assert rows[0] == {"id": 2, "name": "Admin", "login": MASK, "totp_secret": MASK}
     rows = [{"id": 2, "login": "admin", "totp_secret": "X"}]
     assert mask_rows(OPTED_IN, "res.users", rows) == ["totp_secret"] and rows[0]["login"] == "admin"
+
+
+def test_masking_follows_related_fields_and_attachment_owners():
+    rows = [{"id": 1, "name": "A", "user_login": "admin", "user_name": "Admin"}]
+    assert mask_rows(DEFAULT, "res.partner", rows, SCHEMA) == ["user_login"]
+    assert rows[0]["user_login"] == MASK and rows[0]["user_name"] == "Admin"
+    attachments = [
+        {"id": 1, "datas": "aGk=", "res_model": "res.partner", "res_field": False},
+        {"id": 2, "datas": "c2VjcmV0", "res_model": "ir.mail_server", "res_field": False},
+        {"id": 3, "datas": "a2V5", "res_model": "res.company", "res_field": "l10n_private_key"},
+        {"id": 4, "raw": "cmF3"},  # owner not read: fail closed
+    ]
+    assert mask_rows(DEFAULT, "ir.attachment", attachments) == ["datas", "raw"]
+    assert [row.get("datas", row.get("raw")) for row in attachments] == ["aGk=", MASK, MASK, MASK]
 
 
 def test_deep_masking_of_an_execute_answer():

@@ -72,6 +72,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "child_ids": Field("one2many", "Contacts", relation="res.partner"),
         "user_ids": Field("one2many", "Users", relation="res.users"),
         "signup_token": Field("char", "Signup Token"),
+        "x_user_login": Field("char", "User Login", related="user_ids.login", readonly=True),
     }, _acl(EVERYONE, EVERYONE), order="name, id")
     db.models["res.partner"].methods["message_post"] = _message_post
     _model(db, "res.partner.category", "Partner Tags", {"name": Field("char", "Name", required=True)},
@@ -172,7 +173,8 @@ def _seed(db: Database, partners: int) -> None:
 
 SECRETS = {"database.secret": "s3cr3t", "totp_secret": "JBSWY3DPEHPK3PXP", "apikey": "hashed-key-1",
            "smtp_pass": "smtp-pw", "fetchmail_password": "imap-pw", "stripe_secret_key": "sk_live_123",
-           "signup_token": "tok-abc"}
+           "signup_token": "tok-abc", "smtp_pem": base64.b64encode(b"-----BEGIN PRIVATE KEY-----").decode(),
+           "private_key_file": base64.b64encode(b"private key bytes").decode()}
 """Secret values the seed plants in sensitive models and fields: none may reach an agent by default."""
 
 
@@ -216,18 +218,18 @@ def _seed_secrets(env: Env) -> None:
                                                "stripe_secret_key": SECRETS["stripe_secret_key"],
                                                "stripe_publishable_key": "pk_live_123"})
     partners = db.models["res.partner"]
-    partners.records[1].update({"signup_token": SECRETS["signup_token"], "user_ids": [2],
+    partners.records[1].update({"signup_token": SECRETS["signup_token"], "user_ids": [2], "x_user_login": "admin",
                                 "comment": "<p>" + "long note " * 400 + "</p>",
                                 "image_1920": base64.b64encode(b"\x89PNG fake").decode(), "child_ids": [2, 3]})
     env.insert(db.models["ir.actions.report"], {"name": "System Parameters", "model": "ir.config_parameter",
                                                 "report_name": "base.report_config_parameters",
                                                 "report_type": "qweb-pdf"})
     env.insert(db.models["ir.attachment"], {"name": "smtp.pem", "res_model": "ir.mail_server", "res_id": 1,
-                                            "datas": base64.b64encode(b"-----BEGIN PRIVATE KEY-----").decode(),
+                                            "datas": SECRETS["smtp_pem"],
                                             "mimetype": "application/x-pem-file", "file_size": 27})
     env.insert(db.models["ir.attachment"], {"name": "company.key", "res_model": "res.partner", "res_id": 1,
                                             "res_field": "l10n_private_key",
-                                            "datas": base64.b64encode(b"private key bytes").decode(),
+                                            "datas": SECRETS["private_key_file"],
                                             "mimetype": "application/octet-stream", "file_size": 17})
 
 

@@ -117,7 +117,7 @@ def odoo_record_backup(args: BackupArgs, call: Call) -> Any:
         records = connection.execute(args.model, "read", [args.ids], kwargs)
     else:
         records = connection.execute(args.model, "search_read", [args.domain], {**kwargs, "limit": args.limit})
-    masked = sensitive.mask_rows(sensitive.rules_of(call), args.model, records)
+    masked = sensitive.mask_rows(sensitive.rules_of(call), args.model, records, sensitive.schema_of(call, connection))
     document = {"connection": connection.alias, "model": args.model, "db": connection.config.db,
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records,
                 **({"masked_fields": masked} if masked else {})}

@@ -52,9 +52,10 @@ def odoo_fields_get(args: FieldsGetArgs, call: Call) -> Any:
     """Describe the fields of a model (type, label, required, relation, selection...); sensitive fields are
     marked, and the sensitive models are refused."""
     sensitive.check_model(call, args.model)
-    described = odoo(call, args.connection).execute(args.model, "fields_get", [], given(
+    connection = odoo(call, args.connection)
+    described = connection.execute(args.model, "fields_get", [], given(
         allfields=args.fields, attributes=args.attributes))
-    return sensitive.describe_fields(call, args.model, described)
+    return sensitive.describe_fields(call, connection, args.model, described)
 
 
 @tool("odoo_list_models", family="odoo", risk=Risk.READ, args=ListModelsArgs, idempotent=True, open_world=True)

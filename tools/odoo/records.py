@@ -148,9 +148,9 @@ def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
     if args.method.startswith("_"):
         raise ToolFailure("private methods (starting with '_') cannot be called")
     connection = odoo(call, args.connection)
-    rules = sensitive.check_execute(call, connection, args.model, args.method, args.args, args.kwargs)
+    sensitive.check_execute(call, connection, args.model, args.method, args.args, args.kwargs)
     result = connection.execute(args.model, args.method, args.args, args.kwargs)
-    return sensitive.finish_execute(rules, args.model, result)
+    return sensitive.finish_execute(call, connection, args.model, result)
 
 
 @tool("odoo_read_group", family="odoo", risk=Risk.READ, args=ReadGroupArgs, idempotent=True, open_world=True)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from guard.sensitive import MASK, FieldInfo, SensitiveRules, field_of, order_fields
+from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, OdooFailure, Refused
 from odoo_mcp.odoo.connection import OdooConnection
 
@@ -64,8 +64,9 @@ class SchemaCache:
             known = self._by_connection.setdefault(connection, {}).get(model)
         if known is not None:
             return known
-        described = connection.execute(model, "fields_get", [], {"attributes": ["type", "relation"]})
-        found = {name: FieldInfo(str(info.get("type") or ""), info.get("relation") or None)
+        described = connection.execute(model, "fields_get", [], {"attributes": ["type", "relation", "related"]})
+        found = {name: FieldInfo(str(info.get("type") or ""), info.get("relation") or None,
+                                 info.get("related") if isinstance(info.get("related"), str) else None)
                  for name, info in (described or {}).items() if isinstance(info, dict)}
         with self._lock:
             self.fetches += 1
@@ -155,11 +156,11 @@ def check_attachment(call: Call, row: dict[str, Any]) -> None:
             refuse(rules.field_refusal(str(model), str(field_name), "download"))
 
 
-def describe_fields(call: Call, model: str, described: dict[str, Any]) -> dict[str, Any]:
+def describe_fields(call: Call, connection: OdooConnection, model: str, described: dict[str, Any]) -> dict[str, Any]:
     """`fields_get` with each sensitive field marked, so an agent knows before it reads."""
-    rules = rules_of(call)
+    rules, schema = rules_of(call), schema_of(call, connection)
     for name, info in described.items():
-        if isinstance(info, dict) and rules.masks(model, name):
+        if isinstance(info, dict) and rules.hides(schema, model, name):
             opt_in = f"\"sensitive\": {{\"allow_fields\": [\"{model}.{name}\"]}}"
             info["sensitive"] = f"masked in reads; opt in with {opt_in}"
     return described
@@ -187,6 +188,7 @@ class ReadPlan:
 
     model: str
     rules: SensitiveRules
+    schema: Schema
     fields: list[str] | None
     default_set: bool
     left_out: dict[str, str] = field(default_factory=dict)
@@ -199,28 +201,57 @@ def plan_read(call: Call, connection: OdooConnection, model: str, fields: list[s
     """Without `fields`: every field but binaries and x2many bodies (from the cached schema).
     With `fields`: those, binaries replaced by a marker unless `keep_binary` (a file tool)."""
     rules = check_model(call, model)
-    schema = schema_of(call, connection)[model]
-    if fields is None:
+    schemas = schema_of(call, connection)
+    schema = schemas[model]
+    if not fields:
         if keep_binary or not schema:
-            return ReadPlan(model, rules, None, default_set=False)
+            return ReadPlan(model, rules, schemas, None, default_set=False)
         chosen = [name for name, info in schema.items() if info.type not in LEFT_OUT_TYPES]
         left_out = {name: LEFT_OUT_TYPES[info.type] for name, info in schema.items() if info.type in LEFT_OUT_TYPES}
         html = [name for name in chosen if schema[name].type == "html"]
-        return ReadPlan(model, rules, chosen, default_set=True, left_out=left_out, html=html)
+        return ReadPlan(model, rules, schemas, chosen, default_set=True, left_out=left_out, html=html)
     binary = [] if keep_binary else [name for name in fields if schema.get(name, FieldInfo("")).type == "binary"]
     wanted = [name for name in fields if name not in binary]
-    return ReadPlan(model, rules, wanted or ["id"], default_set=False, binary=binary)
+    return ReadPlan(model, rules, schemas, wanted or ["id"], default_set=False, binary=binary)
 
 
-def mask_rows(rules: SensitiveRules, model: str, rows: list[dict[str, Any]]) -> list[str]:
-    """Replace sensitive values in place by the marker; the names of the masked fields."""
+def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema | None = None) -> list[str]:
+    """Replace sensitive values in place by the marker; the names of the masked fields.
+
+    With a `schema`, related fields that mirror a sensitive field are masked too. On
+    `ir.attachment`, the content of an attachment of a sensitive model or field is masked (and
+    of one whose owner the row does not say: fail closed).
+    """
+    known: dict[str, bool] = {}
     masked: dict[str, None] = {}
     for row in rows:
+        if not isinstance(row, dict):
+            continue
         for name in row:
-            if name != "id" and rules.masks(model, name):
+            if name not in known:
+                known[name] = name != "id" and (rules.hides(schema, model, name) if schema is not None
+                                                 else rules.masks(model, name))
+            if known[name]:
+                row[name] = MASK
+                masked[name] = None
+        if model == "ir.attachment" and _secret_attachment(rules, row):
+            for name in ATTACHMENT_CONTENT & row.keys():
                 row[name] = MASK
                 masked[name] = None
     return list(masked)
+
+
+ATTACHMENT_CONTENT = frozenset({"datas", "raw", "db_datas"})
+
+
+def _secret_attachment(rules: SensitiveRules, row: dict[str, Any]) -> bool:
+    if not ATTACHMENT_CONTENT & row.keys():
+        return False
+    if "res_model" not in row:
+        return True
+    owner, field_name = str(row.get("res_model") or ""), str(row.get("res_field") or "")
+    return bool(owner) and (rules.model_refusal(owner) is not None
+                            or (bool(field_name) and rules.masks(owner, field_name)))
 
 
 def finish_read(call: Call, plan: ReadPlan, rows: Any, *, more: Callable[[int], str]) -> Any:
@@ -230,7 +261,7 @@ def finish_read(call: Call, plan: ReadPlan, rows: Any, *, more: Callable[[int], 
         return rows
     notes: list[str] = []
     answer: dict[str, Any] = {}
-    masked = mask_rows(plan.rules, plan.model, rows)
+    masked = mask_rows(plan.rules, plan.model, rows, plan.schema)
     if masked:
         answer["masked_fields"] = masked
         notes.append(MASKED_NOTE)
@@ -367,8 +398,12 @@ def mask_deep(rules: SensitiveRules, model: str, value: Any, masked: dict[str, N
     return value
 
 
-def finish_execute(rules: SensitiveRules, model: str, result: Any) -> Any:
+def finish_execute(call: Call, connection: OdooConnection, model: str, result: Any) -> Any:
+    """An `odoo_execute` answer with sensitive values masked, saying which."""
+    rules = rules_of(call)
     masked: dict[str, None] = {}
+    if isinstance(result, list):
+        masked.update(dict.fromkeys(mask_rows(rules, model, result, schema_of(call, connection))))
     cleaned = mask_deep(rules, model, result, masked)
     if not masked:
         return cleaned
