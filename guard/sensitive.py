@@ -101,6 +101,16 @@ class SensitiveOptIn(BaseModel):
     def rules(self) -> SensitiveRules:
         return SensitiveRules(frozenset(self.allow_models), frozenset(split_field(spec) for spec in self.allow_fields))
 
+    def summary(self) -> dict[str, Any]:
+        """What an agent should know before it reads (shown by `policy_status`)."""
+        return {
+            "refused_models": sorted(set(SENSITIVE_MODELS) - set(self.allow_models)),
+            "masked_fields": "names containing password, secret, token, totp, api/private/access key, credential "
+                             "(and pass, pwd, otp, hmac as words); res.users login, payment provider credentials; "
+                             "related fields that mirror them. Filters, sorts and group-bys on them are refused.",
+            "opted_in": {"models": list(self.allow_models), "fields": list(self.allow_fields)},
+        }
+
 
 def split_field(spec: str) -> tuple[str, str]:
     """`res.users.login` → (`res.users`, `login`): a field name never has a dot, a model name may."""

@@ -76,6 +76,9 @@ async def test_an_opt_in_opens_only_what_it_names(protocol, double, tmp_path):
         assert oracle.text.startswith("[POLICY DENIED] sensitive data: cannot filter on res.users.totp_secret")
         other = await call(guard, "odoo_search_read", {"model": "fetchmail.server"})
         assert other.text.startswith("[POLICY DENIED] sensitive data: fetchmail.server")
+        status = (await call(guard, "policy_status", {})).data["sensitive_data"]
+        assert "ir.mail_server" not in status["refused_models"] and "fetchmail.server" in status["refused_models"]
+        assert status["opted_in"] == {"models": ["ir.mail_server"], "fields": ["res.users.login"]}
         described = (await call(guard, "odoo_fields_get", {"model": "res.users"})).data
         assert "sensitive" in described["totp_secret"] and "sensitive" not in described["login"]
         assert "sensitive" not in described["name"]
