@@ -12,9 +12,10 @@ import pytest
 
 from tests.harness import guarded_server
 from tests.odoo_double import OdooDouble
+from tests.odoo_double.database import Field
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import MASK, MASKED, OPT_IN, REFUSE, call, everything_seen, in_process, odoo_env, routes
-from tools.odoo.sensitive import BINARY
+from tools.odoo.sensitive import BINARY, SCHEMA_TTL, SchemaCache
 
 pytestmark = pytest.mark.anyio
 
@@ -89,6 +90,8 @@ async def test_an_opt_in_opens_only_what_it_names(protocol, double, tmp_path):
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_reads_without_fields_are_sized_for_an_agent(protocol, double, tmp_path):
     async with in_process(ALLOW_ALL, double, protocol, tmp_path / "files") as guard:
+        now = [1000.0]
+        cache = guard.runtime.service("odoo_schema", lambda _runtime: SchemaCache(clock=lambda: now[0]))
         comment = double.database.models["res.partner"].records[1]["comment"]
         answer = (await call(guard, "odoo_read", {"model": "res.partner", "ids": [1]})).data
         [company] = answer["records"]
@@ -107,11 +110,15 @@ async def test_reads_without_fields_are_sized_for_an_agent(protocol, double, tmp
         assert image.data["records"] == [{"id": 1, "name": "YourCompany", "image_1920": BINARY}]
         assert image.data["binary_fields"] == ["image_1920"] and "odoo_record_backup" in image.data["note"]
 
-        cache = guard.runtime.service("odoo_schema", None)
         fetched = cache.fetches
         await call(guard, "odoo_search_read", {"model": "res.partner", "limit": 3})
         await call(guard, "odoo_read", {"model": "res.partner", "ids": [2]})
-        assert cache.fetches == fetched  # fields_get once per model and connection
+        assert cache.fetches == fetched  # fields_get once per model and connection...
+        double.database.models["res.partner"].fields["x_new"] = Field("char", "New")  # a module adds a field
+        assert "x_new" not in (await call(guard, "odoo_read", {"model": "res.partner", "ids": [2]})).data["records"][0]
+        now[0] += SCHEMA_TTL + 1
+        assert "x_new" in (await call(guard, "odoo_read", {"model": "res.partner", "ids": [2]})).data["records"][0]
+        assert cache.fetches == fetched + 1  # ...until it is trusted no more
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

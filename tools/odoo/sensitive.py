@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ MAX_ANSWER_CHARS = 50_000
 """Default cap on the JSON text of a read's answer (`ODOO_MCP_MAX_ANSWER_CHARS`)."""
 MAX_HTML_CHARS = 2_000
 """Default cut of an HTML body in a read without `fields` (`ODOO_MCP_MAX_HTML_CHARS`)."""
+SCHEMA_TTL = 600.0
+"""Seconds a model's `fields_get` is trusted before it is fetched again."""
 TRUNCATION_NOTE_CHARS = 300
 """Room kept in a capped answer for the note that says how to ask for the rest."""
 BINARY = "[BINARY: not returned inline; use odoo_attachment_download or odoo_record_backup]"
@@ -51,26 +54,28 @@ def rules_of(call: Call) -> SensitiveRules:
 
 
 class SchemaCache:
-    """`fields_get` (type, relation) per connection and model; forgotten with the connection."""
+    """`fields_get` (type, relation, related) per connection and model; forgotten with the connection,
+    and fetched again after `SCHEMA_TTL` seconds (a module installed since may have added fields)."""
 
-    def __init__(self) -> None:
-        self._by_connection: weakref.WeakKeyDictionary[OdooConnection, dict[str, dict[str, FieldInfo]]] = (
-            weakref.WeakKeyDictionary())
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._by_connection: weakref.WeakKeyDictionary[
+            OdooConnection, dict[str, tuple[float, dict[str, FieldInfo]]]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._clock = clock
         self.fetches = 0
 
     def fields(self, connection: OdooConnection, model: str) -> dict[str, FieldInfo]:
         with self._lock:
             known = self._by_connection.setdefault(connection, {}).get(model)
-        if known is not None:
-            return known
+        if known is not None and self._clock() - known[0] < SCHEMA_TTL:
+            return known[1]
         described = connection.execute(model, "fields_get", [], {"attributes": ["type", "relation", "related"]})
         found = {name: FieldInfo(str(info.get("type") or ""), info.get("relation") or None,
                                  info.get("related") if isinstance(info.get("related"), str) else None)
                  for name, info in (described or {}).items() if isinstance(info, dict)}
         with self._lock:
             self.fetches += 1
-            self._by_connection.setdefault(connection, {})[model] = found
+            self._by_connection.setdefault(connection, {})[model] = (self._clock(), found)
         return found
 
 
