@@ -42,6 +42,13 @@ SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
 }
 """Fields sensitive on one model only, whatever their names say (a login is half a credential)."""
 
+SEARCHED_WITH: dict[str, dict[str, tuple[str, ...]]] = {"res.users": {"display_name": ("login",)}}
+"""Filters Odoo also answers from a sensitive field: on `res.users`, display_name matches logins too
+(`_rec_names_search`), so a filter on it is an oracle on the login."""
+
+SEARCHING_METHODS: dict[str, dict[str, tuple[str, ...]]] = {"res.users": {"name_search": ("login",)}}
+"""Methods that search a sensitive field by themselves (`odoo_execute`)."""
+
 CREDENTIAL_MODELS = frozenset({"payment.provider", "payment.acquirer"})
 """Payment providers: every credential field (`stripe_secret_key`, `authorize_login`, `adyen_hmac_key`...)."""
 
@@ -163,8 +170,7 @@ class SensitiveRules:
         """Why `field` cannot be used (`use`: "filter on", "group by"...), or None."""
         if not self.masks(model, field):
             return None
-        return (f"cannot {use} {model}.{field}: it is a sensitive field; opt in with "
-                f"\"sensitive\": {{\"allow_fields\": [\"{model}.{field}\"]}} in the policy")
+        return f"cannot {use} {model}.{field}: it is {_sensitive(model, field)}"
 
     def path_refusal(self, schema: Schema, model: str, path: str, use: str, depth: int = 0) -> str | None:
         """Walk a dotted path (`partner_id.user_ids.login`) across relations; the first refusal, or None.
@@ -210,7 +216,7 @@ class SensitiveRules:
     def domain_refusal(self, schema: Schema, model: str, domain: Any) -> str | None:
         """The first reason a domain touches something sensitive (`any` sub-domains included), or None."""
         for owner, path, subdomain in domain_terms(model, domain):
-            refused = self.path_refusal(schema, owner, path, "filter on")
+            refused = self.path_refusal(schema, owner, path, "filter on") or self._alias_refusal(schema, owner, path)
             if refused:
                 return refused
             if subdomain is not None:
@@ -225,6 +231,22 @@ class SensitiveRules:
                     return refused
         return None
 
+    def _alias_refusal(self, schema: Schema, model: str, path: str) -> str | None:
+        """A filter on a name that Odoo also searches in a sensitive field (`res.users` display_name → login)."""
+        head, _, last = path.rpartition(".")
+        owner = self.target_model(schema, model, head) if head else model
+        for alias in SEARCHED_WITH.get(owner or "", {}).get(last, ()):
+            if self.masks(owner or "", alias):
+                return f"cannot filter on {path}: Odoo also searches it in {owner}.{alias}, {_sensitive(owner, alias)}"
+        return None
+
+    def method_refusal(self, model: str, method: str) -> str | None:
+        """A method that searches a sensitive field by itself (`res.users.name_search` matches logins)."""
+        for alias in SEARCHING_METHODS.get(model, {}).get(method, ()):
+            if self.masks(model, alias):
+                return f"cannot call {model}.{method}: it also searches {model}.{alias}, {_sensitive(model, alias)}"
+        return None
+
     def names_refusal(self, schema: Schema, model: str, names: list[str], use: str) -> str | None:
         """The first refusal among field specs such as `login`, `date:month`, `amount:sum`, `name desc`."""
         for name in names:
@@ -232,6 +254,11 @@ class SensitiveRules:
             if refused:
                 return refused
         return None
+
+
+def _sensitive(model: str | None, field: str) -> str:
+    return (f"a sensitive field; opt in with \"sensitive\": {{\"allow_fields\": [\"{model}.{field}\"]}} "
+            "in the policy")
 
 
 def field_of(spec: str) -> str:

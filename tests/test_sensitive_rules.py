@@ -8,7 +8,7 @@ import pytest
 
 from guard.policy import PolicyError, parse_policy
 from guard.sensitive import MASK, FieldInfo, SensitiveRules, field_is_sensitive, field_of, order_fields
-from tools.odoo.sensitive import _domains, _spec_paths, cap_rows, mask_deep, mask_rows
+from tools.odoo.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
 
 SCHEMA = {
     "res.partner": {"user_ids": FieldInfo("one2many", "res.users"), "parent_id": FieldInfo("many2one", "res.partner"),
@@ -88,6 +88,9 @@ def test_which_models_are_refused_whole(model, refused):
     ("res.partner", [["parent_id.user_login", "=", "admin"]], "res.users.login"),
     ("res.partner", [["user_name", "=", "Admin"]], None),
     ("res.partner", [["loop", "=", "x"]], "nested deeper"),  # a related cycle is refused, not followed forever
+    ("res.users", [["display_name", "ilike", "adm"]], "also searches it in res.users.login"),
+    ("res.partner", [["user_ids.display_name", "ilike", "adm"]], "res.users.login"),
+    ("res.partner", [["display_name", "ilike", "adm"]], None),
 ])
 def test_what_a_domain_touches(model, domain, refused_on):
     refusal = DEFAULT.domain_refusal(SCHEMA, model, domain)
@@ -189,3 +192,33 @@ def test_domains_and_specifications_found_in_execute_arguments():
 ])
 def test_cap_rows(rows, max_chars, kept):
     assert cap_rows(rows, max_chars) == kept
+
+
+@pytest.mark.parametrize(("model", "method", "args", "kwargs", "refused_on"), [
+    ("res.users", "search", [[["login", "=", "a"]]], {}, "filter on res.users.login"),
+    ("res.users", "search", [[["name", "=", "a"]], 0, 10, "login desc"], {}, "sort by res.users.login"),
+    ("res.users", "search_read", [[], ["name"]], {"order": "totp_secret"}, "sort by res.users.totp_secret"),
+    ("res.users", "read_group", [[], ["totp_secret:count_distinct"], ["name"]], {}, "aggregate"),
+    ("res.users", "read_group", [[], [], ["login"]], {}, "group by res.users.login"),
+    ("res.users", "read_group", [[], [], ["name"]], {"orderby": "login"}, "sort by res.users.login"),
+    ("res.users", "formatted_read_group", [[], ["name"], ["login:count_distinct"]], {}, "aggregate res.users.login"),
+    ("res.users", "formatted_read_group", [], {"groupby": ["name"], "order": "login"}, "sort by"),
+    ("res.users", "export_data", [[2], ["name", "partner_id/email", "login"]], {}, "export res.users.login"),
+    ("res.partner", "export_data", [[1], ["name", "user_ids/login"]], {}, "export res.users.login"),
+    ("res.partner", "web_read", [[1]], {"specification": {"user_ids": {"fields": {"login": {}}}}},
+     "read res.users.login"),
+    ("res.partner", "web_search_read", [[], {"name": {}}], {}, None),
+    ("res.users", "name_search", ["adm"], {}, "it also searches res.users.login"),
+    ("res.partner", "name_search", ["adm"], {}, None),
+    ("res.partner", "message_post", [[1]], {"body": "<p>password reset</p>"}, None),  # free text is not a field
+    ("res.partner", "any_method", [[1], {"filter": [["user_ids.login", "=", "a"]]}], {}, "res.users.login"),
+    ("ir.config_parameter", "get_param", ["database.secret"], {}, "ir.config_parameter holds"),
+    ("res.users", "read", [[2]], {"fields": ["login"]}, None),  # a read is masked afterwards, not refused
+])
+def test_what_an_execute_call_touches(model, method, args, kwargs, refused_on):
+    refusal = execute_refusal(DEFAULT, SCHEMA, model, method, args, kwargs)
+    if refused_on is None:
+        assert refusal is None
+    else:
+        assert refusal is not None and refused_on in refusal, refusal
+    assert execute_refusal(OPTED_IN, SCHEMA, "res.users", "name_search", ["adm"], {}) is None

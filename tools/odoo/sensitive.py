@@ -357,33 +357,41 @@ def _domains(value: Any, depth: int = 0) -> list[list[Any]]:
     return found
 
 
-def check_execute(call: Call, connection: OdooConnection, model: str, method: str, args: list[Any],
-                  kwargs: dict[str, Any]) -> SensitiveRules:
-    """`odoo_execute` obeys the dedicated tools' rules: a sensitive model refused whatever the method;
-    every domain in the arguments checked; group-bys, aggregates, orders, export and `web_read`
-    field paths checked where the reading methods take them."""
-    rules = check_model(call, model)
-    schema = schema_of(call, connection)
-    for domain in _domains([args, kwargs]):
-        refuse(rules.domain_refusal(schema, model, domain))
-    order_at = {"search": 3, "search_read": 4, "search_fetch": 4, "web_search_read": 4}
-    if method in order_at:
-        refuse(rules.names_refusal(schema, model, order_fields(_arg(args, kwargs, order_at[method], "order")),
-                                   "sort by"))
+ORDER_AT = {"search": 3, "search_read": 4, "search_fetch": 4, "web_search_read": 4}
+"""Where the reading methods take `order` when it is passed by position."""
+
+
+def execute_refusal(rules: SensitiveRules, schema: Schema, model: str, method: str, args: list[Any],
+                    kwargs: dict[str, Any]) -> str | None:
+    """Why an `odoo_execute` call would let a sensitive value out, or None: the dedicated tools' rules
+    applied to the methods that read (positional or named arguments), every domain anywhere in the
+    arguments, and methods that search a sensitive field by themselves."""
+    refusals = [rules.model_refusal(model), rules.method_refusal(model, method)]
+    refusals += [rules.domain_refusal(schema, model, domain) for domain in _domains([args, kwargs])]
+    checks: list[tuple[list[str], str]] = []
+    if method in ORDER_AT:
+        checks.append((order_fields(_arg(args, kwargs, ORDER_AT[method], "order")), "sort by"))
     if method == "read_group":
-        refuse(rules.names_refusal(schema, model, _strings(_arg(args, kwargs, 1, "fields")), "aggregate"))
-        refuse(rules.names_refusal(schema, model, _strings(_arg(args, kwargs, 2, "groupby")), "group by"))
-        refuse(rules.names_refusal(schema, model, order_fields(_arg(args, kwargs, 5, "orderby")), "sort by"))
+        checks += [(_strings(_arg(args, kwargs, 1, "fields")), "aggregate"),
+                   (_strings(_arg(args, kwargs, 2, "groupby")), "group by"),
+                   (order_fields(_arg(args, kwargs, 5, "orderby")), "sort by")]
     if method in ("formatted_read_group", "web_read_group"):
-        refuse(rules.names_refusal(schema, model, _strings(_arg(args, kwargs, 1, "groupby")), "group by"))
-        aggregates = [a for a in _strings(_arg(args, kwargs, 2, "aggregates")) if a != "__count"]
-        refuse(rules.names_refusal(schema, model, aggregates, "aggregate"))
-        refuse(rules.names_refusal(schema, model, order_fields(_arg(args, kwargs, 6, "order")), "sort by"))
+        checks += [(_strings(_arg(args, kwargs, 1, "groupby")), "group by"),
+                   ([a for a in _strings(_arg(args, kwargs, 2, "aggregates")) if a != "__count"], "aggregate"),
+                   (order_fields(_arg(args, kwargs, 6, "order")), "sort by")]
     if method == "export_data":
-        refuse(rules.names_refusal(schema, model, _strings(_arg(args, kwargs, 1, "fields_to_export")), "export"))
+        checks.append((_strings(_arg(args, kwargs, 1, "fields_to_export")), "export"))
     if method in ("web_read", "web_search_read"):
-        refuse(rules.names_refusal(schema, model, _spec_paths(_arg(args, kwargs, 1, "specification")), "read"))
-    return rules
+        checks.append((_spec_paths(_arg(args, kwargs, 1, "specification")), "read"))
+    refusals += [rules.names_refusal(schema, model, names, use) for names, use in checks]
+    return next((refusal for refusal in refusals if refusal), None)
+
+
+def check_execute(call: Call, connection: OdooConnection, model: str, method: str, args: list[Any],
+                  kwargs: dict[str, Any]) -> None:
+    """`odoo_execute` obeys the dedicated tools' rules (see `execute_refusal`)."""
+    rules = check_model(call, model)
+    refuse(execute_refusal(rules, schema_of(call, connection), model, method, args, kwargs))
 
 
 def mask_deep(rules: SensitiveRules, model: str, value: Any, masked: dict[str, None] | None = None) -> Any:
