@@ -32,6 +32,7 @@ SENSITIVE_MODELS: dict[str, str] = {
     "auth_totp.wizard": "two-factor (TOTP) set-up secrets",
     "ir.mail_server": "outgoing mail server credentials",
     "fetchmail.server": "incoming mail server credentials",
+    "certificate.key": "private keys of certificates (e-invoicing, signing)",
 }
 """Models whose every record is a secret or a credential: refused as a whole."""
 
@@ -39,6 +40,7 @@ SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "res.users": frozenset({"login", "password", "new_password", "api_key_ids", "totp_secret", "totp_enabled",
                             "totp_trusted_device_ids", "oauth_access_token", "signup_token"}),
     "res.partner": frozenset({"signup_token", "signup_url"}),
+    "payment.token": frozenset({"provider_ref"}),
 }
 """Fields sensitive on one model only, whatever their names say (a login is half a credential)."""
 
@@ -55,7 +57,7 @@ CREDENTIAL_MODELS = frozenset({"payment.provider", "payment.acquirer"})
 NAME_PATTERN = re.compile(
     r"password|passwd|passphrase|secret|token|totp|privkey|credential"
     r"|(api|private|access|signing|encryption|master)_?key"
-    r"|(^|_)(pass|pwd|otp|hmac)(_|$)"
+    r"|(^|_)(pass|pwd|otp|hmac|pin)(_|$)"
 )
 """Field names that are sensitive on every model (searched anywhere in the name)."""
 
@@ -113,8 +115,9 @@ class SensitiveOptIn(BaseModel):
         return {
             "refused_models": sorted(set(SENSITIVE_MODELS) - set(self.allow_models)),
             "masked_fields": "names containing password, secret, token, totp, api/private/access key, credential "
-                             "(and pass, pwd, otp, hmac as words); res.users login, payment provider credentials; "
-                             "related fields that mirror them. Filters, sorts and group-bys on them are refused.",
+                             "(and pass, pwd, otp, hmac, pin as words); res.users login, payment provider "
+                             "credentials; related fields that mirror them. Filters, sorts and group-bys on them "
+                             "are refused.",
             "opted_in": {"models": list(self.allow_models), "fields": list(self.allow_fields)},
         }
 

@@ -44,6 +44,10 @@ OPTED_IN = parse_policy({"version": "1", "default": "deny", "sensitive": {
     ("any.model", "hmac", True),
     ("any.model", "passport_number", False),  # "pass" only as a whole word
     ("any.model", "compass", False),
+    ("hr.employee", "pin", True),
+    ("hr.employee", "is_pinned", False),
+    ("payment.token", "provider_ref", True),
+    ("payment.token", "payment_details", False),
     ("any.model", "key", False),
     ("payment.provider", "stripe_secret_key", True),
     ("payment.provider", "authorize_login", True),
@@ -60,8 +64,8 @@ def test_which_fields_are_sensitive(model, field, sensitive):
 
 @pytest.mark.parametrize(("model", "refused"), [
     ("ir.config_parameter", True), ("res.users.apikeys", True), ("auth_totp.device", True),
-    ("ir.mail_server", True), ("fetchmail.server", True), ("res.users", False), ("res.partner", False),
-    ("payment.provider", False),
+    ("ir.mail_server", True), ("fetchmail.server", True), ("certificate.key", True), ("res.users", False),
+    ("res.partner", False), ("payment.provider", False),
 ])
 def test_which_models_are_refused_whole(model, refused):
     assert (DEFAULT.model_refusal(model) is not None) is refused
