@@ -277,7 +277,8 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except ToolFailure as failure:
-            outcome = "denied" if isinstance(failure, Refused) else "failed"
+            outcome = ("denied" if isinstance(failure, Refused)
+                       else "path_refused" if isinstance(failure, PathRefused) else "failed")
             return finish(outcome, Result(True, failure.render()), decision, counters)
         except Exception as exc:
             print(f"tool {spec.name} crashed:", file=sys.stderr)
