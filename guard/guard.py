@@ -47,7 +47,7 @@ from guard.spec import (
     NotConfigured,
     PathArg,
     PathRefused,
-    Refused,
+    PolicyRefusal,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -382,7 +382,7 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except ToolFailure as failure:
-            outcome = ("denied" if isinstance(failure, Refused)
+            outcome = ("denied" if isinstance(failure, PolicyRefusal)
                        else "path_refused" if isinstance(failure, PathRefused) else "failed")
             return finish(outcome, Result(True, failure.render()), decision, counters)
         except Exception as exc:

@@ -160,7 +160,7 @@ class PathRefused(ToolFailure):
         self.why = why
 
 
-class Refused(ToolFailure):
+class PolicyRefusal(ToolFailure):
     """A handler's refusal on policy grounds it can only judge with Odoo's answers in hand
     (a sensitive field reached through a relation): `[POLICY DENIED] ...`, audited as denied."""
 

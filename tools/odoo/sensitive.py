@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
-from guard.spec import Call, NotConfigured, OdooFailure, Refused
+from guard.spec import Call, NotConfigured, OdooFailure, PolicyRefusal
 from odoo_mcp.odoo.connection import OdooConnection
 
 MAX_ANSWER_CHARS = 50_000
@@ -112,7 +112,7 @@ def schema_of(call: Call, connection: OdooConnection) -> LazySchema:
 
 def refuse(reason: str | None) -> None:
     if reason:
-        raise Refused(f"sensitive data: {reason}")
+        raise PolicyRefusal(f"sensitive data: {reason}")
 
 
 def check_model(call: Call, model: str) -> SensitiveRules:
