@@ -17,8 +17,10 @@ answer and an outcome record.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+import os
 import sys
 import time
 import traceback
@@ -30,16 +32,16 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard.audit import AuditLog, AuditUnavailable, redact
+from guard.approval_gate import Approvals, ChannelSource, Settled
+from guard.approval_question import question_for
+from guard.approval_store import MemoryApprovalStore
+from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
 from guard.equivalence import combine, equivalent_limits
 from guard.limiter import Limiter
 from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.spec import (
-    ApprovalPending,
-    ApprovalUnavailable,
-    Approver,
     Blob,
     Call,
     Caller,
@@ -176,10 +178,12 @@ class Guard:
         audit: AuditLog | None = None,
         roots: dict[str, Path] | None = None,
         runtime: Any = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.policy = policy
         self.limiter = limiter or Limiter()
         self.audit = audit or AuditLog(None, stderr=False)
+        self.approvals = approvals or Approvals(os.urandom(32), MemoryApprovalStore(), self.audit)
         self.roots = dict(roots or {})
         self.runtime = runtime
         self.tools: dict[str, GuardedTool] = {}
@@ -287,9 +291,7 @@ class GuardedTool:
     def name(self) -> str:
         return self.spec.name
 
-    async def __call__(
-        self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
-    ) -> Result:
+    async def __call__(self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None) -> Result:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
@@ -312,7 +314,7 @@ class GuardedTool:
             return result
 
         try:
-            return await self._run(raw, caller, approver, call_id, state, finish)
+            return await self._run(raw, caller, channel, call_id, state, finish)
         except Refused as refused:
             return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
         except Exception as exc:  # a failure of the guard itself: still tagged, still audited
@@ -322,7 +324,7 @@ class GuardedTool:
             return finish("guard_error", Result(True, text), state["decision"], state["counters"])
 
     async def _run(
-        self, raw: Any, caller: Caller, approver: Approver | None, call_id: str, state: dict[str, Any], finish: Any
+        self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
     ) -> Result:
         guard, spec = self.guard, self.spec
         decision = gate_tool(guard.policy, spec.name, known=True)
@@ -358,14 +360,10 @@ class GuardedTool:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
-            try:
-                approved, why = await self._ask(approver, caller, raw)
-            except ApprovalPending as pending:
-                return finish(
-                    "approval_requested", Result(False, "approval requested", pending=pending.payload), decision
-                )
-            if not approved:
-                return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
+            settled = await self._approve(args, caller, paths, channel)
+            if not settled.approved:
+                result = Result(not settled.pending, settled.text, pending=settled.pending)
+                return finish(settled.outcome, result, decision)
 
         refusal = counting(guard.limiter.acquire, limits, caller)
         counters = state["counters"] = counting(guard.limiter.states, limits, caller)
@@ -429,16 +427,10 @@ class GuardedTool:
                 raise path_error(name, exc) from None
         return resolved
 
-    async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:
-        if approver is None:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
-        try:
-            approved = await approver(question)
-        except ApprovalUnavailable:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        except ApprovalPending:
-            raise
-        except Exception as exc:
-            return False, f"the approval request failed ({type(exc).__name__})"
-        return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")
+    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
+        """The approval step; its question shows the validated call in full and the tool's preview."""
+        call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
+        describe = functools.partial(question_for, self.spec, args, call)
+        return await self.guard.approvals.settle(
+            self.spec.name, args.model_dump(mode="json"), caller, channel, describe
+        )

@@ -18,6 +18,7 @@ from typing import Any
 from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
+from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
 from odoo_mcp.http_auth import load_grants
@@ -40,6 +41,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         policy = load_policy(settings.policy_path)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
+        approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
+        if approvers and set(approvers) & set(digests):
+            raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         guard, runtime = build_guard(settings, policy, extra_specs)
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
@@ -53,13 +57,16 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         visible=len(guard.visible()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
+        approvals="out_of_band" if settings.approvals.out_of_band else "client",
+        approvals_store=type(guard.approvals.store).__name__,
+        approvals_endpoint=bool(http and http.approver_tokens),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
             server.run("stdio")
         else:
-            serve_http(server, http, digests, guard.audit)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -73,13 +80,29 @@ class HttpOptions:
     port: int
     tokens: Path
     security: HttpSecurity = field(default_factory=HttpSecurity)
+    approver_tokens: Path | None = None
 
 
-def serve_http(server: Any, options: HttpOptions, digests: dict[str, str], audit: Any = None) -> None:
-    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr)."""
+def serve_http(
+    server: Any,
+    options: HttpOptions,
+    digests: dict[str, str],
+    audit: Any = None,
+    approvals: Any = None,
+    approvers: dict[str, str] | None = None,
+) -> None:
+    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
+
+    `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
+    before the grants' middleware sees the request.
+    """
     import uvicorn
 
-    app = build_http_app(server, options.host, digests, options.security, audit)
+    from odoo_mcp.approvals_http import ApprovalsEndpoint
+
+    app: Any = build_http_app(server, options.host, digests, options.security, audit)
+    if approvals is not None:
+        app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -99,7 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
                     args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
                 ),
             )
-            http = HttpOptions(args.host, args.port, Path(tokens), security)
+            approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
+            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
@@ -210,6 +234,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
     serve.add_argument(
+        "--approver-tokens",
+        help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
+    )
+    serve.add_argument(
         "--allowed-hosts",
         help="HTTP: Host values accepted, comma separated, host:port or host:* (or ODOO_MCP_HTTP_ALLOWED_HOSTS); "
         "default: the bind address and the loopback names",
@@ -219,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
         help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
     )
     serve.set_defaults(run=_serve)
+
+    add_approval_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True

@@ -13,6 +13,7 @@ from tools.registry import tool
 from . import sensitive
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
 from .equivalents import execute_equivalents
+from .previews import unlink_preview, write_preview
 
 
 class SearchArgs(OnModel):
@@ -127,7 +128,8 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
     return {"ids": ids} if batch else {"id": ids[0]}
 
 
-@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True)
+@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True,
+      preview=write_preview)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
     sensitive.check_values(call, args.model, args.values)
@@ -135,7 +137,8 @@ def odoo_write(args: WriteArgs, call: Call) -> Any:
     return {"updated": args.ids, "result": result}
 
 
-@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True)
+@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True,
+      preview=unlink_preview)
 def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
     """Delete records by id. Irreversible: prefer odoo_record_backup first."""
     sensitive.check_model(call, args.model)
