@@ -10,11 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from guard.spec import Call, Caller, PolicyRefusal
 from tests.harness import guarded_server
 from tests.odoo_double import OdooDouble
 from tests.odoo_double.database import Field
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import MASK, MASKED, OPT_IN, REFUSE, call, everything_seen, in_process, odoo_env, routes
+from tools.odoo.previews import write_preview
+from tools.odoo.records import WriteArgs
 from tools.odoo.sensitive import BINARY, SCHEMA_TTL, SchemaCache
 
 pytestmark = pytest.mark.anyio
@@ -156,3 +159,15 @@ async def test_through_the_server_refusals_are_audited_as_denied(double, tmp_pat
     records = server.audit_records()
     assert [r["outcome"] for r in records] == ["denied", "ok", "ok"]
     assert "sensitive data" in records[0]["error"]
+
+
+async def test_an_approval_preview_shows_no_secret(double, tmp_path):
+    """The human approving a write sees current values read under the same rules (masked, or refused)."""
+    async with in_process(ALLOW_ALL, double, "json2", tmp_path / "files") as guard:
+        preview_call = Call(caller=Caller(), runtime=guard.runtime)
+        login = WriteArgs(model="res.users", ids=[2], values={"login": "root", "name": "Admin"})
+        changes = write_preview(login, preview_call)["records"][0]["changes"]
+        assert changes == {"login": {"from": MASK, "to": "root"}, "name": {"from": "Mitchell Admin", "to": "Admin"}}
+        secret = WriteArgs(model="ir.config_parameter", ids=[2], values={"value": "new"})
+        with pytest.raises(PolicyRefusal, match=r"ir\.config_parameter"):
+            write_preview(secret, preview_call)
