@@ -50,6 +50,7 @@ from guard.spec import (
     NotConfigured,
     PathArg,
     PathRefused,
+    PolicyRefusal,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -400,7 +401,10 @@ class GuardedTool:
             with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
                 counters = self._counter_states(limits, states, caller)
             if isinstance(exc, ToolFailure):
-                outcome = "path_refused" if isinstance(exc, PathRefused) else "failed"
+                outcome = (
+                    "denied" if isinstance(exc, PolicyRefusal)
+                    else "path_refused" if isinstance(exc, PathRefused) else "failed"
+                )
                 return finish(outcome, Result(True, exc.render()), decision, counters)
             if not isinstance(exc, Exception):
                 raise

@@ -43,6 +43,7 @@ from guard.documents import (
     read_yaml,
     structural_problems,
 )
+from guard.sensitive import SensitiveOptIn
 
 WINDOW_SECONDS: dict[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_WINDOW_SECONDS = 366 * 86400
@@ -323,6 +324,8 @@ class Policy(_Strict):
     )
     description: StrictStr | None = None
     """Free text for humans (PolicyLayer documents often carry one)."""
+    sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
+    """Our addition: the sensitive Odoo models/fields this policy lets agents see (guard/sensitive.py)."""
 
     _notes: list[str] = PrivateAttr(default_factory=list)
     _plans: dict[str, Any] = PrivateAttr(default_factory=dict)

@@ -1,4 +1,4 @@
-"""The example policies in examples/ load, and name only tools this server has."""
+"""The example policies in examples/ load, name only tools this server has, and let no secret out of Odoo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import pytest
 
 from guard import decide, load_policy
 from odoo_mcp.tool_names import check_tool_names
+from tests.odoo_double import OdooDouble
+from tests.odoo_double.seed import SECRETS
+from tests.sensitive_cases import MASK, MASKED, call, everything_seen, in_process, routes
 from tools.registry import all_specs
 
 FOLDER = Path(__file__).resolve().parent.parent / "examples"
@@ -41,3 +44,23 @@ def test_the_yaml_example_means_what_its_comments_say():
                       {"state.odoo_search_read.records_read": 5001}).allowed  # fmt: skip
     assert decide(policy, "odoo_unlink", {}).rule == "hide"
     assert decide(policy, "odoo_create", {}).rule == "tools.odoo_create.rules[0]"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("protocol", ["jsonrpc", "json2"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+async def test_example_policy_keeps_every_secret_in_odoo(path, protocol, tmp_path):
+    """Every route a secret could take (tests/sensitive_cases.py) under the example as shipped:
+    refused (by the example's own rules or by the sensitive-data rules) or masked, never seen."""
+    files = tmp_path / "files"
+    with OdooDouble() as double:
+        async with in_process(path, double, protocol, files) as guard:
+            for route in routes(double):
+                result = await call(guard, route.tool, route.args)
+                seen = everything_seen(result, files)
+                leaked = [name for name, secret in SECRETS.items() if secret in seen]
+                assert not leaked and '"admin"' not in seen, f"{route.name}: {leaked}"
+                if result.is_error:
+                    assert result.text.startswith("[POLICY DENIED]"), f"{route.name}: {result.text}"
+                else:
+                    assert route.shipped == MASKED and MASK in seen, f"{route.name}: {result.text[:300]}"
