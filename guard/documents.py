@@ -23,6 +23,8 @@ MAX_DEPTH = 64
 """A policy is about ten levels deep; a condition value may add a few. Deeper is a mistake or an attack."""
 
 INTERCEPT_KEYS = ("version", "description", "default", "hide", "tools")
+EXTRA_KEYS = ("sensitive",)
+"""Our optional top-level additions, accepted in both spellings (they mean the same in each)."""
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -159,9 +161,9 @@ def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str]]
     """
     if not isinstance(document, dict):
         return {}, [], ["(document): must be a mapping with version and tools"]
-    problems = [f"{key}: unknown key" for key in document if key not in INTERCEPT_KEYS]
+    problems = [f"{key}: unknown key" for key in document if key not in (*INTERCEPT_KEYS, *EXTRA_KEYS)]
     notes: list[str] = []
-    out = {key: value for key, value in document.items() if key in INTERCEPT_KEYS}
+    out = {key: value for key, value in document.items() if key in (*INTERCEPT_KEYS, *EXTRA_KEYS)}
     if isinstance(out.get("version"), int) and not isinstance(out.get("version"), bool):
         out["version"] = str(out["version"])
     if "default" not in out:

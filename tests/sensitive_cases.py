@@ -6,14 +6,13 @@ tests/test_example_policies.py (every example policy keeps every secret in Odoo)
 
 from __future__ import annotations
 
-import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from guard.guard import Guard, Result
-from guard.policy import parse_policy
+from guard.policy import load_policy, parse_policy
 from guard.sensitive import MASK
 from guard.spec import Caller
 from odoo_mcp.config import Roots, Settings
@@ -142,7 +141,7 @@ def odoo_env(double: OdooDouble, protocol: str, **extra: str) -> dict[str, str]:
 async def in_process(policy: dict[str, Any] | Path, double: OdooDouble, protocol: str, files: Path, **env: str):
     """The guard with every tool wrapped, in this process, talking to the double over real HTTP."""
     files.mkdir(exist_ok=True)
-    parsed = parse_policy(json.loads(policy.read_text()) if isinstance(policy, Path) else policy)
+    parsed = load_policy(policy) if isinstance(policy, Path) else parse_policy(policy)
     settings = Settings(policy_path=Path("unused"), audit_stderr=False, roots=Roots(files_dir=files),
                         env=odoo_env(double, protocol, **env))
     guard, runtime = build_guard(settings, parsed)

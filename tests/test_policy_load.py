@@ -290,3 +290,12 @@ def test_public_api_is_exactly_what_it_says():
     assert set(guard.__all__) == {"Decision", "Policy", "PolicyError", "Verdict", "decide", "load_policy"}
     for name in guard.__all__:
         assert getattr(guard, name)
+
+
+def test_our_top_level_additions_mean_the_same_in_both_spellings():
+    yaml_text = "version: '1'\ndefault: deny\nsensitive:\n  allow_models: [ir.config_parameter]\n"
+    json_text = json.dumps({"version": "1", "default": "deny", "sensitive": {"allow_models": ["ir.config_parameter"]}})
+    from_yaml = parse_text(yaml_text, "p.yaml", spelling="yaml")
+    from_json = parse_text(json_text, "p.json", spelling="json")
+    assert from_yaml.sensitive == from_json.sensitive
+    assert from_yaml.sensitive.allow_models == ["ir.config_parameter"]
