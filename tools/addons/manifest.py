@@ -1,9 +1,11 @@
-"""Reading an Odoo `__manifest__.py` without executing it.
+"""Reading an Odoo `__manifest__.py` without executing it, with the field's own parser.
 
-Upstream evaluates manifests with `ast.literal_eval`, which is right: a manifest is data.
-We keep that, cap the size read (a manifest is a few kB; a huge file is an attack or a
-mistake), and check the types of the keys we use, so that one broken manifest becomes a
-`ManifestError` for that module and never an exception that hides the others.
+Parsing is `manifestoo_core.manifest.Manifest.from_str` (OCA's manifestoo library), which uses
+`ast.literal_eval`: a manifest is data and is never executed. We hand it the *text* we read by
+descriptor (`read_manifest_at`), never a path, cap the size read (a manifest is a few kB; a
+huge file is an attack or a mistake), and re-check what the library leaves loose (its list
+check does not look at the items), so that one broken manifest becomes a `ManifestError` for
+that module and never an exception that hides the others.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from manifestoo_core.exceptions import InvalidManifest
+from manifestoo_core.manifest import Manifest as LibraryManifest
 
 MANIFEST = "__manifest__.py"
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -45,10 +50,15 @@ class Manifest:
     application: bool
     installable: bool
     auto_install: bool
+    website: str | None = None
+    development_status: str | None = None
+    maintainers: tuple[str, ...] = ()
+    external_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _text(data: dict[str, Any], key: str, default: str = "") -> str:
-    value = data.get(key, default)
+def _text(value: Any, key: str, default: str = "") -> str:
+    if value is None:
+        return default
     if not isinstance(value, str):
         raise ManifestError(f"{key!r} must be a string, not {type(value).__name__}")
     return value
@@ -63,43 +73,64 @@ def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _names(data: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key, [])
+def _names(value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise ManifestError(f"{key!r} must be a list of strings")
     return tuple(value)
 
 
+def _external(value: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {kind: _names(items, f"external_dependencies.{kind}") for kind, items in sorted(value.items())}
+
+
+def _literal_error(exc: BaseException) -> ManifestError:
+    cause = exc.__cause__ if isinstance(exc, InvalidManifest) and exc.__cause__ else exc
+    line = getattr(cause, "lineno", None)
+    if line is None and (found := re.search(r"on line (\d+)", str(cause))):
+        line = int(found.group(1))
+    where = f" at line {line}" if line else ""
+    what = "a syntax error" if isinstance(cause, SyntaxError) else "code (a call, a name or an operation)"
+    return ManifestError(f"not a Python literal: {what}{where}; never executed")
+
+
 def parse_manifest_text(text: str, technical_name: str = "") -> Manifest:
     """Parse manifest source text (a Python literal dict) into a `Manifest`; never executes it."""
     try:
-        data = ast.literal_eval(text)
+        parsed = LibraryManifest.from_str(text, source=technical_name or "<manifest>")
+    except InvalidManifest as exc:
+        if isinstance(exc.__cause__, SyntaxError):
+            raise _literal_error(exc) from None
+        raise ManifestError(str(exc).replace(f"Manifest {technical_name or '<manifest>'} ", "a manifest ")) from None
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        line = getattr(exc, "lineno", None)
-        if line is None and (found := re.search(r"on line (\d+)", str(exc))):
-            line = int(found.group(1))
-        where = f" at line {line}" if line else ""
-        what = "a syntax error" if isinstance(exc, SyntaxError) else "code (a call, a name or an operation)"
-        raise ManifestError(f"not a Python literal: {what}{where}; never executed") from None
-    if not isinstance(data, dict):
-        raise ManifestError(f"a manifest is a dict, this one is a {type(data).__name__}")
-    countries = _names(data, "countries")
-    if not countries and (match := _L10N_RE.match(technical_name)):
-        countries = (match.group(1),)
-    return Manifest(
-        name=_text(data, "name", technical_name),
-        version=_text(data, "version"),
-        summary=_text(data, "summary"),
-        description=_text(data, "description"),
-        category=_text(data, "category", "Uncategorized"),
-        license=_text(data, "license", "LGPL-3"),
-        author=_text(data, "author"),
-        depends=_names(data, "depends"),
-        countries=tuple(country.lower() for country in countries),
-        application=_flag(data, "application", False),
-        installable=_flag(data, "installable", True),
-        auto_install=_flag(data, "auto_install", False),
-    )
+        raise _literal_error(exc) from None
+    data = parsed.manifest_dict
+    try:
+        countries = _names(data.get("countries"), "countries")
+        if not countries and (match := _L10N_RE.match(technical_name)):
+            countries = (match.group(1),)
+        return Manifest(
+            name=_text(parsed.name, "name", technical_name),
+            version=_text(parsed.version, "version"),
+            summary=_text(parsed.summary, "summary"),
+            description=_text(parsed.description, "description"),
+            category=_text(parsed.category, "category", "Uncategorized"),
+            license=_text(parsed.license, "license", "LGPL-3"),
+            author=_text(parsed.author, "author"),
+            depends=_names(parsed.depends, "depends"),
+            countries=tuple(country.lower() for country in countries),
+            application=_flag(data, "application", False),
+            installable=parsed.installable,
+            auto_install=_flag(data, "auto_install", False),
+            website=_text(parsed.website, "website") or None,
+            development_status=_text(parsed.development_status, "development_status") or None,
+            maintainers=_names(data.get("maintainers"), "maintainers"),
+            external_dependencies=_external(parsed.external_dependencies),
+        )
+    except InvalidManifest as exc:
+        key = re.search(r"for '(\w+)'", str(exc))
+        raise ManifestError(f"{key.group(1) if key else 'a key'!r} has the wrong type") from None
 
 
 def read_manifest(module_dir: Path) -> Manifest:
