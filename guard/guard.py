@@ -269,7 +269,8 @@ class GuardedTool:
         if refusal is not None:
             return finish("rate_limited", Result(True, refusal.render()), decision, counters)
 
-        call = Call(caller=caller, runtime=guard.runtime, paths=paths)
+        call = Call(caller=caller, runtime=guard.runtime, paths=paths,
+                    approved=decision.verdict is Verdict.APPROVAL)
         try:
             if self.is_async:
                 value = await spec.handler(args, call)

@@ -17,6 +17,12 @@ from .database import Database, Env, Field, Model, User, record_method
 ALL = {"system"}
 EVERYONE = {"system", "user"}
 
+LICENSE = {
+    "database.expiration_date": "2027-03-31 00:00:00",
+    "database.expiration_reason": "renewal",
+    "database.enterprise_code": "M2404abcdef1234567890",
+}
+"""The Enterprise subscription parameters Odoo keeps in ir.config_parameter (read by ee_license_status)."""
 ADMIN = {"login": "admin", "password": "admin-secret-pw", "api_key": "admin-api-key"}
 DEMO = {"login": "demo", "password": "demo-secret-pw", "api_key": "demo-api-key"}
 
@@ -141,7 +147,7 @@ def _seed(db: Database, partners: int) -> None:
     users = db.models["res.users"]
     users.records = {user.id: {**rec, "id": user.id} for user, rec in zip(db.users.values(), users.records.values(),
                                                                          strict=True)}
-    for key, value in (("web.base.url", "http://localhost:8069"), ("database.secret", "s3cr3t")):
+    for key, value in (("web.base.url", "http://localhost:8069"), ("database.secret", "s3cr3t"), *LICENSE.items()):
         env.insert(db.models["ir.config_parameter"], {"key": key, "value": value})
     for name, model in db.models.items():
         env.insert(db.models["ir.model"], {"model": name, "name": model.description, "transient": False,

@@ -1,4 +1,4 @@
-"""Odoo's own core addons per series (8.0–20.0), from the field's library `manifestoo-core`.
+"""Odoo's own core addons per series (8.0 to 20.0), from the field's library `manifestoo-core`.
 
 A dependency that no configured folder ships is not necessarily missing: `account` and `web`
 come with Odoo itself. `manifestoo_core.core_addons` holds the lists of Odoo's Community (CE)

@@ -116,7 +116,8 @@ def addons_table(readme: str, rows: Sequence[tuple[str, Manifest]]) -> str:
         out = ["addon | version | maintainers | summary", "--- | --- | --- | ---"]
         for addon, m in sorted(items):
             maintainers = " ".join(f"[{x}](https://github.com/{x})" for x in m.maintainers)
-            out.append(f"[{addon}]({addon}/) | {_cell(m.version)} | {_cell(maintainers)} | {_cell(m.summary or m.name)}")
+            summary = _cell(m.summary or m.name)
+            out.append(f"[{addon}]({addon}/) | {_cell(m.version)} | {_cell(maintainers)} | {summary}")
         return out
 
     installable = [r for r in rows if r[1].installable]
@@ -193,7 +194,8 @@ CHANGELOG_TEMPLATE = """{% for section, _ in sections.items() %}
 **{{ definitions[category]['name'] }}**
 
 {% for text, values in sections[section][category].items() %}
-- {% if text %}{{ text }}{% if values %} ({{ values|join(', ') }}){% endif %}{% else %}{{ values|join(', ') }}{% endif %}
+- {% if text %}{{ text }}{% if values %} ({{ values|join(', ') }}){% endif %}\
+{% else %}{{ values|join(', ') }}{% endif %}
 
 {% endfor %}
 

@@ -25,7 +25,7 @@ from guard.spec import Call, NotConfigured, PathRefused, Risk, ToolArgs, ToolFai
 from tools.addons import oca_gen
 from tools.addons.deploy import deploy_folders
 from tools.addons.errors import Conflict, GitFailure
-from tools.addons.git_tools import _clone, _update, check_config, open_checkout, oca_repos
+from tools.addons.git_tools import _clone, _update, check_config, oca_repos, open_checkout
 from tools.addons.gitops import head, run_git
 from tools.addons.link_ops import target_for
 from tools.addons.manifest import MANIFEST, ManifestError, read_manifest_at
