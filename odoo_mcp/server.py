@@ -29,8 +29,9 @@ from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
-from odoo_mcp.config import Settings
+from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
+from odoo_mcp.secrets import configured_secrets
 from tools.registry import all_specs
 
 SERVER_NAME = "odoo-guard-mcp"
@@ -88,7 +89,9 @@ class Session:
 
     stdio: the configured grant, and one session per process. Streamable HTTP: the grant
     the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
-    the MCP session id the transport assigned.
+    the session id `http_sessions.SessionGate` verified was issued by this server to that
+    grant — never the client's `Mcp-Session-Id` header as sent. Without a verified session
+    (the sessionless 2026-07-28 protocol) the session scope is the grant itself.
     """
 
     def __init__(self, grant: str) -> None:
@@ -102,8 +105,7 @@ class Session:
         grant = state.get("grant")
         if not grant:
             raise PermissionError("an HTTP request reached a tool without an authenticated grant")
-        headers: Mapping[str, str] = getattr(request, "headers", {}) or {}
-        session = headers.get("mcp-session-id") or f"http-{grant}"
+        session = state.get("session") or f"http-{grant}"
         return Caller(grant=grant, session=session)
 
 
@@ -198,17 +200,28 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
 
 def _unknown_tool_middleware(guard: Guard, identity: Session):
-    """Calls to names the server does not expose still get a tagged answer and an audit record."""
+    """Calls to names the server does not expose, or with arguments that are not an object, still get a
+    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited)."""
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
+            arguments = ctx.params.get("arguments")
             if not guard.exposes(name):
-                arguments = ctx.params.get("arguments")
                 return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
+            if arguments is not None and not isinstance(arguments, Mapping):
+                return to_call_result(await guard.tools[name](arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
 
     return middleware
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
+    try:
+        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
+    except OSError as exc:
+        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
 
 
 def build_guard(
@@ -220,10 +233,11 @@ def build_guard(
     guard = Guard(
         policy,
         limiter=Limiter(settings.limits_storage),
-        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
+        audit=open_audit(settings),
         roots=settings.roots.named(),
         runtime=runtime,
     )
+    guard.audit.add_secrets(configured_secrets(settings.env))
     runtime.guard = guard  # type: ignore[attr-defined]
     for spec in [*all_specs(), *extra_specs]:
         guard.wrap(spec)

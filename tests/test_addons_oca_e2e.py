@@ -77,7 +77,8 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
 
         site = await ok("oca_fix_website", {"repo": "contract", "url": "https://github.com/OCA/contract"})
         assert site["changed"] == ["contract", "contract_sale"]
-        assert "'website': 'https://github.com/OCA/contract'" in (contract / "contract_sale/__manifest__.py").read_text()
+        sale = ast.literal_eval((contract / "contract_sale/__manifest__.py").read_text())
+        assert sale["website"] == "https://github.com/OCA/contract"
 
         # upstream: path traversal via repo/addon/instance, unvalidated url and branches
         for name, args in [("oca_gen_readme", {"repo": "../oca", "addon": "contract"}),
