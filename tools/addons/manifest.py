@@ -73,6 +73,13 @@ def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ManifestError(f"{key!r} must be a boolean, not {type(value).__name__}")
+    return value
+
+
 def _names(value: Any, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -81,7 +88,9 @@ def _names(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _external(value: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def _external(value: dict[Any, Any]) -> dict[str, tuple[str, ...]]:
+    if not all(isinstance(kind, str) for kind in value):
+        raise ManifestError("'external_dependencies' keys must be strings")
     return {kind: _names(items, f"external_dependencies.{kind}") for kind, items in sorted(value.items())}
 
 
@@ -106,31 +115,32 @@ def parse_manifest_text(text: str, technical_name: str = "") -> Manifest:
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
         raise _literal_error(exc) from None
     data = parsed.manifest_dict
-    try:
-        countries = _names(data.get("countries"), "countries")
-        if not countries and (match := _L10N_RE.match(technical_name)):
-            countries = (match.group(1),)
-        return Manifest(
-            name=_text(parsed.name, "name", technical_name),
-            version=_text(parsed.version, "version"),
-            summary=_text(parsed.summary, "summary"),
-            description=_text(parsed.description, "description"),
-            category=_text(parsed.category, "category", "Uncategorized"),
-            license=_text(parsed.license, "license", "LGPL-3"),
-            author=_text(parsed.author, "author"),
-            depends=_names(parsed.depends, "depends"),
-            countries=tuple(country.lower() for country in countries),
-            application=_flag(data, "application", False),
-            installable=parsed.installable,
-            auto_install=_flag(data, "auto_install", False),
-            website=_text(parsed.website, "website") or None,
-            development_status=_text(parsed.development_status, "development_status") or None,
-            maintainers=_names(data.get("maintainers"), "maintainers"),
-            external_dependencies=_external(parsed.external_dependencies),
-        )
-    except InvalidManifest as exc:
-        key = re.search(r"for '(\w+)'", str(exc))
-        raise ManifestError(f"{key.group(1) if key else 'a key'!r} has the wrong type") from None
+    # The library checked the literal and its keys; the values are checked here, stricter than
+    # its accessors (whose list check does not look at the items), in one pass over the dict.
+    countries = _names(data.get("countries"), "countries")
+    if not countries and (match := _L10N_RE.match(technical_name)):
+        countries = (match.group(1),)
+    external = data.get("external_dependencies") or {}
+    if not isinstance(external, dict):
+        raise ManifestError("'external_dependencies' must be a dict")
+    return Manifest(
+        name=_text(data.get("name"), "name", technical_name),
+        version=_text(data.get("version"), "version"),
+        summary=_text(data.get("summary"), "summary"),
+        description=_text(data.get("description"), "description"),
+        category=_text(data.get("category"), "category", "Uncategorized"),
+        license=_text(data.get("license"), "license", "LGPL-3"),
+        author=_text(data.get("author"), "author"),
+        depends=_names(data.get("depends"), "depends"),
+        countries=tuple(country.lower() for country in countries),
+        application=_flag(data, "application", False),
+        installable=_bool(data, "installable", True),
+        auto_install=_flag(data, "auto_install", False),
+        website=_text(data.get("website"), "website") or None,
+        development_status=_text(data.get("development_status"), "development_status") or None,
+        maintainers=_names(data.get("maintainers"), "maintainers"),
+        external_dependencies=_external(external) if external else {},
+    )
 
 
 def read_manifest(module_dir: Path) -> Manifest:
@@ -146,25 +156,35 @@ def read_manifest(module_dir: Path) -> Manifest:
         os.close(fd)
 
 
-def read_manifest_at(module_fd: int, technical_name: str) -> Manifest:
+class NoManifest(ManifestError):
+    """The folder has no `__manifest__.py` at all: not a module (not a broken one)."""
+
+
+def read_manifest_at(module_fd: int, technical_name: str, seen: list[tuple[int, int, int]] | None = None) -> Manifest:
     """Read and parse the `__manifest__.py` of an open module folder, by descriptor.
 
     The manifest must be a regular file with one link: a symlink (it could lead out of the
-    root) or a hard link (it could be an outside file) is refused and never read.
+    root) or a hard link (it could be an outside file) is refused and never read. `seen`, when
+    given, receives the (mtime_ns, size, inode) of the file actually read, taken before reading:
+    the index keys its cache on exactly what it parsed.
     """
     try:
         fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=module_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ManifestError("__manifest__.py is a symlink; never read (it could lead out of the root)") from None
+        if exc.errno == errno.ENOENT:
+            raise NoManifest("no __manifest__.py") from None
         raise ManifestError(f"cannot read: {exc.strerror or type(exc).__name__}") from None
     try:
         st = os.fstat(fd)
+        if seen is not None:
+            seen.append((st.st_mtime_ns, st.st_size, st.st_ino))
         if not stat.S_ISREG(st.st_mode):
             raise ManifestError("__manifest__.py is not a regular file")
         if st.st_nlink > 1:
             raise ManifestError("__manifest__.py has several hard links; never read (it could be an outside file)")
-        raw = os.read(fd, MAX_MANIFEST_BYTES + 1)
+        raw = os.read(fd, min(st.st_size, MAX_MANIFEST_BYTES) + 1)  # not a 256 kB buffer per manifest
     finally:
         os.close(fd)
     if len(raw) > MAX_MANIFEST_BYTES:

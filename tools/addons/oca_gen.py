@@ -93,7 +93,7 @@ def readme_html(rst: str) -> str:
     """static/description/index.html from the README text, with file inclusion and raw HTML off."""
     from docutils.core import publish_string
 
-    return publish_string(rst, writer_name="html", settings_overrides=SAFE_DOCUTILS)
+    return publish_string(rst, writer="html", settings_overrides=SAFE_DOCUTILS)
 
 
 # --- The addons table in the repository README.md (oca-gen-addons-table) -----------------------
