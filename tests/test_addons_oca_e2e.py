@@ -33,7 +33,8 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
     sources.mkdir()
     bare = bare_repo_from(contract, sources / "server-tools.git", tmp_path / "work")
     (stub / "ocabuf").mkdir()
-    env = {**stub_env(stub), "ODOO_MCP_OCA_GIT_BASE": str(sources), "ODOO_MCP_OCA_BUFFER_DIR": str(stub / "ocabuf")}
+    env = {**stub_env(stub), "ODOO_MCP_OCA_GIT_BASE": str(sources), "ODOO_MCP_OCA_BUFFER_DIR": str(stub / "ocabuf"),
+           "ODOO_MCP_COMMUNITY_DIRS": ""}  # as with the README's Claude Desktop settings: no community dirs
     async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=env) as server:
         async def ok(name: str, args: dict) -> dict:
             result = await server.call(name, args)
@@ -44,6 +45,17 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
             result = await server.call(name, args)
             assert result.tag == tag, f"{name}: {result.text}"
             assert words in result.text
+
+        listed = {tool.name for tool in await server.list_tools()}
+        assert len({n for n in listed if n.startswith("ee_")}) == 12
+        assert len({n for n in listed if n.startswith("oca_")}) == 15
+        assert {"ee_license_status", "odoo_cert_info", "odoo_cert_refresh"} <= listed
+
+        deps = await ok("ee_depends", {"module": "account_reports"})
+        assert deps["core_depends"] == ["account", "web"] and deps["missing"] == [] and deps["series"] == "19.0"
+        linked = await ok("oca_link", {"module": "contract_sale", "target_dir": "second"})
+        assert linked["dependencies"] == {"core_ce": ["account", "portal", "product", "sale"], "oca": ["contract"]}
+        await ok("oca_unlink", {"module": "contract_sale", "target_dir": "second"})
 
         readme = await ok("oca_gen_readme", {"repo": "contract", "addon": "contract"})
         assert readme["written"] == ["README.rst", "static/description/index.html"]

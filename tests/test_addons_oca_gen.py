@@ -116,3 +116,15 @@ def test_migrated_version(version, series, expected):
 def test_default_icon_is_a_png():
     icon = oca_gen.default_icon()
     assert icon.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" in icon and icon.endswith(b"IEND\xaeB`\x82")
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("https://odoo.example.com", "odoo.example.com_443.pem"),
+    ("https://Odoo.Example.com:8443", "odoo.example.com_8443.pem"),
+    ("https://[::1]:8069", "__1_8069.pem"),
+    ("https://..:443", "host_443.pem"),
+])
+def test_pins_are_named_by_server_never_by_alias(url, name):
+    from odoo_mcp.odoo.pins import pin_name
+
+    assert pin_name(url) == name and "/" not in pin_name(url)
