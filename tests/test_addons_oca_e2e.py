@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,10 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
         assert deployed["deployed"] == ["server-tools"]
         assert (stub / "target2" / "server-tools" / "contract" / "__manifest__.py").is_file()
         assert not (stub / "target2" / "server-tools" / ".git").exists()
+        # an ee_deploy into the same target: neither deploy takes the other's folders for its own stale ones
+        shutil.copytree(stub / "enterprise" / "sign", stub / "buffer" / "inst1" / "sign")
+        assert (await ok("ee_deploy", {"instance": "inst1", "target": "second"}))["deployed"] == ["sign"]
+        again = await ok("oca_deploy", {"instance": "stage", "target": "second"})
+        assert again["removed"] == [] and (stub / "target2" / "sign" / "__manifest__.py").is_file()
+        assert (await ok("ee_deploy", {"instance": "inst1", "target": "second"}))["removed"] == []
+        assert (stub / "target2" / "server-tools" / "contract").is_dir()
