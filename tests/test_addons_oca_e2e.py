@@ -101,9 +101,14 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
                            ("oca_fix_website", {"repo": "contract", "url": "https://x.org/\"+__import__('os')+\""}),
                            ("oca_fix_website", {"repo": "contract", "url": "--help"}),
                            ("oca_migrate", {"source_branch": "--upload-pack=x", "target_branch": "20.0"}),
-                           ("oca_clone_all", {"mode": "buffered", "instance": "/abs"})]:
+                           ("oca_clone_all", {"mode": "buffered", "instance": "/abs"}),
+                           ("oca_deploy", {"instance": "../oca", "target": "second"}),
+                           ("oca_deploy", {"instance": "stage", "target": "second", "repos": ["../../etc"]})]:
             await refused(name, args, "INVALID ARGUMENTS")
         await refused("oca_gen_readme", {"repo": "contract", "addon": "evil_addon"}, "PATH REFUSED", "symlink")
+        # upstream creates the instance folder on every call; here a missing one is refused, not made
+        await refused("oca_gen_table", {"repo": "contract", "mode": "buffered", "instance": "ghost"}, "PATH REFUSED")
+        assert not (stub / "ocabuf" / "ghost").exists()
         assert not (outside / "README.rst").exists()
 
         clone = await ok("oca_clone_all", {"repos": ["server-tools"]})

@@ -44,6 +44,8 @@ async def test_pin_needs_authority_then_verifies_and_never_downgrades(https_doub
     pins = tmp_path / "pins"
     env = env_for(https_double, "jsonrpc", ODOO_VERIFY_SSL="0", ODOO_MCP_TLS_PIN_DIR=str(pins))
     async with guarded_server(ALLOW, tmp_path=tmp_path, env=env) as server:
+        typo = await server.call("odoo_cert_refresh", {"connection": "defualt"})
+        assert typo.tag == "NOT CONFIGURED", typo.text  # upstream falls back to the sole connection
         info = (await server.call("odoo_cert_info", {})).data
         assert info["presented"]["subject"] == "CN=pinned-odoo" and info["presented"]["self_signed"]
         assert len(info["presented"]["sha256"].split(":")) == 32 and info["pinned"] is None
@@ -97,3 +99,22 @@ async def test_license_status_takes_no_url_or_credentials(https_double, certific
         assert bad.tag == "INVALID ARGUMENTS"
         result = await server.call("ee_license_status", {})
         assert result.tag == "ODOO UNREACHABLE"  # CN=pinned-odoo is not 127.0.0.1: verified TLS refuses it
+
+
+async def test_a_failed_fetch_changes_nothing_and_never_downgrades(certificate, tmp_path):
+    from tests.loopback import free_port
+    from tests.odoo_double import ADMIN
+
+    url = f"https://127.0.0.1:{free_port()}"  # nothing listens there
+    pins = tmp_path / "pins"
+    pins.mkdir()
+    pin = pins / f"127.0.0.1_{url.rsplit(':', 1)[1]}.pem"
+    pin.write_text(certificate[0].read_text())
+    env = {"ODOO_URL": url, "ODOO_DB": "odoo", "ODOO_USERNAME": ADMIN["login"], "ODOO_PASSWORD": ADMIN["password"],
+           "ODOO_VERIFY_SSL": "0", "ODOO_TIMEOUT": "5", "ODOO_MCP_TLS_PIN_DIR": str(pins),
+           "ODOO_MCP_TLS_PIN_WRITE": "1"}
+    async with guarded_server(ALLOW, tmp_path=tmp_path, env=env) as server:
+        result = await server.call("odoo_cert_refresh", {})
+        assert result.tag == "ODOO UNREACHABLE" and "nothing changed" in result.text
+        assert pin.read_text() == certificate[0].read_text()
+        assert (await server.call("odoo_search_count", COUNT)).tag == "ODOO UNREACHABLE"
