@@ -82,13 +82,17 @@ async def test_pin_written_with_a_humans_approval(https_double, tmp_path):
     env = env_for(https_double, "xmlrpc", ODOO_VERIFY_SSL="0", ODOO_MCP_TLS_PIN_DIR=str(pins))
     policy = {"version": "1", "default": "allow", "tools": {"odoo_cert_refresh": {"action": "require_approval"}}}
 
+    questions = []
+
     async def human(context, params):
+        questions.append(params.message)
         return types.ElicitResult(action="accept", content={"approve": True})
 
     async with guarded_server(policy, tmp_path=tmp_path, env=env, elicitation_callback=human) as server:
         result = await server.call("odoo_cert_refresh", {})
         assert not result.is_error, result.text
         assert result.data["authority"] == "approval" and len(list(pins.glob("*.pem"))) == 1
+        assert result.data["sha256"] in questions[0]  # the human saw the fingerprint that was pinned
         assert (await server.call("odoo_search_count", COUNT)).data == 50
 
 
@@ -118,3 +122,25 @@ async def test_a_failed_fetch_changes_nothing_and_never_downgrades(certificate, 
         assert result.tag == "ODOO UNREACHABLE" and "nothing changed" in result.text
         assert pin.read_text() == certificate[0].read_text()
         assert (await server.call("odoo_search_count", COUNT)).tag == "ODOO UNREACHABLE"
+
+
+def test_an_approval_pins_only_the_certificate_its_question_showed(https_double, certificate, tmp_path):
+    from guard.spec import Call, Caller
+    from odoo_mcp.config import Roots, Settings
+    from odoo_mcp.runtime import Runtime
+    from tools.odoo import cert_tools
+
+    pins = tmp_path / "pins"
+    env = env_for(https_double, "xmlrpc", ODOO_VERIFY_SSL="0", ODOO_MCP_TLS_PIN_DIR=str(pins))
+    runtime = Runtime(Settings(policy_path=tmp_path / "policy.json", roots=Roots(), env=env))
+    approved = Call(caller=Caller(), runtime=runtime, approved=True)
+    args = cert_tools.CertRefreshArgs()
+    with pytest.raises(cert_tools.PinRefused, match="none shown"):
+        cert_tools.odoo_cert_refresh(args, approved)  # no question was shown: nothing to bind to
+    shown = cert_tools.cert_refresh_preview(args, Call(caller=Caller(), runtime=runtime))
+    cert_tools._shown(approved).remember(("default", shown["server"]), "AA:" * 31 + "BB")  # as if swapped since
+    with pytest.raises(cert_tools.PinRefused, match="not the certificate the approval showed"):
+        cert_tools.odoo_cert_refresh(args, approved)  # the server presents another one than the question showed
+    assert not pins.exists() or not list(pins.glob("*.pem"))
+    cert_tools._shown(approved).remember(("default", shown["server"]), shown["would_pin_sha256"])
+    assert cert_tools.odoo_cert_refresh(args, approved)["sha256"] == shown["would_pin_sha256"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
+import threading
 from typing import Any
 
 from cryptography import x509
@@ -100,7 +101,39 @@ def odoo_cert_info(args: CertArgs, call: Call) -> dict[str, Any]:
             "verification": ("CA" if config.verify_ssl else "pinned" if pin else "off (no pin)")}
 
 
-@tool("odoo_cert_refresh", family="odoo", risk=Risk.WRITE, args=CertRefreshArgs, open_world=True)
+class _Shown:
+    """(alias, url) → the fingerprint the last approval question showed (runtime service `cert_previews`)."""
+
+    def __init__(self, _runtime: object = None) -> None:
+        self._lock = threading.Lock()
+        self._shown: dict[tuple[str, str], str] = {}
+
+    def remember(self, key: tuple[str, str], sha256: str) -> None:
+        with self._lock:
+            self._shown[key] = sha256
+
+    def take(self, key: tuple[str, str]) -> str | None:
+        with self._lock:
+            return self._shown.pop(key, None)
+
+
+def _shown(call: Call) -> _Shown:
+    return call.runtime.service("cert_previews", _Shown)
+
+
+def cert_refresh_preview(args: CertRefreshArgs, call: Call) -> dict[str, Any]:
+    """For the approval question: the certificate that would be pinned, and the pin it would replace."""
+    config = _https(call, args.connection)
+    new = describe_pem(presented(config.url, config.timeout))
+    old = read_pin(config.pin_dir, config.url) if config.pin_dir is not None else None
+    _shown(call).remember((config.alias, config.url), new["sha256"])
+    return {"server": config.url, "would_pin_sha256": new["sha256"], "subject": new["subject"],
+            "issuer": new["issuer"], "not_after": new["not_after"],
+            "replaces_sha256": describe_pem(old)["sha256"] if old else None}
+
+
+@tool("odoo_cert_refresh", family="odoo", risk=Risk.WRITE, args=CertRefreshArgs, open_world=True,
+      preview=cert_refresh_preview)
 def odoo_cert_refresh(args: CertRefreshArgs, call: Call) -> dict[str, Any]:
     """Pin the certificate a verify_ssl=false connection's server presents (trust on first use), only with
     approval or the operator's flag; a changed certificate is reported with old and new fingerprints."""
@@ -119,6 +152,11 @@ def odoo_cert_refresh(args: CertRefreshArgs, call: Call) -> dict[str, Any]:
     if old_sha == new["sha256"]:
         return {"connection": config.alias, "pinned": True, "changed": False, "sha256": old_sha}
     flag = (call.runtime.settings.env.get(PIN_FLAG) or "").strip().lower() in {"1", "true", "yes"}
+    if call.approved:  # the human approved the certificate the question showed: pin that one or nothing
+        shown = _shown(call).take((config.alias, config.url))
+        if shown != new["sha256"]:
+            raise PinRefused(f"{config.alias}: the server now presents {new['sha256']}, not the certificate the "
+                             f"approval showed ({shown or 'none shown'}); nothing pinned")
     if not (call.approved or flag):
         raise PinRefused(f"{config.alias}: pinning {new['sha256']} (previous: {old_sha or 'none'}) needs a human's "
                          f"approval (policy action require_approval for odoo_cert_refresh) or {PIN_FLAG}=1; "
