@@ -128,3 +128,34 @@ def test_pins_are_named_by_server_never_by_alias(url, name):
     from odoo_mcp.odoo.pins import pin_name
 
     assert pin_name(url) == name and "/" not in pin_name(url)
+
+
+@pytest.mark.parametrize(("url", "verify", "pinned", "refused"), [
+    ("https://odoo.example.com", True, False, None),
+    ("https://odoo.example.com", False, True, None),
+    ("https://odoo.example.com", False, False, "TLS verification off"),
+    ("http://odoo.example.com", True, False, "plain http"),
+    ("http://127.0.0.1:8069", True, False, None),
+    ("http://localhost:8069", True, False, None),
+])
+def test_license_status_needs_tls(url, verify, pinned, refused):
+    from tools.addons.ee_license import tls_problem
+
+    problem = tls_problem(url, verify, pinned)
+    assert (problem is None) if refused is None else (refused in problem)
+
+
+@pytest.mark.parametrize(("code", "shown"), [
+    (None, "not set"), ("", "not set"), ("M2404abcdef1234567890", "*" * 17 + "7890"), ("ab", "****ab")])
+def test_subscription_code_is_masked(code, shown):
+    from tools.addons.ee_license import mask
+
+    assert mask(code) == shown
+
+
+@pytest.mark.parametrize(("expiration", "left"), [("2027-01-10 00:00:00", 9), ("2026-12-31", -1), ("unknown", None),
+                                                  ("garbage", None), (None, None)])
+def test_days_left(expiration, left):
+    from tools.addons.ee_license import days_left
+
+    assert days_left(expiration, dt.date(2027, 1, 1)) == left

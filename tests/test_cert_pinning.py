@@ -14,7 +14,7 @@ from mcp import types
 
 from tests.harness import guarded_server
 from tests.odoo_double import OdooDouble
-from tests.odoo_double.seed import LICENSE
+from tests.odoo_double.seed import LICENSE, add_license
 from tests.test_odoo_tls import env_for
 
 pytestmark = pytest.mark.anyio
@@ -37,6 +37,7 @@ def certificate(tmp_path_factory):
 @pytest.fixture(scope="module")
 def https_double(certificate):
     with OdooDouble(tls=certificate) as running:
+        add_license(running.database)
         yield running
 
 

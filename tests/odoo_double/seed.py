@@ -22,7 +22,7 @@ LICENSE = {
     "database.expiration_reason": "renewal",
     "database.enterprise_code": "M2404abcdef1234567890",
 }
-"""The Enterprise subscription parameters Odoo keeps in ir.config_parameter (read by ee_license_status)."""
+"""The Enterprise subscription parameters Odoo keeps in ir.config_parameter (`add_license` adds them)."""
 ADMIN = {"login": "admin", "password": "admin-secret-pw", "api_key": "admin-api-key"}
 DEMO = {"login": "demo", "password": "demo-secret-pw", "api_key": "demo-api-key"}
 
@@ -158,7 +158,7 @@ def _seed(db: Database, partners: int) -> None:
     users = db.models["res.users"]
     users.records = {user.id: {**rec, "id": user.id} for user, rec in zip(db.users.values(), users.records.values(),
                                                                          strict=True)}
-    for key, value in (("web.base.url", "http://localhost:8069"), ("database.secret", "s3cr3t"), *LICENSE.items()):
+    for key, value in (("web.base.url", "http://localhost:8069"), ("database.secret", "s3cr3t")):
         env.insert(db.models["ir.config_parameter"], {"key": key, "value": value})
     for name, model in db.models.items():
         env.insert(db.models["ir.model"], {"model": name, "name": model.description, "transient": False,
@@ -251,3 +251,10 @@ def render_pdf(env: Env, report_name: str, ids: list[int]) -> bytes:
     names = ", ".join(str(rec.get("name")) for rec in env.existing(model, ids))
     text = f"{reports[0]['name']}: {names}".encode()
     return b"%PDF-1.4\n% odoo double\n1 0 obj << /Title (" + text + b") >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def add_license(db: Database) -> None:
+    """An Enterprise database: the subscription parameters `ee_license_status` reads (not in the default seed)."""
+    env = Env(db, db.users[2])
+    for key, value in LICENSE.items():
+        env.insert(db.models["ir.config_parameter"], {"key": key, "value": value})
