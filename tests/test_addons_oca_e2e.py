@@ -54,6 +54,10 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
 
         deps = await ok("ee_depends", {"module": "account_reports"})
         assert deps["core_depends"] == ["account", "web"] and deps["missing"] == [] and deps["series"] == "19.0"
+        link = await ok("ee_link", {"modules": ["account_reports"], "with_depends": True, "target_dir": "second"})
+        assert link["core_dependencies"] == ["account", "web"] and link["missing_dependencies"] == []
+        await ok("ee_unlink", {"modules": ["account_reports", "account_accountant", "web_enterprise"],
+                               "target_dir": "second"})
         linked = await ok("oca_link", {"module": "contract_sale", "target_dir": "second"})
         assert linked["dependencies"] == {"core_ce": ["account", "portal", "product", "sale"], "oca": ["contract"]}
         await ok("oca_unlink", {"module": "contract_sale", "target_dir": "second"})
@@ -73,8 +77,14 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
 
         (contract / "contract_sale" / "static" / "description").mkdir(parents=True)
         (contract / "contract_sale" / "static" / "description" / "icon.png").write_bytes(b"mine")
+        extra = contract / "contract_extra"
+        shutil.copytree(contract / "contract_sale", extra, ignore=shutil.ignore_patterns("static"))
+        (outside / "description").mkdir()
+        os.symlink(outside, contract / "contract_extra" / "static")  # static/ leads out of the repo
         icons = await ok("oca_gen_icon", {"repo": "contract"})
-        assert icons == {"repo": "contract", "added": ["contract"], "kept": ["contract_sale"]}
+        assert icons["added"] == ["contract"] and icons["kept"] == ["contract_sale"]
+        assert "PATH REFUSED" in icons["refused"]["contract_extra"] and not (outside / "description/icon.png").exists()
+        shutil.rmtree(contract / "contract_extra")
         assert (contract / "contract" / "static/description/icon.png").read_bytes().startswith(b"\x89PNG")
         assert (contract / "contract_sale" / "static/description/icon.png").read_bytes() == b"mine"
 

@@ -144,24 +144,36 @@ class GenIconArgs(OcaCommonArgs):
 def oca_gen_icon(args: GenIconArgs, call: Call) -> dict[str, Any]:
     """Add the default icon as static/description/icon.png to addons that have none (an existing icon is kept)."""
     icon = oca_gen.default_icon()
-    added, kept = [], []
+    added, kept, refused = [], [], {}
     with open_repo(call, args.mode, args.instance, args.repo) as (_path, repo_fd):
         names = [args.addon] if args.addon else [a for a, _ in _addons(repo_fd)[0]]
         for name in names:
-            with _addon(repo_fd, name) as (addon_fd, _manifest):
-                description_fd = ensure_dir(addon_fd, ("static", "description"), "addon")
-                try:
-                    try:
-                        os.stat("icon.png", dir_fd=description_fd, follow_symlinks=False)
+            try:
+                with _addon(repo_fd, name) as (addon_fd, _manifest):
+                    if _add_icon(addon_fd, icon):
+                        added.append(name)
+                    else:
                         kept.append(name)
-                        continue
-                    except FileNotFoundError:
-                        pass
-                    create_file_at(description_fd, "icon.png", icon, "addon", 0o644)
-                    added.append(name)
-                finally:
-                    os.close(description_fd)
-    return {"repo": args.repo, "added": added, "kept": kept}
+            except ToolFailure as failure:
+                if args.addon:
+                    raise
+                refused[name] = failure.render()  # this addon only; the others still get theirs
+    return {"repo": args.repo, "added": added, "kept": kept, "refused": refused}
+
+
+def _add_icon(addon_fd: int, icon: bytes) -> bool:
+    """Create static/description/icon.png if missing (never through a link); False when one exists."""
+    description_fd = ensure_dir(addon_fd, ("static", "description"), "addon")
+    try:
+        try:
+            os.stat("icon.png", dir_fd=description_fd, follow_symlinks=False)
+            return False
+        except FileNotFoundError:
+            pass
+        create_file_at(description_fd, "icon.png", icon, "addon", 0o644)
+        return True
+    finally:
+        os.close(description_fd)
 
 
 @tool("oca_gen_requirements", family="oca", risk=Risk.WRITE, args=RepoArgs, idempotent=True)
