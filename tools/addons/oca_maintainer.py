@@ -109,9 +109,9 @@ def oca_gen_readme(args: GenReadmeArgs, call: Call) -> dict[str, Any]:
         fragments = _fragments(addon_fd)
         rst = oca_gen.readme_rst(args.addon, manifest, fragments, args.repo, branch)
         html = oca_gen.readme_html(rst)
-        readme_changed = replace_file(addon_fd, "README.rst", rst.encode(), "addon")
-        description_fd = ensure_dir(addon_fd, ("static", "description"), "addon")
+        description_fd = ensure_dir(addon_fd, ("static", "description"), "addon")  # refused before any write
         try:
+            readme_changed = replace_file(addon_fd, "README.rst", rst.encode(), "addon")
             html_changed = replace_file(description_fd, "index.html", html.encode(), "addon")
         finally:
             os.close(description_fd)
