@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mcp import types
 
 from tests.addons_helpers import bare_repo_from, copy_stub, git, stub_env
 from tests.harness import guarded_server
@@ -36,7 +37,14 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
     (stub / "ocabuf").mkdir()
     env = {**stub_env(stub), "ODOO_MCP_OCA_GIT_BASE": str(sources), "ODOO_MCP_OCA_BUFFER_DIR": str(stub / "ocabuf"),
            "ODOO_MCP_COMMUNITY_DIRS": ""}  # as with the README's Claude Desktop settings: no community dirs
-    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=env) as server:
+    questions: list[str] = []
+
+    async def human(context, params):
+        questions.append(params.message)
+        return types.ElicitResult(action="accept", content={"approve": True})
+
+    policy = {**ALLOW_ALL, "tools": {"oca_deploy": {"action": "require_approval"}}}
+    async with guarded_server(policy, tmp_path=tmp_path, env=env, elicitation_callback=human) as server:
         async def ok(name: str, args: dict) -> dict:
             result = await server.call(name, args)
             assert not result.is_error, f"{name}: {result.text}"
@@ -147,6 +155,7 @@ async def test_oca_tools_end_to_end_and_hostile(tmp_path: Path) -> None:
         (stub / "target2" / "server-tools").rmdir()
         deployed = await ok("oca_deploy", {"instance": "stage", "target": "second"})
         assert deployed["deployed"] == ["server-tools"]
+        assert "repos_copied" in questions[-1] and "server-tools" in questions[-1]  # the human saw what it copies
         assert (stub / "target2" / "server-tools" / "contract" / "__manifest__.py").is_file()
         assert not (stub / "target2" / "server-tools" / ".git").exists()
         # an ee_deploy into the same target: neither deploy takes the other's folders for its own stale ones

@@ -113,30 +113,41 @@ class OcaDeployArgs(ToolArgs):
     repos: list[RepoName] | None = Field(default=None, max_length=MAX_REPOS, description="Only these (default all).")
 
 
-@tool("oca_deploy", family="oca", risk=Risk.DESTRUCTIVE, args=OcaDeployArgs)
-def oca_deploy(args: OcaDeployArgs, call: Call) -> dict[str, Any]:
-    """Copy the repositories of an OCA buffer instance into a configured addons target (no shell, no
-    rsync --delete): replaces only folders oca_deploy made there; anything else is a conflict, left alone."""
+def _deploy_plan(args: OcaDeployArgs, call: Call) -> tuple[Path, Any, list[str], dict[str, str]]:
+    """(buffer instance, target, repositories to copy, entries skipped and why): nothing touched."""
     source = oca_base(call, "buffered", args.instance)
     target = target_for(call, args.target, source, "target")
     wanted = set(args.repos or ())
     names, skipped = [], {}
     for entry in sorted(source.iterdir()):
-        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
-            if not entry.name.startswith("."):
-                skipped[entry.name] = "not a folder (a link or a file); not copied"
+        if entry.name.startswith(".") or (wanted and entry.name not in wanted):
             continue
-        if wanted and entry.name not in wanted:
-            continue
-        if not (entry / ".git").is_dir() or not is_within(Path(os.path.realpath(entry)), source):
+        if entry.is_symlink() or not entry.is_dir():
+            skipped[entry.name] = "not a folder (a link or a file); not copied"
+        elif not (entry / ".git").is_dir() or not is_within(Path(os.path.realpath(entry)), source):
             skipped[entry.name] = "not a git checkout"
-            continue
-        names.append(entry.name)
+        else:
+            names.append(entry.name)
     unknown = sorted(wanted - set(names) - set(skipped))
     if unknown:
         raise ToolFailure(f"not in buffer instance {args.instance!r}: {', '.join(unknown)}")
+    return source, target, names, skipped
+
+
+def oca_deploy_preview(args: OcaDeployArgs, call: Call) -> dict[str, Any]:
+    """For the approval question: which repositories would be copied where."""
+    _source, target, names, skipped = _deploy_plan(args, call)
+    return {"target": f"{target.name} ({target.path})", "repos_copied": names, "skipped": skipped,
+            "replaces": "only folders oca_deploy made in this target"}
+
+
+@tool("oca_deploy", family="oca", risk=Risk.DESTRUCTIVE, args=OcaDeployArgs, preview=oca_deploy_preview)
+def oca_deploy(args: OcaDeployArgs, call: Call) -> dict[str, Any]:
+    """Copy the repositories of an OCA buffer instance into a configured addons target (no shell, no
+    rsync --delete): replaces only folders oca_deploy made there; anything else is a conflict, left alone."""
+    source, target, names, skipped = _deploy_plan(args, call)
     result = deploy_folders(call, call.runtime.settings.roots.oca_buffer_dir, source, names, target, args.instance,
-                            skipped, ledger_key=f"oca_deploy:{target.real}", tool="oca_deploy")
+                            dict(skipped), ledger_key=f"oca_deploy:{target.real}", tool="oca_deploy")
     return {"instance": args.instance, "target": target.name, **result}
 
 
@@ -218,7 +229,15 @@ def _edit_manifests(repo_fd: int, args: MigrateArgs) -> list[str]:
     return edited
 
 
-@tool("oca_migrate", family="oca", risk=Risk.WRITE, args=MigrateArgs)
+def oca_migrate_preview(args: MigrateArgs, call: Call) -> dict[str, Any]:
+    """For the approval question: which checkouts get which new branch (local only)."""
+    paths = [p for name in (args.repos or [None]) for p in oca_repos(call, name)]  # type: ignore[list-item]
+    return {"repos": [p.name for p in paths], "new_branch": args.target_branch, "from": args.source_branch,
+            "manifests": "version bumped" + (", installable False" if args.mark_uninstallable else ""),
+            "pushed": False}
+
+
+@tool("oca_migrate", family="oca", risk=Risk.WRITE, args=MigrateArgs, preview=oca_migrate_preview)
 def oca_migrate(args: MigrateArgs, call: Call) -> dict[str, Any]:
     """Start a migration locally: in each clean checkout, create target_branch from source_branch, bump
     manifest versions to the new series and commit. Never pushes and never touches GitHub."""
