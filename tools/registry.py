@@ -17,6 +17,9 @@ FAMILY_MODULES = (
     "odoo_mcp.status",
     "tools.addons",
     "tools.odoo",
+    "tools.fiscal",
+    "tools.stock",
+    "tools.identity",
 )
 """Modules whose import registers a family of tools; a missing module is an error, not a skip."""
 

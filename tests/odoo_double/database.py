@@ -117,6 +117,8 @@ class Env:
         function = model.methods.get(method) or GENERIC.get(method)
         if function is None:
             raise AttributeErrorOdoo(f"The method '{model_name}.{method}' does not exist")
+        if isinstance(kwargs.get("context"), dict):
+            self.context = {**self.context, **kwargs["context"]}
         kwargs = {key: value for key, value in kwargs.items() if key != "context"}
         try:
             inspect.signature(function).bind(self, model, *args, **kwargs)

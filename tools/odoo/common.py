@@ -85,4 +85,11 @@ def odoo_pool(call: Call) -> OdooPool:
 
 
 def odoo(call: Call, connection: str | None) -> OdooConnection:
+    """The named connection; unnamed, the one the caller's grant activated (tools/identity), else the default."""
+    if connection is None:
+        from tools.identity.store import active_connection
+
+        own = active_connection(call)
+        if own is not None:
+            return own
     return odoo_pool(call).get(connection)
