@@ -20,10 +20,13 @@ from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
 from odoo_mcp.http_auth import load_grants
+from odoo_mcp.reload import PolicyReloader, grant_policies, reload_interval
 
 EXIT_BAD_CONFIG = 2
+TRUE = frozenset({"1", "true", "yes"})
 
 
 def refuse_to_start(problem: Exception) -> int:
@@ -41,15 +44,21 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         policy = load_policy(settings.policy_path)
         check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs])
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
-        digests = load_grants(http.tokens) if http is not None else {}
+        grants = read_grants(http.tokens) if http is not None else GrantsFile()
+        digests = grants.digests
+        loader = checked_loader([spec.name for spec in extra_specs])
+        policies, sources = grant_policies(policy, settings.policy_path, grants.policies, loader)
+        interval = reload_interval(settings.env)
         approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
         if approvers and set(approvers) & set(digests):
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
-        guard, runtime = build_guard(settings, policy, extra_specs)
+        guard, runtime = build_guard(settings, policies, extra_specs)
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         return refuse_to_start(exc)
     for note in policy.notes:
         print(f"odoo-mcp: policy {settings.policy_path}: {note}", file=sys.stderr)
+    reloader = PolicyReloader(policies, sources, loader, guard.audit)
+    reloader.start(interval)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
         "server_start",
@@ -63,6 +72,10 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         approvals="out_of_band" if settings.approvals.out_of_band else "client",
         approvals_store=type(guard.approvals.store).__name__,
         approvals_endpoint=bool(http and http.approver_tokens),
+        mode=policy.mode,
+        grant_policies={grant: str(path) for grant, path in grants.policies.items()},
+        policy_reload_s=interval,
+        stateless=bool(http and http.security.stateless),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
@@ -71,6 +84,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         else:
             serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
+        reloader.stop()
         runtime.close()
         guard.audit.record("server_stop")
         guard.audit.close()
@@ -124,12 +138,24 @@ def _serve(args: argparse.Namespace) -> int:
                 max_sessions_per_grant=parse_session_cap(
                     args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
                 ),
+                stateless=args.stateless or settings.env.get("ODOO_MCP_HTTP_STATELESS", "").lower() in TRUE,
             )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
             http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
+
+
+def checked_loader(extra_names: Sequence[str] = ()) -> Any:
+    """A policy file → `Policy`, validated as at start-up (schema and tool names); for reloads too."""
+
+    def load(path: Path) -> Policy:
+        policy = load_policy(path)
+        check_names(policy, str(path), extra_names, warn=False)
+        return policy
+
+    return load
 
 
 def check_names(policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True) -> None:
@@ -273,6 +299,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-sessions-per-grant",
         help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
+    )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="HTTP: no MCP sessions (for load balancers without session affinity); the session scope "
+        "is the grant (or ODOO_MCP_HTTP_STATELESS=1)",
     )
     serve.set_defaults(run=_serve)
 

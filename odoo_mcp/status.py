@@ -62,6 +62,9 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         "grant": call.caller.grant,
         "session": call.caller.session,
         "default": policy.default,
+        "mode": policy.mode,
+        **({"shadow": "this policy is in shadow mode: nothing is refused; what it would refuse is audited "
+            "(would_deny / would_limit / would_ask)"} if policy.shadow else {}),
         "allowed": allowed,
         "denied": denied,
         "counters": counters,
