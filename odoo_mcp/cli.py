@@ -23,6 +23,7 @@ from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
 from odoo_mcp.http_auth import load_grants
+from odoo_mcp.policy_commands import add_commands as add_policy_commands
 from odoo_mcp.reload import PolicyReloader, grant_policies, reload_interval
 
 EXIT_BAD_CONFIG = 2
@@ -323,6 +324,7 @@ def parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=_policy_explain)
     schema = policy.add_parser("schema", help="print the policy's JSON Schema")
     schema.set_defaults(run=_policy_schema)
+    add_policy_commands(policy)
 
     catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class")
     catalogue.add_argument("--json", action="store_true")
