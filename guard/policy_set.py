@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from guard.policy import Policy
 
@@ -30,6 +30,11 @@ class PolicySet:
         self._by_grant: dict[str, Policy] = dict(by_grant or {})
         self._lock = threading.Lock()
         self.generation = 0
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_swap(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every swap (from the thread that swapped)."""
+        self._listeners.append(listener)
 
     @property
     def default(self) -> Policy:
@@ -57,6 +62,8 @@ class PolicySet:
                 old = self._by_grant.get(grant, self._default)
                 self._by_grant[grant] = policy
             self.generation += 1
+        for listener in self._listeners:
+            listener()
         return old
 
     def current(self) -> Policy:

@@ -142,14 +142,12 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     )
 
 
-def _unknown_tool_middleware(guard: Guard, identity: Session):
+def _unknown_tool_middleware(guard: Guard, identity: Session, listed: ListedTools):
     """Calls to names the server does not expose, or with arguments that are not an object, still get a
     tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited).
 
     Every request runs with its grant's policy pinned (`guard.policy_set.PolicySet`): what
     `tools/list` shows, what is hidden and what a call is decided on are the caller's grant's."""
-    listed = ListedTools(guard)
-
     async def middleware(ctx: Any, call_next: Any) -> Any:
         caller = identity.caller(ctx.request) if ctx.method in GRANT_METHODS else None
         if caller is None:
@@ -205,15 +203,17 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
     """The MCPServer exposing the guard's tools; `tools/list` shows each grant only what its policy does not hide."""
     identity = Session(grant)
     tools = [_mcp_tool(tool, identity) for _, tool in sorted(guard.tools.items())]
+    listed = ListedTools(guard)
     server = MCPServer(
         SERVER_NAME,
         version=__version__,
         instructions=INSTRUCTIONS,
         tools=tools,
-        middleware=[_unknown_tool_middleware(guard, identity)],
+        middleware=[_unknown_tool_middleware(guard, identity, listed)],
         log_level="WARNING",
     )
     install_approval_state(server)
+    listed.bus = getattr(server, "_subscriptions", None)  # the SDK's own bus (no public accessor in mcp 2.3)
     assert_all_guarded(server)
     return server
 
