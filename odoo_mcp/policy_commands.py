@@ -16,11 +16,37 @@ from typing import Any
 
 from guard import PolicyError, load_policy
 from guard.replay import replay
-from odoo_mcp.policy_init import catalogue_tools, render_json, render_yaml
+from odoo_mcp.config import ConfigError
+from odoo_mcp.policy_init import ToolInfo, catalogue_tools, render_json, render_yaml
+
+
+def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
+    """Start the mounts named on the command line, read their tools' risk classes, stop them."""
+    from odoo_mcp.mounts import Mounts, mount_configs
+
+    configs = mount_configs(args.mount, args.mounts)
+    if not configs:
+        return []
+    mounts = Mounts(configs)
+    mounts.start()
+    try:
+        for name, why in mounts.failed.items():
+            print(f"policy init: mount {name} did not start ({why}); its tools are not in the policy", file=sys.stderr)
+        return [
+            ToolInfo(tool.name, tool.risk_label, tool.spec.family, False,
+                     tuple(tool.spec.args.model_json_schema().get("required") or ()), tool.spec.description)
+            for tool in mounts.tools
+        ]  # fmt: skip
+    finally:
+        mounts.close()
 
 
 def _init(args: argparse.Namespace) -> int:
-    tools = catalogue_tools()
+    try:
+        tools = catalogue_tools(_mounted_tools(args))
+    except ConfigError as exc:
+        print(f"policy init: {exc}", file=sys.stderr)
+        return 2
     names = {tool.name for tool in tools}
     unknown = [name for name in args.allow if name not in names]
     if unknown:
@@ -131,6 +157,9 @@ def add_commands(policy: Any) -> None:
     init.add_argument(
         "--allow", action="append", default=[], metavar="NAME", help="enable a filesystem/git tool by name"
     )
+    init.add_argument("--mount", action="append", default=[], metavar="NAME=COMMAND",
+                      help="include a mounted MCP server's tools (as serve --mount)")  # fmt: skip
+    init.add_argument("--mounts", help="include the tools of a mounts file's servers")
     init.set_defaults(run=_init)
     rerun = policy.add_parser("replay", help="what a candidate policy would have decided on an audit log's calls")
     rerun.add_argument("policy", help="the candidate policy (JSON or Intercept YAML)")

@@ -56,7 +56,10 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         if counters:
             entry["counters"] = counters
         allowed.append(entry)
-    counters = guard.limiter.states(list(policy.counters().values()), call.caller)
+    try:
+        counters: Any = guard.limiter.states(list(policy.counters().values()), call.caller)
+    except Exception as exc:  # the store is down (Redis, ...): the status still answers, and says so
+        counters = f"unavailable: the rate-limit store could not be read ({type(exc).__name__})"
     return {
         "counter_storage": counter_storage(guard.limiter.storage_uri),
         "grant": call.caller.grant,

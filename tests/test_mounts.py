@@ -123,3 +123,18 @@ async def test_a_mounted_stdio_server_is_guarded_like_a_native_tool(tmp_path):
         assert events["mount_failed"]["mount"] == "gone"
         assert "calc__add" in events["mount_started"]["tools"]
         assert "mount gone did not start" in server.stderr_text()
+
+
+def test_policy_init_reads_mounted_tools_risk_from_their_annotations(tmp_path):
+    import subprocess
+
+    from tests.harness import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "odoo_mcp", "policy", "init", "--mount", f"calc={sys.executable} -m tests.mount_server"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    tools = json.loads(done.stdout)["tools"]
+    assert tools["calc__add"]["limits"][0]["counter"] == "reads"  # read-only hint
+    assert tools["calc__wipe"]["action"] == "require_approval"  # destructive hint
+    assert tools["calc__plain"]["action"] == "require_approval"  # no annotations: unknown = destructive
