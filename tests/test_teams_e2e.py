@@ -234,6 +234,8 @@ async def test_redis_going_away_fails_limited_tools_closed_and_recovery_is_autom
             assert down.text.startswith("[RATE LIMIT UNAVAILABLE]")
             unlimited = await server.call("odoo_connections")
             assert not unlimited.text.startswith("[RATE LIMIT UNAVAILABLE]"), unlimited.text
+            status = await server.call("policy_status")
+            assert not status.is_error and json.loads(status.text)["counters"].startswith("unavailable")
             redis = start_redis(port, tmp_path)
             back = await server.call("guard_echo", {"text": "3"})
             assert not back.is_error, back.text
