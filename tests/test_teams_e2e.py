@@ -88,6 +88,7 @@ async def test_two_stateless_replicas_share_one_per_grant_limit_and_each_grant_h
             assert bob_search.content[0].text.startswith("[POLICY DENIED] 'ee_search' is not allowed by this policy")
             assert not alice_search.content[0].text.startswith("[POLICY DENIED]")
             assert (await bob.call_tool("policy_status", {})).is_error is False  # bob's own counter
+        await handshake_client_moves_between_replicas(urls)
     finally:
         for process, _ in replicas:
             process.terminate()
@@ -98,6 +99,22 @@ async def test_two_stateless_replicas_share_one_per_grant_limit_and_each_grant_h
     alice_status = [r["outcome"] for r in records if r["event"] == "tool_call" and r["grant"] == "alice"
                     and r["tool"] == "policy_status"]  # fmt: skip
     assert sorted(alice_status) == ["ok"] * 3 + ["rate_limited"] * 5
+
+
+async def handshake_client_moves_between_replicas(urls: list[str]) -> None:
+    """A handshake-era client (2025-06-18) initializes on one replica and calls on the other: with
+    --stateless no session id is issued, so the second replica answers instead of 'unknown session'."""
+    headers = {"Authorization": "Bearer bob-token", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2025-06-18"}  # fmt: skip
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "policy_status", "arguments": {}}}
+    async with httpx2.AsyncClient(timeout=30) as raw:
+        first = await raw.post(urls[0], headers=headers, json=init)
+        assert first.status_code == 200 and "mcp-session-id" not in first.headers
+        second = await raw.post(urls[1], headers=headers, json=call)
+        assert second.status_code == 200, second.text
+        assert '\\"grant\\":\\"bob\\"' in second.text.replace(" ", "")
 
 
 ECHO_OPEN = {"version": "1", "default": "allow", "tools": {"guard_echo": {}}}
