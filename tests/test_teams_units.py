@@ -318,3 +318,26 @@ def test_a_broken_policy_is_a_policy_error_for_the_loader(tmp_path):
     (tmp_path / "p.json").write_text('{"version": "2"}')
     with pytest.raises(PolicyError):
         checked_loader()(tmp_path / "p.json")
+
+
+def test_sighup_makes_the_reloader_look_at_once(tmp_path):
+    import signal
+    import time
+
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(OPEN))
+    load = checked_loader(["guard_echo"])
+    policies = PolicySet(load(path))
+    reloader = PolicyReloader(policies, {None: path}, load)
+    previous = signal.getsignal(signal.SIGHUP)
+    reloader.start(0)  # no polling: only SIGHUP
+    try:
+        path.write_text(json.dumps({**OPEN, "hide": ["guard_echo"]}))
+        os.kill(os.getpid(), signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while not policies.default.hides("guard_echo") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert policies.default.hides("guard_echo")
+    finally:
+        reloader.stop()
+        signal.signal(signal.SIGHUP, previous)
