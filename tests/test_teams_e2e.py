@@ -261,3 +261,35 @@ async def test_redis_going_away_fails_limited_tools_closed_and_recovery_is_autom
     finally:
         redis.terminate()
         redis.wait(timeout=10)
+
+
+async def test_a_handshake_era_client_is_told_its_list_changed_at_its_next_request(tmp_path):
+    import mcp_types as types
+
+    policy_path = tmp_path / "policy.json"
+    policy_path.write_text(json.dumps(ECHO_OPEN))
+    env = {**os.environ, "ODOO_MCP_POLICY": str(policy_path), "ODOO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+           "ODOO_MCP_AUDIT_STDERR": "0", "ODOO_MCP_POLICY_RELOAD": "0.1"}  # fmt: skip
+    told = anyio.Event()
+
+    async def on_message(message) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            told.set()
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "tests.echo_server"], env=env, cwd=str(REPO))
+    with (tmp_path / "stderr").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), message_handler=on_message, mode="legacy") as client:
+            assert "guard_echo" in {tool.name for tool in (await client.list_tools()).tools}
+            policy_path.write_text(json.dumps({**ECHO_OPEN, "description": "same list"}))
+            with anyio.fail_after(15):
+                while "policy_reloaded" not in (tmp_path / "audit.jsonl").read_text():
+                    await anyio.sleep(0.05)
+            await client.call_tool("policy_status", {})
+            assert not told.is_set()  # the list did not change: no notice
+            policy_path.write_text(json.dumps({**ECHO_OPEN, "hide": ["guard_echo"]}))
+            with anyio.fail_after(15):
+                while (tmp_path / "audit.jsonl").read_text().count("policy_reloaded") < 2:
+                    await anyio.sleep(0.05)
+            await client.call_tool("policy_status", {})
+            with anyio.fail_after(5):
+                await told.wait()
