@@ -76,6 +76,7 @@ async def test_two_stateless_replicas_share_one_per_grant_limit_and_each_grant_h
                 if not result.is_error:
                     status = json.loads(result.content[0].text)
                     assert (status["grant"], status["session"]) == ("alice", "http-alice")  # scope = the grant
+                    assert status["default"] == "allow"  # alice's own policy
         assert outcomes == ["ok"] * 3 + ["[RATE LIMITED]"] * 5
 
         async with http_client(urls[0], "alice-token") as alice, http_client(urls[1], "bob-token") as bob:
@@ -87,7 +88,8 @@ async def test_two_stateless_replicas_share_one_per_grant_limit_and_each_grant_h
             alice_search = await alice.call_tool("ee_search", {"query": "sale"})
             assert bob_search.content[0].text.startswith("[POLICY DENIED] 'ee_search' is not allowed by this policy")
             assert not alice_search.content[0].text.startswith("[POLICY DENIED]")
-            assert (await bob.call_tool("policy_status", {})).is_error is False  # bob's own counter
+            bob_status = await bob.call_tool("policy_status", {})  # bob's own counter, bob's policy
+            assert not bob_status.is_error and json.loads(bob_status.content[0].text)["default"] == "deny"
         await handshake_client_moves_between_replicas(urls)
     finally:
         for process, _ in replicas:
