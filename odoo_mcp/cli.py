@@ -67,6 +67,9 @@ def run_server(
         return refuse_to_start(exc)
     for note in policy.notes:
         print(f"odoo-mcp: policy {settings.policy_path}: {note}", file=sys.stderr)
+    for grant, path in grants.policies.items():
+        for note in policies.for_grant(grant).notes:
+            print(f"odoo-mcp: policy {path} (grant {grant}): {note}", file=sys.stderr)
     if mounts is not None:
         report_mounts(mounts, guard.audit)
     reloader = PolicyReloader(policies, sources, loader, guard.audit)
@@ -196,10 +199,10 @@ def _report_invalid(exc: PolicyError) -> None:
         print(f"  - {problem}")
 
 
-def _load_or_report(path: str) -> Policy | None:
+def _load_or_report(path: str, mounts: Sequence[str] = ()) -> Policy | None:
     try:
         policy = load_policy(Path(path))
-        check_names(policy, path)
+        check_names(policy, path, mounts=mounts)
     except PolicyError as exc:
         _report_invalid(exc)
         return None
@@ -207,7 +210,7 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    policy = _load_or_report(args.file)
+    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount])
     if policy is None:
         return 1
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
@@ -342,6 +345,10 @@ def parser() -> argparse.ArgumentParser:
     )
     check = policy.add_parser("check", help="validate a policy and summarise it")
     check.add_argument("file")
+    check.add_argument(
+        "--mount", action="append", default=[], metavar="NAME",
+        help="a mount the server will have: its NAME__tool names are accepted (with a warning)",
+    )  # fmt: skip
     check.set_defaults(run=_policy_check)
     explain = policy.add_parser("explain", help="what the policy decides for one call, without calling anything")
     explain.add_argument("file")

@@ -138,3 +138,21 @@ def test_policy_init_reads_mounted_tools_risk_from_their_annotations(tmp_path):
     assert tools["calc__add"]["limits"][0]["counter"] == "reads"  # read-only hint
     assert tools["calc__wipe"]["action"] == "require_approval"  # destructive hint
     assert tools["calc__plain"]["action"] == "require_approval"  # no annotations: unknown = destructive
+
+
+@pytest.mark.parametrize(
+    ("name", "mounts", "problems", "warnings"),
+    [
+        ("cf__purge", ["cf"], 0, 1),  # a configured mount's tool: accepted, with a warning while it is absent
+        ("cf__purge", [], 1, 0),  # no such mount: a typo like any other
+        ("cff__purge", ["cf"], 1, 0),
+        ("odoo_serch", ["cf"], 1, 0),
+    ],
+)
+def test_the_name_check_accepts_tools_of_configured_mounts_only(name, mounts, problems, warnings):
+    from guard.policy import parse_text
+    from odoo_mcp.tool_names import check_tool_names
+
+    policy = parse_text(json.dumps({"version": "1", "default": "deny", "tools": {name: {}}}))
+    report = check_tool_names(policy, ["odoo_search"], mounts)
+    assert (len(report.problems), len(report.warnings)) == (problems, warnings)
