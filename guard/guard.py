@@ -343,7 +343,9 @@ class GuardedTool:
 
         def would(kind: str, why: Decision) -> None:
             """Shadow mode: what would have been refused, kept for the outcome record; the call goes on."""
-            state["shadow"].append({"would": kind, "rule": why.rule, "reason": why.reason})
+            entry = {"would": kind, "rule": why.rule, "reason": why.reason}
+            if entry not in state["shadow"]:  # a tool-level refusal is seen again with the arguments
+                state["shadow"].append(entry)
 
         decision = gate_tool(guard.policy, spec.name, known=True)
         state["decision"] = decision

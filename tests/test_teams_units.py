@@ -341,3 +341,28 @@ def test_sighup_makes_the_reloader_look_at_once(tmp_path):
     finally:
         reloader.stop()
         signal.signal(signal.SIGHUP, previous)
+
+
+async def test_counters_survive_a_reload_when_their_definition_is_unchanged():
+    guard = guard_with(OPEN)
+    caller = Caller("g", "s")
+    echo = guard.tools["guard_echo"]
+    assert not (await echo({"text": "1"}, caller)).is_error
+    guard.policies.swap(None, parse_text(json.dumps({**OPEN, "description": "same limit, new text"})))
+    assert not (await echo({"text": "2"}, caller)).is_error
+    assert (await echo({"text": "3"}, caller)).text.startswith("[RATE LIMITED]")  # 2 an hour, across the reload
+    bigger = {**OPEN, "tools": {"guard_echo": {"rate_limit": {"max": 3, "window": "hour"}}}}
+    guard.policies.swap(None, parse_text(json.dumps(bigger)))
+    assert not (await echo({"text": "4"}, caller)).is_error  # a new definition is a new counter
+
+
+async def test_shadow_lists_and_runs_a_hidden_tool_and_records_the_hide(tmp_path):
+    from guard.audit import AuditLog
+
+    policy = parse_text(json.dumps({"version": "1", "default": "allow", "mode": "shadow", "hide": ["guard_echo"]}))
+    guard = Guard(policy, audit=AuditLog(tmp_path / "a.jsonl", stderr=False))
+    guard.wrap(ECHO)
+    assert guard.exposes("guard_echo")
+    assert not (await guard.tools["guard_echo"]({"text": "x"}, Caller("g", "s"))).is_error
+    record = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()][-1]
+    assert [(w["would"], w["rule"]) for w in record["shadow"]] == [("would_deny", "hide")]
