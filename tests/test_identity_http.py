@@ -1,0 +1,140 @@
+"""Per-grant identities over streamable HTTP: two grants, one server process, the Odoo double.
+
+What upstream got wrong is what is tried here: a grant claiming another's profile name gets its
+own empty profile (never the other's credentials), `..` and path-like names are refused, who_am_i
+and every answer carry no secret, the active connection serves only its own grant, secrets rest
+in a 0600 file under the state directory that the audit log never repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from odoo_mcp.http_auth import token_digest
+from tests.harness import REPO
+from tests.loopback import free_port, wait_for_port
+from tests.odoo_double import ADMIN, DEMO, OdooDouble
+from tests.sensitive_cases import call, in_process
+
+pytestmark = pytest.mark.anyio
+SECRETS = (ADMIN["api_key"], ADMIN["password"], DEMO["api_key"], DEMO["password"])
+
+
+@pytest.fixture
+def served(tmp_path):
+    with OdooDouble(partners=3) as double:
+        (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}))
+        tokens = {g: "sha256:" + token_digest(f"{g}-token") for g in ("alice", "bob")}
+        (tmp_path / "tokens.json").write_text(json.dumps({"grants": tokens}))
+        port = free_port()
+        env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0",
+               "ODOO_MCP_STATE_DIR": str(tmp_path / "state"), "ALLOWED_ODOO_URLS": double.url}
+        for name in ("ODOO_URL", "ODOO_PASSWORD", "ODOO_API_KEY", "CONNECTIONS_FILE"):
+            env.pop(name, None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+             "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        wait_for_port(port, process)
+        try:
+            yield f"http://127.0.0.1:{port}/mcp", double, tmp_path
+        finally:
+            process.terminate()
+            process.communicate(timeout=10)
+
+
+def client_for(url: str, grant: str) -> Client:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {grant}-token"}, timeout=30)
+    return Client(streamable_http_client(url, http_client=http))
+
+
+def text(result) -> str:
+    return result.content[0].text
+
+
+def ok(result) -> dict:
+    assert not result.is_error, text(result)
+    return json.loads(text(result))
+
+
+async def test_two_grants_each_act_only_as_their_own_connections(served):
+    url, double, tmp = served
+    seen: list[str] = []
+
+    async def tool(client: Client, name: str, arguments: dict):
+        result = await client.call_tool(name, arguments)
+        seen.append(text(result))
+        return result
+
+    admin = {"alias": "main", "url": double.url, "db": double.db, "user": ADMIN["login"], "api_key": ADMIN["api_key"]}
+    async with client_for(url, "alice") as alice, client_for(url, "bob") as bob:
+        assert ok(await tool(alice, "identify", {"name": "accounting"}))["status"] == "new_profile"
+        ok(await tool(alice, "user_connection_add", admin))
+        assert ok(await tool(alice, "user_connection_activate", {"alias": "main"}))["active"] == "main"
+        me = ok(await tool(alice, "who_am_i", {}))
+        assert (me["grant"], me["profile"], me["acting_as"]["username"]) == ("alice", "accounting", "admin")
+        assert ok(await tool(alice, "odoo_search_count", {"model": "res.partner", "domain": []})) == 4
+
+        claimed = ok(await tool(bob, "identify", {"name": "accounting"}))  # alice's profile name
+        assert (claimed["status"], claimed["grant"], claimed["connections"]) == ("new_profile", "bob", [])
+        stolen = await tool(bob, "user_connection_activate", {"alias": "main"})
+        assert stolen.is_error and "no connection 'main'" in text(stolen)
+        assert ok(await tool(bob, "who_am_i", {}))["acting_as"] is None
+        unconfigured = await tool(bob, "odoo_search_count", {"model": "res.partner", "domain": []})
+        assert unconfigured.is_error and text(unconfigured).startswith("[NOT CONFIGURED]")  # never alice's login
+
+        ok(await tool(bob, "user_connection_add", {**admin, "user": DEMO["login"], "api_key": DEMO["api_key"]}))
+        ok(await tool(bob, "user_connection_activate", {"alias": "main"}))
+        assert ok(await tool(bob, "who_am_i", {}))["acting_as"]["username"] == "demo"
+        assert ok(await tool(alice, "who_am_i", {}))["acting_as"]["username"] == "admin"
+
+        wrong_key = await tool(bob, "user_connection_add", {**admin, "alias": "bad", "api_key": "nope"})
+        assert not wrong_key.is_error
+        refused_login = await tool(bob, "user_connection_activate", {"alias": "bad"})
+        assert refused_login.is_error and ok(await tool(bob, "who_am_i", {}))["acting_as"]["username"] == "demo"
+
+        for name, arguments in (("identify", {"name": ".."}), ("identify", {"name": "../alice"}),
+                                ("user_connection_add", {**admin, "alias": ".."}),
+                                ("user_connection_add", {**admin, "alias": "a/b"}),
+                                ("user_connection_add", {**admin, "ssh_host": "evil"})):
+            refused = await tool(bob, name, arguments)
+            assert refused.is_error and text(refused).startswith("[INVALID ARGUMENTS]"), text(refused)
+        elsewhere = await tool(bob, "user_connection_add", {**admin, "alias": "x", "url": "http://127.0.0.2:1"})
+        assert elsewhere.is_error and "ALLOWED_ODOO_URLS" in text(elsewhere)
+
+        assert ok(await tool(alice, "user_connection_delete", {"alias": "main"}))["active"] is None
+        assert ok(await tool(alice, "who_am_i", {}))["acting_as"] is None
+        assert ok(await tool(bob, "who_am_i", {}))["acting_as"]["username"] == "demo"  # bob's own is untouched
+
+    stored = sorted((tmp / "state" / "identities").iterdir())
+    assert len(stored) == 2 and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in stored)
+    assert DEMO["api_key"] in "".join(path.read_text() for path in stored)  # at rest for bob, nowhere else
+    audit = (tmp / "audit.jsonl").read_text()
+    for secret in SECRETS:
+        assert all(secret not in answer for answer in seen), secret
+        assert secret not in audit, secret
+
+
+async def test_stdio_has_one_grant_whose_profiles_survive_a_restart(tmp_path, state_dir):
+    with OdooDouble(partners=3) as double:
+        add = {"alias": "mine", "url": double.url, "db": double.db, "user": DEMO["login"],
+               "password": DEMO["password"], "protocol": "xmlrpc"}
+        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f") as guard:
+            assert json.loads((await call(guard, "who_am_i", {})).text)["acting_as"]["source"] == "server default"
+            assert not (await call(guard, "user_connection_add", add)).is_error
+            assert not (await call(guard, "user_connection_activate", {"alias": "mine"})).is_error
+        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f") as guard:
+            me = json.loads((await call(guard, "who_am_i", {})).text)
+            assert (me["grant"], me["acting_as"]["username"], me["acting_as"]["protocol"]) == ("local", "demo",
+                                                                                            "xmlrpc")
+            denied = await call(guard, "odoo_create", {"model": "res.partner.category", "values": {"name": "x"}})
+            assert denied.text.startswith("[ODOO ERROR] AccessError")  # demo's rights, not the default's admin
