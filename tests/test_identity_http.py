@@ -128,11 +128,13 @@ async def test_stdio_has_one_grant_whose_profiles_survive_a_restart(tmp_path, st
     with OdooDouble(partners=3) as double:
         add = {"alias": "mine", "url": double.url, "db": double.db, "user": DEMO["login"],
                "password": DEMO["password"], "protocol": "xmlrpc"}
-        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f") as guard:
+        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f",
+                              ODOO_MCP_STATE_DIR=str(state_dir)) as guard:
             assert json.loads((await call(guard, "who_am_i", {})).text)["acting_as"]["source"] == "server default"
             assert not (await call(guard, "user_connection_add", add)).is_error
             assert not (await call(guard, "user_connection_activate", {"alias": "mine"})).is_error
-        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f") as guard:
+        async with in_process({"version": "1", "default": "allow"}, double, "jsonrpc", tmp_path / "f",
+                              ODOO_MCP_STATE_DIR=str(state_dir)) as guard:
             me = json.loads((await call(guard, "who_am_i", {})).text)
             assert (me["grant"], me["acting_as"]["username"], me["acting_as"]["protocol"]) == ("local", "demo",
                                                                                             "xmlrpc")

@@ -5,7 +5,9 @@ into the connection every client used. Here the grant (a bearer token on HTTP, "
 stdio) is the only key: a grant sees, selects and uses only its own profiles and connections,
 and its active connection serves only its own calls. Records live in
 `<ODOO_MCP_STATE_DIR>/identities/<sha256(grant)>.json`, written atomically with mode 0600;
-the file name never comes from a name a client sent. Secrets are checked and held as the
+the file name never comes from a name a client sent. The state directory is the server's
+(`ODOO_MCP_STATE_DIR`, else `$XDG_STATE_HOME/odoo-mcp`); settings built in code without one keep
+identities in memory only. Secrets are checked and held as the
 connections file's are (`ConnectionConfig`, kept out of repr and descriptions), registered
 with the audit log so they are masked wherever they would appear, and never returned.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.spec import Call, NotConfigured, ToolFailure
-from odoo_mcp.config import ConfigError, default_state_dir
+from odoo_mcp.config import ConfigError
 from odoo_mcp.odoo.connection import OdooConnection
 from odoo_mcp.odoo.settings import ConnectionConfig, OdooSettings, normalize_url
 
@@ -33,7 +35,7 @@ STORED_KEYS = ("alias", "url", "db", "username", "password", "api_key", "protoco
 class Identities:
     """Every grant's profiles (name → alias → config), the active profile and connection of each grant."""
 
-    def __init__(self, directory: Path, settings: OdooSettings, audit: Any = None) -> None:
+    def __init__(self, directory: Path | None, settings: OdooSettings, audit: Any = None) -> None:
         self.directory = directory
         self.settings = settings
         self.audit = audit
@@ -41,7 +43,9 @@ class Identities:
         self._open: dict[tuple[str, str, str], OdooConnection] = {}
         self._lock = threading.RLock()
 
-    def _file(self, grant: str) -> Path:
+    def _file(self, grant: str) -> Path | None:
+        if self.directory is None:
+            return None
         return self.directory / f"{hashlib.sha256(grant.encode()).hexdigest()}.json"
 
     def state(self, grant: str) -> dict[str, Any]:
@@ -55,6 +59,8 @@ class Identities:
         path = self._file(grant)
         empty: dict[str, Any] = {"grant": grant, "profile": DEFAULT_PROFILE, "profiles": {DEFAULT_PROFILE: {}},
                                  "active": {}}
+        if path is None:
+            return empty
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -88,13 +94,15 @@ class Identities:
             self.audit.add_secrets(secret for c in configs for secret in (c.password, c.api_key) if secret)
 
     def _save(self, grant: str) -> None:
-        """Write the grant's record atomically, 0600 from the first byte."""
+        """Write the grant's record atomically, 0600 from the first byte (nowhere without a state directory)."""
+        path = self._file(grant)
+        if path is None or self.directory is None:
+            return
         state = self._grants[grant]
         document = {"grant": grant, "profile": state["profile"], "active": state["active"],
                     "profiles": {name: [{k: getattr(c, k) for k in STORED_KEYS if getattr(c, k) is not None}
                                         for c in configs.values()] for name, configs in state["profiles"].items()}}
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._file(grant)
         temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -192,9 +200,8 @@ def identities(call: Call) -> Identities:
     settings = odoo_pool(call).settings  # before: the runtime builds one service at a time
 
     def build(runtime: Any) -> Identities:
-        env = runtime.settings.env
-        base = (env.get("ODOO_MCP_STATE_DIR") or "").strip()
-        directory = (Path(base).expanduser() if base else default_state_dir(env)) / "identities"
+        base = runtime.settings.approvals.state_dir or (runtime.settings.env.get("ODOO_MCP_STATE_DIR") or "").strip()
+        directory = Path(base).expanduser() / "identities" if base else None
         guard = getattr(runtime, "guard", None)
         return Identities(directory, settings, getattr(guard, "audit", None))
 
