@@ -54,7 +54,7 @@ def test_policy_check_reports_typos_warnings_and_the_implied_default(tmp_path, c
 
     upstream = tmp_path / "upstream.yaml"
     upstream.write_text(
-        "version: '1'\ntools:\n  odoo_fp_list:\n    rules: []\n  ee_link:\n    rules:\n"
+        "version: '1'\ntools:\n  ee__ee_link:\n    rules: []\n  ee_link:\n    rules:\n"
         "      - {name: hourly, rate_limit: 5/hour}\n"
     )
     assert main(["policy", "check", str(upstream)]) == 0
@@ -63,7 +63,7 @@ def test_policy_check_reports_typos_warnings_and_the_implied_default(tmp_path, c
     assert lines[0] == f"{upstream}: OK (version 1, default allow)"
     assert lines[1] == "  note: default: not given, so 'allow' (Intercept's default): tools not listed may be called"
     assert "  ee_link: allow, rule 'hourly' (evaluate, 5/hour)" in lines
-    assert "tools.odoo_fp_list: 'odoo_fp_list' is an upstream Odoo Claude MCP tool" in captured.err
+    assert "tools.ee__ee_link: 'ee__ee_link' is an upstream Odoo Claude MCP tool" in captured.err
 
 
 def test_policy_explain_names_the_intercept_counters_a_call_spends(capsys):
