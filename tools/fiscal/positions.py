@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
+from guard.spec import Call, NotConfigured, Risk, ToolFailure
 from odoo_mcp.odoo.connection import OdooConnection
+from tools.lean_schema import LeanArgs
 from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, RecordId, odoo
 from tools.registry import tool
@@ -55,7 +56,7 @@ def _read(call: Call, connection: OdooConnection, model: str, domain: list[Any],
     return sensitive.finish_read(call, plan, rows, more=lambda kept: "narrow the filter")
 
 
-class ListArgs(ToolArgs):
+class ListArgs(LeanArgs):
     connection: ConnectionName = None
     company_id: RecordId | None = None
     country_id: RecordId | None = None
@@ -84,7 +85,7 @@ def fp_list(args: ListArgs, call: Call) -> Any:
     return {"positions": positions, BG_MODULE: bg, **({} if bg else {"note": NEEDS_MODULE})}
 
 
-class DetailsArgs(ToolArgs):
+class DetailsArgs(LeanArgs):
     connection: ConnectionName = None
     position_id: RecordId
 
@@ -111,7 +112,7 @@ def fp_details(args: DetailsArgs, call: Call) -> Any:
     return result
 
 
-class ConfigureArgs(ToolArgs):
+class ConfigureArgs(LeanArgs):
     connection: ConnectionName = None
     company_id: RecordId | None = Field(None, description="Company whose positions may change; default: the user's.")
     action_id: RecordId | None = Field(None, description="Tax action to update.")
@@ -183,7 +184,7 @@ def fp_configure(args: ConfigureArgs, call: Call) -> Any:
     return {"created" if args.position_id else "updated": action_id, "action": row[0] if row else None}
 
 
-class RemoveArgs(ToolArgs):
+class RemoveArgs(LeanArgs):
     connection: ConnectionName = None
     company_id: RecordId | None = None
     action_id: RecordId
@@ -203,7 +204,7 @@ def fp_remove_action(args: RemoveArgs, call: Call) -> Any:
     return {"deleted": args.action_id, "values": before[0] if before else None}
 
 
-class TypesArgs(ToolArgs):
+class TypesArgs(LeanArgs):
     connection: ConnectionName = None
     live: bool = Field(False, description="Ask Odoo for the selections instead of the built-in lists.")
 

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from guard.spec import Call, Risk, ToolArgs
+from guard.spec import Call, Risk
+from tools.lean_schema import LeanArgs
 from tools.odoo.common import odoo_pool
 from tools.registry import tool
 
@@ -22,7 +23,7 @@ FAMILY = "identity"
 Name = Field(pattern=NAME_PATTERN, description="Letters, digits, '_', '-', '.' (not '.' or '..').")
 
 
-class IdentifyArgs(ToolArgs):
+class IdentifyArgs(LeanArgs):
     name: str = Name
 
 
@@ -32,7 +33,7 @@ def identify(args: IdentifyArgs, call: Call) -> Any:
     return identities(call).identify(call.caller.grant, args.name)
 
 
-class NoArgs(ToolArgs):
+class NoArgs(LeanArgs):
     pass
 
 
@@ -49,7 +50,7 @@ def who_am_i(args: NoArgs, call: Call) -> Any:
     return {"grant": mine["grant"], "profile": mine["profile"], "acting_as": active}
 
 
-class AddArgs(ToolArgs):
+class AddArgs(LeanArgs):
     alias: str = Name
     url: str = Field(max_length=512, description="Odoo root URL; must be allowed by ALLOWED_ODOO_URLS.")
     db: str = Field(min_length=1, max_length=128)
@@ -76,7 +77,7 @@ def user_connection_list(args: NoArgs, call: Call) -> Any:
     return identities(call).describe(call.caller.grant)
 
 
-class AliasArgs(ToolArgs):
+class AliasArgs(LeanArgs):
     alias: str = Name
 
 

@@ -18,23 +18,23 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from guard.spec import ToolArgs, ToolFailure
+from guard.spec import ToolFailure
 from odoo_mcp.odoo.connection import OdooConnection
 from tools.addons.errors import Conflict
-from tools.odoo.common import ConnectionName, RecordId
+from tools.lean_schema import LeanArgs
+from tools.odoo.common import RecordId
 
-Fingerprint = Annotated[str | None, Field(None, pattern=r"^[0-9a-f]{64}$",
-                                          description="The fingerprint the dry run returned (required with confirm).")]
+Fingerprint = Annotated[str | None, Field(None, pattern=r"^[0-9a-f]{64}$", description="From the dry run.")]
 
 
-class RepairArgs(ToolArgs):
+class RepairArgs(LeanArgs):
     """What every stock repair takes besides its own arguments."""
 
-    connection: ConnectionName = None
-    company_id: RecordId | None = Field(None, description="Company to work in; default: the user's current company.")
-    confirm: bool = Field(False, description="Apply the dry run's plan (with its fingerprint); default: dry run.")
+    connection: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Odoo connection alias.")
+    company_id: RecordId | None = Field(None, description="Default: the user's company.")
+    confirm: bool = Field(False, description="Apply (with fingerprint); default: dry run.")
     fingerprint: Fingerprint = None
-    dry_run: bool | None = Field(None, description="Upstream's spelling: dry_run=false needs confirm=true too.")
+    dry_run: bool | None = Field(None, description="Upstream's flag; false needs confirm.")
 
     @model_validator(mode="after")
     def _confirmed_with_fingerprint(self) -> RepairArgs:

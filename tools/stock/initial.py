@@ -17,10 +17,11 @@ from datetime import datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from guard.spec import Call, Risk
 from odoo_mcp.odoo.connection import OdooConnection
+from tools.lean_schema import LeanArgs
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
@@ -53,8 +54,7 @@ def utc_bounds(day_from: Date, day_to: Date, zone: str) -> tuple[str, str]:
     return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 
-class Item(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Item(LeanArgs):
     product_id: RecordId
     location_id: RecordId
     quantity: float = Field(gt=0, le=1e9)
