@@ -81,6 +81,12 @@ async def test_flip_refuses_tracked_products_other_companies_and_products_with_m
                 "confirm": True, "fingerprint": plan["fingerprint"]})
             assert forced.is_error and forced.text.startswith("[CONFLICT] refused"), forced.text
         assert records(double, "product.template")[LAMP]["is_storable"] is False
+        moves = records(double, "stock.move")
+        moves[99] = {**moves[1], "id": 99, "product_id": DESK, "state": "done", "raw_material_production_id": False}
+        moved = ok(await call(guard, "odoo_stock_product_flip_to_storable", {
+            "product_id": DESK, "location_id": STOCK, "quantity": 1, "in_date": "2026-01-01"}))
+        assert any("1 done stock moves" in r for r in moved["refusals"])  # upstream's SQL bypassed this ORM rule
+        del moves[99]
         other = ok(await call(guard, "odoo_stock_product_flip_to_storable", {
             "product_id": WIDGET, "location_id": OTHER_STOCK, "quantity": 1, "in_date": "2026-01-01",
             "company_id": 2}))
@@ -130,6 +136,9 @@ async def test_initial_import_then_opening_journal_then_take_back(double, tmp_pa
         assert all(m["account_move_id"] == entry["id"] for m in moves)  # linked: a re-run finds nothing to post
         rerun = ok(await call(guard, "odoo_stock_initial_opening_journal", base))
         assert not rerun["can_apply"] and not rerun["changes"]
+        other = ok(await call(guard, "odoo_stock_initial_opening_journal", {**base, "company_id": 2,
+                                                                            "contra_account_id": 3}))
+        assert any("no contra account of company 2" in r for r in other["refusals"])  # never company 1's 122000
 
         take_back = {"tz": "Europe/Sofia", "date_from": "2026-01-31", "date_to": "2026-01-31"}
         accounted = ok(await call(guard, "odoo_stock_initial_delete", take_back))
@@ -189,6 +198,8 @@ async def test_close_unaccounted_value_posts_balanced_positive_lines_and_links_t
         assert lines == [(1, 0, 12.5), (2, 12.5, 0)]  # valuation credited, GRNI debited, both positive
         again = ok(await call(guard, "odoo_stock_close_unaccounted_value", {"record_id": positive}))
         assert any("already accounted" in r for r in again["refusals"])
+        table = await call(guard, "odoo_stock_close_unaccounted_value", {"record_id": 1, "source_model": "res_users"})
+        assert table.is_error and table.text.startswith("[INVALID ARGUMENTS] source_model")
         foreign_grni = ok(await call(guard, "odoo_stock_close_unaccounted_value", {
             "record_id": 3, "grni_account_id": 7}))
         assert any("does not belong to company 1" in r for r in foreign_grni["refusals"])

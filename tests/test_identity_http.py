@@ -113,6 +113,8 @@ async def test_two_grants_each_act_only_as_their_own_connections(served):
 
         assert ok(await tool(alice, "user_connection_delete", {"alias": "main"}))["active"] is None
         assert ok(await tool(alice, "who_am_i", {}))["acting_as"] is None
+        gone = await tool(alice, "odoo_search_count", {"model": "res.partner", "domain": []})
+        assert gone.is_error and text(gone).startswith("[NOT CONFIGURED]")  # the deleted login is not kept live
         assert ok(await tool(bob, "who_am_i", {}))["acting_as"]["username"] == "demo"  # bob's own is untouched
 
     stored = sorted((tmp / "state" / "identities").iterdir())
