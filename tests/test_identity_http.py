@@ -83,6 +83,8 @@ async def test_two_grants_each_act_only_as_their_own_connections(served):
         me = ok(await tool(alice, "who_am_i", {}))
         assert (me["grant"], me["profile"], me["acting_as"]["username"]) == ("alice", "accounting", "admin")
         assert ok(await tool(alice, "odoo_search_count", {"model": "res.partner", "domain": []})) == 4
+        echoed = {"model": "res.partner", "domain": [["name", "=", ADMIN["api_key"]]]}  # a stored key, echoed
+        assert ok(await tool(alice, "odoo_search_count", echoed)) == 0  # audited masked (checked below)
 
         claimed = ok(await tool(bob, "identify", {"name": "accounting"}))  # alice's profile name
         assert (claimed["status"], claimed["grant"], claimed["connections"]) == ("new_profile", "bob", [])

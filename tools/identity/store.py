@@ -198,12 +198,12 @@ def identities(call: Call) -> Identities:
     from tools.odoo.common import odoo_pool
 
     settings = odoo_pool(call).settings  # before: the runtime builds one service at a time
+    audit = getattr(getattr(call.runtime, "guard", None), "audit", None)
 
     def build(runtime: Any) -> Identities:
         base = runtime.settings.approvals.state_dir or (runtime.settings.env.get("ODOO_MCP_STATE_DIR") or "").strip()
         directory = Path(base).expanduser() / "identities" if base else None
-        guard = getattr(runtime, "guard", None)
-        return Identities(directory, settings, getattr(guard, "audit", None))
+        return Identities(directory, settings, audit)
 
     return call.runtime.service("identities", build)
 
