@@ -203,3 +203,19 @@ async def test_close_unaccounted_value_posts_balanced_positive_lines_and_links_t
         foreign_grni = ok(await call(guard, "odoo_stock_close_unaccounted_value", {
             "record_id": 3, "grni_account_id": 7}))
         assert any("does not belong to company 1" in r for r in foreign_grni["refusals"])
+
+
+async def test_an_approval_question_shows_the_dry_run_and_whether_the_call_matches_it(double, tmp_path):
+    policy = {"version": "1", "default": "allow",
+              "tools": {"odoo_stock_mo_delete_draft": {"action": "require_approval"}}}
+    async with in_process(policy, double, "jsonrpc", tmp_path / "f", ODOO_MCP_APPROVALS="out_of_band") as guard:
+        plan = await call(guard, "odoo_stock_mo_delete_draft", {"mo_id": 1})  # the dry run needs approval too
+        assert plan.text.startswith("[APPROVAL PENDING]")
+        assert '"with_moves": [\n        1,\n        2\n      ]' in plan.text
+        fingerprint = plan.text.split('"fingerprint": "')[1][:64]
+        stale = await call(guard, "odoo_stock_mo_delete_draft", {"mo_id": 1, "confirm": True, "fingerprint": "0" * 64})
+        assert '"this_call_matches_the_plan": false' in stale.text
+        fresh = await call(guard, "odoo_stock_mo_delete_draft", {"mo_id": 1, "confirm": True,
+                                                                 "fingerprint": fingerprint})
+        assert '"this_call_matches_the_plan": true' in fresh.text
+    assert 1 in records(double, "mrp.production")  # asking deleted nothing

@@ -63,6 +63,19 @@ class Plan:
     apply: Callable[[], dict[str, Any]] | None = None
 
 
+def as_dry_run(args: RepairArgs) -> RepairArgs:
+    """The same call as a dry run: what a human approving the real run is shown (the plan, changing nothing)."""
+    return args.model_copy(update={"confirm": False, "fingerprint": None, "dry_run": None})
+
+
+def previewed(handler: Callable[[Any, Any], dict[str, Any]], args: RepairArgs, call: Any) -> dict[str, Any]:
+    """A repair's approval preview: its dry run, and whether the call being approved matches it."""
+    report = handler(as_dry_run(args), call)
+    if args.confirm:
+        report["this_call_matches_the_plan"] = report.get("fingerprint") == args.fingerprint
+    return report
+
+
 def fingerprint(tool: str, args: dict[str, Any], plan: Plan) -> str:
     document = {"tool": tool, "args": args, "company_id": plan.company_id, "read": plan.read,
                 "changes": plan.changes}

@@ -25,7 +25,7 @@ from tools.lean_schema import LeanArgs
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
-from .dryrun import Plan, RepairArgs, current_company, m2o_id, run, scoped
+from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import account_in_company, entry_lines, post_linked_entry
 
 FAMILY = "stock"
@@ -81,7 +81,8 @@ def _records(connection: OdooConnection, model: str, ids: set[int], fields: list
     return {row["id"]: row for row in rows}
 
 
-@tool("odoo_stock_initial_import", family=FAMILY, risk=Risk.WRITE, args=ImportArgs, open_world=True)
+@tool("odoo_stock_initial_import", family=FAMILY, risk=Risk.WRITE, args=ImportArgs, open_world=True,
+      preview=lambda args, call: previewed(initial_import, args, call))
 def initial_import(args: ImportArgs, call: Call) -> Any:
     """Import opening stock as inventory adjustments through the ORM, one per item, dated end of the local
     accounting day. Dry run by default; confirm=true with the dry run's fingerprint applies it."""
@@ -206,7 +207,8 @@ def inventory_moves(connection: OdooConnection, company: int, start: str, end: s
         "account_move_id", "date"], "order": "id", **scoped(company)})
 
 
-@tool("odoo_stock_initial_delete", family=FAMILY, risk=Risk.DESTRUCTIVE, args=DeleteArgs, open_world=True)
+@tool("odoo_stock_initial_delete", family=FAMILY, risk=Risk.DESTRUCTIVE, args=DeleteArgs, open_world=True,
+      preview=lambda args, call: previewed(initial_delete, args, call))
 def initial_delete(args: DeleteArgs, call: Call) -> Any:
     """Take back imported opening stock: counter-adjust exactly the quantities the selected inventory adjustments
     (company, local date range, locations, reference) moved. Dry run by default; confirm=true with the fingerprint."""
@@ -284,7 +286,8 @@ class OpeningArgs(RepairArgs):
     skip_if_exists_on_date: bool = Field(True, description="Refuse if posted lines exist on those accounts that day.")
 
 
-@tool("odoo_stock_initial_opening_journal", family=FAMILY, risk=Risk.WRITE, args=OpeningArgs, open_world=True)
+@tool("odoo_stock_initial_opening_journal", family=FAMILY, risk=Risk.WRITE, args=OpeningArgs, open_world=True,
+      preview=lambda args, call: previewed(initial_opening_journal, args, call))
 def initial_opening_journal(args: OpeningArgs, call: Call) -> Any:
     """Post the opening journal entry of a local day's unaccounted inventory adjustments (per valuation account
     against a contra account) and link it to them. Dry run by default; confirm=true with the fingerprint posts."""

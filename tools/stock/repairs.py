@@ -19,7 +19,7 @@ from odoo_mcp.odoo.connection import OdooConnection
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
-from .dryrun import Plan, RepairArgs, current_company, m2o_id, run, scoped
+from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import category_accounts, entry_lines, post_linked_entry
 
 FAMILY = "stock"
@@ -43,7 +43,8 @@ class FlipArgs(RepairArgs):
     in_date: datetime = Field(description="When the stock came in (ISO; naive means UTC).")
 
 
-@tool("odoo_stock_product_flip_to_storable", family=FAMILY, risk=Risk.WRITE, args=FlipArgs, open_world=True)
+@tool("odoo_stock_product_flip_to_storable", family=FAMILY, risk=Risk.WRITE, args=FlipArgs, open_world=True,
+      preview=lambda args, call: previewed(flip_to_storable, args, call))
 def flip_to_storable(args: FlipArgs, call: Call) -> Any:
     """Make a goods product storable and give it its first quantity at an internal location, through the ORM
     (inventory adjustment). Dry run by default; confirm=true with the dry run's fingerprint applies it."""
@@ -105,7 +106,8 @@ class MoDeleteArgs(RepairArgs):
     mo_id: RecordId
 
 
-@tool("odoo_stock_mo_delete_draft", family=FAMILY, risk=Risk.DESTRUCTIVE, args=MoDeleteArgs, open_world=True)
+@tool("odoo_stock_mo_delete_draft", family=FAMILY, risk=Risk.DESTRUCTIVE, args=MoDeleteArgs, open_world=True,
+      preview=lambda args, call: previewed(mo_delete_draft, args, call))
 def mo_delete_draft(args: MoDeleteArgs, call: Call) -> Any:
     """Delete a draft or cancelled manufacturing order that produced nothing, with its unused moves, through
     the ORM. Dry run by default; confirm=true with the dry run's fingerprint deletes."""
@@ -148,7 +150,8 @@ class CloseValueArgs(RepairArgs):
     date: Date | None = Field(None, description="Entry date (ISO); default: today.")
 
 
-@tool("odoo_stock_close_unaccounted_value", family=FAMILY, risk=Risk.WRITE, args=CloseValueArgs, open_world=True)
+@tool("odoo_stock_close_unaccounted_value", family=FAMILY, risk=Risk.WRITE, args=CloseValueArgs, open_world=True,
+      preview=lambda args, call: previewed(close_unaccounted_value, args, call))
 def close_unaccounted_value(args: CloseValueArgs, call: Call) -> Any:
     """Post the missing journal entry of a stock valuation (layer or valued move) and link it, through the ORM.
     Dry run by default; confirm=true with the dry run's fingerprint posts."""
