@@ -219,3 +219,19 @@ async def test_an_approval_question_shows_the_dry_run_and_whether_the_call_match
                                                                  "fingerprint": fingerprint})
         assert '"this_call_matches_the_plan": true' in fresh.text
     assert 1 in records(double, "mrp.production")  # asking deleted nothing
+
+
+async def test_an_import_odoo_does_not_apply_is_undone_item_by_item(double, tmp_path):
+    items = [{"product_id": CHAIR, "location_id": STOCK, "quantity": 4, "unit_cost": 10, "value": 40},
+             {"product_id": TABLE, "location_id": STOCK, "quantity": 1, "unit_cost": 40, "value": 40}]
+    double.database.inventory_conflicts = {TABLE}  # someone else is counting tables: Odoo answers with a wizard
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        plan = ok(await call(guard, "odoo_stock_initial_import",
+                             {"accounting_date": "2026-01-31", "tz": "UTC", "items": items}))
+        failed = await call(guard, "odoo_stock_initial_import", {"accounting_date": "2026-01-31", "tz": "UTC",
+                                                                 "items": items, "confirm": True,
+                                                                 "fingerprint": plan["fingerprint"]})
+    assert failed.is_error and "stock.inventory.conflict" in failed.text, failed.text
+    assert {q["product_id"]: q["quantity"] for q in records(double, "stock.quant").values()} == {CHAIR: 0.0, TABLE: 0.0}
+    assert [m["reference"] for m in records(double, "stock.move").values() if m["is_inventory"]] == [
+        "Product Quantity Updated", "Undo of Product Quantity Updated"]  # the chairs came in, and went back out

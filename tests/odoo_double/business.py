@@ -4,8 +4,10 @@ Not in the default seed (other tests count models): `install(database)` adds the
 companies so that company scoping is observable. The ORM rules the tools must respect are
 real here: a done stock move cannot be deleted, a confirmed manufacturing order cannot be
 deleted, a product with stock moves cannot change its storable flag, an unbalanced entry cannot
-be posted, a move's account entry is set once. `bg_tax_admin=True` also installs the Bulgarian
-`l10n_bg_tax_admin` module (its tax-action model and fields).
+be posted, a move's account entry is set once. `database.inventory_conflicts` (product ids) makes
+applying a count answer with Odoo's conflict wizard instead, applying nothing.
+`bg_tax_admin=True` also installs the Bulgarian `l10n_bg_tax_admin` module (its tax-action
+model and fields).
 """
 
 from __future__ import annotations
@@ -259,6 +261,8 @@ def _template_write(env: Env, model: Model, ids: list[int], vals: Any) -> bool:
 
 
 def _quant_create(env: Env, model: Model, vals_list: Any) -> Any:
+    if not env.context.get("inventory_mode"):
+        raise UserErrorOdoo("Quant's creation is restricted, you can't do this operation.")
     rows = [vals_list] if isinstance(vals_list, dict) else list(vals_list)
     for row in rows:
         product = env.db.models["product.product"].records.get(row.get("product_id"))
@@ -275,6 +279,9 @@ def _apply_inventory(env: Env, model: Model, ids: list[int]) -> bool:
     """Each counted quant becomes its counted quantity through a done inventory move."""
     env.check_access(model, "write")
     moves = env.db.models["stock.move"]
+    conflicts = getattr(env.db, "inventory_conflicts", set())
+    if any(quant["product_id"] in conflicts for quant in env.existing(model, ids)):
+        return {"type": "ir.actions.act_window", "res_model": "stock.inventory.conflict", "target": "new"}
     for quant in env.existing(model, ids):
         if not quant.get("inventory_quantity_set"):
             raise UserErrorOdoo("Only counted quants can be applied.")
@@ -289,7 +296,7 @@ def _apply_inventory(env: Env, model: Model, ids: list[int]) -> bool:
             "product_id": quant["product_id"], "location_id": source, "location_dest_id": dest,
             "quantity": abs(diff), "state": "done", "is_inventory": True, "is_valued": True,
             "company_id": quant["company_id"], "lot_id": quant.get("lot_id") or False,
-            "date": env.context.get("force_date") or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
             "price_unit": price, "value": round(abs(diff) * price, 2)})
         env.insert(env.db.models["stock.move.line"], {"move_id": move, "product_id": quant["product_id"],
                                                       "quantity": abs(diff), "lot_id": quant.get("lot_id") or False,

@@ -25,6 +25,7 @@ from tools.lean_schema import LeanArgs
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
+from .adjust import adjust
 from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import account_in_company, entry_lines, post_linked_entry
 
@@ -146,39 +147,20 @@ def _foreign(record: dict[str, Any], company: int) -> bool:
     return owner is not None and owner != company
 
 
-def _adjust(connection: OdooConnection, company: int, context: dict[str, Any], product: int, location: int,
-            lot: int | None, quantity: float) -> int:
-    """Set the counted quantity of one quant (created if needed) and apply it: one inventory adjustment."""
-    domain = [["product_id", "=", product], ["location_id", "=", location], ["lot_id", "=", lot or False]]
-    found = connection.execute("stock.quant", "search", [domain], {"limit": 1, **scoped(company)})
-    values = {"inventory_quantity": quantity, "inventory_quantity_set": True}
-    if found:
-        quant = found[0]
-        connection.execute("stock.quant", "write", [[quant], values], context)
-    else:
-        quant = connection.execute("stock.quant", "create", [{
-            "product_id": product, "location_id": location, **({"lot_id": lot} if lot else {}), **values}], context)
-    connection.execute("stock.quant", "action_apply_inventory", [[quant]], context)
-    return quant
-
-
 def _import(connection: OdooConnection, company: int, args: ImportArgs, stamp: str) -> dict[str, Any]:
     """Apply item by item; if one fails, the ones applied are counted back to zero (nothing half-done)."""
-    context = scoped(company)
-    context["context"].update(inventory_name=args.reference_prefix, force_date=stamp,
-                              force_period_date=args.accounting_date.isoformat())
     applied: list[Item] = []
     try:
         for item in args.items:
             connection.execute("product.product", "write", [[item.product_id], {"standard_price": item.unit_cost}],
                                scoped(company))
-            _adjust(connection, company, context, item.product_id, item.location_id, item.lot_id, item.quantity)
+            adjust(connection, company, item.product_id, item.location_id, item.lot_id, item.quantity,
+                   name=args.reference_prefix, date=stamp, accounting_date=args.accounting_date.isoformat())
             applied.append(item)
     except Exception:
-        undo = scoped(company)
-        undo["context"]["inventory_name"] = f"Undo of {args.reference_prefix}"
         for item in applied:
-            _adjust(connection, company, undo, item.product_id, item.location_id, item.lot_id, 0.0)
+            adjust(connection, company, item.product_id, item.location_id, item.lot_id, 0.0,
+                   name=f"Undo of {args.reference_prefix}")
         raise
     return {"imported": len(applied)}
 
@@ -261,18 +243,17 @@ def initial_delete(args: DeleteArgs, call: Call) -> Any:
 
 def _take_back(connection: OdooConnection, company: int, changes: list[dict[str, Any]],
                args: DeleteArgs) -> dict[str, Any]:
-    context = scoped(company)
-    context["context"]["inventory_name"] = f"Take back of inventory {args.date_from}..{args.date_to}"
+    name = f"Take back of inventory {args.date_from}..{args.date_to}"
     done: list[dict[str, Any]] = []
     try:
         for change in changes:
-            _adjust(connection, company, context, change["product_id"], change["location_id"], change["lot_id"],
-                    change["inventory_quantity"])
+            adjust(connection, company, change["product_id"], change["location_id"], change["lot_id"],
+                   change["inventory_quantity"], name=name)
             done.append(change)
     except Exception:
         for change in done:
-            _adjust(connection, company, scoped(company), change["product_id"], change["location_id"],
-                    change["lot_id"], change["quantity"])
+            adjust(connection, company, change["product_id"], change["location_id"], change["lot_id"],
+                   change["quantity"], name=f"Undo of {name}")
         raise
     return {"counter_adjusted": len(done)}
 

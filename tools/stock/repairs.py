@@ -8,8 +8,8 @@ run whose fingerprint the real run must match (see `dryrun`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -19,6 +19,7 @@ from odoo_mcp.odoo.connection import OdooConnection
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
+from .adjust import adjust
 from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import category_accounts, entry_lines, post_linked_entry
 
@@ -87,15 +88,11 @@ def flip_to_storable(args: FlipArgs, call: Call) -> Any:
 
 
 def _flip(connection: OdooConnection, company: int, template: int, args: FlipArgs) -> dict[str, Any]:
-    context = scoped(company)
-    context["context"].update(force_period_date=args.in_date.date().isoformat(),
-                              force_date=args.in_date.strftime("%Y-%m-%d %H:%M:%S"))
+    stamp = args.in_date.astimezone(UTC) if args.in_date.tzinfo else args.in_date
     connection.execute("product.template", "write", [[template], {"is_storable": True}], scoped(company))
     try:
-        quant = connection.execute("stock.quant", "create", [{
-            "product_id": args.product_id, "location_id": args.location_id,
-            "inventory_quantity": args.quantity, "inventory_quantity_set": True}], context)
-        connection.execute("stock.quant", "action_apply_inventory", [[quant]], context)
+        quant = adjust(connection, company, args.product_id, args.location_id, None, args.quantity,
+                       date=stamp.strftime("%Y-%m-%d %H:%M:%S"), accounting_date=stamp.date().isoformat())
     except Exception:
         connection.execute("product.template", "write", [[template], {"is_storable": False}], scoped(company))
         raise
