@@ -75,13 +75,16 @@ def fp_list(args: ListArgs, call: Call) -> Any:
             domain.append([name, op, value])
     positions = _read(call, connection, "account.fiscal.position", domain, POSITION_FIELDS, args.limit)
     bg = bg_installed(connection)
-    for position in positions if isinstance(positions, list) else []:
-        where = [["position_id", "=", position["id"]]]
-        position["tax_mapping_count"] = connection.execute("account.fiscal.position.tax", "search_count", [where])
-        position["account_mapping_count"] = connection.execute("account.fiscal.position.account", "search_count",
-                                                               [where])
-        if bg:
-            position["action_count"] = connection.execute(ACTION_MODEL, "search_count", [where])
+    rows = positions if isinstance(positions, list) else []
+    counted = {"tax_mapping_count": "account.fiscal.position.tax",
+               "account_mapping_count": "account.fiscal.position.account"}
+    if bg:
+        counted["action_count"] = ACTION_MODEL
+    for key, model in counted.items():  # one read per mapping model, not one per position
+        owners = connection.execute(model, "search_read", [[["position_id", "in", [p["id"] for p in rows]]]],
+                                    {"fields": ["position_id"]}) if rows else []
+        for position in rows:
+            position[key] = sum(1 for owner in owners if m2o_id(owner["position_id"]) == position["id"])
     return {"positions": positions, BG_MODULE: bg, **({} if bg else {"note": NEEDS_MODULE})}
 
 
