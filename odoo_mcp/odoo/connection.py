@@ -9,15 +9,17 @@ three protocols.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SessionExpired
 from .json2 import Json2Transport
 from .jsonrpc import JsonRpcTransport
 from .settings import ConnectionConfig
 from .transport import Transport
-from .web import WebSession
 from .xmlrpc import XmlRpcTransport
+
+if TYPE_CHECKING:
+    from .web import WebSession
 
 TRANSPORTS: dict[str, type] = {"jsonrpc": JsonRpcTransport, "xmlrpc": XmlRpcTransport, "json2": Json2Transport}
 
@@ -73,6 +75,8 @@ class OdooConnection:
     def report_pdf(self, report_name: str, ids: list[int]) -> bytes:
         with self._lock:
             if self._web is None:
+                from .web import WebSession  # httpx, imported only when a report is first asked for
+
                 self._web = WebSession(self.config)
         return self._web.report_pdf(report_name, ids)
 
