@@ -18,6 +18,8 @@ from typing import Any
 
 import structlog
 
+from guard import fastjson
+
 REDACTED = "***"
 SECRET_KEY = re.compile(
     r"(pass(word|wd)?|secret|token|api[_-]?key|apikey|authorization|cookie|credential|private[_-]?key|session[_-]?id)",
@@ -69,6 +71,11 @@ def redact_processor(_logger: Any, _method: str, event: dict[str, Any]) -> dict[
     return {k: v if k in TRUSTED_FIELDS else redact(v, k) for k, v in event.items()}
 
 
+def _render_json(event: dict[str, Any], **_options: Any) -> str:
+    """structlog's JSONRenderer serializer: one compact line, through orjson (`guard.fastjson`)."""
+    return fastjson.dumps(event)
+
+
 class _Sinks:
     """A structlog logger writing each rendered line to file descriptors with one `write(2)` each.
 
@@ -108,7 +115,7 @@ class AuditLog:
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
                 redact_processor,
-                structlog.processors.JSONRenderer(sort_keys=False, default=str),
+                structlog.processors.JSONRenderer(serializer=_render_json),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             cache_logger_on_first_use=True,

@@ -22,6 +22,7 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
+from guard import fastjson
 from guard.audit import AuditLog, redact
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
 from guard.limiter import Limiter
@@ -128,7 +129,7 @@ def render_text(data: Any) -> str:
     (100 Odoo records are sent once, without indentation: the payload is what a call costs)."""
     if isinstance(data, str):
         return data
-    return json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    return fastjson.dumps(data)
 
 
 class Guard:

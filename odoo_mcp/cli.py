@@ -56,7 +56,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
-            server.run("stdio")
+            from odoo_mcp.stdio import run_stdio
+
+            run_stdio(server)  # the SDK's stdio, minus its thread hop per line
         else:
             serve_http(server, http, digests)
     finally:
