@@ -30,6 +30,7 @@ from guard.policy import Policy, load_policy
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.config import Settings
+from odoo_mcp.listing import listed_description, listed_schema
 from odoo_mcp.runtime import Runtime
 from tools.registry import all_specs
 
@@ -51,15 +52,27 @@ class _RawArguments(ArgModelBase):
 
 
 def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
-    """MCP hints from the tool's risk class."""
+    """MCP hints from the tool's risk class, each one only where it differs from the spec's default.
+
+    A client reads an absent hint as its default (readOnly false, destructive true, idempotent
+    false, openWorld true), so listing only the differences says the same in fewer bytes; the
+    destructive and idempotent hints only mean something for a tool that is not read-only. The
+    destructive hint of a tool that is not read-only is always listed.
+    The family and risk class are not listed (`_meta`): no model reads them, the hints carry
+    the risk, and `odoo-mcp tools` prints both.
+    """
     spec = tool.spec
-    return types.ToolAnnotations(
-        title=spec.name.replace("_", " "),
-        read_only_hint=spec.risk is Risk.READ,
-        destructive_hint=spec.risk is Risk.DESTRUCTIVE,
-        idempotent_hint=spec.idempotent or spec.risk is Risk.READ,
-        open_world_hint=spec.open_world,
-    )
+    read_only = spec.risk is Risk.READ
+    hints: dict[str, bool] = {}
+    if read_only:
+        hints["read_only_hint"] = True
+    else:  # destructive stays explicit even though true is the default: a warning should not rely on it
+        hints["destructive_hint"] = spec.risk is Risk.DESTRUCTIVE
+        if spec.idempotent:
+            hints["idempotent_hint"] = True
+    if not spec.open_world:
+        hints["open_world_hint"] = False
+    return types.ToolAnnotations(**hints)
 
 
 def to_call_result(result: Result) -> types.CallToolResult:
@@ -186,14 +199,12 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     return Tool(
         fn=call,
         name=spec.name,
-        title=spec.name.replace("_", " "),
-        description=spec.description,
-        parameters=spec.args.model_json_schema(),
+        description=listed_description(spec.description),
+        parameters=listed_schema(spec.args.model_json_schema()),  # no titles, nulls or $defs: see listing.py
         fn_metadata=FuncMetadata(arg_model=_RawArguments),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(tool),
-        meta={"family": spec.family, "risk": spec.risk.value},
     )
 
 

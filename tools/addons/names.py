@@ -45,8 +45,8 @@ TargetDir = Annotated[
     Field(
         max_length=1024,
         description=(
-            "Which configured addons target to use: its name (see ODOO_MCP_ADDONS_TARGETS) or its exact "
-            "configured path. Any other path is refused. Default: the first configured target."
+            "A configured addons target: its name or exact path (ODOO_MCP_ADDONS_TARGETS); "
+            "default: the first one."
         ),
     ),
 ]
