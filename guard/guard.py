@@ -10,6 +10,7 @@ reaches the handler and leaves no side effect.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import sys
@@ -210,12 +211,16 @@ class GuardedTool:
         self.guard = guard
         self.spec = spec
         self.paths = path_fields(spec)
-        self.json_fields = json_string_fields(spec)
         self.is_async = inspect.iscoroutinefunction(spec.handler)
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @functools.cached_property
+    def json_fields(self) -> frozenset[str]:
+        """Found on the first call, not at start-up: building 44 JSON schemas twice delayed tools/list."""
+        return json_string_fields(self.spec)
 
     async def __call__(
         self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None

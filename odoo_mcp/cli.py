@@ -32,8 +32,8 @@ def refuse_to_start(problem: Exception) -> int:
 
 def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
+    from odoo_mcp.assembly import build_guard
     from odoo_mcp.odoo.settings import OdooSettings
-    from odoo_mcp.server import build_guard, build_server
 
     try:
         policy = load_policy(settings.policy_path)
@@ -42,7 +42,15 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
     guard, runtime = build_guard(settings, policy, extra_specs)
-    server = build_server(guard, grant=settings.grant)
+
+    def make_server() -> Any:
+        from odoo_mcp.server import build_server
+
+        server = build_server(guard, grant=settings.grant)
+        gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
+        return server
+
+    server = make_server() if http is not None else None  # stdio: built once initialize and tools/list are answered
     guard.audit.record(
         "server_start",
         transport="streamable-http" if http else "stdio",
@@ -53,12 +61,13 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
     )
-    gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
+    gc.freeze()
     try:
         if http is None:
             from odoo_mcp.stdio import run_stdio
 
-            run_stdio(server)  # the SDK's stdio, minus its thread hop per line
+            early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
+            run_stdio(guard, make_server, early=early)  # the SDK's stdio, minus its thread hop per line
         else:
             serve_http(server, http, digests)
     finally:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from guard.spec import Risk, ToolSpec
+
 _EMPTY_DEFAULTS: tuple[Any, ...] = (None, False, "", [], {})
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains")
@@ -83,3 +85,40 @@ def listed_description(text: str) -> str:
 def listed_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema `tools/list` shows for an argument model's `model_json_schema()`."""
     return _compact(schema, schema.get("$defs", {}))
+
+
+_HINT_NAMES = {"read_only_hint": "readOnlyHint", "destructive_hint": "destructiveHint",
+               "idempotent_hint": "idempotentHint", "open_world_hint": "openWorldHint"}
+
+
+def tool_hints(spec: ToolSpec) -> dict[str, bool]:
+    """MCP hints from the tool's risk class, each one only where it differs from the spec's default.
+
+    A client reads an absent hint as its default (readOnly false, destructive true, idempotent
+    false, openWorld true), so listing only the differences says the same in fewer bytes; the
+    destructive and idempotent hints only mean something for a tool that is not read-only. The
+    destructive hint of a tool that is not read-only is always listed: a warning should not rest
+    on a default. The family and risk class are not listed (`_meta`): no model reads them, the
+    hints carry the risk, and `odoo-mcp tools` prints both. Keys are the SDK's field names.
+    """
+    read_only = spec.risk is Risk.READ
+    hints: dict[str, bool] = {}
+    if read_only:
+        hints["read_only_hint"] = True
+    else:
+        hints["destructive_hint"] = spec.risk is Risk.DESTRUCTIVE
+        if spec.idempotent:
+            hints["idempotent_hint"] = True
+    if not spec.open_world:
+        hints["open_world_hint"] = False
+    return hints
+
+
+def listed_tool(spec: ToolSpec) -> dict[str, Any]:
+    """One tool as tools/list shows it on the wire (what the SDK would serialise for it)."""
+    return {
+        "name": spec.name,
+        "description": listed_description(spec.description),
+        "inputSchema": listed_schema(spec.args.model_json_schema()),
+        "annotations": {_HINT_NAMES[key]: value for key, value in tool_hints(spec).items()},
+    }

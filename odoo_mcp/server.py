@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import mcp_types as types
@@ -23,23 +23,11 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict
 
-from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
-from guard.limiter import Limiter
-from guard.policy import Policy, load_policy
-from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
+from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller
 from odoo_mcp import __version__
-from odoo_mcp.config import Settings
-from odoo_mcp.listing import listed_description, listed_schema
-from odoo_mcp.runtime import Runtime
-from tools.registry import all_specs
-
-SERVER_NAME = "odoo-guard-mcp"
-INSTRUCTIONS = (
-    "Odoo tools behind a policy guard. Call policy_status first to see which tools you may call, "
-    "why others are denied and how much of each rate limit remains. Refusals start with a tag "
-    "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
-)
+from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard  # noqa: F401 - build_guard re-exported
+from odoo_mcp.listing import listed_tool, tool_hints
 
 
 class _RawArguments(ArgModelBase):
@@ -52,27 +40,8 @@ class _RawArguments(ArgModelBase):
 
 
 def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
-    """MCP hints from the tool's risk class, each one only where it differs from the spec's default.
-
-    A client reads an absent hint as its default (readOnly false, destructive true, idempotent
-    false, openWorld true), so listing only the differences says the same in fewer bytes; the
-    destructive and idempotent hints only mean something for a tool that is not read-only. The
-    destructive hint of a tool that is not read-only is always listed.
-    The family and risk class are not listed (`_meta`): no model reads them, the hints carry
-    the risk, and `odoo-mcp tools` prints both.
-    """
-    spec = tool.spec
-    read_only = spec.risk is Risk.READ
-    hints: dict[str, bool] = {}
-    if read_only:
-        hints["read_only_hint"] = True
-    else:  # destructive stays explicit even though true is the default: a warning should not rely on it
-        hints["destructive_hint"] = spec.risk is Risk.DESTRUCTIVE
-        if spec.idempotent:
-            hints["idempotent_hint"] = True
-    if not spec.open_world:
-        hints["open_world_hint"] = False
-    return types.ToolAnnotations(**hints)
+    """MCP hints from the tool's risk class (only where they differ from MCP's defaults: see listing.py)."""
+    return types.ToolAnnotations(**tool_hints(tool.spec))
 
 
 def to_call_result(result: Result) -> types.CallToolResult:
@@ -195,12 +164,12 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
         return to_call_result(result)
 
     call.__guarded__ = tool  # type: ignore[attr-defined]
-    spec = tool.spec
+    listed = listed_tool(tool.spec)  # no titles, nulls or $defs: see listing.py
     return Tool(
         fn=call,
-        name=spec.name,
-        description=listed_description(spec.description),
-        parameters=listed_schema(spec.args.model_json_schema()),  # no titles, nulls or $defs: see listing.py
+        name=listed["name"],
+        description=listed["description"],
+        parameters=listed["inputSchema"],
         fn_metadata=FuncMetadata(arg_model=_RawArguments),
         is_async=True,
         context_kwarg="ctx",
@@ -220,25 +189,6 @@ def _unknown_tool_middleware(guard: Guard, identity: Session):
         return await call_next(ctx)
 
     return middleware
-
-
-def build_guard(
-    settings: Settings, policy: Policy | None = None, extra_specs: Sequence[ToolSpec] = ()
-) -> tuple[Guard, Runtime]:
-    """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
-    policy = policy or load_policy(settings.policy_path)
-    runtime = Runtime(settings)
-    guard = Guard(
-        policy,
-        limiter=Limiter(settings.limits_storage),
-        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
-        roots=settings.roots.named(),
-        runtime=runtime,
-    )
-    runtime.guard = guard  # type: ignore[attr-defined]
-    for spec in [*all_specs(), *extra_specs]:
-        guard.wrap(spec)
-    return guard, runtime
 
 
 def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:

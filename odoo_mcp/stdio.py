@@ -11,12 +11,16 @@ wire; both restored on exit), with the SDK's own claim functions.
 
 Where that is not possible (stdin is a regular file, an SDK without those functions), the
 SDK's threaded `stdio_server()` serves instead: slower, never different.
+
+On the event-loop path the session's `initialize` and first `tools/list` are answered before
+the SDK is even imported (`fast_start`), and the SDK takes the session over from there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +28,10 @@ from typing import Any
 
 import anyio
 
+from guard import fastjson
+from odoo_mcp.fast_start import early_initialize, early_tools_list, is_first_page_request, response
+
+_NO_ID = object()
 _LINE_LIMIT = 1 << 30
 """One JSON-RPC line may be large (a base64 upload): asyncio's 64 KiB default would refuse it."""
 
@@ -44,13 +52,48 @@ class _Lines:
         return line.decode("utf-8", errors="replace")
 
 
-class _Writer:
-    """`await stdout.write(text)` / `await stdout.flush()` over an asyncio pipe transport."""
+class _Replayed:
+    """Lines read before the SDK was there, then the rest of stdin: what the SDK's reader iterates."""
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, replay: list[str], lines: _Lines) -> None:
+        self._replay = list(replay)
+        self._lines = lines
+
+    def __aiter__(self) -> _Replayed:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._replay:
+            return self._replay.pop(0)
+        return await self._lines.__anext__()
+
+
+class _Writer:
+    """`await stdout.write(text)` / `await stdout.flush()` over an asyncio pipe transport.
+
+    `answered` is the id of the `initialize` already answered early: the SDK's own answer to its
+    replay is the same answer, and is not sent a second time.
+    """
+
+    def __init__(self, writer: asyncio.StreamWriter, answered: Any = _NO_ID) -> None:
         self._writer = writer
+        self._answered = answered
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self._writer.write(fastjson.dumps_bytes(message) + b"\n")
+        await self._writer.drain()
 
     async def write(self, text: str) -> None:
+        if self._answered is not _NO_ID:
+            try:
+                message = fastjson.loads(text)
+            except ValueError:
+                message = None
+            if isinstance(message, dict) and message.get("id") == self._answered and "method" not in message:
+                self._answered = _NO_ID
+                if "error" in message:  # the client holds our answer; say loudly that the SDK disagreed
+                    print(f"odoo-mcp: the SDK refused the replayed initialize: {text.strip()}", file=sys.stderr)
+                return
         self._writer.write(text.encode("utf-8"))
 
     async def flush(self) -> None:
@@ -119,17 +162,65 @@ async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
             release()
 
 
-async def serve(server: Any) -> None:
-    """Run an `MCPServer` on stdio, the event loop reading and writing the pipes when it can."""
-    from mcp.server.stdio import stdio_server
+async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list[str]) -> tuple[Any, bool]:
+    """Answer `initialize` and the first `tools/list` without the SDK (see `fast_start`).
 
-    lowlevel = server._lowlevel_server
+    Returns the id of the `initialize` answered (or `_NO_ID`) and whether stdin already ended.
+    Every line read and not answered here is put in `replay`, in order, for the SDK.
+    """
+    answered: Any = _NO_ID
+    while True:
+        try:
+            line = await lines.__anext__()
+        except StopAsyncIteration:
+            return answered, True
+        try:
+            message = fastjson.loads(line)
+        except ValueError:
+            message = None
+        if answered is _NO_ID:
+            result = early_initialize(message)
+            replay.append(line)
+            if result is None:
+                return answered, False
+            answered = message["id"]
+            await writer.send(response(answered, result))
+        elif isinstance(message, dict) and message.get("method") == "notifications/initialized":
+            replay.append(line)
+        elif is_first_page_request(message):
+            await writer.send(response(message["id"], early_tools_list(guard)))
+            return answered, False
+        else:
+            replay.append(line)
+            return answered, False
+
+
+async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+    """Run the guard's `MCPServer` (built by `make_server`) on stdio.
+
+    With the event loop serving the pipes and `early` set, `initialize` and the first
+    `tools/list` are answered before `make_server` imports the SDK.
+    """
     async with event_loop_stdio() as streams:
-        stdin, stdout = streams if streams is not None else (None, None)
+        replay: list[str] = []
+        answered: Any = _NO_ID
+        if streams is not None and early:
+            answered, ended = await _answer_early(streams[0], streams[1], guard, replay)
+            if ended:
+                return
+        server = make_server()
+        from mcp.server.stdio import stdio_server
+
+        lowlevel = server._lowlevel_server
+        if streams is None:
+            stdin, stdout = None, None
+        else:
+            stdin, stdout = _Replayed(replay, streams[0]), streams[1]
+            stdout._answered = answered
         async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
-def run_stdio(server: Any) -> None:
-    """`server.run("stdio")`, without the SDK's thread hop per line (see the module docstring)."""
-    anyio.run(serve, server)
+def run_stdio(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+    """Serve stdio until the client closes it (see the module docstring)."""
+    anyio.run(functools.partial(serve, guard, make_server, early=early))
