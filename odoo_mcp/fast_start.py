@@ -10,8 +10,8 @@ to it, and its own answer to that `initialize` (the same answer) is not sent a s
 
 Only the handshake-era `initialize` of a protocol revision listed here is answered early;
 anything else (another revision, a 2026-07-28 request without handshake, any other first
-request) goes to the SDK untouched. A test compares these answers with the SDK's, byte for
-byte, so a change on either side is caught.
+request) goes to the SDK untouched. A test compares these answers with the SDK's, field for
+field, so a change on either side is caught.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ CAPABILITIES: dict[str, Any] = {
     "prompts": {"listChanged": False},
     "resources": {"subscribe": False, "listChanged": False},
     "tools": {"listChanged": False},
-    "extensions": {},
 }
 """What `MCPServer` advertises for this server (a test keeps it equal to the SDK's answer)."""
 
