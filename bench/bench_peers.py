@@ -310,6 +310,27 @@ async def timed_round(session: Any, server: Server, calls: int) -> float:
     return elapsed
 
 
+def children() -> set[int]:
+    """PIDs of this process's children (the servers the mcp client spawned), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                    found.add(int(entry.name))
+    return found
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU the processes have used: a per-call cost the machine's load barely moves."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def raw_round(call: Callable[[], Any], calls: int) -> float:
     started = time.perf_counter()
     for _ in range(calls):
@@ -353,12 +374,14 @@ async def phase(all_servers: list[Server], opts: argparse.Namespace, delay_ms: f
                     out[key]["cold_s"] = min(seconds)
         async with contextlib.AsyncExitStack() as stack:
             runners: dict[str, Callable[[int], Any]] = {}
+            pids: dict[str, set[int]] = {}
             for server in all_servers:
                 if server.raw:
                     call = raw_client(server, url(server))
                     runners[server.key] = lambda n, call=call: raw_round(call, n)
                     continue
                 err = stack.enter_context((logs / f"{server.key}.stderr").open("a"))
+                before = children()
                 try:
                     read, write = await stack.enter_async_context(
                         stdio_client(parameters(server, work, url(server)), errlog=err))
@@ -374,6 +397,7 @@ async def phase(all_servers: list[Server], opts: argparse.Namespace, delay_ms: f
                     out[server.key]["error"] = f"wrong answer: {text[:200]}"
                     continue
                 out[server.key]["answer_bytes"] = len(text.encode())
+                pids[server.key] = children() - before
 
                 async def run(n: int, session: Any = session, server: Server = server) -> float:
                     return await timed_round(session, server, n)
@@ -384,17 +408,23 @@ async def phase(all_servers: list[Server], opts: argparse.Namespace, delay_ms: f
                 if asyncio.iscoroutine(result):
                     await result
             times: dict[str, list[float]] = {key: [] for key in runners}
+            cpu: dict[str, float] = dict.fromkeys(pids, 0.0)
             for round_number in range(opts.rounds):
                 for key, runner in runners.items():
                     try:
+                        used = cpu_seconds(pids[key]) if key in pids else 0.0
                         result = runner(opts.calls)
                         times[key].append(await result if asyncio.iscoroutine(result) else result)
+                        if key in pids:
+                            cpu[key] += cpu_seconds(pids[key]) - used
                     except Exception as exc:
                         out[key]["error"] = f"round {round_number + 1}: {exc!r}"
                 log(f"  {delay_ms:g} ms: round {round_number + 1}/{opts.rounds} done, load {os.getloadavg()[0]:.2f}")
             for key, seconds in times.items():
                 if seconds:
                     out[key]["ms"] = min(seconds) * 1000
+                if cpu.get(key) and seconds:
+                    out[key]["cpu_ms"] = cpu[key] * 1000 / (opts.calls * len(seconds))
     finally:
         odoo17.stop()
         odoo19.stop()
@@ -409,16 +439,16 @@ def _f(value: float | None, spec: str = ".2f") -> str:
 
 
 def table(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str, Any], delay_ms: float) -> str:
-    lines = [f"| server | protocol | ms/call, instant Odoo | ms/call, Odoo taking {delay_ms:g} ms | cold start s | "
-             "tools/list bytes (tools) | bytes per tool | answer bytes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [f"| server | protocol | ms/call, instant Odoo | ms/call, Odoo taking {delay_ms:g} ms | "
+             "server CPU ms/call | cold start s | tools/list bytes (tools) | bytes per tool | answer bytes |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for server in all_servers:
         a, b = instant.get(server.key, {}), delayed.get(server.key, {})
         listed = a.get("tools_list")
         name = f"**{server.name}**" if server.name == OURS else server.name
         error = a.get("error") or b.get("error")
         lines.append(
-            f"| {name} | {server.protocol} | {_f(a.get('ms'))} | {_f(b.get('ms'))} | "
+            f"| {name} | {server.protocol} | {_f(a.get('ms'))} | {_f(b.get('ms'))} | {_f(a.get('cpu_ms'))} | "
             f"{_f(a.get('cold_s')) if not server.raw else '–'} | "
             f"{f'{listed[0]:,} ({listed[1]})' if listed else '–'} | "
             f"{f'{listed[0] / listed[1]:,.0f}' if listed else '–'} | {a.get('answer_bytes', '–')} |"
@@ -443,6 +473,13 @@ def ratios(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str
             if mine and mine[0] and theirs:
                 lines.append(f"| ms/call {label}, {protocol} | {mine[0]:.2f} | {theirs[0]:.2f} ({theirs[1]}) | "
                              f"{mine[0] / theirs[0]:.2f} |")
+    for protocol in ("jsonrpc", "json2", "xmlrpc"):
+        mine_cpu = [instant.get(s.key, {}).get("cpu_ms") for s in ours if s.protocol == protocol]
+        theirs_cpu = best([(instant[s.key]["cpu_ms"], s.key) for s in peers
+                           if s.protocol == protocol and instant.get(s.key, {}).get("cpu_ms")])
+        if mine_cpu and mine_cpu[0] and theirs_cpu:
+            lines.append(f"| server CPU ms/call, {protocol} | {mine_cpu[0]:.2f} | "
+                         f"{theirs_cpu[0]:.2f} ({theirs_cpu[1]}) | {mine_cpu[0] / theirs_cpu[0]:.2f} |")
     cold_mine = best([(instant[s.key]["cold_s"], s.key) for s in ours if instant.get(s.key, {}).get("cold_s")])
     cold_theirs = best([(instant[s.key]["cold_s"], s.key) for s in peers if instant.get(s.key, {}).get("cold_s")])
     if cold_mine and cold_theirs:
