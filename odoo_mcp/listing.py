@@ -22,6 +22,7 @@ never with this listing.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from guard.spec import Risk, ToolSpec
@@ -114,8 +115,12 @@ def tool_hints(spec: ToolSpec) -> dict[str, bool]:
     return hints
 
 
+@functools.cache
 def listed_tool(spec: ToolSpec) -> dict[str, Any]:
-    """One tool as tools/list shows it on the wire (what the SDK would serialise for it)."""
+    """One tool as tools/list shows it on the wire (what the SDK would serialise for it).
+
+    Built once per tool (the early answer and the SDK's registration share it): treat as read-only.
+    """
     return {
         "name": spec.name,
         "description": listed_description(spec.description),

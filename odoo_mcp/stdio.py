@@ -5,12 +5,12 @@ read, every write and every flush is a trip to a worker thread and back, three p
 each a thread wake-up that costs most on a loaded machine. Here the same two descriptors are
 read and written by the event loop itself (asyncio pipe transports, non-blocking), and handed to
 the SDK's `stdio_server(stdin=..., stdout=...)`, which keeps its own framing and message
-validation. The descriptors are claimed exactly as the SDK claims them (fd 0 pointed at the
-null device and fd 1 at stderr while serving, so a handler's stray `print` never reaches the
-wire; both restored on exit), with the SDK's own claim functions.
+validation. The descriptors are claimed as the SDK claims them (fd 0 pointed at the null
+device and fd 1 at stderr while serving, so a handler's stray `print` never reaches the wire;
+both restored on exit).
 
-Where that is not possible (stdin is a regular file, an SDK without those functions), the
-SDK's threaded `stdio_server()` serves instead: slower, never different.
+Where that is not possible (stdin is a regular file, Windows), the SDK's threaded
+`stdio_server()` serves instead: slower, never different.
 
 On the event-loop path the session's `initialize` and first `tools/list` are answered before
 the SDK is even imported (`fast_start`), and the SDK takes the session over from there.
@@ -27,6 +27,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
+
+if sys.platform != "win32":
+    import fcntl
 
 from guard import fastjson
 from odoo_mcp.fast_start import early_initialize, early_tools_list, is_first_page_request, response
@@ -100,36 +103,72 @@ class _Writer:
         await self._writer.drain()
 
 
-def _claim_functions() -> tuple[Callable[..., Any], Callable[[], int], Callable[[], int]] | None:
+def _claim(fd: int, diversion: Callable[[], int]) -> tuple[int, Callable[[], None]] | None:
+    """Serve the wire from a private duplicate of `fd` and point `fd` at `diversion()` meanwhile.
+
+    What the SDK's `stdio_server()` does for its own streams (its claim functions are private
+    and importing them would import the whole SDK, which is what an early answer avoids): a
+    handler's stray `print` or a child process then writes to stderr, not into the protocol.
+    Returns the private descriptor and the function that puts `fd` back, or None when the
+    descriptors cannot be duplicated (the SDK's transport then serves).
+    """
     try:
-        from mcp.server.stdio import _claim_fd, _open_stdin_diversion, _open_stdout_diversion
-    except ImportError:  # another SDK version: its threaded transport serves
+        private = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    except OSError:
         return None
-    return _claim_fd, _open_stdin_diversion, _open_stdout_diversion
+    try:
+        substitute = diversion()
+    except OSError:
+        os.close(private)
+        return None
+    try:
+        os.dup2(substitute, fd)
+    except OSError:
+        os.close(private)
+        return None
+    finally:
+        os.close(substitute)
+
+    def restore() -> None:
+        with contextlib.suppress(OSError):
+            os.dup2(private, fd)
+        with contextlib.suppress(OSError):
+            os.close(private)
+
+    return private, restore
+
+
+def _null_input() -> int:
+    return os.open(os.devnull, os.O_RDONLY)
+
+
+def _stderr_output() -> int:
+    return os.dup(2)
 
 
 @contextlib.asynccontextmanager
 async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
     """The process's stdin/stdout as (lines, writer) served by the event loop, or None if it cannot be."""
-    claim = _claim_functions()
-    if claim is None or sys.platform == "win32":
+    if sys.platform == "win32" or not (_is_fd(sys.stdin, 0) and _is_fd(sys.stdout, 1)):
         yield None
         return
-    claim_fd, stdin_diversion, stdout_diversion = claim
     loop = asyncio.get_running_loop()
     releases: list[Callable[[], None]] = []
     transports: list[asyncio.BaseTransport] = []
     descriptors: list[int] = []
     try:
-        stdin_buffer, release_in = claim_fd(0, sys.stdin, "rb", stdin_diversion)
-        if release_in is not None:
-            releases.append(release_in)
-        stdout_buffer, release_out = claim_fd(1, sys.stdout, "wb", stdout_diversion)
-        if release_out is not None:
-            releases.append(release_out)
-        in_fd, out_fd = stdin_buffer.fileno(), stdout_buffer.fileno()
+        sys.stdout.flush()
+        claimed_in = _claim(0, _null_input)
+        if claimed_in is not None:
+            releases.append(claimed_in[1])
+        claimed_out = _claim(1, _stderr_output) if claimed_in is not None else None
+        if claimed_out is not None:
+            releases.append(claimed_out[1])
         reader = asyncio.StreamReader(limit=_LINE_LIMIT, loop=loop)
         try:
+            if claimed_in is None or claimed_out is None:
+                raise ValueError("the standard descriptors could not be claimed")
+            in_fd, out_fd = claimed_in[0], claimed_out[0]
             read_transport, _ = await loop.connect_read_pipe(
                 lambda: asyncio.StreamReaderProtocol(reader, loop=loop), os.fdopen(in_fd, "rb", 0, closefd=False)
             )
@@ -145,6 +184,7 @@ async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
             for transport in transports:
                 transport.close()
             transports.clear()
+            descriptors.clear()
             for release in reversed(releases):
                 release()
             releases.clear()
@@ -160,6 +200,13 @@ async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
                 os.set_blocking(descriptor, True)  # the descriptions are shared with fds 0 and 1 once restored
         for release in reversed(releases):
             release()
+
+
+def _is_fd(stream: Any, fd: int) -> bool:
+    try:
+        return stream.fileno() == fd
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list[str]) -> tuple[Any, bool]:
