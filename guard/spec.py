@@ -104,6 +104,23 @@ Handler = Callable[[Any, Call], Any]
 
 
 @dataclass(frozen=True)
+class Equivalent:
+    """A dedicated tool that does what this call does, with the arguments it would have taken.
+
+    `complete` is False when some of the dedicated tool's arguments cannot be known from this
+    call (module names behind ids): its conditions then cannot be checked and it fails closed.
+    """
+
+    tool: str
+    arguments: dict[str, Any]
+    complete: bool = True
+
+
+Equivalents = Callable[[Any], list[Equivalent]]
+"""From a tool's validated arguments, the dedicated tools whose policy also decides the call."""
+
+
+@dataclass(frozen=True)
 class ToolSpec:
     """One tool: its public name, family and risk, argument model and handler."""
 
@@ -115,6 +132,8 @@ class ToolSpec:
     description: str
     idempotent: bool = False
     open_world: bool = False
+    equivalents: Equivalents | None = None
+    """Set on generic tools (`odoo_execute`): one action, one rule, whichever door it comes through."""
 
 
 class ToolFailure(Exception):

@@ -14,8 +14,9 @@ from guard.guard import Guard
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.spec import ToolSpec
-from odoo_mcp.config import Settings
+from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
+from odoo_mcp.secrets import configured_secrets
 from tools.registry import all_specs
 
 SERVER_NAME = "odoo-guard-mcp"
@@ -24,6 +25,14 @@ INSTRUCTIONS = (
     "why others are denied and how much of each rate limit remains. Refusals start with a tag "
     "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
 )
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
+    try:
+        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
+    except OSError as exc:
+        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
 
 
 def build_guard(
@@ -35,10 +44,11 @@ def build_guard(
     guard = Guard(
         policy,
         limiter=Limiter(settings.limits_storage),
-        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
+        audit=open_audit(settings),
         roots=settings.roots.named(),
         runtime=runtime,
     )
+    guard.audit.add_secrets(configured_secrets(settings.env))
     runtime.guard = guard  # type: ignore[attr-defined]
     for spec in [*all_specs(), *extra_specs]:
         guard.wrap(spec)

@@ -13,13 +13,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
 from odoo_mcp.config import ConfigError, Settings
-from odoo_mcp.http_auth import BearerGrants, load_grants
+
+if TYPE_CHECKING:  # the HTTP modules import the MCP SDK: loaded only when --http is given (cold start)
+    from odoo_mcp.http_app import HttpSecurity
 
 EXIT_BAD_CONFIG = 2
 
@@ -38,10 +40,14 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
     try:
         policy = load_policy(settings.policy_path)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
-        digests = load_grants(http.tokens) if http is not None else {}
+        digests: dict[str, str] = {}
+        if http is not None:
+            from odoo_mcp.http_auth import load_grants
+
+            digests = load_grants(http.tokens)
+        guard, runtime = build_guard(settings, policy, extra_specs)
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
-    guard, runtime = build_guard(settings, policy, extra_specs)
 
     def make_server() -> Any:
         from odoo_mcp.server import build_server
@@ -69,7 +75,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
             early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
             run_stdio(guard, make_server, early=early)  # the SDK's stdio, minus its thread hop per line
         else:
-            serve_http(server, http, digests)
+            serve_http(server, http, digests, guard.audit)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -82,13 +88,16 @@ class HttpOptions:
     host: str
     port: int
     tokens: Path
+    security: HttpSecurity | None = None
 
 
-def serve_http(server: Any, options: HttpOptions, digests: dict[str, str]) -> None:
-    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr)."""
+def serve_http(server: Any, options: HttpOptions, digests: dict[str, str], audit: Any = None) -> None:
+    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr)."""
     import uvicorn
 
-    app = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    from odoo_mcp.http_app import HttpSecurity, build_http_app
+
+    app = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -100,7 +109,17 @@ def _serve(args: argparse.Namespace) -> int:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
             if not tokens:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
-            http = HttpOptions(args.host, args.port, Path(tokens))
+            from odoo_mcp.http_app import HttpSecurity, parse_allowed_hosts, parse_session_cap
+
+            security = HttpSecurity(
+                allowed_hosts=parse_allowed_hosts(
+                    args.allowed_hosts or settings.env.get("ODOO_MCP_HTTP_ALLOWED_HOSTS")
+                ),
+                max_sessions_per_grant=parse_session_cap(
+                    args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
+                ),
+            )
+            http = HttpOptions(args.host, args.port, Path(tokens), security)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
@@ -210,6 +229,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
+    serve.add_argument(
+        "--allowed-hosts",
+        help="HTTP: Host values accepted, comma separated, host:port or host:* (or ODOO_MCP_HTTP_ALLOWED_HOSTS); "
+        "default: the bind address and the loopback names",
+    )
+    serve.add_argument(
+        "--max-sessions-per-grant",
+        help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
+    )
     serve.set_defaults(run=_serve)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(

@@ -4,6 +4,10 @@ Each grant has one token, kept in a JSON file as its SHA-256 (`"sha256:<hex>"`) 
 local experiments, in clear. The ASGI middleware checks every HTTP request before the
 MCP app sees it and records the grant in the request's state, where the server reads it
 to key the `grant` rate-limit scope. The token itself is never logged or audited.
+
+The grant is also handed to the SDK as the request's authenticated user (`scope["user"]`), so
+the SDK's own check that a session is used only by the credential that created it is armed;
+`http_sessions.SessionGate` then binds session ids to grants on our side (and audits refusals).
 """
 
 from __future__ import annotations
@@ -15,7 +19,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+
 from odoo_mcp.config import ConfigError
+from odoo_mcp.http_sessions import SessionGate
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -52,9 +60,10 @@ def load_grants(path: Path) -> dict[str, str]:
 class BearerGrants:
     """ASGI middleware: a request without a known bearer token gets 401 and never reaches MCP."""
 
-    def __init__(self, app: ASGIApp, digests: dict[str, str]) -> None:
+    def __init__(self, app: ASGIApp, digests: dict[str, str], sessions: SessionGate | None = None) -> None:
         self.app = app
         self.digests = digests
+        self.sessions = sessions
 
     def grant_for(self, authorization: str | None) -> str | None:
         if not authorization or authorization[:7].lower() != "bearer ":
@@ -88,4 +97,14 @@ class BearerGrants:
             await send({"type": "http.response.body", "body": body})
             return
         scope.setdefault("state", {})["grant"] = grant
-        await self.app(scope, receive, send)
+        scope["user"] = grant_user(grant)
+        if self.sessions is None:
+            scope["state"]["session"] = None
+            await self.app(scope, receive, send)
+        else:
+            await self.sessions(scope, receive, send, grant, headers)
+
+
+def grant_user(grant: str) -> AuthenticatedUser:
+    """The grant as the SDK's authenticated principal (what its session-owner check compares)."""
+    return AuthenticatedUser(AccessToken(token="", client_id=f"grant:{grant}", scopes=[]))

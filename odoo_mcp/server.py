@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from guard.guard import Guard, GuardedTool, Result
 from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller
 from odoo_mcp import __version__
-from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard  # noqa: F401 - build_guard re-exported
+from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
 from odoo_mcp.listing import listed_tool, tool_hints
 
 
@@ -70,7 +70,9 @@ class Session:
 
     stdio: the configured grant, and one session per process. Streamable HTTP: the grant
     the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
-    the MCP session id the transport assigned.
+    the session id `http_sessions.SessionGate` verified was issued by this server to that
+    grant — never the client's `Mcp-Session-Id` header as sent. Without a verified session
+    (the sessionless 2026-07-28 protocol) the session scope is the grant itself.
     """
 
     def __init__(self, grant: str) -> None:
@@ -84,8 +86,7 @@ class Session:
         grant = state.get("grant")
         if not grant:
             raise PermissionError("an HTTP request reached a tool without an authenticated grant")
-        headers: Mapping[str, str] = getattr(request, "headers", {}) or {}
-        session = headers.get("mcp-session-id") or f"http-{grant}"
+        session = state.get("session") or f"http-{grant}"
         return Caller(grant=grant, session=session)
 
 
@@ -178,14 +179,17 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
 
 def _unknown_tool_middleware(guard: Guard, identity: Session):
-    """Calls to names the server does not expose still get a tagged answer and an audit record."""
+    """Calls to names the server does not expose, or with arguments that are not an object, still get a
+    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited)."""
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
+            arguments = ctx.params.get("arguments")
             if not guard.exposes(name):
-                arguments = ctx.params.get("arguments")
                 return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
+            if arguments is not None and not isinstance(arguments, Mapping):
+                return to_call_result(await guard.tools[name](arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
 
     return middleware

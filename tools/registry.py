@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from guard.spec import Handler, Risk, ToolArgs, ToolSpec
+from guard.spec import Equivalents, Handler, Risk, ToolArgs, ToolSpec
 
 _CATALOG: dict[str, ToolSpec] = {}
 
@@ -29,6 +29,7 @@ def tool(
     args: type[ToolArgs],
     idempotent: bool = False,
     open_world: bool = False,
+    equivalents: Equivalents | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `handler` as the tool `name`; the docstring becomes the tool's description."""
 
@@ -49,6 +50,7 @@ def tool(
             description=description,
             idempotent=idempotent,
             open_world=open_world,
+            equivalents=equivalents,
         )
         return handler
 

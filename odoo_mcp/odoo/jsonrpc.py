@@ -4,13 +4,17 @@ odoorpc's own calls are used for the session (`/web/webclient/version_info` on c
 via `/jsonrpc` common.login and `res.users.context_get`, `logout`); this module maps its errors.
 odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection per request; it
 is given kept-alive handlers instead (`keepalive.py`). The login happens once per connection.
+urllib follows redirects anywhere; here a redirect is followed only within the configured
+origin (scheme, host, port): an allow-listed Odoo cannot send our session cookie and the
+agent's requests to a host that is not allow-listed.
 
 `execute` sends the very request odoorpc's `execute_kw` sends (`/jsonrpc`, service `object`,
 `execute_kw` with db, uid and password: stateless, no cookie involved) straight on the same
-kept-alive connection, encoded and decoded with orjson. odoorpc's per-call path (a urllib
-`Request`, the opener's handler chain and cookie jar, a deep copy of the payload for its debug
-log, the stdlib `json`) cost more than the rest of the server's own work on a call. odoorpc
-itself is imported on the first connection, not at start-up.
+kept-alive connection, encoded and decoded with orjson, and follows no redirect at all (urllib
+would have turned a redirected POST into a GET without its body anyway). odoorpc's per-call
+path (a urllib `Request`, the opener's handler chain and cookie jar, a deep copy of the payload
+for its debug log, the stdlib `json`) cost more than the rest of the server's own work on a
+call. odoorpc itself is imported on the first connection, not at start-up.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import threading
 import urllib.error
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from urllib.request import HTTPRedirectHandler
 
 from guard import fastjson
 from guard.spec import OdooFailure
@@ -36,6 +41,29 @@ if TYPE_CHECKING:
     import odoorpc
 
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+class SameOriginRedirects(HTTPRedirectHandler):
+    """Follow a redirect only when it stays on the configured server; refuse it, tagged, otherwise."""
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if origin(newurl) != origin(self.config.url):
+            target = urlsplit(newurl)
+            raise unreachable(
+                self.config,
+                f"answered HTTP {code} redirecting to {target.scheme}://{target.netloc}, another server: "
+                "redirects off the configured server are not followed",
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class JsonRpcTransport:
@@ -63,7 +91,7 @@ class JsonRpcTransport:
 
                 https = self._https
                 self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
-                handlers: list[Any] = [HTTPCookieProcessor(), self._http]
+                handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), self._http]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
                         self._hostname,
@@ -126,6 +154,11 @@ class JsonRpcTransport:
         if handler is None:  # closed meanwhile
             raise OSError("the connection is closed")
         answer, data = exchange(handler.connections, self._host, "POST", path, body, _JSON_HEADERS, self.config.timeout)
+        if 300 <= answer.status < 400:
+            target = urlsplit(answer.getheader("Location") or "")
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else "another path"
+            raise unreachable(self.config, f"answered HTTP {answer.status} redirecting to {where}: "
+                                           "a call is never redirected")
         if not 200 <= answer.status < 300:
             raise urllib.error.HTTPError(path, answer.status, answer.reason, answer.headers, None)
         payload = fastjson.loads(data)

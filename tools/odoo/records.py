@@ -11,6 +11,7 @@ from odoo_mcp.odoo.domain import METHOD_NAME
 from tools.registry import tool
 
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
+from .equivalents import execute_equivalents
 
 
 class SearchArgs(OnModel):
@@ -124,9 +125,12 @@ def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
     return {"deleted": args.ids, "result": result}
 
 
-@tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True)
+@tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True,
+      equivalents=execute_equivalents)
 def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
-    """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused."""
+    """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused.
+    A call that does what a dedicated tool does (create, write, unlink, module install...) is also decided
+    by that tool's policy."""
     if args.method.startswith("_"):
         raise ToolFailure("private methods (starting with '_') cannot be called")
     return odoo(call, args.connection).execute(args.model, args.method, args.args, args.kwargs)
