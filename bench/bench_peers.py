@@ -86,8 +86,12 @@ def secret_env(protocol: str, password_name: str, key_name: str = "ODOO_API_KEY"
     return {key_name: APIKEY} if protocol == "json2" else {password_name: PASSWORD}
 
 
-def servers(peers: Path) -> list[Server]:
-    """Every server of the comparison; peers whose venv is missing are left out (and said so)."""
+def servers(peers: Path, before: Path | None = None) -> list[Server]:
+    """Every server of the comparison; peers whose venv is missing are left out (and said so).
+
+    `before`: another checkout of this server (an older commit, say) run from the same venv beside
+    the current one, so a change is measured before/after in one run.
+    """
     ours_env = {"ODOO_URL": "{URL}", "ODOO_DB": DB, "ODOO_USERNAME": LOGIN, "ODOO_MCP_AUDIT_STDERR": "0",
                 "ODOO_MCP_POLICY": "{WORK}/policy.json", "ODOO_MCP_AUDIT_LOG": "{WORK}/audit.jsonl",
                 "PYTHONPATH": str(REPO)}
@@ -97,6 +101,13 @@ def servers(peers: Path) -> list[Server]:
         found.append(Server(f"guard-{protocol}", OURS, protocol, [sys.executable, "-m", "odoo_mcp", "serve"],
                             {**ours_env, "ODOO_PROTOCOL": protocol, **secret_env(protocol, "ODOO_PASSWORD")},
                             files={"policy.json": json.dumps(POLICY)}))
+    if before is not None:
+        for protocol in ("jsonrpc", "json2"):
+            found.append(Server(f"before-{protocol}", f"{OURS} (before)", protocol,
+                                [sys.executable, "-m", "odoo_mcp", "serve"],
+                                {**ours_env, "PYTHONPATH": str(before), "ODOO_PROTOCOL": protocol,
+                                 **secret_env(protocol, "ODOO_PASSWORD")},
+                                files={"policy.json": json.dumps(POLICY)}))
     peer: list[tuple[str, str, str, list[str], dict[str, str], str, dict[str, Any], dict[str, str]]] = []
     for protocol in ("jsonrpc", "json2"):
         peer.append(("tools", "odoo-mcp-tools", protocol, ["odoo-mcp"],
@@ -459,7 +470,7 @@ def table(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str,
 def ratios(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str, Any]) -> str:
     """This server's figure over the best peer's, per column (below 1.00: this server is ahead)."""
     ours = [s for s in all_servers if s.name == OURS]
-    peers = [s for s in all_servers if not s.raw and s.name != OURS]
+    peers = [s for s in all_servers if not s.raw and not s.name.startswith(OURS)]
     lines = ["| column | this server | best peer | ratio |", "|---|---|---|---|"]
 
     def best(values: list[tuple[float, str]]) -> tuple[float, str] | None:
@@ -499,7 +510,7 @@ def ratios(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str
 
 
 async def run(opts: argparse.Namespace) -> str:
-    chosen = servers(opts.peers)
+    chosen = servers(opts.peers, opts.before)
     if opts.only:
         wanted = set(opts.only.split(","))
         chosen = [s for s in chosen if s.key in wanted]
@@ -550,6 +561,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--delay-ms", type=float, default=15.0)
     parser.add_argument("--phases", default="instant,delay", help="instant, delay, or both (comma-separated)")
+    parser.add_argument("--before", type=Path, help="another checkout of this server, measured beside as 'before'")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and every server's stderr")
     opts = parser.parse_args(argv)
     if not opts.stand_in.is_file():
