@@ -17,10 +17,11 @@ answer and an outcome record.
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import functools
 import inspect
 import json
+import os
 import sys
 import time
 import traceback
@@ -33,16 +34,16 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from guard import fastjson
-from guard.audit import AuditLog, AuditUnavailable, redact
-from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
-from guard.equivalence import combine, equivalent_limits
-from guard.limiter import Limiter
-from guard.paths import confine
+from guard.approval_gate import Approvals, ChannelSource, Settled
+from guard.approval_question import question_for
+from guard.approval_store import MemoryApprovalStore
+from guard.audit import AuditLog, AuditUnavailable
+from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
+from guard.equivalence import combine, equivalent_counters, equivalent_limits
+from guard.limiter import IncrementRefused, Limiter, Refusal
+from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.spec import (
-    ApprovalPending,
-    ApprovalUnavailable,
-    Approver,
     Blob,
     Call,
     Caller,
@@ -50,6 +51,7 @@ from guard.spec import (
     NotConfigured,
     PathArg,
     PathRefused,
+    PolicyRefusal,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -159,16 +161,6 @@ def counting(operation: Any, *args: Any) -> Any:
         raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
 
 
-def path_error(name: str, exc: OSError) -> PathRefused:
-    """An OSError met while confining a path (ENAMETOOLONG, ELOOP, EACCES...) as a `[PATH REFUSED]`."""
-    why = {
-        errno.ENAMETOOLONG: "a name in the path is too long",
-        errno.ELOOP: "too many levels of symbolic links",
-        errno.EACCES: "permission denied",
-    }.get(exc.errno or 0, f"cannot be resolved ({errno.errorcode.get(exc.errno or 0, type(exc).__name__)})")
-    return PathRefused(name, why)
-
-
 def render_text(data: Any) -> str:
     """A handler's value as the text content agents read: strings as is, the rest as compact JSON
     (100 Odoo records are sent once, without indentation: the payload is what a call costs)."""
@@ -188,10 +180,12 @@ class Guard:
         audit: AuditLog | None = None,
         roots: dict[str, Path] | None = None,
         runtime: Any = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.policy = policy
         self.limiter = limiter or Limiter()
         self.audit = audit or AuditLog(None, stderr=False)
+        self.approvals = approvals or Approvals(os.urandom(32), MemoryApprovalStore(), self.audit)
         self.roots = dict(roots or {})
         self.runtime = runtime
         self.tools: dict[str, GuardedTool] = {}
@@ -303,9 +297,7 @@ class GuardedTool:
         """Found on the first call, not at start-up: building 44 JSON schemas twice delayed tools/list."""
         return json_string_fields(self.spec)
 
-    async def __call__(
-        self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
-    ) -> Result:
+    async def __call__(self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None) -> Result:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
@@ -328,7 +320,7 @@ class GuardedTool:
             return result
 
         try:
-            return await self._run(raw, caller, approver, call_id, state, finish)
+            return await self._run(raw, caller, channel, call_id, state, finish)
         except Refused as refused:
             return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
         except Exception as exc:  # a failure of the guard itself: still tagged, still audited
@@ -338,7 +330,7 @@ class GuardedTool:
             return finish("guard_error", Result(True, text), state["decision"], state["counters"])
 
     async def _run(
-        self, raw: Any, caller: Caller, approver: Approver | None, call_id: str, state: dict[str, Any], finish: Any
+        self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
     ) -> Result:
         guard, spec = self.guard, self.spec
         decision = gate_tool(guard.policy, spec.name, known=True)
@@ -350,9 +342,12 @@ class GuardedTool:
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         args = self._validate(raw)
 
-        rule = guard.policy.tools.get(spec.name)
-        if rule is not None and (rule.require or rule.deny_if or rule.action == "require_approval"):
-            decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        plan = plan_for(guard.policy, spec.name)
+        dumped = None
+        if plan.checks or plan.approval is not None or plan.counters:
+            dumped = args.model_dump(mode="json")
+            values = counting(guard.limiter.read, plan.state_paths, plan.counters, caller) if plan.state_paths else None
+            decision = gate_arguments(guard.policy, spec.name, dumped, values)
         equivalents = self._equivalents(args)
         if equivalents:
             state["equivalents"] = [equivalent.tool for equivalent in equivalents]
@@ -367,50 +362,81 @@ class GuardedTool:
             outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
             return finish(outcome, Result(True, failure.render()), decision)
 
-        limits = guard.policy.limits_for(spec.name)
+        limits = plan.limits
+        spent = [(counter, dumped) for counter in plan.counters]
         if equivalents:
             limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
+            spent += equivalent_counters(guard.policy, equivalents)
         if decision.verdict is Verdict.APPROVAL:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
-            try:
-                approved, why = await self._ask(approver, caller, raw)
-            except ApprovalPending as pending:
-                return finish(
-                    "approval_requested", Result(False, "approval requested", pending=pending.payload), decision
-                )
-            if not approved:
-                return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
+            settled = await self._approve(args, caller, paths, channel)
+            if not settled.approved:
+                result = Result(not settled.pending, settled.text, pending=settled.pending)
+                return finish(settled.outcome, result, decision)
 
-        refusal = counting(guard.limiter.acquire, limits, caller)
-        counters = state["counters"] = counting(guard.limiter.states, limits, caller)
-        if refusal is not None:
-            return finish("rate_limited", Result(True, refusal.render()), decision, counters)
-
-        guard.write_intent(
-            spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
-        )
+        try:
+            reserved = guard.limiter.reserve(limits, caller, spent)
+        except IncrementRefused as exc:
+            refused = Decision(Verdict.DENY, exc.rule, str(exc))
+            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+        except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
+            raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+        states = [counter for counter, _ in spent]
+        if isinstance(reserved, Refusal):
+            counters = counting(self._counter_states, limits, states, caller)
+            return finish("rate_limited", Result(True, reserved.render()), decision, counters)
+        try:
+            counters = state["counters"] = counting(self._counter_states, limits, states, caller)
+            guard.write_intent(
+                spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
+            )
+        except BaseException:
+            self._give_back(reserved)  # the call will not run
+            raise
         call = Call(caller=caller, runtime=guard.runtime, paths=paths)
         try:
             if self.is_async:
                 value = await spec.handler(args, call)
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
-        except ToolFailure as failure:
-            outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
-            return finish(outcome, Result(True, failure.render()), decision, counters)
-        except Exception as exc:
+        except BaseException as exc:
+            self._give_back(reserved)  # the call did not run to its end: it spends no quota
+            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                counters = self._counter_states(limits, states, caller)
+            if isinstance(exc, ToolFailure):
+                outcome = (
+                    "denied" if isinstance(exc, PolicyRefusal)
+                    else "path_refused" if isinstance(exc, PathRefused) else "failed"
+                )
+                return finish(outcome, Result(True, exc.render()), decision, counters)
+            if not isinstance(exc, Exception):
+                raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish("crashed", Result(True, text), decision, counters)
+        guard.limiter.commit(reserved)
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
         else:
             result = Result(False, render_text(value), value)
         return finish("ok", result, decision, counters)
+
+    def _counter_states(self, limits: Any, counters: Any, caller: Caller) -> list[dict[str, Any]]:
+        """What remains of every counter the call touches, for the audit record."""
+        limiter = self.guard.limiter
+        states = limiter.states(limits, caller) if limits else []
+        return states + [limiter.counter_state(counter, caller) for counter in counters]
+
+    def _give_back(self, reserved: Any) -> None:
+        """Roll a reservation back; a store that fails now costs the caller quota, never the answer."""
+        try:
+            self.guard.limiter.rollback(reserved)
+        except Exception as exc:
+            print(f"rate-limit store: could not give back a reservation ({type(exc).__name__})", file=sys.stderr)
 
     def _validate(self, raw: dict[str, Any]) -> Any:
         """The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
@@ -444,16 +470,10 @@ class GuardedTool:
                 raise path_error(name, exc) from None
         return resolved
 
-    async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:
-        if approver is None:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
-        try:
-            approved = await approver(question)
-        except ApprovalUnavailable:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        except ApprovalPending:
-            raise
-        except Exception as exc:
-            return False, f"the approval request failed ({type(exc).__name__})"
-        return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")
+    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
+        """The approval step; its question shows the validated call in full and the tool's preview."""
+        call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
+        describe = functools.partial(question_for, self.spec, args, call)
+        return await self.guard.approvals.settle(
+            self.spec.name, args.model_dump(mode="json"), caller, channel, describe
+        )

@@ -10,6 +10,7 @@ descriptor from the root (`guard.fsroot`), which refuses a swapped folder.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -51,5 +52,15 @@ def confine(arg: str, candidate: str, root: Path, *, must_exist: bool = False) -
                 raise PathRefused(arg, "its folder does not exist inside the root")
     except OSError as exc:
         # A component too long, or a link changing under `realpath` (a race): refused, not crashed.
-        raise PathRefused(arg, f"cannot be resolved ({exc.strerror or type(exc).__name__})") from None
+        raise path_error(arg, exc) from None
     return resolved
+
+
+def path_error(name: str, exc: OSError) -> PathRefused:
+    """An OSError met while confining a path (ENAMETOOLONG, ELOOP, EACCES...) as a `[PATH REFUSED]`."""
+    why = {
+        errno.ENAMETOOLONG: "a name in the path is too long",
+        errno.ELOOP: "too many levels of symbolic links",
+        errno.EACCES: "permission denied",
+    }.get(exc.errno or 0, f"cannot be resolved ({errno.errorcode.get(exc.errno or 0, type(exc).__name__)})")
+    return PathRefused(name, why)

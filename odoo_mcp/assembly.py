@@ -14,6 +14,7 @@ from guard.guard import Guard
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.spec import ToolSpec
+from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
@@ -41,12 +42,14 @@ def build_guard(
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
     runtime = Runtime(settings)
+    audit = open_audit(settings)
     guard = Guard(
         policy,
         limiter=Limiter(settings.limits_storage),
-        audit=open_audit(settings),
+        audit=audit,
         roots=settings.roots.named(),
         runtime=runtime,
+        approvals=open_approvals(settings, audit),
     )
     guard.audit.add_secrets(configured_secrets(settings.env))
     runtime.guard = guard  # type: ignore[attr-defined]

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from guard.decisions import decide
-from guard.policy import Policy, PolicyError, load_policy
+from guard import Policy, PolicyError, decide, load_policy
+from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
+from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
 
 if TYPE_CHECKING:  # the HTTP modules import the MCP SDK: loaded only when --http is given (cold start)
@@ -39,15 +40,22 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
 
     try:
         policy = load_policy(settings.policy_path)
+        check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs])
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         digests: dict[str, str] = {}
+        approvers = None
         if http is not None:
             from odoo_mcp.http_auth import load_grants
 
             digests = load_grants(http.tokens)
+            approvers = load_grants(http.approver_tokens, "approvers") if http.approver_tokens else None
+        if approvers and set(approvers) & set(digests):
+            raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         guard, runtime = build_guard(settings, policy, extra_specs)
-    except (PolicyError, ConfigError) as exc:
+    except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         return refuse_to_start(exc)
+    for note in policy.notes:
+        print(f"odoo-mcp: policy {settings.policy_path}: {note}", file=sys.stderr)
 
     def make_server() -> Any:
         from odoo_mcp.server import build_server
@@ -66,6 +74,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         visible=len(guard.visible()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
+        approvals="out_of_band" if settings.approvals.out_of_band else "client",
+        approvals_store=type(guard.approvals.store).__name__,
+        approvals_endpoint=bool(http and http.approver_tokens),
     )
     gc.freeze()
     try:
@@ -75,7 +86,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
             early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
             run_stdio(guard, make_server, early=early)  # the SDK's stdio, minus its thread hop per line
         else:
-            serve_http(server, http, digests, guard.audit)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -89,15 +100,30 @@ class HttpOptions:
     port: int
     tokens: Path
     security: HttpSecurity | None = None
+    approver_tokens: Path | None = None
 
 
-def serve_http(server: Any, options: HttpOptions, digests: dict[str, str], audit: Any = None) -> None:
-    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr)."""
+def serve_http(
+    server: Any,
+    options: HttpOptions,
+    digests: dict[str, str],
+    audit: Any = None,
+    approvals: Any = None,
+    approvers: dict[str, str] | None = None,
+) -> None:
+    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
+
+    `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
+    before the grants' middleware sees the request.
+    """
     import uvicorn
 
+    from odoo_mcp.approvals_http import ApprovalsEndpoint
     from odoo_mcp.http_app import HttpSecurity, build_http_app
 
-    app = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
+    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
+    if approvals is not None:
+        app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -119,40 +145,61 @@ def _serve(args: argparse.Namespace) -> int:
                     args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
                 ),
             )
-            http = HttpOptions(args.host, args.port, Path(tokens), security)
+            approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
+            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
 
 
+def check_names(policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True) -> None:
+    """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
+    each on stderr, about upstream names this server does not implement."""
+    from odoo_mcp.tool_names import check_tool_names
+    from tools.registry import all_specs
+
+    report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names])
+    if warn:
+        for warning in report.warnings:
+            print(f"odoo-mcp: warning: {source}: {warning}", file=sys.stderr)
+    if report.problems:
+        raise PolicyError(source, report.problems)
+
+
+def _report_invalid(exc: PolicyError) -> None:
+    print(f"{exc.source}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
+    for problem in exc.problems:
+        print(f"  - {problem}")
+
+
 def _load_or_report(path: str) -> Policy | None:
     try:
-        return load_policy(Path(path))
+        policy = load_policy(Path(path))
+        check_names(policy, path)
     except PolicyError as exc:
-        print(f"{exc.source}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
-        for problem in exc.problems:
-            print(f"  - {problem}")
+        _report_invalid(exc)
         return None
+    return policy
 
 
 def _policy_check(args: argparse.Namespace) -> int:
     policy = _load_or_report(args.file)
     if policy is None:
         return 1
-    from tools.registry import all_specs
-
-    known = {spec.name for spec in all_specs()}
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
+    for note in policy.notes:
+        print(f"  note: {note}")
     for name, rule in sorted(policy.tools.items()):
         parts = [rule.action]
         if rule.require:
             parts.append(f"{len(rule.require)} require")
         if rule.deny_if:
             parts.append(f"{len(rule.deny_if)} deny_if")
-        for limit in rule.limits:
+        for limit in rule.own_limits(name):
             parts.append(f"{limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
-        unknown = "" if name in known else "  (warning: no such tool on this server)"
-        print(f"  {name}: {', '.join(parts)}{unknown}")
+        for item in rule.rules:
+            parts.append(f"rule {item.name!r} ({item.action}{', ' + item.rate_limit if item.rate_limit else ''})")
+        print(f"  {name if name != '*' else '* (every tool)'}: {', '.join(parts)}")
     for limit in policy.all_tools.limits:
         print(f"  all tools: {limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
     if policy.hide:
@@ -190,6 +237,11 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if decision.allowed:
         for limit in policy.limits_for(args.tool):
             print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+        from guard.decisions import plan_for
+
+        for counter in plan_for(policy, args.tool).counters:
+            cap = "no limit" if counter.cap is None else f"{counter.cap} per {counter.window}"
+            print(f"  counts against {counter.path}: {cap} (UTC, {counter.scope})")
     return 0 if decision.allowed else 3
 
 
@@ -223,12 +275,16 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or streamable HTTP")
-    serve.add_argument("--policy", help="policy.json (or ODOO_MCP_POLICY)")
+    serve.add_argument("--policy", help="policy.json, or Intercept's policy.yaml (or ODOO_MCP_POLICY)")
     serve.add_argument("--audit-log", help="audit JSON-lines file (or ODOO_MCP_AUDIT_LOG)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
+    serve.add_argument(
+        "--approver-tokens",
+        help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
+    )
     serve.add_argument(
         "--allowed-hosts",
         help="HTTP: Host values accepted, comma separated, host:port or host:* (or ODOO_MCP_HTTP_ALLOWED_HOSTS); "
@@ -239,6 +295,8 @@ def parser() -> argparse.ArgumentParser:
         help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
     )
     serve.set_defaults(run=_serve)
+
+    add_approval_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True

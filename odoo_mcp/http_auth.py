@@ -33,26 +33,29 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def load_grants(path: Path) -> dict[str, str]:
-    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}."""
+def load_grants(path: Path, section: str = "grants") -> dict[str, str]:
+    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}.
+
+    `section="approvers"` reads an approver tokens file (same shape, its own tokens).
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"tokens file {path}: not found") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"tokens file {path}: {exc}") from None
-    grants = document.get("grants") if isinstance(document, dict) else None
+    grants = document.get(section) if isinstance(document, dict) else None
     if not isinstance(grants, dict) or not grants:
-        raise ConfigError(f'tokens file {path}: expected {{"grants": {{"<grant>": "sha256:<hex>"}}}}')
+        raise ConfigError(f'tokens file {path}: expected {{"{section}": {{"<name>": "sha256:<hex>"}}}}')
     digests: dict[str, str] = {}
     for grant, secret in grants.items():
         if not isinstance(secret, str) or not secret:
-            raise ConfigError(f"tokens file {path}: grants.{grant}: must be a non-empty string")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: must be a non-empty string")
         digest = secret.removeprefix("sha256:").lower() if secret.startswith("sha256:") else token_digest(secret)
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ConfigError(f"tokens file {path}: grants.{grant}: sha256 value must be 64 hex digits")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: sha256 value must be 64 hex digits")
         if digest in digests:
-            raise ConfigError(f"tokens file {path}: grants.{grant}: same token as grants.{digests[digest]}")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: same token as {section}.{digests[digest]}")
         digests[digest] = grant
     return digests
 

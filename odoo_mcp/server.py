@@ -12,6 +12,7 @@ can register is a `GuardedTool`, which only `Guard.wrap` makes.
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -20,12 +21,12 @@ import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from guard.guard import Guard, GuardedTool, Result
-from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller
+from guard.spec import Caller
 from odoo_mcp import __version__
+from odoo_mcp.approval_wire import channel_for, install_approval_state
 from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
 from odoo_mcp.listing import listed_tool, tool_hints
 
@@ -90,61 +91,6 @@ class Session:
         return Caller(grant=grant, session=session)
 
 
-class Approval(BaseModel):
-    """The form the human answers: one checkbox."""
-
-    approve: bool
-
-
-APPROVAL_KEY = "approval"
-
-
-def _accepted(answer: Any) -> bool:
-    return (
-        isinstance(answer, types.ElicitResult)
-        and answer.action == "accept"
-        and isinstance(answer.content, dict)
-        and answer.content.get("approve") is True
-    )
-
-
-def approver_for(ctx: Context) -> Approver | None:
-    """Ask the human through MCP elicitation, in the way the negotiated protocol allows.
-
-    Handshake-era sessions (what most desktop clients speak today) get an
-    `elicitation/create` request inside the call. 2026-07-28 sessions have no
-    server-to-client requests: the call answers `input_required` with the question, and
-    the client retries it carrying the human's answer, which is read here. Without
-    elicitation support there is no approver, and the guard declines.
-    """
-    responses = ctx.input_responses
-    if responses is not None and APPROVAL_KEY in responses:
-        answer = responses[APPROVAL_KEY]
-
-        async def answered(_question: str) -> bool:
-            return _accepted(answer)
-
-        return answered
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None:
-        return None
-    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
-
-        async def pending(question: str) -> bool:
-            request = types.ElicitRequest(
-                params=types.ElicitRequestFormParams(message=question, requested_schema=Approval.model_json_schema())
-            )
-            raise ApprovalPending(types.InputRequiredResult(input_requests={APPROVAL_KEY: request}))
-
-        return pending
-
-    async def ask(question: str) -> bool:
-        answer = await ctx.elicit(question, Approval)
-        return answer.action == "accept" and bool(getattr(answer.data, "approve", False))
-
-    return ask
-
-
 def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     """The MCPServer registration of one guarded tool (and nothing else can be registered)."""
     if not isinstance(tool, GuardedTool):
@@ -153,13 +99,7 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
         caller = identity.caller(ctx.request_context.request)
 
-        async def approve(question: str) -> bool:  # looks at the client only when a rule asks
-            approver = approver_for(ctx)
-            if approver is None:
-                raise ApprovalUnavailable
-            return await approver(question)
-
-        result = await tool(arguments, caller, approve)
+        result = await tool(arguments, caller, functools.partial(channel_for, ctx))  # looked at only if asked
         if result.pending is not None:
             return result.pending
         return to_call_result(result)
@@ -207,6 +147,7 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
         middleware=[_unknown_tool_middleware(guard, identity)],
         log_level="WARNING",
     )
+    install_approval_state(server)
     assert_all_guarded(server)
     return server
 
