@@ -13,6 +13,7 @@ from guard.audit import AuditLog
 from guard.guard import Guard
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
+from guard.policy_set import PolicySet
 from guard.spec import ToolSpec
 from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
@@ -37,7 +38,7 @@ def open_audit(settings: Settings) -> AuditLog:
 
 
 def build_guard(
-    settings: Settings, policy: Policy | None = None, extra_specs: Sequence[ToolSpec] = ()
+    settings: Settings, policy: Policy | PolicySet | None = None, extra_specs: Sequence[ToolSpec] = ()
 ) -> tuple[Guard, Runtime]:
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
