@@ -5,8 +5,11 @@ cold start. A desktop client waits on every launch for `initialize` and the firs
 only, and both answers are fixed by what the process already has without the SDK: the server's
 name, version and instructions, its capabilities, and the guard's visible tools
 (`listing.listed_tool`). So `odoo_mcp.stdio` answers those two here, then imports the SDK and
-hands it the session: the `initialize` request (and `notifications/initialized`) are replayed
-to it, and its own answer to that `initialize` (the same answer) is not sent a second time.
+hands it the session: the lines read so far (`initialize`, `notifications/initialized`, the
+`tools/list`) are replayed to it, so its session state and the list it remembers having shown
+(for `tools/list_changed` after a policy reload) are what the client saw; its own answers to
+those requests are not sent a second time, and should its list differ from the early one (a
+reload in between), the client is told its list changed.
 
 Only the handshake-era `initialize` of a protocol revision listed here is answered early;
 anything else (another revision, a 2026-07-28 request without handshake, any other first

@@ -34,7 +34,7 @@ if sys.platform != "win32":
 from guard import fastjson
 from odoo_mcp.fast_start import early_initialize, early_tools_list, is_first_page_request, response
 
-_NO_ID = object()
+_LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n'
 _LINE_LIMIT = 1 << 30
 """One JSON-RPC line may be large (a base64 upload): asyncio's 64 KiB default would refuse it."""
 
@@ -74,28 +74,33 @@ class _Replayed:
 class _Writer:
     """`await stdout.write(text)` / `await stdout.flush()` over an asyncio pipe transport.
 
-    `answered` is the id of the `initialize` already answered early: the SDK's own answer to its
-    replay is the same answer, and is not sent a second time.
+    `answered` maps the ids of requests already answered early (`initialize`, the first
+    `tools/list`) to what was answered: the SDK is given them again (so its session state, and
+    the list it remembers having shown, are what the client saw), and its answers are not sent a
+    second time. Should the SDK list other tools than the early answer did (a policy reloaded in
+    between), the client is told its list changed instead.
     """
 
-    def __init__(self, writer: asyncio.StreamWriter, answered: Any = _NO_ID) -> None:
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer
-        self._answered = answered
+        self._answered: dict[Any, Any] = {}
 
     async def send(self, message: dict[str, Any]) -> None:
         self._writer.write(fastjson.dumps_bytes(message) + b"\n")
         await self._writer.drain()
 
     async def write(self, text: str) -> None:
-        if self._answered is not _NO_ID:
+        if self._answered:
             try:
                 message = fastjson.loads(text)
             except ValueError:
                 message = None
-            if isinstance(message, dict) and message.get("id") == self._answered and "method" not in message:
-                self._answered = _NO_ID
+            if isinstance(message, dict) and "method" not in message and message.get("id") in self._answered:
+                early = self._answered.pop(message["id"])
                 if "error" in message:  # the client holds our answer; say loudly that the SDK disagreed
-                    print(f"odoo-mcp: the SDK refused the replayed initialize: {text.strip()}", file=sys.stderr)
+                    print(f"odoo-mcp: the SDK refused a replayed request: {text.strip()}", file=sys.stderr)
+                elif early.get("tools") is not None and message.get("result") != early:
+                    self._writer.write(_LIST_CHANGED)
                 return
         self._writer.write(text.encode("utf-8"))
 
@@ -209,37 +214,39 @@ def _is_fd(stream: Any, fd: int) -> bool:
         return False
 
 
-async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list[str]) -> tuple[Any, bool]:
+async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list[str]) -> bool:
     """Answer `initialize` and the first `tools/list` without the SDK (see `fast_start`).
 
-    Returns the id of the `initialize` answered (or `_NO_ID`) and whether stdin already ended.
-    Every line read and not answered here is put in `replay`, in order, for the SDK.
+    Every line read goes into `replay`, in order, for the SDK; what was answered early is noted
+    in `writer` (whose copy of the SDK's answers is then dropped). Returns whether stdin ended.
     """
-    answered: Any = _NO_ID
+    initialized = False
     while True:
         try:
             line = await lines.__anext__()
         except StopAsyncIteration:
-            return answered, True
+            return True
+        replay.append(line)
         try:
             message = fastjson.loads(line)
         except ValueError:
             message = None
-        if answered is _NO_ID:
+        if not initialized:
             result = early_initialize(message)
-            replay.append(line)
             if result is None:
-                return answered, False
-            answered = message["id"]
-            await writer.send(response(answered, result))
+                return False
+            initialized = True
+            writer._answered[message["id"]] = result
+            await writer.send(response(message["id"], result))
         elif isinstance(message, dict) and message.get("method") == "notifications/initialized":
-            replay.append(line)
+            continue
         elif is_first_page_request(message):
-            await writer.send(response(message["id"], early_tools_list(guard)))
-            return answered, False
+            result = early_tools_list(guard)
+            writer._answered[message["id"]] = result
+            await writer.send(response(message["id"], result))
+            return False
         else:
-            replay.append(line)
-            return answered, False
+            return False
 
 
 async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
@@ -250,11 +257,8 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
     """
     async with event_loop_stdio() as streams:
         replay: list[str] = []
-        answered: Any = _NO_ID
-        if streams is not None and early:
-            answered, ended = await _answer_early(streams[0], streams[1], guard, replay)
-            if ended:
-                return
+        if streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
+            return
         server = make_server()
         from mcp.server.stdio import stdio_server
 
@@ -263,7 +267,6 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
             stdin, stdout = None, None
         else:
             stdin, stdout = _Replayed(replay, streams[0]), streams[1]
-            stdout._answered = answered
         async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 

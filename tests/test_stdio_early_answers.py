@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
 from odoo_mcp.fast_start import HANDSHAKE_VERSIONS
@@ -79,3 +80,42 @@ def test_a_revision_not_answered_early_is_left_to_the_sdk(tmp_path):
 
 def test_the_early_path_knows_the_sdks_handshake_revisions():
     assert tuple(HANDSHAKE_PROTOCOL_VERSIONS) == HANDSHAKE_VERSIONS
+
+
+class _Pipe:
+    """Stands in for the asyncio StreamWriter under `_Writer`: collects what reaches the client."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+@pytest.mark.anyio
+async def test_the_sdks_answers_to_replayed_requests_are_not_sent_twice():
+    from odoo_mcp.stdio import _Writer
+
+    pipe = _Pipe()
+    writer = _Writer(pipe)  # type: ignore[arg-type]
+    listed = {"tools": [{"name": "a"}]}
+    writer._answered = {0: {"protocolVersion": "2025-06-18"}, 1: listed}
+    await writer.write(json.dumps({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}}) + "\n")
+    await writer.write(json.dumps({"jsonrpc": "2.0", "id": 1, "result": listed}) + "\n")
+    assert pipe.sent == []  # both were answered early, with the same answers
+    later = json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"content": []}}) + "\n"
+    await writer.write(later)  # an id already dropped once is an ordinary answer again
+    assert pipe.sent == [later.encode()]
+
+
+@pytest.mark.anyio
+async def test_a_list_that_changed_before_the_sdk_took_over_is_announced():
+    from odoo_mcp.stdio import _Writer
+
+    pipe = _Pipe()
+    writer = _Writer(pipe)  # type: ignore[arg-type]
+    writer._answered = {1: {"tools": [{"name": "a"}, {"name": "b"}]}}
+    await writer.write(json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"tools": [{"name": "a"}]}}) + "\n")
+    assert [json.loads(line) for line in pipe.sent] == [
+        {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+    ]
