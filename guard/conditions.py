@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from guard.policy import Condition
+from guard.wording import condition_words
 
 _MISSING = object()
 
@@ -100,9 +101,5 @@ def holds(condition: Condition | str, arguments: dict[str, Any]) -> bool:
 
 
 def describe(condition: Condition | str) -> str:
-    """A short human form for refusal messages: `model in ['res.users']`."""
-    if isinstance(condition, str):
-        return f"{condition} is given"
-    if condition.op == "exists":
-        return f"{condition.arg} exists" if condition.value in (None, True) else f"{condition.arg} is absent"
-    return f"{condition.arg} {condition.op} {condition.value!r}"
+    """A condition in words for refusal messages (`more than 5 modules are given`): see `guard.wording`."""
+    return condition_words(condition)

@@ -13,6 +13,7 @@ from typing import Any
 
 from guard.conditions import describe, holds
 from guard.policy import Policy
+from guard.wording import default_deny_reason
 
 
 class Verdict(StrEnum):
@@ -49,7 +50,7 @@ def gate_tool(policy: Policy, tool: str, *, known: bool) -> Decision:
     if rule is None:
         if policy.default == "allow":
             return Decision(Verdict.ALLOW, "default")
-        return Decision(Verdict.DENY, "default", f"'{tool}' is not allowed by this policy (default: deny)")
+        return Decision(Verdict.DENY, "default", default_deny_reason(tool))
     if rule.action == "deny":
         return Decision(Verdict.DENY, f"tools.{tool}.action", rule.reason or f"'{tool}' is denied by this policy")
     return Decision(Verdict.ALLOW, f"tools.{tool}")
@@ -62,7 +63,7 @@ def gate_arguments(policy: Policy, tool: str, arguments: dict[str, Any]) -> Deci
         return Decision(Verdict.ALLOW, "default")
     for index, condition in enumerate(rule.require):
         if not holds(condition, arguments):
-            reason = rule.reason or f"'{tool}' requires {describe(condition)}"
+            reason = rule.reason or f"'{tool}' is allowed only when {describe(condition)}"
             return Decision(Verdict.DENY, f"tools.{tool}.require[{index}]", reason)
     for index, condition in enumerate(rule.deny_if):
         if holds(condition, arguments):

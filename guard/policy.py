@@ -130,6 +130,9 @@ class Policy(_Strict):
     tools: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")], ToolRule] = Field(default_factory=dict)
     description: StrictStr | None = None
     """Free text for humans (PolicyLayer documents often carry one)."""
+    listing: Literal["all", "allowed"] = Field(default="all", alias="list")
+    """`"list": "allowed"` shows tools/list only the tools this policy lets be called (an agent spends no
+    context on the others); `"all"` (default, as PolicyLayer) lists denied tools too. Hidden: never listed."""
 
     @field_validator("tools", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
+from odoo_mcp import __version__
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.http_auth import BearerGrants, load_grants
 
@@ -25,8 +26,10 @@ EXIT_BAD_CONFIG = 2
 
 
 def refuse_to_start(problem: Exception) -> int:
-    """Fail closed: say why on stderr (stdout is the transport) and exit with EXIT_BAD_CONFIG."""
-    print(f"odoo-mcp: refusing to start: {problem}", file=sys.stderr)
+    """Fail closed: say in one line what to change, on stderr (stdout is the transport); exit EXIT_BAD_CONFIG."""
+    from odoo_mcp.startup import refusal_line
+
+    print(refusal_line(problem), file=sys.stderr)
     return EXIT_BAD_CONFIG
 
 
@@ -34,22 +37,29 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.odoo.settings import OdooSettings
     from odoo_mcp.server import build_guard, build_server
+    from odoo_mcp.startup import audit_unwritable, check_directories, start_line
 
     try:
         policy = load_policy(settings.policy_path)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
+        check_directories(settings)  # a missing folder stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
+        try:
+            guard, runtime = build_guard(settings, policy, extra_specs)
+        except OSError as exc:
+            raise audit_unwritable(settings, exc) from exc
     except (PolicyError, ConfigError) as exc:
         return refuse_to_start(exc)
-    guard, runtime = build_guard(settings, policy, extra_specs)
     server = build_server(guard, grant=settings.grant)
+    url = f"http://{http.host}:{http.port}/mcp" if http else None
+    print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)
     guard.audit.record(
         "server_start",
         transport="streamable-http" if http else "stdio",
         policy=str(settings.policy_path),
         default=policy.default,
         tools=len(guard.tools),
-        visible=len(guard.visible()),
+        visible=len(guard.listed()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
     )
@@ -190,6 +200,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="odoo-mcp", description="A policy-guarded MCP server for Odoo.")
+    main.add_argument("--version", action="version", version=f"odoo-mcp {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or streamable HTTP")

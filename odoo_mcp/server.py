@@ -203,7 +203,7 @@ def _unknown_tool_middleware(guard: Guard, identity: Session):
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
-            if not guard.exposes(name):
+            if not guard.lists(name):  # unknown, hidden, or denied and unlisted under "list": "allowed"
                 arguments = ctx.params.get("arguments")
                 return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
@@ -231,9 +231,9 @@ def build_guard(
 
 
 def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
-    """The MCPServer exposing exactly the guard's visible tools."""
+    """The MCPServer exposing exactly the guard's listed tools."""
     identity = Session(grant)
-    tools = [_mcp_tool(tool, identity) for tool in guard.visible()]
+    tools = [_mcp_tool(tool, identity) for tool in guard.listed()]
     server = MCPServer(
         SERVER_NAME,
         version=__version__,
