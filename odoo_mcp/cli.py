@@ -140,6 +140,30 @@ def _policy_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain_tool(policy: Policy, tool: str, known: bool) -> int:
+    """Without --args: the tool-level decision, and the conditions a call must then meet, in words."""
+    from guard.wording import condition_words
+
+    decision = decide(policy, tool, None, known=known)
+    print(f"{tool}: {decision.verdict.value.upper()} (rule: {decision.rule})")
+    if decision.reason:
+        print(f"  reason: {decision.reason}")
+    rule = policy.tools.get(tool)
+    if decision.allowed and rule is not None:
+        if rule.action == "require_approval":
+            print("  every call needs a human's approval")
+        for condition in rule.require:
+            print(f"  allowed only when {condition_words(condition)}")
+        for condition in rule.deny_if:
+            print(f"  refused when {condition_words(condition)}")
+        if rule.require or rule.deny_if:
+            print("  (pass --args '{...}' to decide one call)")
+    if decision.allowed:
+        for limit in policy.limits_for(tool):
+            print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+    return 0 if decision.allowed else 3
+
+
 def _policy_explain(args: argparse.Namespace) -> int:
     policy = _load_or_report(args.file)
     if policy is None:
@@ -148,12 +172,17 @@ def _policy_explain(args: argparse.Namespace) -> int:
     from tools.registry import all_specs
 
     specs = {spec.name: spec for spec in all_specs()}
+    spec = specs.get(args.tool)
+    if args.args is None:
+        return _explain_tool(policy, args.tool, spec is not None)
     try:
         arguments = json.loads(args.args)
     except json.JSONDecodeError as exc:
         print(f"--args is not JSON: {exc.msg}")
         return 1
-    spec = specs.get(args.tool)
+    if not isinstance(arguments, dict):
+        print('--args must be a JSON object of named arguments, e.g. \'{"modules": ["sign"]}\'')
+        return 1
     decision = decide(policy, args.tool, None, known=spec is not None)
     if decision.allowed and spec is not None:
         from pydantic import ValidationError
@@ -173,22 +202,61 @@ def _policy_explain(args: argparse.Namespace) -> int:
     return 0 if decision.allowed else 3
 
 
+def _policy_init(args: argparse.Namespace) -> int:
+    """Write a shipped example policy to a file (never over an existing one) or stdout; list them without NAME."""
+    from odoo_mcp.policy_examples import examples, summary
+
+    shipped = examples()
+    if not args.example:
+        print("example policies (odoo-mcp policy init --example NAME [FILE]):")
+        for name, entry in shipped.items():
+            print(f"  {name:<20} {summary(entry)}")
+        return 0
+    entry = shipped.get(args.example)
+    if entry is None:
+        print(f"no example named {args.example!r}; the examples are: {', '.join(shipped)}", file=sys.stderr)
+        return 1
+    text = entry.read_text(encoding="utf-8")
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.file)
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        print(f"{target} already exists: choose another file name (nothing was written)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {target} (example {args.example!r}); check it with: odoo-mcp policy check {target}")
+    return 0
+
+
 def _policy_schema(_args: argparse.Namespace) -> int:
     print(json.dumps(Policy.model_json_schema(), indent=2))
     return 0
 
 
 def _tools(args: argparse.Namespace) -> int:
+    """The catalogue with whole descriptions (wrapped, never cut), or as JSON with them."""
+    import textwrap
+
     from tools.registry import all_specs
 
     specs = all_specs()
     if args.json:
-        print(json.dumps([{"name": s.name, "family": s.family, "risk": s.risk.value} for s in specs], indent=1))
+        entries = [
+            {"name": s.name, "family": s.family, "risk": s.risk.value, "description": " ".join(s.description.split())}
+            for s in specs
+        ]
+        print(json.dumps(entries, indent=1))
         return 0
-    width = max(len(s.name) for s in specs)
+    print(f"{len(specs)} tools (name, family, risk class, description)")
     for spec in specs:
-        summary = spec.description.splitlines()[0]
-        print(f"{spec.name:<{width}}  {spec.family:<10}  {spec.risk.value:<11}  {summary[:70]}")
+        print(f"\n{spec.name}  [{spec.family}, {spec.risk.value}]")
+        print(textwrap.fill(" ".join(spec.description.split()), 100, initial_indent="    ", subsequent_indent="    "))
     return 0
 
 
@@ -221,12 +289,16 @@ def parser() -> argparse.ArgumentParser:
     explain = policy.add_parser("explain", help="what the policy decides for one call, without calling anything")
     explain.add_argument("file")
     explain.add_argument("tool")
-    explain.add_argument("--args", default="{}", help="the call's arguments as JSON")
+    explain.add_argument("--args", help="the call's arguments as a JSON object (without: the tool-level decision)")
     explain.set_defaults(run=_policy_explain)
+    init = policy.add_parser("init", help="start from a shipped example policy (lists them without NAME)")
+    init.add_argument("--example", nargs="?", const="", default="", metavar="NAME", help="the example to write")
+    init.add_argument("file", nargs="?", help="where to write it (default: stdout; an existing file is kept)")
+    init.set_defaults(run=_policy_init)
     schema = policy.add_parser("schema", help="print the policy's JSON Schema")
     schema.set_defaults(run=_policy_schema)
 
-    catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class")
+    catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class, description")
     catalogue.add_argument("--json", action="store_true")
     catalogue.set_defaults(run=_tools)
 
