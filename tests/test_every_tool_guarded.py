@@ -57,7 +57,7 @@ async def test_every_listed_tool_is_refused_by_a_deny_all_policy(tmp_path):
         assert {tool.name for tool in tools} == set(catalogue)
         for tool in tools:
             result = await server.call(tool.name, {})
-            assert result.text.startswith(f"[POLICY DENIED] '{tool.name}' is not allowed by this policy (default: deny)")
+            assert result.text.startswith(f"[POLICY DENIED] '{tool.name}' is not allowed by this policy (default: deny);")
         audited = [record["tool"] for record in server.audit_records()]
         assert audited == [tool.name for tool in tools]
 
