@@ -1,4 +1,4 @@
-"""The example policies in examples/ load, and name only tools this server has."""
+"""The example policies shipped in odoo_mcp/examples/ load, and name only tools this server has."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from guard.policy import load_policy
+from odoo_mcp.policy_examples import examples
 from tools.registry import all_specs
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
+EXAMPLES = {name: Path(str(entry)) for name, entry in examples().items() if str(entry).endswith(".json")}
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_example_policy_loads_and_names_real_tools(path):
-    policy = load_policy(path)
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_policy_loads_and_names_real_tools(name):
+    policy = load_policy(EXAMPLES[name])
     known = {spec.name for spec in all_specs()}
     assert set(policy.tools) <= known
     assert set(policy.hide) - {"*"} <= known
@@ -22,4 +23,4 @@ def test_example_policy_loads_and_names_real_tools(path):
 
 
 def test_there_are_examples():
-    assert len(EXAMPLES) >= 2
+    assert {"readonly", "addons-maintainer"} <= set(EXAMPLES)
