@@ -5,6 +5,10 @@ In process: the server's pieces as `serve` assembles them (`build_guard`, `start
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ from odoo_mcp.config import ConfigError, Roots, Settings, default_audit_log
 from odoo_mcp.server import build_guard
 from odoo_mcp.startup import check_directories, refusal_line, start_line
 from odoo_mcp.status import policy_status
+from tests.harness import REPO, guarded_server
 from tools.registry import all_specs
 
 CATALOGUE = len(all_specs())
@@ -137,8 +142,6 @@ def test_refusals_are_one_line_that_says_what_to_change():
 async def test_a_real_server_says_one_start_line_and_lists_only_allowed_tools(tmp_path):
     """Through the real process: stderr holds the start line and nothing else (audit in its file);
     an unlisted denied tool, called anyway, gets its reason; a hidden one stays unknown."""
-    from tests.harness import guarded_server
-
     async with guarded_server({**LISTING, "list": "allowed"}, tmp_path=tmp_path,
                               env={"ODOO_MCP_AUDIT_STDERR": ""}) as server:  # fmt: skip
         assert await server.tool_names() == {"ee_link", "odoo_create", "policy_status"}
@@ -150,3 +153,24 @@ async def test_a_real_server_says_one_start_line_and_lists_only_allowed_tools(tm
         lines = server.stderr_text().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("odoo-mcp 0.1.0: policy ") and "3 listed, 3 allowed, 1 hidden" in lines[0]
+
+
+def test_a_refused_start_is_one_line_naming_the_variable(tmp_path):
+    """Through the real command: what a client's log shows when the server will not start."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny"}))
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ODOO") and k != "CONNECTIONS_FILE"}
+    base |= {"ODOO_MCP_POLICY": str(policy), "ODOO_MCP_AUDIT_LOG": str(tmp_path / "a.jsonl"), "PYTHONPATH": str(REPO)}
+    missing = tmp_path / "enterprise"
+    cases = [
+        ({"ODOO_MCP_EE_DIR": str(missing)}, f"ODOO_MCP_EE_DIR: {missing} does not exist"),
+        ({"ODOO_URL": "https://odoo.example.com"}, "ODOO_URL is set but ODOO_DB, ODOO_USERNAME and"),
+    ]
+    for variables, message in cases:
+        done = subprocess.run(
+            [sys.executable, "-m", "odoo_mcp", "serve"],
+            input="", capture_output=True, text=True, env={**base, **variables}, cwd=REPO, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith(f"odoo-mcp: refusing to start: {message}"), done.stderr
