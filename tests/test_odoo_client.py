@@ -85,7 +85,7 @@ def test_settings_from_env_and_read_only_connections_file(tmp_path):
 
 
 @pytest.mark.parametrize("env, problem", [
-    ({"ODOO_URL": "ftp://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p"}, "http"),
+    ({"ODOO_URL": "ftp://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p"}, "ODOO_URL: 'ftp://x' is not"),
     ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u"}, "ODOO_PASSWORD or ODOO_API_KEY is not"),
     ({"ODOO_URL": "http://x"}, "ODOO_URL is set but ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or ODOO_API_KEY are not"),
     ({"ODOO_URL": "http://x", "ODOO_USER": "u", "ODOO_API_KEY": "k"}, "ODOO_URL is set but ODOO_DB is not"),

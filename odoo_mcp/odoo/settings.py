@@ -177,6 +177,7 @@ def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None
                 "set ODOO_URL to the Odoo server's root URL (or unset them)"
             )
         return None
+    normalize_url(url, "ODOO_URL")  # a bad URL is named by its variable
     password, api_key = get("ODOO_PASSWORD"), get("ODOO_API_KEY")
     _check_env_connection(get, password, api_key)
     ca_bundle = get("ODOO_CA_BUNDLE")
