@@ -1,12 +1,26 @@
-"""The audit log: one structlog JSON line per tool call, secrets redacted, never on stdout.
+"""The audit log: structlog JSON lines, secrets redacted, never on stdout — and written ahead.
 
-Built as a structlog processor chain (timestamp → redact → render JSON) over a tiny
-sink that writes each line to a file and/or stderr. Redaction is one processor, tested
-once, applied to the whole record — so no tool can forget it.
+Built as a structlog processor chain (timestamp → redact → known-secret scan → render JSON)
+over a tiny sink that writes each line to a file and/or stderr. Redaction is one processor,
+tested once, applied to the whole record — so no tool can forget it.
+
+Write-ahead, fail closed: the guard writes an `intent` record with `required=True` before a
+handler runs. Such a write either lands whole (short `write(2)`s are continued until the line
+is complete) or raises `AuditUnavailable`, and the guard then refuses the call with
+`[AUDIT UNAVAILABLE]` — nothing runs that the log does not show. A line left torn by a failed
+write is ended before the next record, so a crash or a full disk never glues two records
+together and every complete line stays readable JSON.
+
+Redaction goes by key *and* by value: JSON text inside a string is decoded and redacted like
+any object, the positional arguments of methods known to take a secret (`change_password`, ...)
+are masked whatever their key, and as a last line every value the operator configured as a
+secret (`add_secrets`) is masked wherever it appears.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import re
@@ -25,8 +39,39 @@ SECRET_KEY = re.compile(
 )
 SECRET_VALUE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+|://[^/\s:@]+:[^/\s@]+@")
 MAX_STRING = 256
+MAX_DEPTH = 32
+"""Deeper values are cut: a record must be writable whatever a caller sends (no RecursionError)."""
 NOT_SECRET_KEYS = frozenset({"session", "token_present"})
 """Keys that match the pattern but carry no secret (the MCP session id is an identifier we log on purpose)."""
+SECRET_METHODS = frozenset(
+    {
+        "change_password",
+        "_change_password",
+        "set_password",
+        "_set_password",
+        "_set_encrypted_password",
+        "check_credentials",
+        "_check_credentials",
+        "authenticate",
+        "_login",
+        "login",
+        "_generate",
+        "_crypt_context",
+        "preference_change_password",
+        "change_password_wizard",
+    }
+)
+"""Odoo methods whose positional (and keyword) arguments carry a password or key, whatever their names.
+
+Inside a record that names one of them as `method`, `args` and `kwargs` are masked whole.
+"""
+MIN_KNOWN_SECRET = 4
+"""Configured secrets shorter than this are not scanned for (they would mask ordinary words);
+`docs/security.md` tells operators so."""
+
+
+class AuditUnavailable(Exception):
+    """A record that had to be written (a call's intent) could not be written whole."""
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -41,25 +86,56 @@ def is_secret_key(key: str) -> bool:
     return key not in NOT_SECRET_KEYS and SECRET_KEY.search(key) is not None
 
 
-def redact(value: Any, key: str | None = None) -> Any:
+def _decoded_json(value: str) -> Any:
+    """The object or list a string holds as JSON text; the string itself if it holds none.
+
+    Text too deeply nested to decode is masked whole: what cannot be looked into cannot be
+    shown to be free of secrets.
+    """
+    if value.lstrip()[:1] not in ("{", "["):
+        return value
+    try:
+        parsed = json.loads(value)
+    except RecursionError:
+        return f"{REDACTED} (JSON text nested too deeply to inspect)"
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, dict | list) else value
+
+
+def redact(value: Any, key: str | None = None, _depth: int = 0) -> Any:
     """Replace secrets anywhere in a JSON-like value; cut very long strings (base64 payloads)."""
     if key is not None and is_secret_key(key):
         return REDACTED if value not in (None, "", [], {}) else value
     if value is None or isinstance(value, bool | int | float):
         return value
+    if _depth >= MAX_DEPTH:
+        return "…<nested too deeply>"
     if isinstance(value, dict):
-        return {k: redact(v, str(k)) for k, v in value.items()}
+        secret_method = isinstance(value.get("method"), str) and value["method"] in SECRET_METHODS
+        return {
+            k: (
+                REDACTED
+                if secret_method and k in ("args", "kwargs") and v not in (None, [], {})
+                else redact(v, str(k), _depth + 1)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
+        return [redact(v, None, _depth + 1) for v in value]
     if isinstance(value, str):
+        decoded = _decoded_json(value)
+        if decoded is not value:
+            return decoded if isinstance(decoded, str) else redact(decoded, None, _depth + 1)
         value = SECRET_VALUE.sub(_mask, value)
         if len(value) > MAX_STRING:
             return f"{value[:64]}…<{len(value)} chars>"
-    return value
+        return value
+    return redact(str(value), None, _depth + 1)
 
 
 TRUSTED_FIELDS = frozenset(
-    {"event", "time", "grant", "session", "decision", "rule", "outcome", "counters", "duration_ms"}
+    {"event", "time", "grant", "session", "decision", "rule", "outcome", "counters", "duration_ms", "call", "phase"}
 )
 """Fields the guard fills from its own configuration and counters, never from a caller's input."""
 
@@ -69,21 +145,85 @@ def redact_processor(_logger: Any, _method: str, event: dict[str, Any]) -> dict[
     return {k: v if k in TRUSTED_FIELDS else redact(v, k) for k, v in event.items()}
 
 
-class _Sinks:
-    """A structlog logger writing each rendered line to file descriptors with one `write(2)` each.
+class KnownSecrets:
+    """The secret values this server was configured with; a processor masks them in every field.
 
-    The audit file is opened `O_APPEND`: every record lands whole at the end even when
-    several server processes share the file, and nothing waits in a userspace buffer
-    if the process dies.
+    The last line of defence: whatever a key is called or a tool echoes back, a configured
+    password, API key or bearer token never reaches the log in clear.
     """
 
-    def __init__(self, descriptors: Iterable[int]) -> None:
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, values: Iterable[str | None]) -> None:
+        for value in values:
+            if isinstance(value, str) and len(value) >= MIN_KNOWN_SECRET:
+                self._values.add(value)
+        ordered = sorted(self._values, key=len, reverse=True)  # longest first: no partial masks
+        self._pattern = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+
+    def mask(self, value: Any, _depth: int = 0) -> Any:
+        if self._pattern is None:
+            return value
+        if isinstance(value, str):
+            return self._pattern.sub(REDACTED, value)
+        if _depth >= MAX_DEPTH + 2:
+            return value
+        if isinstance(value, dict):
+            return {self.mask(str(k), _depth + 1): self.mask(v, _depth + 1) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask(v, _depth + 1) for v in value]
+        return value
+
+    def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+        return self.mask(event) if self._pattern is not None else event
+
+
+def write_all(descriptor: int, data: bytes) -> None:
+    """`write(2)` until every byte is written; a write that fails or writes nothing raises OSError."""
+    view = memoryview(data)
+    while view:
+        written = os.write(descriptor, view)
+        if written <= 0:
+            raise OSError("write(2) wrote nothing")
+        view = view[written:]
+
+
+class _Sinks:
+    """A structlog logger writing each rendered line, whole, to file descriptors.
+
+    The audit file is opened `O_APPEND`: every record lands at the end even when several
+    server processes share the file, and nothing waits in a userspace buffer if the process
+    dies. A line whose write failed half-way is remembered as torn; the next record starts
+    with a newline so it begins a line of its own.
+    """
+
+    def __init__(self, descriptors: Iterable[int], writer: Any = write_all) -> None:
         self._descriptors = list(descriptors)
+        self._torn: set[int] = set()
+        self._write = writer
 
     def msg(self, message: str) -> None:
+        """Write the line to every sink; raise `AuditUnavailable` if the first (the log of record) failed.
+
+        The first sink is the audit file when one is configured, else stderr. A copy on stderr
+        next to a file is a convenience: its failure (a closed pipe) does not stop calls.
+        """
         line = (message + "\n").encode("utf-8")
-        for descriptor in self._descriptors:
-            os.write(descriptor, line)
+        for position, descriptor in enumerate(self._descriptors):
+            data = b"\n" + line if descriptor in self._torn else line
+            try:
+                self._write(descriptor, data)
+            except OSError as exc:
+                self._torn.add(descriptor)
+                if position == 0:
+                    for other in self._descriptors[1:]:  # the copy still gets the record, as best it can
+                        with contextlib.suppress(OSError):
+                            self._write(other, line)
+                    raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
+            else:
+                self._torn.discard(descriptor)
 
     info = warning = error = msg
 
@@ -91,7 +231,7 @@ class _Sinks:
 class AuditLog:
     """Where audit records go: a JSON-lines file, stderr, or both (never stdout)."""
 
-    def __init__(self, path: Path | None = None, *, stderr: bool = True) -> None:
+    def __init__(self, path: Path | None = None, *, stderr: bool = True, writer: Any = write_all) -> None:
         self.path = path
         descriptors: list[int] = []
         self._owned: int | None = None
@@ -102,22 +242,53 @@ class AuditLog:
         if stderr:
             descriptors.append(sys.stderr.fileno())
         self._sinks = bool(descriptors)
+        self.secrets = KnownSecrets()
+        self._warned = False
         # Bound once (not a lazy proxy re-binding on every call): the audit line is on every call's path.
         self._logger = structlog.wrap_logger(
-            _Sinks(descriptors),
+            _Sinks(descriptors, writer),
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
                 redact_processor,
+                self.secrets,
                 structlog.processors.JSONRenderer(sort_keys=False, default=str),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             cache_logger_on_first_use=True,
         ).bind()
 
-    def record(self, event: str, **fields: Any) -> None:
-        """Write one record; `event` is `tool_call`, `server_start`, ... (nothing to do without a sink)."""
-        if self._sinks:
+    def add_secrets(self, values: Iterable[str | None]) -> None:
+        """Values (passwords, API keys, tokens) that must never appear in a record."""
+        self.secrets.add(values)
+
+    def record(self, event: str, *, required: bool = False, **fields: Any) -> bool:
+        """Write one record; `event` is `tool_call`, `server_start`, ... (nothing to do without a sink).
+
+        `required=True` (a call's intent) raises `AuditUnavailable` when the record cannot be
+        written whole; otherwise a failure is reported once on stderr and False is returned.
+        """
+        if not self._sinks:
+            return True
+        try:
             self._logger.info(event, **fields)
+        except AuditUnavailable as exc:
+            if required:
+                raise
+            self._report(exc)
+            return False
+        except Exception as exc:  # a record that cannot even be rendered is a failure, not a crash
+            failure = AuditUnavailable(f"the audit record could not be built ({type(exc).__name__})")
+            if required:
+                raise failure from None
+            self._report(failure)
+            return False
+        return True
+
+    def _report(self, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            with contextlib.suppress(OSError):
+                print(f"odoo-mcp: {exc}", file=sys.stderr)
 
     def close(self) -> None:
         if self._owned is not None:

@@ -3,18 +3,28 @@
 `Guard.wrap(spec)` returns a `GuardedTool`. Calling it runs, in order: the policy's
 tool gate, argument validation (the tool's pydantic model), the policy's conditions,
 path confinement, approval, rate limits — and only then the handler. Whatever the
-outcome, one audit record is written and the caller gets a `Result` whose error text
+outcome, an audit record is written and the caller gets a `Result` whose error text
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
 reaches the handler and leaves no side effect.
+
+Write-ahead audit: a call that passed every check gets an `intent` record (event
+`tool_intent`) written whole before its handler runs; if that record cannot be written the
+call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event
+`tool_call`, the same `call` id) follows. Refusals have only the outcome record. Whatever breaks
+inside the guard itself (a storage error, a value too deep to decode) still ends in a tagged
+answer and an outcome record.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
+import os
 import sys
 import time
 import traceback
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,18 +32,20 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard.audit import AuditLog, redact
+from guard.approval_gate import Approvals, ChannelSource, Settled
+from guard.approval_question import question_for
+from guard.approval_store import MemoryApprovalStore
+from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
+from guard.equivalence import combine, equivalent_limits
 from guard.limiter import Limiter
-from guard.paths import confine
+from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.spec import (
-    ApprovalPending,
-    ApprovalUnavailable,
-    Approver,
     Blob,
     Call,
     Caller,
+    Equivalent,
     NotConfigured,
     PathArg,
     PathRefused,
@@ -123,9 +135,32 @@ def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str
                 parsed = json.loads(value)
             except ValueError:
                 continue  # left as is: validation reports the field
+            except RecursionError:
+                raise Refused("invalid", f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
             if isinstance(parsed, list | dict):
                 decoded = {**decoded, name: parsed}
     return decoded
+
+
+class Refused(Exception):
+    """A refusal raised from one of the guard's small steps, answered and audited in one place."""
+
+    def __init__(self, outcome: str, text: str) -> None:
+        super().__init__(text)
+        self.outcome = outcome
+        self.text = text
+
+
+RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
+AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+
+
+def counting(operation: Any, *args: Any) -> Any:
+    """Run a limiter operation; a storage failure (Redis down, ...) is a tagged refusal, never a crash."""
+    try:
+        return operation(*args)
+    except Exception as exc:
+        raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
 
 
 def render_text(data: Any) -> str:
@@ -147,10 +182,12 @@ class Guard:
         audit: AuditLog | None = None,
         roots: dict[str, Path] | None = None,
         runtime: Any = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.policy = policy
         self.limiter = limiter or Limiter()
         self.audit = audit or AuditLog(None, stderr=False)
+        self.approvals = approvals or Approvals(os.urandom(32), MemoryApprovalStore(), self.audit)
         self.roots = dict(roots or {})
         self.runtime = runtime
         self.tools: dict[str, GuardedTool] = {}
@@ -198,9 +235,15 @@ class Guard:
         result: Result,
         started: float,
         counters: list[dict[str, Any]] | None = None,
+        *,
+        call_id: str | None = None,
+        equivalents: list[str] | None = None,
     ) -> None:
+        """The outcome record of a call (best effort: the call is over, a failure goes to stderr)."""
         self.audit.record(
             "tool_call",
+            call=call_id,
+            phase="outcome",
             tool=tool,
             grant=caller.grant,
             session=caller.session,
@@ -212,7 +255,38 @@ class Guard:
             counters=counters or [],
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             arguments=arguments,
+            **({"equivalent_of": equivalents} if equivalents else {}),
         )
+
+    def write_intent(
+        self,
+        tool: str,
+        caller: Caller,
+        arguments: Any,
+        decision: Decision,
+        counters: list[dict[str, Any]],
+        *,
+        call_id: str,
+        equivalents: list[str] | None = None,
+    ) -> None:
+        """The intent record, written whole before the handler runs, or `Refused` with `[AUDIT UNAVAILABLE]`."""
+        try:
+            self.audit.record(
+                "tool_intent",
+                required=True,
+                call=call_id,
+                phase="intent",
+                tool=tool,
+                grant=caller.grant,
+                session=caller.session,
+                decision=decision.verdict.value,
+                rule=decision.rule,
+                counters=counters,
+                arguments=arguments,
+                **({"equivalent_of": equivalents} if equivalents else {}),
+            )
+        except AuditUnavailable:
+            raise Refused("audit_unavailable", AUDIT_UNAVAILABLE) from None
 
 
 class GuardedTool:
@@ -231,31 +305,59 @@ class GuardedTool:
     def name(self) -> str:
         return self.spec.name
 
-    async def __call__(
-        self, arguments: dict[str, Any] | None, caller: Caller, approver: Approver | None = None
-    ) -> Result:
+    async def __call__(self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None) -> Result:
         started = time.perf_counter()
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
+        call_id = uuid.uuid4().hex[:16]
+        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None}
 
         def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
-            guard._audit(spec.name, caller, raw, decision, outcome, result, started, counters)
+            guard._audit(
+                spec.name,
+                caller,
+                raw,
+                decision,
+                outcome,
+                result,
+                started,
+                counters,
+                call_id=call_id,
+                equivalents=state["equivalents"],
+            )
             return result
 
+        try:
+            return await self._run(raw, caller, channel, call_id, state, finish)
+        except Refused as refused:
+            return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
+        except Exception as exc:  # a failure of the guard itself: still tagged, still audited
+            print(f"guard failed on {spec.name}:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            text = f"[INTERNAL ERROR] the guard could not decide on {spec.name} ({type(exc).__name__}); nothing was run"
+            return finish("guard_error", Result(True, text), state["decision"], state["counters"])
+
+    async def _run(
+        self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
+    ) -> Result:
+        guard, spec = self.guard, self.spec
         decision = gate_tool(guard.policy, spec.name, known=True)
+        state["decision"] = decision
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 
         if not isinstance(raw, dict):
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
-        try:
-            args = spec.args.model_validate(decode_json_strings(raw, self.json_fields) if self.json_fields else raw)
-        except ValidationError as exc:
-            return finish("invalid", Result(True, f"[INVALID ARGUMENTS] {format_validation(exc)}"), decision)
+        args = self._validate(raw)
 
         rule = guard.policy.tools.get(spec.name)
         if rule is not None and (rule.require or rule.deny_if or rule.action == "require_approval"):
             decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        equivalents = self._equivalents(args)
+        if equivalents:
+            state["equivalents"] = [equivalent.tool for equivalent in equivalents]
+            decision = combine(guard.policy, spec.name, decision, equivalents)
+        state["decision"] = decision
         if not decision.allowed:
             return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
 
@@ -266,24 +368,25 @@ class GuardedTool:
             return finish(outcome, Result(True, failure.render()), decision)
 
         limits = guard.policy.limits_for(spec.name)
+        if equivalents:
+            limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
         if decision.verdict is Verdict.APPROVAL:
-            refusal = guard.limiter.check(limits, caller)
+            refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
-            try:
-                approved, why = await self._ask(approver, caller, raw)
-            except ApprovalPending as pending:
-                return finish(
-                    "approval_requested", Result(False, "approval requested", pending=pending.payload), decision
-                )
-            if not approved:
-                return finish("approval_declined", Result(True, f"[APPROVAL DECLINED] {why}"), decision)
+            settled = await self._approve(args, caller, paths, channel)
+            if not settled.approved:
+                result = Result(not settled.pending, settled.text, pending=settled.pending)
+                return finish(settled.outcome, result, decision)
 
-        refusal = guard.limiter.acquire(limits, caller)
-        counters = guard.limiter.states(limits, caller)
+        refusal = counting(guard.limiter.acquire, limits, caller)
+        counters = state["counters"] = counting(guard.limiter.states, limits, caller)
         if refusal is not None:
             return finish("rate_limited", Result(True, refusal.render()), decision, counters)
 
+        guard.write_intent(
+            spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
+        )
         call = Call(caller=caller, runtime=guard.runtime, paths=paths)
         try:
             if self.is_async:
@@ -291,7 +394,8 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except ToolFailure as failure:
-            return finish("failed", Result(True, failure.render()), decision, counters)
+            outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
+            return finish(outcome, Result(True, failure.render()), decision, counters)
         except Exception as exc:
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
@@ -304,6 +408,22 @@ class GuardedTool:
             result = Result(False, render_text(value), value)
         return finish("ok", result, decision, counters)
 
+    def _validate(self, raw: dict[str, Any]) -> Any:
+        """The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
+        try:
+            decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
+            return self.spec.args.model_validate(decoded)
+        except ValidationError as exc:
+            raise Refused("invalid", f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
+        except RecursionError:
+            raise Refused("invalid", "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+
+    def _equivalents(self, args: Any) -> list[Equivalent]:
+        """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""
+        if self.spec.equivalents is None:
+            return []
+        return list(self.spec.equivalents(args))
+
     def _confine(self, args: Any) -> dict[str, Path]:
         """Resolve and confine every `PathArg` argument before the handler sees it."""
         resolved: dict[str, Path] = {}
@@ -314,19 +434,16 @@ class GuardedTool:
             root = self.guard.roots.get(marker.root)
             if root is None:
                 raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
-            resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
+            try:
+                resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
+            except OSError as exc:
+                raise path_error(name, exc) from None
         return resolved
 
-    async def _ask(self, approver: Approver | None, caller: Caller, raw: dict[str, Any]) -> tuple[bool, str]:
-        if approver is None:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        question = f"Allow the agent ({caller.grant}) to call {self.spec.name} with {render_text(redact(raw))}?"
-        try:
-            approved = await approver(question)
-        except ApprovalUnavailable:
-            return False, f"'{self.spec.name}' needs a human's approval and this client cannot ask for it"
-        except ApprovalPending:
-            raise
-        except Exception as exc:
-            return False, f"the approval request failed ({type(exc).__name__})"
-        return (True, "") if approved else (False, f"the user declined '{self.spec.name}'")
+    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
+        """The approval step; its question shows the validated call in full and the tool's preview."""
+        call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
+        describe = functools.partial(question_for, self.spec, args, call)
+        return await self.guard.approvals.settle(
+            self.spec.name, args.model_dump(mode="json"), caller, channel, describe
+        )

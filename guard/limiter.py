@@ -84,8 +84,8 @@ def _item(max_calls: int, seconds: int) -> RateLimitItem:
 
 
 def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
-    """The key of a counter: its name and scope, plus who it counts for."""
-    owner = {"grant": caller.grant, "session": caller.session, "global": "*"}[limit.scope]
+    """The key of a counter: its name and scope, plus who it counts for (a session within its grant)."""
+    owner = {"grant": caller.grant, "session": f"{caller.grant}/{caller.session}", "global": "*"}[limit.scope]
     return (limit.counter, limit.scope, owner)
 
 

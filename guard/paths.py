@@ -3,12 +3,14 @@
 Modelled on the MCP reference filesystem server: refuse empty input and NUL bytes,
 resolve (symlinks included), compare against the root with a separator-aware check
 (`/srv/ee2` is not inside `/srv/ee`), and for a path that does not exist yet check its
-parent. Callers create files exclusively (`O_EXCL`, `os.symlink`) so that a link planted
-between this check and the write is not followed.
+parent. This is a check by *name*, the floor: a folder on the path can still be swapped for
+a link after it. Handlers therefore never re-open the path by name: they walk it by
+descriptor from the root (`guard.fsroot`), which refuses a swapped folder.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -35,16 +37,30 @@ def confine(arg: str, candidate: str, root: Path, *, must_exist: bool = False) -
         raise PathRefused(arg, f"path longer than {MAX_PATH_CHARS} characters")
     if candidate.startswith("~"):
         raise PathRefused(arg, "'~' is not expanded; give a path inside the root")
-    real_root = Path(os.path.realpath(root))
-    raw = Path(candidate)
-    joined = raw if raw.is_absolute() else real_root / raw
-    resolved = Path(os.path.realpath(joined))
-    if not is_within(resolved, real_root):
-        raise PathRefused(arg, f"resolves outside its root ({root})")
-    if must_exist and not resolved.exists():
-        raise PathRefused(arg, "no such file inside the root")
-    if not must_exist and not resolved.exists():
-        parent = resolved.parent
-        if not parent.is_dir():
-            raise PathRefused(arg, "its folder does not exist inside the root")
+    try:
+        real_root = Path(os.path.realpath(root))
+        raw = Path(candidate)
+        joined = raw if raw.is_absolute() else real_root / raw
+        resolved = Path(os.path.realpath(joined))
+        if not is_within(resolved, real_root):
+            raise PathRefused(arg, f"resolves outside its root ({root})")
+        if must_exist and not resolved.exists():
+            raise PathRefused(arg, "no such file inside the root")
+        if not must_exist and not resolved.exists():
+            parent = resolved.parent
+            if not parent.is_dir():
+                raise PathRefused(arg, "its folder does not exist inside the root")
+    except OSError as exc:
+        # A component too long, or a link changing under `realpath` (a race): refused, not crashed.
+        raise path_error(arg, exc) from None
     return resolved
+
+
+def path_error(name: str, exc: OSError) -> PathRefused:
+    """An OSError met while confining a path (ENAMETOOLONG, ELOOP, EACCES...) as a `[PATH REFUSED]`."""
+    why = {
+        errno.ENAMETOOLONG: "a name in the path is too long",
+        errno.ELOOP: "too many levels of symbolic links",
+        errno.EACCES: "permission denied",
+    }.get(exc.errno or 0, f"cannot be resolved ({errno.errorcode.get(exc.errno or 0, type(exc).__name__)})")
+    return PathRefused(name, why)

@@ -7,7 +7,7 @@ MCP) lets the policy engine, the CLI catalogue and the server share one definiti
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -53,25 +53,8 @@ class Caller:
     session: str = "stdio"
 
 
-Approver = Callable[[str], Awaitable[bool]]
-"""Asks the human a yes/no question (MCP elicitation in the server); False when declined.
-
-On a transport where the question cannot be asked inside the call (MCP 2026-07-28: the
-server answers "input required" and the client retries with the answer), the approver
-raises `ApprovalPending` carrying the transport's own answer; the guard hands it back.
-"""
-
-
 class ApprovalUnavailable(Exception):
-    """The client cannot ask a human (no elicitation support)."""
-
-
-class ApprovalPending(Exception):
-    """The question was sent to the client; the call is retried with the human's answer."""
-
-    def __init__(self, payload: Any) -> None:
-        super().__init__("approval pending")
-        self.payload = payload
+    """The client cannot ask a human after all (the approval then goes out of band)."""
 
 
 @dataclass
@@ -104,6 +87,23 @@ Handler = Callable[[Any, Call], Any]
 
 
 @dataclass(frozen=True)
+class Equivalent:
+    """A dedicated tool that does what this call does, with the arguments it would have taken.
+
+    `complete` is False when some of the dedicated tool's arguments cannot be known from this
+    call (module names behind ids): its conditions then cannot be checked and it fails closed.
+    """
+
+    tool: str
+    arguments: dict[str, Any]
+    complete: bool = True
+
+
+Equivalents = Callable[[Any], list[Equivalent]]
+"""From a tool's validated arguments, the dedicated tools whose policy also decides the call."""
+
+
+@dataclass(frozen=True)
 class ToolSpec:
     """One tool: its public name, family and risk, argument model and handler."""
 
@@ -115,6 +115,15 @@ class ToolSpec:
     description: str
     idempotent: bool = False
     open_world: bool = False
+    equivalents: Equivalents | None = None
+    """Set on generic tools (`odoo_execute`): one action, one rule, whichever door it comes through."""
+    preview: Handler | None = None
+    """`(args, call) -> value`: what the call would change, shown in its approval question.
+
+    Called only when the policy requires an approval, after validation and path
+    confinement, through the same runtime as the handler (reads only: it must change
+    nothing). The tool's family owns it, since only the family knows what its tool does.
+    """
 
 
 class ToolFailure(Exception):

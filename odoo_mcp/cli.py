@@ -11,7 +11,7 @@ import gc
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,10 @@ from guard.decisions import decide
 from guard.policy import Policy, PolicyError, load_policy
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
+from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
-from odoo_mcp.http_auth import BearerGrants, load_grants
+from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
+from odoo_mcp.http_auth import load_grants
 
 EXIT_BAD_CONFIG = 2
 
@@ -44,6 +46,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         check_directories(settings)  # a missing folder stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
+        approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
+        if approvers and set(approvers) & set(digests):
+            raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         try:
             guard, runtime = build_guard(settings, policy, extra_specs)
         except OSError as exc:
@@ -62,13 +67,16 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         visible=len(guard.listed()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
+        approvals="out_of_band" if settings.approvals.out_of_band else "client",
+        approvals_store=type(guard.approvals.store).__name__,
+        approvals_endpoint=bool(http and http.approver_tokens),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
             server.run("stdio")
         else:
-            serve_http(server, http, digests)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
         runtime.close()
         guard.audit.record("server_stop")
@@ -81,13 +89,30 @@ class HttpOptions:
     host: str
     port: int
     tokens: Path
+    security: HttpSecurity = field(default_factory=HttpSecurity)
+    approver_tokens: Path | None = None
 
 
-def serve_http(server: Any, options: HttpOptions, digests: dict[str, str]) -> None:
-    """Streamable HTTP behind the bearer-token middleware, on uvicorn (logs to stderr)."""
+def serve_http(
+    server: Any,
+    options: HttpOptions,
+    digests: dict[str, str],
+    audit: Any = None,
+    approvals: Any = None,
+    approvers: dict[str, str] | None = None,
+) -> None:
+    """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
+
+    `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
+    before the grants' middleware sees the request.
+    """
     import uvicorn
 
-    app = BearerGrants(server.streamable_http_app(host=options.host), digests)
+    from odoo_mcp.approvals_http import ApprovalsEndpoint
+
+    app: Any = build_http_app(server, options.host, digests, options.security, audit)
+    if approvals is not None:
+        app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -99,7 +124,16 @@ def _serve(args: argparse.Namespace) -> int:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
             if not tokens:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
-            http = HttpOptions(args.host, args.port, Path(tokens))
+            security = HttpSecurity(
+                allowed_hosts=parse_allowed_hosts(
+                    args.allowed_hosts or settings.env.get("ODOO_MCP_HTTP_ALLOWED_HOSTS")
+                ),
+                max_sessions_per_grant=parse_session_cap(
+                    args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
+                ),
+            )
+            approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
+            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http)
@@ -278,7 +312,22 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
+    serve.add_argument(
+        "--approver-tokens",
+        help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        help="HTTP: Host values accepted, comma separated, host:port or host:* (or ODOO_MCP_HTTP_ALLOWED_HOSTS); "
+        "default: the bind address and the loopback names",
+    )
+    serve.add_argument(
+        "--max-sessions-per-grant",
+        help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
+    )
     serve.set_defaults(run=_serve)
+
+    add_approval_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True

@@ -94,21 +94,73 @@ class Roots:
         )
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _first(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name}: must be a positive number of seconds")
+    return value
+
+
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_STATE_HOME/odoo-mcp`, else `~/.local/state/odoo-mcp`."""
+    base = _first(env, "XDG_STATE_HOME")
+    return (Path(base).expanduser() if base else Path.home() / ".local" / "state") / "odoo-mcp"
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    """Where approvals are kept and how long they wait (see docs/approvals.md).
+
+    `state_dir` None (settings built in code, not from the environment) keeps approvals in
+    process memory under a random key.
+    """
+
+    state_dir: Path | None = None
+    key_file: Path | None = None
+    ttl: float = 600.0
+    pending_ttl: float = 3600.0
+    out_of_band: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ApprovalSettings:
+        state_dir = _directory(env, "ODOO_MCP_STATE_DIR") or default_state_dir(env)
+        mode = (_first(env, "ODOO_MCP_APPROVALS") or "client").lower()
+        if mode not in {"client", "out_of_band"}:
+            raise ConfigError(f"ODOO_MCP_APPROVALS: {mode!r} is not 'client' or 'out_of_band'")
+        return cls(
+            state_dir=state_dir,
+            key_file=_directory(env, "ODOO_MCP_APPROVAL_KEY_FILE") or state_dir / "approval.key",
+            ttl=_seconds(env, "ODOO_MCP_APPROVAL_TTL", 600.0),
+            pending_ttl=_seconds(env, "ODOO_MCP_APPROVAL_PENDING_TTL", 3600.0),
+            out_of_band=mode == "out_of_band",
+        )
+
+
 def default_audit_log(env: Mapping[str, str], platform: str = sys.platform) -> Path:
     """Where audit records go when nothing says otherwise: the user's state folder, not stderr.
 
     MCP clients log every stderr line of a server (Claude Code as errors): stderr is kept for the
-    one start line and real problems. Linux and other Unixes: `$XDG_STATE_HOME/odoo-mcp/` (default
-    `~/.local/state/odoo-mcp/`); macOS: `~/Library/Logs/odoo-mcp/`; Windows: `%LOCALAPPDATA%\\odoo-mcp\\`.
+    one start line and real problems. `ODOO_MCP_STATE_DIR` when set; otherwise Linux and other
+    Unixes: `$XDG_STATE_HOME/odoo-mcp/` (default `~/.local/state/odoo-mcp/`); macOS:
+    `~/Library/Logs/odoo-mcp/`; Windows: `%LOCALAPPDATA%\\odoo-mcp\\`.
     """
+    state = _directory(env, "ODOO_MCP_STATE_DIR")
+    if state is not None:
+        return state / "audit.jsonl"
     home = Path(env.get("HOME") or Path.home())
     if platform == "darwin":
         folder = home / "Library" / "Logs"
     elif platform == "win32":
         folder = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
     else:
-        state = env.get("XDG_STATE_HOME", "").strip()
-        folder = Path(state) if state and Path(state).is_absolute() else home / ".local" / "state"
+        xdg = env.get("XDG_STATE_HOME", "").strip()
+        folder = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "state"
     return folder / "odoo-mcp" / "audit.jsonl"
 
 
@@ -122,7 +174,8 @@ class Settings:
     grant: str = "local"
     limits_storage: str = "memory://"
     roots: Roots = field(default_factory=Roots)
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
 
     @classmethod
     def load(
@@ -151,4 +204,5 @@ class Settings:
             limits_storage=_first(env, "ODOO_MCP_LIMITS_STORAGE") or "memory://",
             roots=Roots.from_env(env),
             env=env,
+            approvals=ApprovalSettings.from_env(env),
         )

@@ -117,6 +117,7 @@ def _server_env(folders: dict[str, Path], policy: Path, audit: Path) -> dict[str
         "ODOO_MCP_POLICY": str(policy),
         "ODOO_MCP_AUDIT_LOG": str(audit),
         "ODOO_MCP_AUDIT_STDERR": "0",
+        "ODOO_MCP_STATE_DIR": str(audit.parent),  # approval key and the like: in the demo's folder, removed after
         "ODOO_MCP_EE_DIR": str(folders["enterprise"]),
         "ODOO_MCP_OCA_DIR": str(folders["oca"]),
         "ODOO_MCP_COMMUNITY_DIRS": str(folders["community"]),

@@ -4,6 +4,10 @@ Each grant has one token, kept in a JSON file as its SHA-256 (`"sha256:<hex>"`) 
 local experiments, in clear. The ASGI middleware checks every HTTP request before the
 MCP app sees it and records the grant in the request's state, where the server reads it
 to key the `grant` rate-limit scope. The token itself is never logged or audited.
+
+The grant is also handed to the SDK as the request's authenticated user (`scope["user"]`), so
+the SDK's own check that a session is used only by the credential that created it is armed;
+`http_sessions.SessionGate` then binds session ids to grants on our side (and audits refusals).
 """
 
 from __future__ import annotations
@@ -15,7 +19,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+
 from odoo_mcp.config import ConfigError
+from odoo_mcp.http_sessions import SessionGate
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -25,26 +33,29 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def load_grants(path: Path) -> dict[str, str]:
-    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}."""
+def load_grants(path: Path, section: str = "grants") -> dict[str, str]:
+    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}.
+
+    `section="approvers"` reads an approver tokens file (same shape, its own tokens).
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"tokens file {path}: not found") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"tokens file {path}: {exc}") from None
-    grants = document.get("grants") if isinstance(document, dict) else None
+    grants = document.get(section) if isinstance(document, dict) else None
     if not isinstance(grants, dict) or not grants:
-        raise ConfigError(f'tokens file {path}: expected {{"grants": {{"<grant>": "sha256:<hex>"}}}}')
+        raise ConfigError(f'tokens file {path}: expected {{"{section}": {{"<name>": "sha256:<hex>"}}}}')
     digests: dict[str, str] = {}
     for grant, secret in grants.items():
         if not isinstance(secret, str) or not secret:
-            raise ConfigError(f"tokens file {path}: grants.{grant}: must be a non-empty string")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: must be a non-empty string")
         digest = secret.removeprefix("sha256:").lower() if secret.startswith("sha256:") else token_digest(secret)
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ConfigError(f"tokens file {path}: grants.{grant}: sha256 value must be 64 hex digits")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: sha256 value must be 64 hex digits")
         if digest in digests:
-            raise ConfigError(f"tokens file {path}: grants.{grant}: same token as grants.{digests[digest]}")
+            raise ConfigError(f"tokens file {path}: {section}.{grant}: same token as {section}.{digests[digest]}")
         digests[digest] = grant
     return digests
 
@@ -52,9 +63,10 @@ def load_grants(path: Path) -> dict[str, str]:
 class BearerGrants:
     """ASGI middleware: a request without a known bearer token gets 401 and never reaches MCP."""
 
-    def __init__(self, app: ASGIApp, digests: dict[str, str]) -> None:
+    def __init__(self, app: ASGIApp, digests: dict[str, str], sessions: SessionGate | None = None) -> None:
         self.app = app
         self.digests = digests
+        self.sessions = sessions
 
     def grant_for(self, authorization: str | None) -> str | None:
         if not authorization or authorization[:7].lower() != "bearer ":
@@ -88,4 +100,14 @@ class BearerGrants:
             await send({"type": "http.response.body", "body": body})
             return
         scope.setdefault("state", {})["grant"] = grant
-        await self.app(scope, receive, send)
+        scope["user"] = grant_user(grant)
+        if self.sessions is None:
+            scope["state"]["session"] = None
+            await self.app(scope, receive, send)
+        else:
+            await self.sessions(scope, receive, send, grant, headers)
+
+
+def grant_user(grant: str) -> AuthenticatedUser:
+    """The grant as the SDK's authenticated principal (what its session-owner check compares)."""
+    return AuthenticatedUser(AccessToken(token="", client_id=f"grant:{grant}", scopes=[]))

@@ -12,6 +12,7 @@ can register is a `GuardedTool`, which only `Guard.wrap` makes.
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,17 +21,19 @@ import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
-from guard.spec import ApprovalPending, ApprovalUnavailable, Approver, Caller, Risk, ToolSpec
+from guard.spec import Caller, Risk, ToolSpec
 from odoo_mcp import __version__
-from odoo_mcp.config import Settings
+from odoo_mcp.approval_wire import channel_for, install_approval_state
+from odoo_mcp.approver import open_approvals
+from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
+from odoo_mcp.secrets import configured_secrets
 from tools.registry import all_specs
 
 SERVER_NAME = "odoo-guard-mcp"
@@ -88,7 +91,9 @@ class Session:
 
     stdio: the configured grant, and one session per process. Streamable HTTP: the grant
     the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
-    the MCP session id the transport assigned.
+    the session id `http_sessions.SessionGate` verified was issued by this server to that
+    grant — never the client's `Mcp-Session-Id` header as sent. Without a verified session
+    (the sessionless 2026-07-28 protocol) the session scope is the grant itself.
     """
 
     def __init__(self, grant: str) -> None:
@@ -102,64 +107,8 @@ class Session:
         grant = state.get("grant")
         if not grant:
             raise PermissionError("an HTTP request reached a tool without an authenticated grant")
-        headers: Mapping[str, str] = getattr(request, "headers", {}) or {}
-        session = headers.get("mcp-session-id") or f"http-{grant}"
+        session = state.get("session") or f"http-{grant}"
         return Caller(grant=grant, session=session)
-
-
-class Approval(BaseModel):
-    """The form the human answers: one checkbox."""
-
-    approve: bool
-
-
-APPROVAL_KEY = "approval"
-
-
-def _accepted(answer: Any) -> bool:
-    return (
-        isinstance(answer, types.ElicitResult)
-        and answer.action == "accept"
-        and isinstance(answer.content, dict)
-        and answer.content.get("approve") is True
-    )
-
-
-def approver_for(ctx: Context) -> Approver | None:
-    """Ask the human through MCP elicitation, in the way the negotiated protocol allows.
-
-    Handshake-era sessions (what most desktop clients speak today) get an
-    `elicitation/create` request inside the call. 2026-07-28 sessions have no
-    server-to-client requests: the call answers `input_required` with the question, and
-    the client retries it carrying the human's answer, which is read here. Without
-    elicitation support there is no approver, and the guard declines.
-    """
-    responses = ctx.input_responses
-    if responses is not None and APPROVAL_KEY in responses:
-        answer = responses[APPROVAL_KEY]
-
-        async def answered(_question: str) -> bool:
-            return _accepted(answer)
-
-        return answered
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None:
-        return None
-    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
-
-        async def pending(question: str) -> bool:
-            request = types.ElicitRequest(
-                params=types.ElicitRequestFormParams(message=question, requested_schema=Approval.model_json_schema())
-            )
-            raise ApprovalPending(types.InputRequiredResult(input_requests={APPROVAL_KEY: request}))
-
-        return pending
-
-    async def ask(question: str) -> bool:
-        answer = await ctx.elicit(question, Approval)
-        return answer.action == "accept" and bool(getattr(answer.data, "approve", False))
-
-    return ask
 
 
 def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
@@ -170,13 +119,7 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     async def call(arguments: dict[str, Any], ctx: Context) -> types.CallToolResult | types.InputRequiredResult:
         caller = identity.caller(ctx.request_context.request)
 
-        async def approve(question: str) -> bool:  # looks at the client only when a rule asks
-            approver = approver_for(ctx)
-            if approver is None:
-                raise ApprovalUnavailable
-            return await approver(question)
-
-        result = await tool(arguments, caller, approve)
+        result = await tool(arguments, caller, functools.partial(channel_for, ctx))  # looked at only if asked
         if result.pending is not None:
             return result.pending
         return to_call_result(result)
@@ -198,17 +141,28 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
 
 def _unknown_tool_middleware(guard: Guard, identity: Session):
-    """Calls to names the server does not expose still get a tagged answer and an audit record."""
+    """Calls to names the server does not expose, or with arguments that are not an object, still get a
+    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited)."""
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = str(ctx.params.get("name", ""))
+            arguments = ctx.params.get("arguments")
             if not guard.lists(name):  # unknown, hidden, or denied and unlisted under "list": "allowed"
-                arguments = ctx.params.get("arguments")
                 return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
+            if arguments is not None and not isinstance(arguments, Mapping):
+                return to_call_result(await guard.tools[name](arguments, identity.caller(ctx.request)))
         return await call_next(ctx)
 
     return middleware
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
+    try:
+        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
+    except OSError as exc:
+        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
 
 
 def build_guard(
@@ -217,13 +171,16 @@ def build_guard(
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
     runtime = Runtime(settings)
+    audit = open_audit(settings)
     guard = Guard(
         policy,
         limiter=Limiter(settings.limits_storage),
-        audit=AuditLog(settings.audit_log, stderr=settings.audit_stderr),
+        audit=audit,
         roots=settings.roots.named(),
         runtime=runtime,
+        approvals=open_approvals(settings, audit),
     )
+    guard.audit.add_secrets(configured_secrets(settings.env))
     runtime.guard = guard  # type: ignore[attr-defined]
     for spec in [*all_specs(), *extra_specs]:
         guard.wrap(spec)
@@ -242,6 +199,7 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
         middleware=[_unknown_tool_middleware(guard, identity)],
         log_level="WARNING",
     )
+    install_approval_state(server)
     assert_all_guarded(server)
     return server
 

@@ -19,6 +19,15 @@ class PolicyStatusArgs(ToolArgs):
     """No arguments."""
 
 
+def counter_storage(uri: str) -> dict[str, str]:
+    """Where the counters live, and whether they outlive this server process (never the URI's secrets)."""
+    scheme = uri.split("://", 1)[0]
+    if scheme == "memory":
+        return {"storage": "memory", "lasts": "this server process only: counters start again when it restarts, "
+                "and each stdio launch is a new process (set ODOO_MCP_LIMITS_STORAGE=redis://... to keep them)"}
+    return {"storage": scheme, "lasts": "shared by every server process using this store, across restarts"}
+
+
 @tool("policy_status", family="meta", risk=Risk.READ, args=PolicyStatusArgs, idempotent=True)
 def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
     """What this agent may do under the server's policy: allowed tools (with their conditions), denied
@@ -49,6 +58,7 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         allowed.append(entry)
     counters = guard.limiter.states(list(policy.counters().values()), call.caller)
     return {
+        "counter_storage": counter_storage(guard.limiter.storage_uri),
         "grant": call.caller.grant,
         "session": call.caller.session,
         "default": policy.default,

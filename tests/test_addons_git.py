@@ -141,4 +141,4 @@ def test_token_check_sends_the_token_as_a_header_only(world: dict, tmp_path: Pat
     expected = "Basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert any(seen.get("authorization") == expected for seen in _Recorder.seen)
     assert TOKEN not in world["argv"].read_text()
-    assert "ls-remote --heads -- " + url in world["argv"].read_text()
+    assert "ls-remote --upload-pack=git-upload-pack --heads -- " + url in world["argv"].read_text()

@@ -80,7 +80,7 @@ def test_demo_runs_from_an_installed_copy_and_shows_each_result(tmp_path):
     assert "links in target: []" in steps[9]
     assert out.rstrip().splitlines()[-1].startswith("Done.")
     assert list(workdir.iterdir()) == []  # the demo wrote only into its own temporary folder
-    assert not (tmp_path / ".local").exists()  # its audit went to the demo's file, not the user's state folder
+    assert not (tmp_path / ".local").exists()  # nothing in the user's state folder (audit, approval key)
 
 
 def test_examples_ship_with_the_package(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,6 +114,12 @@ async def test_every_tool_over(protocol, double, tmp_path):
         escape = await server.call("odoo_attachment_download", {"attachment_id": upload["id"],
                                                                 "save_path": "../outside.txt"})
         assert escape.tag == "PATH REFUSED" and not (tmp_path / "outside.txt").exists()
+        # a hard link passes the guard's name check; the handler's descriptor read refuses it, tagged and audited
+        (tmp_path / "outside_secret.txt").write_bytes(b"outside secret")
+        os.link(tmp_path / "outside_secret.txt", files / "hard.txt")
+        exported = await server.call("odoo_attachment_upload", {"name": "hard.txt", "file_path": "hard.txt"})
+        assert exported.text.startswith("[PATH REFUSED] file_path: hard.txt has 2 hard links")
+        assert server.audit_records()[-1]["outcome"] == "path_refused"
 
         info = await ok("odoo_module_info", {"module": "sale"})
         assert (info["state"], info["depends"]) == ("uninstalled", ["mail"])

@@ -49,3 +49,8 @@ def test_sibling_prefix_is_not_inside(tmp_path: Path) -> None:
 def test_must_exist(root: Path) -> None:
     with pytest.raises(PathRefused, match="no such file"):
         confine("p", "sub/nope.txt", root, must_exist=True)
+
+
+def test_resolution_errors_are_refusals_not_crashes(root: Path) -> None:
+    with pytest.raises(PathRefused, match="a name in the path is too long"):
+        confine("p", "sub/" + "x" * 300 + "/new.txt", root)

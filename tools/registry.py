@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from guard.spec import Handler, Risk, ToolArgs, ToolSpec
+from guard.spec import Equivalents, Handler, Risk, ToolArgs, ToolSpec
 
 _CATALOG: dict[str, ToolSpec] = {}
 
@@ -29,8 +29,13 @@ def tool(
     args: type[ToolArgs],
     idempotent: bool = False,
     open_world: bool = False,
+    preview: Handler | None = None,
+    equivalents: Equivalents | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register `handler` as the tool `name`; the docstring becomes the tool's description."""
+    """Register `handler` as the tool `name`; the docstring becomes the tool's description.
+
+    `preview(args, call)` (optional) tells a human approving the call what it would change.
+    """
 
     def register(handler: Handler) -> Handler:
         if name in _CATALOG:
@@ -49,6 +54,8 @@ def tool(
             description=description,
             idempotent=idempotent,
             open_world=open_world,
+            preview=preview,
+            equivalents=equivalents,
         )
         return handler
 

@@ -4,7 +4,9 @@ odoorpc's own calls are used as they are (`/web/webclient/version_info` on creat
 via `/jsonrpc` common.login and `res.users.context_get`, `execute_kw`); this module only maps
 its errors. odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection
 per request; it is given kept-alive handlers instead (`keepalive.py`). The login happens once
-per connection.
+per connection. urllib follows redirects anywhere; here a redirect is followed only within the
+configured origin (scheme, host, port): an allow-listed Odoo cannot send our session cookie
+and the agent's requests to a host that is not allow-listed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 import urllib.error
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import HTTPCookieProcessor, build_opener
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
 
 import odoorpc
 from odoorpc.error import RPCError
@@ -27,6 +29,29 @@ from .errors import odoo_failure, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler
 from .settings import ConnectionConfig
 from .transport import ssl_context, timed_out, unreachable
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+class SameOriginRedirects(HTTPRedirectHandler):
+    """Follow a redirect only when it stays on the configured server; refuse it, tagged, otherwise."""
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if origin(newurl) != origin(self.config.url):
+            target = urlsplit(newurl)
+            raise unreachable(
+                self.config,
+                f"answered HTTP {code} redirecting to {target.scheme}://{target.netloc}, another server: "
+                "redirects off the configured server are not followed",
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class JsonRpcTransport:
@@ -44,7 +69,7 @@ class JsonRpcTransport:
                 parts = urlsplit(self.config.url)
                 https = parts.scheme == "https"
                 self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
-                handlers: list[Any] = [HTTPCookieProcessor(), self._http]
+                handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), self._http]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
                         parts.hostname,

@@ -42,9 +42,21 @@ class OdooPool:
     def connect(self, alias: str, *, url: str | None = None, db: str | None = None, username: str | None = None,
                 password: str | None = None, api_key: str | None = None, protocol: str | None = None,
                 verify_ssl: bool | None = None) -> OdooConnection:
-        """Add (or replace) the connection `alias`; with only `alias`, reopen a configured one."""
+        """Add (or replace) the connection `alias`; with only `alias`, reopen a configured one.
+
+        An alias the operator configured is reopened exactly as configured: the agent may not turn
+        off its TLS verification, point it at another server or try its secret with another login
+        (nor replace it with a connection of its own) — it picks another alias for that.
+        """
         with self._lock:
             base = self._configs.get(alias)
+            overrides = {"url": url, "db": db, "username": username, "password": password, "api_key": api_key,
+                         "protocol": protocol, "verify_ssl": verify_ssl}
+            changed = sorted(key for key, value in overrides.items() if value is not None)
+            if alias in self.settings.connections and changed:
+                raise ToolFailure(f"connection {alias!r} is configured by the operator and is reopened as configured; "
+                                  f"{', '.join(changed)} cannot be changed (use another alias for a connection of "
+                                  "your own)")
             if base is None and not url:
                 raise ToolFailure(f"no configured connection {alias!r}: give url, db, username and a secret")
             if url:
@@ -61,6 +73,11 @@ class OdooPool:
             if base is not None and url and normalize_url(url) != base.url:
                 base = None  # another server: nothing is inherited, secrets least of all
             if base is None:
+                missing = [key for key in ("db", "username") if key not in given]
+                if missing or not (password or api_key):
+                    needed = [*missing, *([] if password or api_key else ["password or api_key"])]
+                    raise ToolFailure(f"a new connection {alias!r} needs url, db, username and a secret "
+                                      f"(missing: {', '.join(needed)}); nothing is inherited from another server")
                 if "protocol" not in given:
                     given["protocol"] = "json2" if api_key and not password else "jsonrpc"
                 candidate = ConnectionConfig(timeout=self.settings.timeout, **given)

@@ -194,6 +194,9 @@ class Env:
             if name == "id":
                 continue
             spec = model.fields.get(name)
+            if spec is None and name == "display_name":  # every Odoo model has it (computed)
+                row[name] = self.display_name(model.name, record["id"])
+                continue
             if spec is None:
                 raise ValueErrorOdoo(f"Invalid field {name!r} on model {model.name!r}")
             value = record.get(name, spec.empty())

@@ -1,75 +1,141 @@
 """`ee_deploy`: copy a buffered checkout's modules into a configured addons target, no shell.
 
-Upstream runs `rsync -a --delete buffer/ target/`, which deletes anything in any path. Here
-each deployed module folder carries a marker file; a deploy replaces (and, for modules gone
-from the buffer, removes) only folders that carry the marker. A link, a file or a folder
-without the marker is a conflict, reported before anything is copied. Symlinks inside the
-buffer are not copied (they could point anywhere); `.git` is not copied.
+Upstream runs `rsync -a --delete buffer/ target/`, which deletes anything in any path. Here:
+
+- Everything is done by descriptor. The buffer root and the instance folder are opened with
+  `O_NOFOLLOW`, the target through `open_target` (pinned, `O_NOFOLLOW`); module folders are
+  opened relative to those descriptors, copied file by file (`guard.fsroot.copy_tree`: regular
+  files and folders only — never a symlink, a device or a hard-linked file, never `.git`),
+  staged under a hidden name inside the target, then renamed into place relative to the
+  target's descriptor. Old folders are removed with the descriptor-based `rmtree`. A folder
+  swapped for a symlink mid-call is never followed: the copy stays inside the target.
+- Only folders this server deployed are replaced or removed, decided by the server-side
+  ledger (`deploy_ledger`: name + inode + a secret token in the marker), not by the marker
+  file alone. A link, a file, or a folder the ledger does not vouch for is a conflict,
+  reported before anything is copied.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import uuid
-from pathlib import Path
 from typing import Any
 
+from guard.fsroot import RootDir, copy_tree, create_file_at, remove_tree, rename_new, walk
 from guard.paths import is_within
 from guard.spec import Call
+from tools.addons.deploy_ledger import MARKER, Deployed, DeployLedger, marker_text, new_token
 from tools.addons.errors import Conflict
 from tools.addons.link_ops import target_for
 from tools.addons.linking import open_target, read_entry
 from tools.addons.roots import enterprise_root
 from tools.addons.service import addons_index
 
-MARKER = ".odoo_mcp_deployed"
+NOT_COPIED = frozenset({".git", MARKER})
 
 
-def _ignore(folder: str, names: list[str]) -> list[str]:
-    return [n for n in names if n == ".git" or os.path.islink(os.path.join(folder, n))]
+def deploy_ledger(call: Call) -> DeployLedger:
+    return call.runtime.service("deploy_ledger", DeployLedger.factory)
 
 
-def _ours(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink() and (path / MARKER).is_file()
+def _copy_module(buffer_fd: int, target_fd: int, name: str, instance: str) -> tuple[str, Deployed, list[str]]:
+    """Stage a copy of `buffer/name` inside the target; returns (staging name, identity, skipped)."""
+    source = walk(buffer_fd, [name], "instance")
+    staging = f".deploy-{name}-{uuid.uuid4().hex[:8]}"
+    os.mkdir(staging, 0o700, dir_fd=target_fd)
+    try:
+        dest = walk(target_fd, [staging], "target")
+        try:
+            skipped = copy_tree(source, dest, skip=NOT_COPIED, where=f"{name}/")
+            token = new_token()
+            create_file_at(dest, MARKER, marker_text(token, instance), "target", 0o600)
+            os.chmod(dest, 0o755)
+            st = os.fstat(dest)
+        finally:
+            os.close(dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            remove_tree(target_fd, staging)
+        raise
+    finally:
+        os.close(source)
+    return staging, Deployed(st.st_dev, st.st_ino, token), skipped
+
+
+def _retire(ledger: DeployLedger, key: str, target_fd: int, name: str) -> str | None:
+    """Move our folder `name` aside under a hidden name; None if it is not ours (left in place).
+
+    Checked before *and* after the move: a folder swapped in between is put back, untouched.
+    """
+    if not ledger.owns(key, target_fd, name):
+        return None
+    trash = f".trash-{name}-{uuid.uuid4().hex[:8]}"
+    os.rename(name, trash, src_dir_fd=target_fd, dst_dir_fd=target_fd)
+    if not ledger.owns_at(key, target_fd, name, trash):
+        rename_new(target_fd, trash, name)
+        raise Conflict("target changed while deploying", {name: "replaced by something else; left untouched"})
+    return trash
 
 
 def deploy(call: Call, instance: str, target_name: str | None) -> dict[str, Any]:
     buffer = enterprise_root(call, "buffered", instance)
     target = target_for(call, target_name, buffer, "target")
     scan = addons_index(call).scan(buffer, "enterprise", "flat")
-    modules = {r.name: r.real_path for r in scan.records if r.ok and is_within(r.real_path, buffer)}
-    skipped = {r.name: r.problem or "unusable" for r in scan.records if not r.ok}
-    with open_target(target) as fd:
-        problems: dict[str, str] = {}
-        for name in modules:
-            kind, _ = read_entry(fd, name)
-            if kind != "absent" and not (kind == "dir" and _ours(target.real / name)):
-                problems[name] = f"a {kind} not made by ee_deploy is in target {target.name!r}; not replaced"
-        if problems:
-            raise Conflict("nothing deployed", problems)
-        stale = [
-            entry.name
-            for entry in os.scandir(fd)
-            if entry.name not in modules and not entry.name.startswith(".") and _ours(target.real / entry.name)
-        ]
-        deployed, removed = [], []
-        for name, source in modules.items():
-            staging = target.real / f".deploy-{name}-{uuid.uuid4().hex[:8]}"
-            shutil.copytree(source, staging, symlinks=True, ignore=_ignore)
-            (staging / MARKER).write_text(f"deployed from buffer instance {instance}\n")
-            final = target.real / name
-            trash = None
-            if _ours(final):
-                trash = target.real / f".trash-{name}-{uuid.uuid4().hex[:8]}"
-                os.rename(final, trash)
-            os.rename(staging, final)
-            if trash is not None:
-                shutil.rmtree(trash)
-            deployed.append(name)
-        for name in stale:
-            path = target.real / name
-            if _ours(path):
-                shutil.rmtree(path)
-                removed.append(name)
+    modules = [r.name for r in scan.records
+               if r.ok and r.real_path == buffer / r.name and is_within(r.real_path, buffer)]
+    skipped: dict[str, Any] = {r.name: r.problem or "unusable" for r in scan.records if not r.ok}
+    ledger = deploy_ledger(call)
+    key = str(target.real)
+    buffer_root = call.runtime.settings.roots.ee_buffer_dir
+    with RootDir(buffer_root, "instance") as opened_buffer, open_target(target) as target_fd:
+        instance_fd = opened_buffer.open_dir(opened_buffer.parts(buffer))
+        try:
+            problems: dict[str, str] = {}
+            for name in modules:
+                kind, _ = read_entry(target_fd, name)
+                if kind != "absent" and not ledger.owns(key, target_fd, name):
+                    problems[name] = f"a {kind} not made by ee_deploy is in target {target.name!r}; not replaced"
+            if problems:
+                raise Conflict("nothing deployed", problems)
+            stale = [name for name in ledger.names(key) if name not in modules and ledger.owns(key, target_fd, name)]
+            deployed, removed = [], []
+            staged: dict[str, tuple[str, Deployed]] = {}
+            try:  # copy every module first: a failure leaves the target as it was
+                for name in modules:
+                    staging, identity, not_copied = _copy_module(instance_fd, target_fd, name, instance)
+                    staged[name] = (staging, identity)
+                    if not_copied:
+                        skipped[name] = not_copied
+            except BaseException:
+                for staging, _ in staged.values():
+                    remove_tree(target_fd, staging)
+                raise
+            for name, (staging, identity) in staged.items():
+                trash = None
+                try:
+                    trash = _retire(ledger, key, target_fd, name)
+                    rename_new(target_fd, staging, name)
+                except BaseException as exc:
+                    for left, _ in list(staged.values())[len(deployed):]:
+                        remove_tree(target_fd, left)
+                    if isinstance(exc, FileExistsError):
+                        if trash is not None:  # put our old copy back if the name is free again
+                            with contextlib.suppress(OSError):
+                                rename_new(target_fd, trash, name)
+                        raise Conflict("target changed while deploying", {
+                            name: "something appeared at this name during the copy; left untouched"}) from None
+                    raise
+                ledger.record(key, name, identity)
+                if trash is not None:
+                    remove_tree(target_fd, trash)
+                deployed.append(name)
+            for name in stale:
+                trash = _retire(ledger, key, target_fd, name)
+                if trash is not None:
+                    remove_tree(target_fd, trash)
+                    ledger.forget(key, name)
+                    removed.append(name)
+        finally:
+            os.close(instance_fd)
     return {"instance": instance, "target": target.name, "deployed": deployed, "removed": removed, "skipped": skipped}

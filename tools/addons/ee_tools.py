@@ -144,16 +144,14 @@ class EeLinkArgs(CheckoutArgs):
     )
 
 
-@tool("ee_link", family="enterprise", risk=Risk.WRITE, args=EeLinkArgs, idempotent=False, open_world=False)
-def ee_link(args: EeLinkArgs, call: Call) -> dict[str, Any]:
-    """Link Enterprise modules into a configured addons target (selective install). Only real
-    modules inside the checkout are linked; an existing folder or a link pointing elsewhere is
-    a conflict, never replaced; a module already on Odoo's path (community, OCA) is a conflict,
-    never shadowed. All or nothing: if one module is refused, none is linked."""
+def _link_plan(args: EeLinkArgs, call: Call) -> tuple[Any, Any, list[str], dict[str, Any], list[str]]:
+    """The checkout scan, the target, the modules to link (dependencies first), the dependency report,
+    and the Enterprise dependencies added: what `ee_link` would do, computed without touching anything."""
     scan = ee_scan(call, args.mode, args.instance)
     target = target_for(call, args.target_dir, scan.root)
     names = list(dict.fromkeys(args.modules))
     report: dict[str, Any] = {}
+    added: list[str] = []
     if args.with_depends:
         world = universe(call, scan)
         ordered: list[str] = []
@@ -166,8 +164,26 @@ def ee_link(args: EeLinkArgs, call: Call) -> dict[str, Any]:
             ordered += [n for n in deps.install_order if deps.located[n].source == "enterprise"]
             missing.update(deps.by_source.get("missing", []))
             cycles += [c for c in deps.cycles if c not in cycles]
+        added = [n for n in dict.fromkeys(ordered) if n not in names]
         names = list(dict.fromkeys([*ordered, *names]))
         report = {"missing_dependencies": sorted(missing), "cycles": cycles}
+    return scan, target, names, report, added
+
+
+def ee_link_preview(args: EeLinkArgs, call: Call) -> dict[str, Any]:
+    """For the approval question: the modules that would be linked, and where."""
+    _scan, target, names, report, added = _link_plan(args, call)
+    return {"target": f"{target.name} ({target.path})", "modules_linked": names, "dependencies_added": added, **report}
+
+
+@tool("ee_link", family="enterprise", risk=Risk.WRITE, args=EeLinkArgs, idempotent=False, open_world=False,
+      preview=ee_link_preview)
+def ee_link(args: EeLinkArgs, call: Call) -> dict[str, Any]:
+    """Link Enterprise modules into a configured addons target (selective install). Only real
+    modules inside the checkout are linked; an existing folder or a link pointing elsewhere is
+    a conflict, never replaced; a module already on Odoo's path (community, OCA) is a conflict,
+    never shadowed. All or nothing: if one module is refused, none is linked."""
+    scan, target, names, report, _added = _link_plan(args, call)
     sources = check_sources({name: scan.get(name) or next(iter(scan.by_name.get(name, ())), None)
                              for name in names}, scan.root, "Enterprise")
     shadows = {name: why for name in sources if (why := shadowing(call, name))}

@@ -14,13 +14,24 @@ of the checkout) is reported as a problem and its files are never read.
 from __future__ import annotations
 
 import os
+import stat
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from guard.fsroot import walk
 from guard.paths import is_within
-from tools.addons.manifest import MANIFEST, MODULE_NAME_RE, Manifest, ManifestError, inherited_models, read_manifest
+from guard.spec import PathRefused
+from tools.addons.manifest import (
+    MANIFEST,
+    MODULE_NAME_RE,
+    Manifest,
+    ManifestError,
+    inherited_models,
+    read_manifest_at,
+)
 
 Kind = Literal["enterprise", "community", "oca"]
 Layout = Literal["flat", "repos"]
@@ -100,7 +111,7 @@ class Scan:
 
 def _stat_key(path: str) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)  # a file swapped for a link changes the key
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -114,27 +125,49 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
+def _realpath(path: Path) -> Path | None:
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:  # a link changing while it is resolved
+        return None
+
+
 def _record(
-    entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
+    root_fd: int, entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
 ) -> ModuleRecord | None:
     """A record for one entry, or None when the entry is simply not a module.
 
     `is_link=False` (from the directory entry's type, free with scandir) skips `realpath`:
-    the folders above are already resolved, so a plain entry is its own real path.
+    the folders above are already resolved, so a plain entry is its own real path. The module
+    folder is then opened by walking from the root's descriptor without following links, and
+    its manifest read relative to that folder (a symlinked or hard-linked manifest is refused).
     """
     name = entry_path.name
-    real = Path(os.path.realpath(entry_path)) if is_link else entry_path
-    if not is_within(real, real_root):
+    real = _realpath(entry_path) if is_link else entry_path
+    if real is None or not is_within(real, real_root):
         # Never read a file outside the root, even to tell whether it is a module.
-        return ModuleRecord(name, kind, entry_path, real, repo, None, "resolves outside its root (symlink)")
-    if not real.is_dir() or not (real / MANIFEST).is_file():
-        return None
-    if not MODULE_NAME_RE.fullmatch(name):
-        return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
+        return ModuleRecord(name, kind, entry_path, real or entry_path, repo, None,
+                            "resolves outside its root (symlink)")
     try:
-        manifest = read_manifest(real)
-    except ManifestError as exc:
-        return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+        module_fd = walk(root_fd, real.relative_to(real_root).parts, "module")
+    except PathRefused:
+        return None  # not a folder (any more): not a module
+    try:
+        try:
+            st = os.stat(MANIFEST, dir_fd=module_fd, follow_symlinks=False)
+        except OSError:
+            return None
+        if not MODULE_NAME_RE.fullmatch(name):
+            return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
+        if stat.S_ISLNK(st.st_mode):
+            return ModuleRecord(name, kind, entry_path, real, repo, None,
+                                "__manifest__.py is a symlink; never read (it could lead out of the root)")
+        try:
+            manifest = read_manifest_at(module_fd, name)
+        except ManifestError as exc:
+            return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+    finally:
+        os.close(module_fd)
     return ModuleRecord(name, kind, entry_path, real, repo, manifest)
 
 
@@ -148,18 +181,26 @@ def scan_root(root: Path, kind: Kind, layout: Layout) -> Scan:
     else:
         for entry in _entries(real_root):
             repo_path = real_root / entry.name
-            if not is_within(Path(os.path.realpath(repo_path)), real_root):
+            real_repo = _realpath(repo_path)
+            if real_repo is None or not is_within(real_repo, real_root):
                 why = "repository resolves outside its root"
                 records.append(ModuleRecord(entry.name, kind, repo_path, repo_path, entry.name, None, why))
                 continue
             if entry.is_dir():
                 folders.append((repo_path, entry.name))
-    for folder, repo in folders:
-        for entry in _entries(folder):
-            plain = repo is None or not os.path.islink(folder)
-            record = _record(folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
-            if record is not None:
-                records.append(record)
+    try:
+        root_fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return Scan(real_root, kind, tuple(records))
+    try:
+        for folder, repo in folders:
+            for entry in _entries(folder):
+                plain = repo is None or not os.path.islink(folder)
+                record = _record(root_fd, folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
+                if record is not None:
+                    records.append(record)
+    finally:
+        os.close(root_fd)
     return Scan(real_root, kind, tuple(records))
 
 
@@ -224,31 +265,69 @@ class AddonsIndex:
             return entry.scan
 
     def inherits(self, record: ModuleRecord) -> frozenset[str]:
-        """Models the module extends with `_inherit` (its Python files read as text, cached by stat)."""
+        """Models the module extends with `_inherit` (its Python files read as text, cached by stat).
+
+        The module folder is walked by descriptor (`os.fwalk`, links never followed) and each
+        file opened relative to its folder with `O_NOFOLLOW`: a folder or file swapped for a
+        link mid-walk is skipped, never read through.
+        """
         if not record.ok:
             return frozenset()
-        files: list[str] = []
-        for folder, dirs, names in os.walk(record.real_path, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-            files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py") and n != MANIFEST)
-            if len(files) > MAX_PY_FILES_PER_MODULE:
-                break
-        key = tuple((path, _stat_key(path)) for path in files)
+        try:
+            top = os.open(record.real_path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return frozenset()
+        try:
+            return self._inherits_at(record, top)
+        finally:
+            os.close(top)
+
+    def _inherits_at(self, record: ModuleRecord, top: int) -> frozenset[str]:
+        key = tuple(_python_files(top, read=False))
         with self._lock:
             hit = self._inherits.get(str(record.real_path))
             if hit is not None and hit[0] == key:
                 return hit[1]
         models: set[str] = set()
-        for path in files:
-            if os.path.islink(path):
-                continue  # a link could point out of the root; a module's code is plain files
-            try:
-                with open(path, "rb") as handle:
-                    source = handle.read(1024 * 1024).decode("utf-8", errors="replace")
-            except OSError:
-                continue
-            models |= inherited_models(source)
+        for _, _, data in _python_files(top, read=True):
+            if data is not None:
+                models |= inherited_models(data.decode("utf-8", errors="replace"))
         result = frozenset(models)
         with self._lock:
             self._inherits[str(record.real_path)] = (key, result)
         return result
+
+
+def _python_files(top: int, *, read: bool) -> Iterator[tuple[str, tuple[Any, ...] | None, bytes | None]]:
+    """(relative path, stat key, content if `read`) of a module's Python files, walked by descriptor."""
+    count = 0
+    for folder, dirs, names, folder_fd in os.fwalk(".", dir_fd=top, follow_symlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(n for n in names if n.endswith(".py") and n != MANIFEST):
+            count += 1
+            if count > MAX_PY_FILES_PER_MODULE:
+                return
+            stat_key, data = _read_source(folder_fd, name, read)
+            yield os.path.join(folder, name), stat_key, (data if read else None)
+
+
+def _read_source(folder_fd: int, name: str, read: bool) -> tuple[tuple[Any, ...] | None, bytes | None]:
+    """(stat key, first MB if `read`) of a plain Python file in `folder_fd`; (None, None) for a link or odd file."""
+    if not read:  # the cache check: one stat, no open
+        try:
+            st = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+        except OSError:
+            return None, None
+        plain = stat.S_ISREG(st.st_mode) and st.st_nlink == 1
+        return ((st.st_mtime_ns, st.st_size, st.st_ino), None) if plain else (None, None)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            return None, None
+        return (st.st_mtime_ns, st.st_size, st.st_ino), (os.read(fd, 1024 * 1024) if read else None)
+    finally:
+        os.close(fd)

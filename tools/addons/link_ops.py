@@ -42,7 +42,11 @@ def check_sources(
         if record is None:
             unusable[name] = f"no such module in the {label} checkout"
             continue
-        real = Path(os.path.realpath(record.path))  # resolved again now, not trusted from the cache
+        try:
+            real = Path(os.path.realpath(record.path))  # resolved again now, not trusted from the cache
+        except OSError:  # a link changing while it is resolved: treated as leaving the root
+            escaped.append(name)
+            continue
         if not is_within(real, source_root) or real == source_root:
             escaped.append(name)
         elif not record.ok:

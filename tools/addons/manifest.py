@@ -9,7 +9,10 @@ mistake), and check the types of the keys we use, so that one broken manifest be
 from __future__ import annotations
 
 import ast
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,20 +103,46 @@ def parse_manifest_text(text: str, technical_name: str = "") -> Manifest:
 
 
 def read_manifest(module_dir: Path) -> Manifest:
-    """Read and parse `module_dir/__manifest__.py` (size-capped, UTF-8)."""
-    path = module_dir / MANIFEST
+    """Read and parse `module_dir/__manifest__.py` (size-capped, UTF-8), the folder opened without
+    following a link (callers inside a root use `read_manifest_at` on a descriptor they walked)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+        fd = os.open(module_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
+        raise ManifestError(f"cannot open the module folder: {exc.strerror or type(exc).__name__}") from None
+    try:
+        return read_manifest_at(fd, module_dir.name)
+    finally:
+        os.close(fd)
+
+
+def read_manifest_at(module_fd: int, technical_name: str) -> Manifest:
+    """Read and parse the `__manifest__.py` of an open module folder, by descriptor.
+
+    The manifest must be a regular file with one link: a symlink (it could lead out of the
+    root) or a hard link (it could be an outside file) is refused and never read.
+    """
+    try:
+        fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=module_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ManifestError("__manifest__.py is a symlink; never read (it could lead out of the root)") from None
         raise ManifestError(f"cannot read: {exc.strerror or type(exc).__name__}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ManifestError("__manifest__.py is not a regular file")
+        if st.st_nlink > 1:
+            raise ManifestError("__manifest__.py has several hard links; never read (it could be an outside file)")
+        raw = os.read(fd, MAX_MANIFEST_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(raw) > MAX_MANIFEST_BYTES:
         raise ManifestError(f"larger than {MAX_MANIFEST_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError("not UTF-8") from None
-    return parse_manifest_text(text, module_dir.name)
+    return parse_manifest_text(text, technical_name)
 
 
 _INHERIT_RE = re.compile(r"""^\s*_inherit\s*=\s*(\[[^\]]*\]|\([^)]*\)|"[^"]*"|'[^']*')""", re.MULTILINE)

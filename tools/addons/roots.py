@@ -26,7 +26,10 @@ class _Pins:
         self._pins: dict[str, Path] = {}
 
     def pin(self, key: str, path: Path, arg: str) -> Path:
-        real = Path(os.path.realpath(path))
+        try:
+            real = Path(os.path.realpath(path))
+        except OSError as exc:  # a link changing while it is resolved: refused, not crashed
+            raise PathRefused(arg, f"the configured folder cannot be resolved ({exc.strerror})") from None
         with self._lock:
             first = self._pins.setdefault(key, real)
         if first != real:

@@ -1,8 +1,12 @@
 """Tools that move bytes between Odoo and the files root: backups, reports, attachments.
 
-Every path is an argument the guard has already confined to `ODOO_MCP_FILES_DIR` (symlinks
-resolved); handlers use `call.paths[...]`, never the raw string, and create files exclusively
-(`O_EXCL`), so an existing file or a link planted after the check is never written through.
+Every path is an argument the guard has already confined to `ODOO_MCP_FILES_DIR` (by name,
+symlinks resolved). That check alone is not enough: a folder inside the root can be swapped
+for a symlink between the check and the write. So handlers never re-open a path by name:
+they open the root once (`guard.fsroot.RootDir`), walk every folder of `call.paths[...]` with
+`O_NOFOLLOW` relative to its parent's descriptor, and create (exclusively) or read the last
+component relative to the final folder's descriptor. A swapped folder ends the call with
+`[PATH REFUSED]`; a file with several hard links is never uploaded (it may be an outside file).
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -18,6 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
+from guard.fsroot import RootDir, RootPins
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
 from tools.registry import tool
 
@@ -35,30 +39,36 @@ def files_root(call: Call) -> Path:
     return Path(root)
 
 
-def write_new(path: Path, data: bytes, files_dir: Path) -> dict[str, Any]:
-    """Create `path` exclusively; refuses an existing name rather than overwrite or follow it."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
-    except FileExistsError:
-        raise ToolFailure(f"{path.name} already exists in the files root: choose another save_path") from None
-    except OSError as exc:
-        raise ToolFailure(f"cannot create {path.name}: {exc.strerror}") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    try:
-        shown = str(path.relative_to(Path(os.path.realpath(files_dir))))
-    except ValueError:
-        shown = path.name
-    return {"path": shown, "bytes": len(data)}
+def _root_pins(call: Call) -> RootPins:
+    return call.runtime.service("files_root_pins", lambda _runtime: RootPins())
 
 
-def _default_path(call: Call, stem: str, suffix: str) -> Path:
+def open_files_root(call: Call, arg: str) -> RootDir:
+    """The files root, opened by descriptor and pinned to the folder first seen."""
+    return RootDir(files_root(call), arg, pins=_root_pins(call), key="files")
+
+
+def write_new(call: Call, path: Path | str, data: bytes, arg: str = "save_path") -> dict[str, Any]:
+    """Create `path` (inside the files root) exclusively, walking its folders by descriptor."""
+    with open_files_root(call, arg) as root:
+        parts = root.parts(path)
+        root.create_file(parts, data)
+    return {"path": "/".join(parts), "bytes": len(data)}
+
+
+def read_existing(call: Call, path: Path | str, arg: str = "file_path") -> bytes:
+    """Read a regular, singly linked file of the files root, walking its folders by descriptor."""
+    with open_files_root(call, arg) as root:
+        return root.read_file(root.parts(path), MAX_BYTES)
+
+
+def _default_name(stem: str, suffix: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)
-    return Path(os.path.realpath(files_root(call))) / f"{safe}_{time.strftime('%Y%m%dT%H%M%S')}{suffix}"
+    return f"{safe}_{time.strftime('%Y%m%dT%H%M%S')}{suffix}"
 
 
-def _target(call: Call, stem: str, suffix: str) -> Path:
-    return call.paths.get("save_path") or _default_path(call, stem, suffix)
+def _target(call: Call, stem: str, suffix: str) -> Path | str:
+    return call.paths.get("save_path") or _default_name(stem, suffix)
 
 
 class BackupArgs(OnModel):
@@ -118,7 +128,7 @@ def odoo_record_backup(args: BackupArgs, call: Call) -> Any:
     document = {"connection": connection.alias, "model": args.model, "db": connection.config.db,
                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records}
     data = json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()
-    written = write_new(_target(call, f"backup_{args.model}", ".json"), data, files_root(call))
+    written = write_new(call, _target(call, f"backup_{args.model}", ".json"), data)
     return {**written, "model": args.model, "records": len(records)}
 
 
@@ -130,7 +140,7 @@ def odoo_report(args: ReportArgs, call: Call) -> Any:
     if len(pdf) > MAX_BYTES:
         raise ToolFailure(f"report is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if "save_path" in call.paths:
-        return {**write_new(call.paths["save_path"], pdf, files_root(call)), "report_name": args.report_name}
+        return {**write_new(call, call.paths["save_path"], pdf), "report_name": args.report_name}
     name = f"{args.report_name}.pdf"
     return ToolOutput(data={"report_name": args.report_name, "ids": args.ids, "bytes": len(pdf), "name": name},
                       blobs=(Blob(name, "application/pdf", pdf),))
@@ -140,12 +150,7 @@ def odoo_report(args: ReportArgs, call: Call) -> Any:
 def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
     """Create an attachment from a file in the files root or from base64 content."""
     if args.file_path is not None:
-        source = call.paths["file_path"]
-        if not source.is_file():
-            raise ToolFailure("file_path is not a regular file")
-        if source.stat().st_size > MAX_BYTES:
-            raise ToolFailure(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-        data = source.read_bytes()
+        data = read_existing(call, call.paths["file_path"])
     else:
         try:
             data = base64.b64decode(args.content_base64 or "", validate=True)
@@ -170,7 +175,7 @@ def odoo_attachment_download(args: DownloadArgs, call: Call) -> Any:
                                                 {"fields": ["name", "mimetype", "datas"]})
     data = base64.b64decode(row.get("datas") or b"")
     if "save_path" in call.paths:
-        return {**write_new(call.paths["save_path"], data, files_root(call)), "attachment_id": args.attachment_id}
+        return {**write_new(call, call.paths["save_path"], data), "attachment_id": args.attachment_id}
     name = str(row.get("name") or f"attachment_{args.attachment_id}")
     mime_type = str(row.get("mimetype") or "application/octet-stream")
     return ToolOutput(data={"attachment_id": args.attachment_id, "name": name, "mimetype": mime_type,

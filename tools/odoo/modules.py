@@ -11,6 +11,7 @@ from tools.registry import tool
 
 from .common import ConnectionName, ModuleList, odoo
 from .introspection import MODULE_FIELDS, ConnectionArgs, find_modules
+from .previews import modules_preview, uninstall_preview
 
 
 class ModulesArgs(ToolArgs):
@@ -34,7 +35,8 @@ def odoo_module_update_list(args: ConnectionArgs, call: Call) -> Any:
     return {"updated": updated, "added": added}
 
 
-@tool("odoo_module_install", family="odoo", risk=Risk.EXECUTE, args=ModulesArgs, open_world=True)
+@tool("odoo_module_install", family="odoo", risk=Risk.EXECUTE, args=ModulesArgs, open_world=True,
+      preview=modules_preview)
 def odoo_module_install(args: ModulesArgs, call: Call) -> Any:
     """Install modules (with the modules they depend on)."""
     rows = find_modules(call, args.connection, args.modules)
@@ -43,7 +45,8 @@ def odoo_module_install(args: ModulesArgs, call: Call) -> Any:
     return {"modules": _states(call, args.connection, ids)}
 
 
-@tool("odoo_module_upgrade", family="odoo", risk=Risk.EXECUTE, args=ModulesArgs, open_world=True)
+@tool("odoo_module_upgrade", family="odoo", risk=Risk.EXECUTE, args=ModulesArgs, open_world=True,
+      preview=modules_preview)
 def odoo_module_upgrade(args: ModulesArgs, call: Call) -> Any:
     """Upgrade installed modules."""
     rows = find_modules(call, args.connection, args.modules)
@@ -55,7 +58,8 @@ def odoo_module_upgrade(args: ModulesArgs, call: Call) -> Any:
     return {"modules": _states(call, args.connection, ids)}
 
 
-@tool("odoo_module_uninstall", family="odoo", risk=Risk.DESTRUCTIVE, args=UninstallArgs, open_world=True)
+@tool("odoo_module_uninstall", family="odoo", risk=Risk.DESTRUCTIVE, args=UninstallArgs, open_world=True,
+      preview=uninstall_preview)
 def odoo_module_uninstall(args: UninstallArgs, call: Call) -> Any:
     """Uninstall modules. Without confirm=true only lists every module that would be removed (the ones named
     and the installed modules depending on them); call again with confirm=true to uninstall them."""

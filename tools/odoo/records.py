@@ -11,6 +11,8 @@ from odoo_mcp.odoo.domain import METHOD_NAME
 from tools.registry import tool
 
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
+from .equivalents import execute_equivalents
+from .previews import unlink_preview, write_preview
 
 
 class SearchArgs(OnModel):
@@ -110,23 +112,28 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
     return {"ids": ids} if batch else {"id": ids[0]}
 
 
-@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True)
+@tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True,
+      preview=write_preview)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
     result = odoo(call, args.connection).execute(args.model, "write", [args.ids, args.values])
     return {"updated": args.ids, "result": result}
 
 
-@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True)
+@tool("odoo_unlink", family="odoo", risk=Risk.DESTRUCTIVE, args=UnlinkArgs, open_world=True,
+      preview=unlink_preview)
 def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
     """Delete records by id. Irreversible: prefer odoo_record_backup first."""
     result = odoo(call, args.connection).execute(args.model, "unlink", [args.ids])
     return {"deleted": args.ids, "result": result}
 
 
-@tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True)
+@tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True,
+      equivalents=execute_equivalents)
 def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
-    """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused."""
+    """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused.
+    A call that does what a dedicated tool does (create, write, unlink, module install...) is also decided
+    by that tool's policy."""
     if args.method.startswith("_"):
         raise ToolFailure("private methods (starting with '_') cannot be called")
     return odoo(call, args.connection).execute(args.model, args.method, args.args, args.kwargs)

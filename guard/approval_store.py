@@ -1,0 +1,305 @@
+"""Where approvals live between the question and the answer: pending approvals and used ids.
+
+Three stores, one interface, chosen from the limiter's storage URI (as `limits` does):
+
+- `memory://` — a SQLite file in the state directory (`ODOO_MCP_STATE_DIR`). The server's
+  counters stay in process memory, but an approval must be reachable by the human's
+  `odoo-mcp approvals approve` — another process — so it goes to a file both can open.
+  Each change is one SQL statement (atomic across processes); the file is mode 0600.
+- `redis://…` — the same Redis the counters use, so every replica sees every approval and
+  an approval given through one replica is used on another. Each state change is one
+  Lua script (atomic).
+- `MemoryApprovalStore` — in-process only, for tests and for a `Guard` built without a
+  state directory.
+
+A state change is a compare-and-set (`transition`): approving needs `pending`, using needs
+`approved`, so two approvers or two retries racing each other cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from guard.approvals import Binding
+
+PENDING, APPROVED, DECLINED, USED, EXPIRED = "pending", "approved", "declined", "used", "expired"
+CLOSED = (USED, EXPIRED)
+"""Terminal states: a closed approval is never found for a call again."""
+KEEP_AFTER_EXPIRY = 86400.0
+"""Finished or expired approvals stay listable this long, then they are dropped."""
+
+
+def binding_key(binding: Binding) -> str:
+    return hashlib.sha256(
+        "\x00".join((binding.grant, binding.session, binding.tool, binding.digest)).encode()
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """An out-of-band approval: the call it is for, what the human is shown, and its state."""
+
+    id: str
+    grant: str
+    session: str
+    tool: str
+    digest: str
+    question: str
+    created: float
+    expires: float
+    status: str = PENDING
+    decided_by: str | None = None
+    decided_at: float | None = None
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(self.grant, self.session, self.tool, self.digest)
+
+    def state(self, now: float) -> str:
+        """`status`, or `expired` once an open (pending or approved) approval passed its expiry."""
+        if self.status in (PENDING, APPROVED) and now >= self.expires:
+            return EXPIRED
+        return self.status
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> PendingApproval:
+        return cls(**json.loads(text))
+
+
+class ApprovalStore(Protocol):
+    def add(self, approval: PendingApproval) -> None: ...
+
+    def get(self, approval_id: str) -> PendingApproval | None: ...
+
+    def all(self) -> list[PendingApproval]: ...
+
+    def find(self, binding: Binding) -> PendingApproval | None:
+        """The newest approval for this exact call that is not closed (used or expired)."""
+        ...
+
+    def transition(
+        self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
+    ) -> PendingApproval | None:
+        """Move `expect` → `status` if the approval is still `expect` and unexpired; the new record or None."""
+        ...
+
+    def claim(self, ticket_id: str, expires: float) -> bool:
+        """True the first time an in-call ticket id is claimed, False ever after (until it expired)."""
+        ...
+
+
+def _transitioned(
+    approval: PendingApproval | None, expect: str, status: str, by: str | None, now: float, expires: float | None
+) -> PendingApproval | None:
+    if approval is None or approval.status != expect or approval.state(now) == EXPIRED:
+        return None
+    return replace(
+        approval,
+        status=status,
+        decided_by=by if by is not None else approval.decided_by,
+        decided_at=now if status in (APPROVED, DECLINED) else approval.decided_at,
+        expires=expires if expires is not None else approval.expires,
+    )
+
+
+class MemoryApprovalStore:
+    """In-process store (one lock; every operation is short)."""
+
+    def __init__(self) -> None:
+        self._approvals: dict[str, PendingApproval] = {}
+        self._claims: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, approval: PendingApproval) -> None:
+        with self._lock:
+            self._approvals[approval.id] = approval
+
+    def get(self, approval_id: str) -> PendingApproval | None:
+        return self._approvals.get(approval_id)
+
+    def all(self) -> list[PendingApproval]:
+        return sorted(self._approvals.values(), key=lambda a: a.created)
+
+    def find(self, binding: Binding) -> PendingApproval | None:
+        found = [a for a in self._approvals.values() if a.binding == binding and a.status not in CLOSED]
+        return max(found, key=lambda a: a.created, default=None)
+
+    def transition(
+        self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
+    ) -> PendingApproval | None:
+        with self._lock:
+            changed = _transitioned(self._approvals.get(approval_id), expect, status, by, now, expires)
+            if changed is not None:
+                self._approvals[approval_id] = changed
+            return changed
+
+    def claim(self, ticket_id: str, expires: float) -> bool:
+        now = time.time()
+        with self._lock:
+            for old in [k for k, until in self._claims.items() if until < now]:
+                del self._claims[old]
+            if ticket_id in self._claims:
+                return False
+            self._claims[ticket_id] = expires
+            return True
+
+
+class SqliteApprovalStore:
+    """A SQLite file shared by the server processes and the approver CLI of one machine."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection; the file and its tables are made on first use (a server whose
+        calls never need an approval leaves nothing behind)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=True)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS approvals (id TEXT PRIMARY KEY, binding TEXT NOT NULL, "
+                "status TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL, record TEXT NOT NULL)"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS approvals_binding ON approvals (binding, status)")
+            db.execute("CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, expires REAL NOT NULL)")
+            now = time.time()
+            db.execute("DELETE FROM approvals WHERE expires < ?", (now - KEEP_AFTER_EXPIRY,))
+            db.execute("DELETE FROM claims WHERE expires < ?", (now,))
+            self._local.db = db
+        return db
+
+    def add(self, approval: PendingApproval) -> None:
+        self._db().execute(
+            "INSERT INTO approvals (id, binding, status, created, expires, record) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                approval.id,
+                binding_key(approval.binding),
+                approval.status,
+                approval.created,
+                approval.expires,
+                approval.to_json(),
+            ),
+        )
+
+    def get(self, approval_id: str) -> PendingApproval | None:
+        row = self._db().execute("SELECT record FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+        return PendingApproval.from_json(row[0]) if row else None
+
+    def all(self) -> list[PendingApproval]:
+        rows = self._db().execute("SELECT record FROM approvals ORDER BY created").fetchall()
+        return [PendingApproval.from_json(row[0]) for row in rows]
+
+    def find(self, binding: Binding) -> PendingApproval | None:
+        row = (
+            self._db()
+            .execute(
+                "SELECT record FROM approvals WHERE binding = ? AND status NOT IN (?, ?) ORDER BY created DESC LIMIT 1",
+                (binding_key(binding), *CLOSED),
+            )
+            .fetchone()
+        )
+        return PendingApproval.from_json(row[0]) if row else None
+
+    def transition(
+        self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
+    ) -> PendingApproval | None:
+        changed = _transitioned(self.get(approval_id), expect, status, by, now, expires)
+        if changed is None:
+            return None
+        cursor = self._db().execute(
+            "UPDATE approvals SET status = ?, expires = ?, record = ? WHERE id = ? AND status = ? AND expires > ?",
+            (status, changed.expires, changed.to_json(), approval_id, expect, now),
+        )
+        return changed if cursor.rowcount == 1 else None
+
+    def claim(self, ticket_id: str, expires: float) -> bool:
+        cursor = self._db().execute("INSERT OR IGNORE INTO claims (id, expires) VALUES (?, ?)", (ticket_id, expires))
+        return cursor.rowcount == 1
+
+
+_REDIS_TRANSITION = """
+local record = redis.call('GET', KEYS[1])
+if not record then return nil end
+local current = cjson.decode(record)
+if current['status'] ~= ARGV[1] or tonumber(current['expires']) <= tonumber(ARGV[3]) then return nil end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return ARGV[2]
+"""
+
+
+class RedisApprovalStore:
+    """Approvals in Redis (the limiter's store), visible to every replica."""
+
+    PREFIX = "odoo-guard:approval:"
+
+    def __init__(self, uri: str) -> None:
+        import redis  # the `redis` extra, as for the limiter's Redis storage
+
+        self._redis = redis.Redis.from_url(uri)
+        self._transition = self._redis.register_script(_REDIS_TRANSITION)
+
+    def _ttl(self, approval: PendingApproval) -> int:
+        return max(1, int(approval.expires - time.time() + KEEP_AFTER_EXPIRY))
+
+    def add(self, approval: PendingApproval) -> None:
+        pipe = self._redis.pipeline()
+        pipe.set(self.PREFIX + "id:" + approval.id, approval.to_json(), ex=self._ttl(approval))
+        pipe.set(self.PREFIX + "for:" + binding_key(approval.binding), approval.id, ex=self._ttl(approval))
+        pipe.zadd(self.PREFIX + "index", {approval.id: approval.created})
+        pipe.zremrangebyscore(self.PREFIX + "index", "-inf", time.time() - 2 * KEEP_AFTER_EXPIRY)
+        pipe.execute()
+
+    def get(self, approval_id: str) -> PendingApproval | None:
+        record = self._redis.get(self.PREFIX + "id:" + approval_id)
+        return PendingApproval.from_json(record) if record else None
+
+    def all(self) -> list[PendingApproval]:
+        ids = [i.decode() for i in self._redis.zrange(self.PREFIX + "index", 0, -1)]
+        found = [self.get(i) for i in ids]
+        return [a for a in found if a is not None]
+
+    def find(self, binding: Binding) -> PendingApproval | None:
+        approval_id = self._redis.get(self.PREFIX + "for:" + binding_key(binding))
+        approval = self.get(approval_id.decode()) if approval_id else None
+        return approval if approval is not None and approval.status not in CLOSED else None
+
+    def transition(
+        self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
+    ) -> PendingApproval | None:
+        changed = _transitioned(self.get(approval_id), expect, status, by, now, expires)
+        if changed is None:
+            return None
+        done = self._transition(keys=[self.PREFIX + "id:" + approval_id], args=[expect, changed.to_json(), now])
+        return changed if done is not None else None
+
+    def claim(self, ticket_id: str, expires: float) -> bool:
+        ttl = max(1, int(expires - time.time()) + 1)
+        return bool(self._redis.set(self.PREFIX + "claim:" + ticket_id, b"1", nx=True, ex=ttl))
+
+
+def open_store(storage_uri: str, state_dir: Path | None) -> ApprovalStore:
+    """The approval store beside the limiter's counters (see the module docstring)."""
+    scheme = storage_uri.split("://", 1)[0]
+    if scheme in ("redis", "rediss"):
+        return RedisApprovalStore(storage_uri)
+    if scheme == "memory":
+        if state_dir is None:
+            return MemoryApprovalStore()
+        return SqliteApprovalStore(state_dir / "approvals.sqlite3")
+    raise ValueError(f"approvals cannot be kept in {scheme}:// storage (use memory:// or redis://)")

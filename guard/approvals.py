@@ -1,0 +1,212 @@
+"""Bound approvals: what makes a human's "yes" valid for one exact call, once.
+
+A question the guard asks is bound to a `Binding` — the grant, the session, the tool and a
+keyed hash of the call's validated arguments — and carries a single-use id and an expiry.
+When the answer comes back in a later request (MCP 2026-07-28: `input_required`, then the
+client retries carrying `requestState` and the answer), the state is a `Ticket` signed
+with the server's HMAC key: the client can echo it but cannot make, alter or re-target one.
+The id is claimed once in the approval store, so a replayed answer is refused.
+
+Everything here is pure (the clock is a parameter) except `load_key`, which reads or
+creates the key file. No MCP, no Odoo: the transport turns these values into its wire
+format, and `guard.approval_store` keeps ids and pending approvals.
+
+The key: `ODOO_MCP_APPROVAL_KEY` (the secret itself, at least 32 characters) or a key
+file (`ODOO_MCP_APPROVAL_KEY_FILE`, default `<state dir>/approval.key`), created with
+32 random bytes (hex) and mode 0600 on first start when absent. A key file others can
+read is refused (fail closed). The key is never logged, audited or sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+MIN_KEY_LENGTH = 32
+TOKEN_PREFIX = "oga1."
+"""Format version of a signed ticket, under the MAC (a ticket cannot move to another format)."""
+
+
+class ApprovalKeyError(ValueError):
+    """The approval key cannot be used; the server refuses to start and says why."""
+
+
+def load_key(path: Path | None, env_value: str | None = None) -> bytes:
+    """The HMAC key: from the environment value if set, else from `path` (created if absent).
+
+    The file is created exclusively (`O_EXCL`) with mode 0600, so two servers starting at
+    once never write two different keys: the loser reads the winner's.
+    """
+    if env_value is not None and env_value.strip():
+        key = env_value.strip().encode("utf-8")
+        if len(key) < MIN_KEY_LENGTH:
+            raise ApprovalKeyError(f"ODOO_MCP_APPROVAL_KEY: must be at least {MIN_KEY_LENGTH} characters")
+        return key
+    if path is None:
+        raise ApprovalKeyError("no approval key: set ODOO_MCP_APPROVAL_KEY or ODOO_MCP_APPROVAL_KEY_FILE")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ApprovalKeyError(f"approval key file {path}: cannot create it ({exc.strerror})") from None
+    else:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ApprovalKeyError(
+                f"approval key file {path}: readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it"
+            )
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise ApprovalKeyError(f"approval key file {path}: {exc.strerror}") from None
+    if len(key) < MIN_KEY_LENGTH:
+        raise ApprovalKeyError(f"approval key file {path}: the key must be at least {MIN_KEY_LENGTH} bytes")
+    return key
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no spaces, UTF-8 (equal calls hash equal)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def arguments_digest(key: bytes, tool: str, arguments: dict[str, Any]) -> str:
+    """A keyed hash of the tool and its *validated* arguments (defaults filled in).
+
+    Keyed, so a digest in a ticket or in the approval store reveals nothing about the
+    arguments (a short secret argument cannot be guessed offline from it).
+    """
+    message = canonical_json({"tool": tool, "arguments": arguments})
+    return hmac.new(key, b"arguments\x00" + message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The exact call an approval is for."""
+
+    grant: str
+    session: str
+    tool: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One question's request state: bound to a call, single use (`id`), valid until `expires`."""
+
+    id: str
+    binding: Binding
+    expires: float
+
+
+class Refusal(StrEnum):
+    """Why an answer is not accepted (the audit record's `reason`)."""
+
+    UNSOLICITED = "unsolicited"
+    ALTERED = "altered"
+    EXPIRED = "expired"
+    REPLAYED = "replayed"
+    OTHER_GRANT = "other_grant"
+    OTHER_SESSION = "other_session"
+    OTHER_CALL = "other_call"
+
+
+REFUSAL_TEXT = {
+    Refusal.UNSOLICITED: "this server did not ask for this answer",
+    Refusal.ALTERED: "the approval state was altered or was not issued by this server",
+    Refusal.EXPIRED: "the approval expired before it was answered",
+    Refusal.REPLAYED: "this approval was already used",
+    Refusal.OTHER_GRANT: "the approval was issued to another grant",
+    Refusal.OTHER_SESSION: "the approval was issued to another session",
+    Refusal.OTHER_CALL: "the approval was given for a different call (tool or arguments)",
+}
+
+
+class AnswerRefused(Exception):
+    """An answer that does not approve this call; `reason` says which check failed."""
+
+    def __init__(self, reason: Refusal) -> None:
+        super().__init__(REFUSAL_TEXT[reason])
+        self.reason = reason
+
+    def render(self) -> str:
+        return f"[APPROVAL REFUSED] {REFUSAL_TEXT[self.reason]}; call the tool again to be asked anew"
+
+
+def new_id() -> str:
+    """An approval id: 128 random bits, short enough to type (`odoo-mcp approvals approve <id>`)."""
+    return "ap_" + secrets.token_urlsafe(16)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(raw) != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
+def _mac(key: bytes, body: str) -> str:
+    return _b64(hmac.new(key, b"ticket\x00" + (TOKEN_PREFIX + body).encode("ascii"), hashlib.sha256).digest())
+
+
+def sign(key: bytes, ticket: Ticket) -> str:
+    """`oga1.<payload>.<mac>`: the ticket in readable JSON (nothing secret in it) and its HMAC."""
+    claims = {
+        "id": ticket.id,
+        "g": ticket.binding.grant,
+        "s": ticket.binding.session,
+        "t": ticket.binding.tool,
+        "a": ticket.binding.digest,
+        "exp": ticket.expires,
+    }
+    body = _b64(canonical_json(claims))
+    return f"{TOKEN_PREFIX}{body}.{_mac(key, body)}"
+
+
+def verify(key: bytes, token: str | None, binding: Binding, now: float) -> Ticket:
+    """The ticket `token` carries, if it is ours, unaltered, unexpired and for this very call.
+
+    The MAC is checked before anything in the token is believed. Only the replay check is
+    left to the caller: it needs the store (`ApprovalStore.claim`).
+    """
+    if token is None:
+        raise AnswerRefused(Refusal.UNSOLICITED)
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or token.count(".") != 2:
+        raise AnswerRefused(Refusal.ALTERED)
+    body, mac = token[len(TOKEN_PREFIX) :].split(".")
+    if not hmac.compare_digest(mac, _mac(key, body)):
+        raise AnswerRefused(Refusal.ALTERED)
+    try:
+        claims = json.loads(_unb64(body))
+        ticket = Ticket(
+            id=str(claims["id"]),
+            binding=Binding(str(claims["g"]), str(claims["s"]), str(claims["t"]), str(claims["a"])),
+            expires=float(claims["exp"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise AnswerRefused(Refusal.ALTERED) from None
+    if not now < ticket.expires:
+        raise AnswerRefused(Refusal.EXPIRED)
+    if ticket.binding.grant != binding.grant:
+        raise AnswerRefused(Refusal.OTHER_GRANT)
+    if ticket.binding.session != binding.session:
+        raise AnswerRefused(Refusal.OTHER_SESSION)
+    if ticket.binding.tool != binding.tool or not hmac.compare_digest(ticket.binding.digest, binding.digest):
+        raise AnswerRefused(Refusal.OTHER_CALL)
+    return ticket

@@ -1,0 +1,65 @@
+"""One action, one rule: a generic call is also decided by the dedicated tools that do the same thing.
+
+`odoo_execute(model="ir.module.module", method="button_immediate_install", ...)` installs a
+module exactly as `odoo_module_install` does; a policy that denies the dedicated tool, or puts
+conditions on it, must hold whichever door the agent uses. The tool family says which dedicated
+tools a call is equivalent to (`ToolSpec.equivalents`, for `odoo_execute` in
+`tools/odoo/equivalents.py`); this module combines their decisions with the call's own. Pure:
+policy and values in, a `Decision` out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
+from guard.policy import Limit, Policy
+from guard.spec import Equivalent
+
+
+def _has_conditions(policy: Policy, tool: str) -> bool:
+    rule = policy.tools.get(tool)
+    return rule is not None and bool(rule.require or rule.deny_if)
+
+
+def decide_equivalent(policy: Policy, tool: str, equivalent: Equivalent) -> Decision:
+    """What the dedicated tool's own rule says about this call (its gate, then its conditions)."""
+    decision = gate_tool(policy, equivalent.tool, known=True)
+    if not decision.allowed:
+        return decision
+    if _has_conditions(policy, equivalent.tool) and not equivalent.complete:
+        return Decision(
+            Verdict.DENY,
+            f"tools.{equivalent.tool}",
+            f"the conditions on '{equivalent.tool}' cannot be checked on {tool}'s arguments; call "
+            f"'{equivalent.tool}' itself",
+        )
+    return gate_arguments(policy, equivalent.tool, equivalent.arguments)
+
+
+def combine(policy: Policy, tool: str, own: Decision, equivalents: Sequence[Equivalent]) -> Decision:
+    """The strictest of the call's own decision and every equivalent tool's: deny > approval > allow.
+
+    A refusal names both tools: "`odoo_execute` here does what `odoo_module_install` does: …".
+    """
+    if not own.allowed:
+        return own
+    decision = own
+    for equivalent in equivalents:
+        other = decide_equivalent(policy, tool, equivalent)
+        if not other.allowed:
+            reason = other.reason or f"'{equivalent.tool}' is denied by this policy"
+            return Decision(Verdict.DENY, other.rule, f"{tool} here does what {equivalent.tool} does: {reason}")
+        if other.verdict is Verdict.APPROVAL and decision.verdict is Verdict.ALLOW:
+            decision = Decision(Verdict.APPROVAL, other.rule, other.reason)
+    return decision
+
+
+def equivalent_limits(policy: Policy, equivalents: Sequence[Equivalent]) -> list[Limit]:
+    """The dedicated tools' own limits: a call through the generic door counts against them too."""
+    limits: list[Limit] = []
+    for equivalent in equivalents:
+        rule = policy.tools.get(equivalent.tool)
+        if rule is not None:
+            limits.extend(rule.limits)
+    return limits
