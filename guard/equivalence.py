@@ -10,16 +10,21 @@ policy and values in, a `Decision` out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
+from guard.decisions import Decision, StateCounter, Verdict, gate_arguments, gate_tool, plan_for
 from guard.policy import Limit, Policy
 from guard.spec import Equivalent
 
 
+def _own(tool: str, rule_path: str) -> bool:
+    return rule_path.startswith(f"tools.{tool}.")
+
+
 def _has_conditions(policy: Policy, tool: str) -> bool:
-    rule = policy.tools.get(tool)
-    return rule is not None and bool(rule.require or rule.deny_if)
+    """The tool's own conditions (`require`, `deny_if`, Intercept evaluate rules), not "*"'s."""
+    return any(_own(tool, check.rule) for check in plan_for(policy, tool).checks)
 
 
 def decide_equivalent(policy: Policy, tool: str, equivalent: Equivalent) -> Decision:
@@ -61,5 +66,17 @@ def equivalent_limits(policy: Policy, equivalents: Sequence[Equivalent]) -> list
     for equivalent in equivalents:
         rule = policy.tools.get(equivalent.tool)
         if rule is not None:
-            limits.extend(rule.limits)
+            limits.extend(rule.own_limits(equivalent.tool))
     return limits
+
+
+def equivalent_counters(
+    policy: Policy, equivalents: Sequence[Equivalent]
+) -> list[tuple[StateCounter, Mapping[str, Any]]]:
+    """The dedicated tools' own Intercept counters, each with the arguments its `increment_from` reads."""
+    spent: list[tuple[StateCounter, Mapping[str, Any]]] = []
+    for equivalent in equivalents:
+        for counter in plan_for(policy, equivalent.tool).counters:
+            if _own(equivalent.tool, counter.rule):
+                spent.append((counter, equivalent.arguments))
+    return spent

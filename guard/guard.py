@@ -17,6 +17,7 @@ answer and an outcome record.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -36,9 +37,9 @@ from guard.approval_gate import Approvals, ChannelSource, Settled
 from guard.approval_question import question_for
 from guard.approval_store import MemoryApprovalStore
 from guard.audit import AuditLog, AuditUnavailable
-from guard.decisions import Decision, Verdict, gate_arguments, gate_tool
-from guard.equivalence import combine, equivalent_limits
-from guard.limiter import Limiter
+from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
+from guard.equivalence import combine, equivalent_counters, equivalent_limits
+from guard.limiter import IncrementRefused, Limiter, Refusal
 from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.spec import (
@@ -49,6 +50,7 @@ from guard.spec import (
     NotConfigured,
     PathArg,
     PathRefused,
+    PolicyRefusal,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -350,9 +352,12 @@ class GuardedTool:
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         args = self._validate(raw)
 
-        rule = guard.policy.tools.get(spec.name)
-        if rule is not None and (rule.require or rule.deny_if or rule.action == "require_approval"):
-            decision = gate_arguments(guard.policy, spec.name, args.model_dump(mode="json"))
+        plan = plan_for(guard.policy, spec.name)
+        dumped = None
+        if plan.checks or plan.approval is not None or plan.counters:
+            dumped = args.model_dump(mode="json")
+            values = counting(guard.limiter.read, plan.state_paths, plan.counters, caller) if plan.state_paths else None
+            decision = gate_arguments(guard.policy, spec.name, dumped, values)
         equivalents = self._equivalents(args)
         if equivalents:
             state["equivalents"] = [equivalent.tool for equivalent in equivalents]
@@ -367,9 +372,11 @@ class GuardedTool:
             outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
             return finish(outcome, Result(True, failure.render()), decision)
 
-        limits = guard.policy.limits_for(spec.name)
+        limits = plan.limits
+        spent = [(counter, dumped) for counter in plan.counters]
         if equivalents:
             limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
+            spent += equivalent_counters(guard.policy, equivalents)
         if decision.verdict is Verdict.APPROVAL:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
@@ -379,34 +386,67 @@ class GuardedTool:
                 result = Result(not settled.pending, settled.text, pending=settled.pending)
                 return finish(settled.outcome, result, decision)
 
-        refusal = counting(guard.limiter.acquire, limits, caller)
-        counters = state["counters"] = counting(guard.limiter.states, limits, caller)
-        if refusal is not None:
-            return finish("rate_limited", Result(True, refusal.render()), decision, counters)
-
-        guard.write_intent(
-            spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
-        )
+        try:
+            reserved = guard.limiter.reserve(limits, caller, spent)
+        except IncrementRefused as exc:
+            refused = Decision(Verdict.DENY, exc.rule, str(exc))
+            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+        except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
+            raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+        states = [counter for counter, _ in spent]
+        if isinstance(reserved, Refusal):
+            counters = counting(self._counter_states, limits, states, caller)
+            return finish("rate_limited", Result(True, reserved.render()), decision, counters)
+        try:
+            counters = state["counters"] = counting(self._counter_states, limits, states, caller)
+            guard.write_intent(
+                spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
+            )
+        except BaseException:
+            self._give_back(reserved)  # the call will not run
+            raise
         call = Call(caller=caller, runtime=guard.runtime, paths=paths)
         try:
             if self.is_async:
                 value = await spec.handler(args, call)
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
-        except ToolFailure as failure:
-            outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
-            return finish(outcome, Result(True, failure.render()), decision, counters)
-        except Exception as exc:
+        except BaseException as exc:
+            self._give_back(reserved)  # the call did not run to its end: it spends no quota
+            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                counters = self._counter_states(limits, states, caller)
+            if isinstance(exc, ToolFailure):
+                outcome = (
+                    "denied" if isinstance(exc, PolicyRefusal)
+                    else "path_refused" if isinstance(exc, PathRefused) else "failed"
+                )
+                return finish(outcome, Result(True, exc.render()), decision, counters)
+            if not isinstance(exc, Exception):
+                raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish("crashed", Result(True, text), decision, counters)
+        guard.limiter.commit(reserved)
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
         else:
             result = Result(False, render_text(value), value)
         return finish("ok", result, decision, counters)
+
+    def _counter_states(self, limits: Any, counters: Any, caller: Caller) -> list[dict[str, Any]]:
+        """What remains of every counter the call touches, for the audit record."""
+        limiter = self.guard.limiter
+        states = limiter.states(limits, caller) if limits else []
+        return states + [limiter.counter_state(counter, caller) for counter in counters]
+
+    def _give_back(self, reserved: Any) -> None:
+        """Roll a reservation back; a store that fails now costs the caller quota, never the answer."""
+        try:
+            self.guard.limiter.rollback(reserved)
+        except Exception as exc:
+            print(f"rate-limit store: could not give back a reservation ({type(exc).__name__})", file=sys.stderr)
 
     def _validate(self, raw: dict[str, Any]) -> Any:
         """The tool's argument model over the raw arguments (JSON text decoded where allowed)."""

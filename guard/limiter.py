@@ -16,20 +16,38 @@ The limiter is called from the event loop only, so the test-then-hit of several 
 runs without interleaving inside one process; across processes that
 share a store, each single hit is atomic but a call with several limits may overshoot
 another limit by the number of concurrent processes.
+
+Reserve → run → commit or roll back. `reserve` takes every counter of a call (all or
+nothing) and returns a `Reservation`; when the handler fails, `rollback` gives exactly that
+call's share back, so only calls that ran spend quota. `limits` has no "un-hit", so the
+storages here add the two operations it lacks, on what `limits` already stores:
+
+- moving window: a hit pushes `amount` timestamps; releasing removes those entries — by
+  identity in memory, by value (`LREM` of the exact timestamp we pushed) in Redis, where we
+  call `limits`' own acquire script with a timestamp we choose;
+- Intercept counters (`state`): a plain counter per calendar-aligned UTC window (the window's
+  start is part of the key, so minute/hour/day windows reset at :00 UTC as Intercept's do),
+  increased with `limits`' `incr` and given back with a decrement that never resurrects a key
+  whose window has passed.
+
+Other `limits` storages (memcached, MongoDB) cannot give a reservation back: refused.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.storage.memory import Entry
 from limits.strategies import MovingWindowRateLimiter
 
+from guard.decisions import StateCounter
 from guard.policy import Limit
 from guard.spec import Caller
 
@@ -50,16 +68,45 @@ class CounterState:
 
 @dataclass(frozen=True)
 class Refusal:
-    """The limit that refused a call."""
+    """The limit (or Intercept counter) that refused a call."""
 
-    limit: Limit
+    limit: Limit | None
     retry_in: int
+    counter: StateCounter | None = None
 
     def render(self) -> str:
+        if self.counter is not None:
+            counter = self.counter
+            text = (
+                f"[RATE LIMITED] {counter.path}: {counter.cap} per {counter.window} (UTC, {counter.scope}), "
+                f"retry in {self.retry_in} s"
+            )
+            return f"{text}: {counter.message}" if counter.message else text
+        assert self.limit is not None
         return (
             f"[RATE LIMITED] {self.limit.counter}: {self.limit.max} per {self.limit.window_label} "
             f"({self.limit.scope}), retry in {self.retry_in} s"
         )
+
+
+@dataclass
+class Reservation:
+    """What one call holds between reserve and commit/rollback: enough to give exactly it back."""
+
+    taken: list[tuple[str, str, Any, int]] = field(default_factory=list)
+    """(kind, storage key, token, amount): kind "window" (token: what identifies our entries) or
+    "counter" (token: the window's end, after which there is nothing to give back)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.taken)
+
+
+class IncrementRefused(ValueError):
+    """`increment_from` named a value that is not a non-negative number; `rule` is the rule that counts it."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class _Item(RateLimitItemPerSecond):
@@ -83,10 +130,44 @@ def _item(max_calls: int, seconds: int) -> RateLimitItem:
     return _Item(max_calls, seconds)
 
 
+def _owner(scope: str, caller: Caller) -> str:
+    """Who a counter counts for: the grant, a session within its grant, or everyone."""
+    return {"grant": caller.grant, "session": f"{caller.grant}/{caller.session}", "global": "*"}[scope]
+
+
 def _identifiers(limit: Limit, caller: Caller) -> tuple[str, ...]:
     """The key of a counter: its name and scope, plus who it counts for (a session within its grant)."""
-    owner = {"grant": caller.grant, "session": f"{caller.grant}/{caller.session}", "global": "*"}[limit.scope]
-    return (limit.counter, limit.scope, owner)
+    return (limit.counter, limit.scope, _owner(limit.scope, caller))
+
+
+def window_bounds(seconds: int, now: float) -> tuple[int, int]:
+    """The calendar-aligned UTC window holding `now`: Unix time has no leap seconds, so minutes,
+    hours and days start at multiples of 60, 3600 and 86400."""
+    start = int(now // seconds) * seconds
+    return start, start + seconds
+
+
+def counter_key(counter: StateCounter, caller: Caller, window_start: int) -> str:
+    return f"{NAMESPACE}/state/{counter.path}/{counter.scope}/{_owner(counter.scope, caller)}/{window_start}"
+
+
+def increment_of(counter: StateCounter, arguments: Mapping[str, Any]) -> int:
+    """What a call adds to `counter`: `increment`, or the (non-negative, rounded up) argument value."""
+    if counter.increment_from is None:
+        return counter.increment
+    value: Any = arguments
+    for part in counter.increment_from:
+        if not isinstance(value, dict) or part not in value:
+            raise IncrementRefused(
+                counter.rule, f"args.{'.'.join(counter.increment_from)} is missing (it is counted by {counter.rule})"
+            )
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise IncrementRefused(
+            counter.rule,
+            f"args.{'.'.join(counter.increment_from)} must be a non-negative number (it is counted by {counter.rule})",
+        )
+    return math.ceil(value)
 
 
 class EventLoopMemoryStorage(MemoryStorage):
@@ -126,13 +207,93 @@ class EventLoopMemoryStorage(MemoryStorage):
             if not events or events[0].expiry <= now:
                 self.events.pop(key, None)
                 self.locks.pop(key, None)
+        for key, expires in list(self.expirations.items()):
+            if expires <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+
+    def take_entries(self, key: str, limit: int, expiry: int, amount: int = 1) -> Any:
+        """`acquire_entry` that returns what identifies the entries it added (None if refused)."""
+        if not self.acquire_entry(key, limit, expiry, amount):
+            return None
+        return self.events[key][0]
+
+    def release_entries(self, key: str, token: Any, amount: int) -> None:
+        """Remove the `amount` entries `take_entries` added (they may have been trimmed or expired)."""
+        with self.locks[key]:
+            events = self.events.get(key, [])
+            kept = [entry for entry in events if entry is not token]
+            events[:] = kept
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """`limits`' counter, expired when touched (no timer thread)."""
+        now = time.time()
+        with self.locks[key]:
+            if self.expirations.get(key, 0) <= now:
+                self.storage.pop(key, None)
+                self.expirations[key] = now + expiry
+            self.storage[key] += amount
+            value = self.storage[key]
+        self._acquires += 1
+        if self._acquires % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        return value
+
+    def give_back(self, key: str, amount: int) -> None:
+        """Decrement a counter that still exists (never below 0, never re-creating an expired one)."""
+        with self.locks[key]:
+            if self.expirations.get(key, 0) > time.time() and key in self.storage:
+                self.storage[key] = max(0, self.storage[key] - amount)
+
+
+_RELEASE_COUNTER = """
+if redis.call('exists', KEYS[1]) == 1 then
+    local value = redis.call('decrby', KEYS[1], ARGV[1])
+    if value < 0 then redis.call('set', KEYS[1], 0, 'KEEPTTL') end
+end
+return 0
+"""
+
+
+class ReleasableRedisStorage(RedisStorage):
+    """`limits`' Redis storage, plus giving back a moving-window hit or a counter increment."""
+
+    def initialize_storage(self, uri: str) -> None:
+        super().initialize_storage(uri)
+        self.lua_release_counter = self.get_connection().register_script(_RELEASE_COUNTER)
+
+    def take_entries(self, key: str, limit: int, expiry: int, amount: int = 1) -> Any:
+        """The moving-window acquire of `limits` (its own script) with a timestamp we keep."""
+        if amount > limit:
+            return None
+        timestamp = time.time()
+        acquired = self.lua_acquire_moving_window([self.prefixed_key(key)], [timestamp, limit, expiry, amount])
+        return timestamp if acquired else None
+
+    def release_entries(self, key: str, token: Any, amount: int) -> None:
+        self.get_connection().lrem(self.prefixed_key(key), amount, token)
+
+    def give_back(self, key: str, amount: int) -> None:
+        self.lua_release_counter([self.prefixed_key(key)], [amount])
+
+
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+
+
+class UnsupportedStorage(ValueError):
+    """A `limits` storage that cannot give a reservation back (the server refuses to start on it)."""
 
 
 def open_storage(uri: str) -> Storage:
-    """The storage for `uri`: ours for `memory://`, the library's for everything else."""
-    if uri.split("://", 1)[0] == "memory":
+    """The storage for `uri`: memory or Redis, each able to give a reservation back."""
+    scheme = uri.split("://", 1)[0]
+    if scheme == "memory":
         return EventLoopMemoryStorage(uri)
-    return storage_from_string(uri)
+    if scheme in REDIS_SCHEMES:
+        return ReleasableRedisStorage(uri)
+    raise UnsupportedStorage(
+        f"rate-limit storage {scheme}:// cannot give back the quota of a call that failed; use memory:// or redis://"
+    )
 
 
 class Limiter:
@@ -170,6 +331,83 @@ class Limiter:
             if not self._strategy.hit(item, *_identifiers(limit, caller)):
                 return Refusal(limit, self._retry_in(limit, caller))
         return None
+
+    def reserve(
+        self,
+        limits: Sequence[Limit],
+        caller: Caller,
+        spent: Sequence[tuple[StateCounter, Mapping[str, Any] | None]] = (),
+    ) -> Reservation | Refusal:
+        """Take every limit and counter of a call, or none: on a refusal, what was taken is given back.
+
+        `spent` pairs each Intercept counter with the arguments its `increment_from` reads (a call
+        through `odoo_execute` spends a dedicated tool's counters with that tool's arguments).
+        Raises `IncrementRefused` (before taking anything) when an `increment_from` value is unusable."""
+        counters = [counter for counter, _ in spent]
+        amounts = [increment_of(counter, arguments or {}) for counter, arguments in spent] if spent else ()
+        reservation = Reservation()
+        storage: Any = self._storage
+        for limit in limits if len(limits) < 2 else self._unique(list(limits)):
+            item = _item(limit.max, limit.seconds)
+            key = item.key_for(*_identifiers(limit, caller))
+            token = storage.take_entries(key, item.amount, item.get_expiry(), 1)
+            if token is None:
+                self.rollback(reservation)
+                return Refusal(limit, self._retry_in(limit, caller))
+            reservation.taken.append(("window", key, token, 1))
+        now = time.time() if counters else 0.0
+        for counter, amount in zip(counters, amounts, strict=True):
+            start, end = window_bounds(counter.seconds, now)
+            key = counter_key(counter, caller, start)
+            value = storage.incr(key, end - int(now) + 1, amount)
+            if counter.cap is not None and value > counter.cap:
+                storage.give_back(key, amount)
+                self.rollback(reservation)
+                return Refusal(None, max(1, math.ceil(end - now)), counter)
+            reservation.taken.append(("counter", key, end, amount))
+        return reservation
+
+    def rollback(self, reservation: Reservation) -> None:
+        """Give back everything `reservation` took (the call did not run, or failed)."""
+        storage: Any = self._storage
+        now = time.time()
+        for kind, key, token, amount in reversed(reservation.taken):
+            if kind == "window":
+                storage.release_entries(key, token, amount)
+            elif token > now:
+                storage.give_back(key, amount)
+        reservation.taken.clear()
+
+    def commit(self, reservation: Reservation) -> None:
+        """The call ran: what it took stays taken."""
+        reservation.taken.clear()
+
+    def read(self, paths: Sequence[str], counters: Sequence[StateCounter], caller: Caller) -> dict[str, int]:
+        """The current value of each counter at `paths` (for conditions on `state.…`); 0 if not counted yet."""
+        by_path = {counter.path: counter for counter in counters}
+        values: dict[str, int] = {}
+        now = time.time()
+        for path in paths:
+            counter = by_path.get(path)
+            if counter is None:
+                continue
+            start, _ = window_bounds(counter.seconds, now)
+            values[path] = self._storage.get(counter_key(counter, caller, start))
+        return values
+
+    def counter_state(self, counter: StateCounter, caller: Caller) -> dict[str, object]:
+        """An Intercept counter as the audit record and `policy_status` show it."""
+        now = time.time()
+        start, end = window_bounds(counter.seconds, now)
+        used = self._storage.get(counter_key(counter, caller, start))
+        return {
+            "counter": counter.path,
+            "max": counter.cap,
+            "window": f"{counter.window} (UTC)",
+            "scope": counter.scope,
+            "remaining": None if counter.cap is None else max(0, counter.cap - used),
+            "reset_in": round(end - now, 3),
+        }
 
     def _retry_in(self, limit: Limit, caller: Caller) -> int:
         stats = self._strategy.get_window_stats(_item(limit.max, limit.seconds), *_identifiers(limit, caller))

@@ -150,6 +150,13 @@ class PathRefused(ToolFailure):
         self.why = why
 
 
+class PolicyRefusal(ToolFailure):
+    """A handler's refusal on policy grounds it can only judge with Odoo's answers in hand
+    (a sensitive field reached through a relation): `[POLICY DENIED] ...`, audited as denied."""
+
+    tag = "POLICY DENIED"
+
+
 class NotConfigured(ToolFailure):
     """The tool needs a root or a connection that this server was not configured with."""
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from guard.decisions import decide
-from guard.policy import Policy, PolicyError, load_policy
+from guard import Policy, PolicyError, decide, load_policy
+from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approver import add_commands as add_approval_commands
@@ -43,6 +43,7 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
 
     try:
         policy = load_policy(settings.policy_path)
+        check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs])
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         check_directories(settings)  # a missing folder stops the start, not the first call
         digests = load_grants(http.tokens) if http is not None else {}
@@ -53,8 +54,10 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
             guard, runtime = build_guard(settings, policy, extra_specs)
         except OSError as exc:
             raise audit_unwritable(settings, exc) from exc
-    except (PolicyError, ConfigError) as exc:
+    except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         return refuse_to_start(exc)
+    for note in policy.notes:
+        print(f"odoo-mcp: policy {settings.policy_path}: {note}", file=sys.stderr)
     server = build_server(guard, grant=settings.grant)
     url = f"http://{http.host}:{http.port}/mcp" if http else None
     print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)
@@ -139,34 +142,54 @@ def _serve(args: argparse.Namespace) -> int:
     return run_server(settings, http=http)
 
 
+def check_names(policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True) -> None:
+    """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
+    each on stderr, about upstream names this server does not implement."""
+    from odoo_mcp.tool_names import check_tool_names
+    from tools.registry import all_specs
+
+    report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names])
+    if warn:
+        for warning in report.warnings:
+            print(f"odoo-mcp: warning: {source}: {warning}", file=sys.stderr)
+    if report.problems:
+        raise PolicyError(source, report.problems)
+
+
+def _report_invalid(exc: PolicyError) -> None:
+    print(f"{exc.source}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
+    for problem in exc.problems:
+        print(f"  - {problem}")
+
+
 def _load_or_report(path: str) -> Policy | None:
     try:
-        return load_policy(Path(path))
+        policy = load_policy(Path(path))
+        check_names(policy, path)
     except PolicyError as exc:
-        print(f"{exc.source}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
-        for problem in exc.problems:
-            print(f"  - {problem}")
+        _report_invalid(exc)
         return None
+    return policy
 
 
 def _policy_check(args: argparse.Namespace) -> int:
     policy = _load_or_report(args.file)
     if policy is None:
         return 1
-    from tools.registry import all_specs
-
-    known = {spec.name for spec in all_specs()}
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
+    for note in policy.notes:
+        print(f"  note: {note}")
     for name, rule in sorted(policy.tools.items()):
         parts = [rule.action]
         if rule.require:
             parts.append(f"{len(rule.require)} require")
         if rule.deny_if:
             parts.append(f"{len(rule.deny_if)} deny_if")
-        for limit in rule.limits:
+        for limit in rule.own_limits(name):
             parts.append(f"{limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
-        unknown = "" if name in known else "  (warning: no such tool on this server)"
-        print(f"  {name}: {', '.join(parts)}{unknown}")
+        for item in rule.rules:
+            parts.append(f"rule {item.name!r} ({item.action}{', ' + item.rate_limit if item.rate_limit else ''})")
+        print(f"  {name if name != '*' else '* (every tool)'}: {', '.join(parts)}")
     for limit in policy.all_tools.limits:
         print(f"  all tools: {limit.counter}: {limit.max}/{limit.window_label} ({limit.scope})")
     if policy.hide:
@@ -176,26 +199,29 @@ def _policy_check(args: argparse.Namespace) -> int:
 
 def _explain_tool(policy: Policy, tool: str, known: bool) -> int:
     """Without --args: the tool-level decision, and the conditions a call must then meet, in words."""
+    from guard.decisions import plan_for
     from guard.wording import condition_words
 
     decision = decide(policy, tool, None, known=known)
     print(f"{tool}: {decision.verdict.value.upper()} (rule: {decision.rule})")
     if decision.reason:
         print(f"  reason: {decision.reason}")
-    rule = policy.tools.get(tool)
-    if decision.allowed and rule is not None:
-        if rule.action == "require_approval":
-            print("  every call needs a human's approval")
-        for condition in rule.require:
-            print(f"  allowed only when {condition_words(condition)}")
-        for condition in rule.deny_if:
-            print(f"  refused when {condition_words(condition)}")
-        if rule.require or rule.deny_if:
-            print("  (pass --args '{...}' to decide one call)")
-    if decision.allowed:
-        for limit in policy.limits_for(tool):
-            print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
-    return 0 if decision.allowed else 3
+    if not decision.allowed:
+        return 3
+    plan = plan_for(policy, tool)
+    if plan.approval is not None:
+        print(f"  every call needs a human's approval ({plan.approval.rule})")
+    for check in plan.checks:
+        words = " and ".join(condition_words(condition) for condition in check.conditions)
+        print(f"  {'refused when' if check.denies_when_true else 'allowed only when'} {words} ({check.rule})")
+    if plan.checks:
+        print("  (pass --args '{...}' to decide one call)")
+    for limit in policy.limits_for(tool):
+        print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+    for counter in plan.counters:
+        cap = "no limit" if counter.cap is None else f"{counter.cap} per {counter.window}"
+        print(f"  counts against {counter.path}: {cap} (UTC, {counter.scope})")
+    return 0
 
 
 def _policy_explain(args: argparse.Namespace) -> int:
@@ -233,6 +259,11 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if decision.allowed:
         for limit in policy.limits_for(args.tool):
             print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+        from guard.decisions import plan_for
+
+        for counter in plan_for(policy, args.tool).counters:
+            cap = "no limit" if counter.cap is None else f"{counter.cap} per {counter.window}"
+            print(f"  counts against {counter.path}: {cap} (UTC, {counter.scope})")
     return 0 if decision.allowed else 3
 
 
@@ -306,7 +337,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or streamable HTTP")
-    serve.add_argument("--policy", help="policy.json (or ODOO_MCP_POLICY)")
+    serve.add_argument("--policy", help="policy.json, or Intercept's policy.yaml (or ODOO_MCP_POLICY)")
     serve.add_argument("--audit-log", help="audit JSON-lines file (or ODOO_MCP_AUDIT_LOG)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")

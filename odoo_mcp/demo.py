@@ -180,14 +180,18 @@ async def _drive(workdir: Path, verbose: bool) -> int:
                 print(f"     target/{name} -> {os.readlink(target / name)}")
 
             _say("8. the rate limit on ee_link: 3 per minute per grant")
-            print("   (step 5's calls never reached the limiter; step 6's reached the handler and counted)")
+            print("   (step 5's calls never reached the limiter; step 6's were refused in the handler and")
+            print("    gave their quota back: only calls that ran count, so step 7 used 1 of 3)")
             await _call(client, "ee_link", {"modules": ["sign"]})
             await _call(client, "ee_link", {"modules": ["planning"]})
+            await _call(client, "ee_link", {"modules": ["helpdesk"]})
             print(f"   links in target: {len(_links(target))}")
 
             _say("9. ee_unlink removes only links into the Enterprise checkout")
             await _call(
-                client, "ee_unlink", {"modules": ["account_reports", "account_accountant", "web_enterprise", "sign"]}
+                client,
+                "ee_unlink",
+                {"modules": ["account_reports", "account_accountant", "web_enterprise", "sign", "planning"]},
             )
             print(f"   links in target: {_links(target)}")
 

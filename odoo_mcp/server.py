@@ -23,10 +23,10 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from pydantic import ConfigDict
 
+from guard import Policy, load_policy
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
-from guard.policy import Policy, load_policy
 from guard.spec import Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state

@@ -65,4 +65,5 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         "allowed": allowed,
         "denied": denied,
         "counters": counters,
+        "sensitive_data": policy.sensitive.summary(),
     }

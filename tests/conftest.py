@@ -1,7 +1,9 @@
 """Shared fixtures: async tests run on anyio's asyncio backend; state (approval key, pending
-approvals) in each test's own directory, never the user's `~/.local/state`."""
+approvals) in each test's own directory, never the user's `~/.local/state`; a real Redis on loopback."""
 
 import pytest
+
+from tests.loopback import free_port, wait_for_port
 
 
 @pytest.fixture
@@ -16,3 +18,35 @@ def state_dir(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("ODOO_MCP_STATE_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis server on loopback for counters shared between server processes."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is required (installed by .ci/run / the Makefile's test target)"
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, process, timeout=10)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)

@@ -41,7 +41,6 @@ from guard.approvals import (
 )
 from guard.audit import AuditLog
 from guard.spec import Caller
-from tests.test_guard_limits_e2e import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio
 

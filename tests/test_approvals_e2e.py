@@ -21,7 +21,6 @@ import pytest
 from odoo_mcp.http_auth import token_digest
 from tests.harness import REPO, GuardedSession, _to_result, guarded_server
 from tests.loopback import free_port, wait_for_port
-from tests.test_guard_limits_e2e import redis_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -212,7 +211,7 @@ def test_a_key_file_others_can_read_stops_the_start(tmp_path):
     assert "s" * 64 not in done.stderr + done.stdout
 
 
-async def test_pending_approval_approved_through_another_server_sharing_redis(tmp_path, redis_url):  # noqa: F811
+async def test_pending_approval_approved_through_another_server_sharing_redis(tmp_path, redis_url):
     (tmp_path / "http").mkdir()
     (tmp_path / "tokens.json").write_text(json.dumps({"grants": {"alice": "alice-token"}}))
     (tmp_path / "approvers.json").write_text(json.dumps({"approvers": {"carol": "sha256:" + token_digest("c-tok")}}))

@@ -120,7 +120,7 @@ def test_explain_without_args_gives_the_tool_level_decision(tmp_path):
     assert tool_level.returncode == 0, tool_level.stdout
     assert tool_level.stdout.splitlines()[:2] == [
         "ee_link: ALLOW (rule: tools.ee_link)",
-        "  refused when more than 5 modules are given",
+        "  refused when more than 5 modules are given (tools.ee_link.deny_if[0])",
     ]
     assert "missing" not in tool_level.stdout
     default = odoo_mcp("policy", "explain", str(path), "odoo_unlink")

@@ -75,8 +75,9 @@ def test_demo_runs_from_an_installed_copy_and_shows_each_result(tmp_path):
     assert "[PATH REFUSED] target_dir:" in steps[6]
     assert "[PATH REFUSED] modules: evil_link" in steps[6]
     assert "-> ok: target: main | linked: web_enterprise, account_accountant, account_reports" in steps[7]
+    assert "-> ok: target: main | linked: sign" in steps[8]  # refused calls gave their quota back
     assert "[RATE LIMITED] ee_link_rate: 3 per minute (grant)" in steps[8]
-    assert "unlinked: account_reports, account_accountant, web_enterprise | not_linked: sign" in steps[9]
+    assert "unlinked: account_reports, account_accountant, web_enterprise, sign (+1 more)" in steps[9]
     assert "links in target: []" in steps[9]
     assert out.rstrip().splitlines()[-1].startswith("Done.")
     assert list(workdir.iterdir()) == []  # the demo wrote only into its own temporary folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.addons_helpers import copy_stub, stub_env
 from tests.harness import guarded_server
 
 pytestmark = pytest.mark.anyio
@@ -16,8 +17,10 @@ ISSUE_POLICY = {
 
 
 async def test_issue_policy_allows_only_ee_link_ten_times_a_minute(tmp_path):
-    """The policy document of the issue, verbatim: ee_link allowed 10 times a minute, all else denied."""
-    async with guarded_server(ISSUE_POLICY, tmp_path=tmp_path) as server:
+    """The policy document of the issue, verbatim: ee_link allowed 10 times a minute, all else denied.
+    Only calls that ran count: ee_link calls refused inside the handler leave the quota alone."""
+    stub = copy_stub(tmp_path)
+    async with guarded_server(ISSUE_POLICY, tmp_path=tmp_path, env=stub_env(stub)) as server:
         names = await server.tool_names()
         assert "ee_link" in names
         denied = await server.call("policy_status")
@@ -26,12 +29,15 @@ async def test_issue_policy_allows_only_ee_link_ten_times_a_minute(tmp_path):
             "[POLICY DENIED] 'policy_status' is not allowed by this policy (default: deny); "
             'to allow it, add "policy_status" under "tools"'
         )
-        # ee_link reaches its handler (a validation or configuration answer, never a policy refusal)
-        # and every one of its calls counts against ee_link_rate.
-        tags = [(await server.call("ee_link", {"modules": ["sale_subscription"]})).tag for _ in range(11)]
-        assert "POLICY DENIED" not in tags
-        assert tags[:10].count("RATE LIMITED") == 0
-        assert tags[10] == "RATE LIMITED"
+        link = {"modules": ["sale_subscription"]}
+        outside = {"modules": ["sale_subscription"], "target_dir": "/tmp"}
+        tags = []
+        for index in range(10):
+            tags.append((await server.call("ee_link", link)).tag)
+            if index % 3 == 1:  # refused in the handler: not a configured target
+                assert (await server.call("ee_link", outside)).tag == "PATH REFUSED"
+        assert tags == [None] * 10
+        assert (await server.call("ee_link", link)).tag == "RATE LIMITED"
         last = server.audit_records()[-1]
         assert last["outcome"] == "rate_limited"
         assert last["tool"] == "ee_link"

@@ -142,7 +142,8 @@ async def test_every_tool_over(protocol, double, tmp_path):
 async def test_bad_input_is_a_clear_error_and_the_server_goes_on(protocol, double, tmp_path):
     files = tmp_path / "files"
     files.mkdir()
-    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=odoo_env(double, protocol, files)) as server:
+    opted_in = {**ALLOW_ALL, "sensitive": {"allow_models": ["ir.config_parameter"]}}  # so that Odoo itself refuses
+    async with guarded_server(opted_in, tmp_path=tmp_path, env=odoo_env(double, protocol, files)) as server:
         async def refused(name: str, arguments: dict, tag: str, *fragments: str) -> None:
             result = await server.call(name, arguments)
             assert result.is_error and result.tag == tag, result.text

@@ -40,12 +40,15 @@ class Field:
     required: bool = False
     readonly: bool = False
     store: bool = True
+    related: str | None = None
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"type": self.type, "string": self.string, "required": self.required,
                                 "readonly": self.readonly, "store": self.store, "help": False}
         if self.relation:
             info["relation"] = self.relation
+        if self.related:
+            info["related"] = self.related
         if self.selection is not None:
             info["selection"] = [list(pair) for pair in self.selection]
         return info

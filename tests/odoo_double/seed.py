@@ -67,6 +67,12 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "type": Field("selection", "Address Type",
                       selection=[("contact", "Contact"), ("invoice", "Invoice"), ("delivery", "Delivery")]),
         "active": Field("boolean", "Active"),
+        "comment": Field("html", "Notes"),
+        "image_1920": Field("binary", "Image"),
+        "child_ids": Field("one2many", "Contacts", relation="res.partner"),
+        "user_ids": Field("one2many", "Users", relation="res.users"),
+        "signup_token": Field("char", "Signup Token"),
+        "x_user_login": Field("char", "User Login", related="user_ids.login", readonly=True),
     }, _acl(EVERYONE, EVERYONE), order="name, id")
     db.models["res.partner"].methods["message_post"] = _message_post
     _model(db, "res.partner.category", "Partner Tags", {"name": Field("char", "Name", required=True)},
@@ -75,7 +81,11 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "name": Field("char", "Name", required=True),
         "login": Field("char", "Login", required=True),
         "partner_id": Field("many2one", "Related Partner", relation="res.partner"),
+        "password": Field("char", "Password"),
+        "totp_secret": Field("char", "Totp Secret"),
+        "api_key_ids": Field("one2many", "API Keys", relation="res.users.apikeys"),
     }, _acl(EVERYONE))
+    _sensitive_models(db)
     db.models["res.users"].methods["context_get"] = _context_get
     _model(db, "ir.config_parameter", "System Parameter", {
         "key": Field("char", "Key", required=True), "value": Field("text", "Value", required=True),
@@ -106,6 +116,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "name": Field("char", "Name", required=True), "res_model": Field("char", "Resource Model"),
         "res_id": Field("integer", "Resource ID"), "datas": Field("binary", "File Content"),
         "mimetype": Field("char", "Mime Type"), "file_size": Field("integer", "File Size"),
+        "res_field": Field("char", "Resource Field"),
     }, _acl(EVERYONE, EVERYONE))
     _model(db, "mail.message", "Message", {
         "model": Field("char", "Related Document Model"), "res_id": Field("integer", "Related Document ID"),
@@ -157,6 +168,69 @@ def _seed(db: Database, partners: int) -> None:
                                             "datas": base64.b64encode(b"hello world").decode(),
                                             "mimetype": "text/plain", "file_size": 11})
     modules.seed_modules(env)
+    _seed_secrets(env)
+
+
+SECRETS = {"database.secret": "s3cr3t", "totp_secret": "JBSWY3DPEHPK3PXP", "apikey": "hashed-key-1",
+           "smtp_pass": "smtp-pw", "fetchmail_password": "imap-pw", "stripe_secret_key": "sk_live_123",
+           "signup_token": "tok-abc", "smtp_pem": base64.b64encode(b"-----BEGIN PRIVATE KEY-----").decode(),
+           "private_key_file": base64.b64encode(b"private key bytes").decode()}
+"""Secret values the seed plants in sensitive models and fields: none may reach an agent by default."""
+
+
+def _sensitive_models(db: Database) -> None:
+    """Models that hold credentials (guard/sensitive.py refuses them unless a policy opts in)."""
+    _model(db, "res.users.apikeys", "Users API Keys", {
+        "name": Field("char", "Description", required=True), "user_id": Field("many2one", "User", relation="res.users"),
+        "key": Field("char", "Key"), "scope": Field("char", "Scope"),
+    }, _acl(ALL))
+    _model(db, "auth_totp.device", "Authentication Device", {
+        "name": Field("char", "Description"), "user_id": Field("many2one", "User", relation="res.users"),
+    }, _acl(ALL))
+    _model(db, "ir.mail_server", "Mail Server", {
+        "name": Field("char", "Name", required=True), "smtp_host": Field("char", "SMTP Server"),
+        "smtp_user": Field("char", "Username"), "smtp_pass": Field("char", "Password"),
+    }, _acl(ALL))
+    _model(db, "fetchmail.server", "Incoming Mail Server", {
+        "name": Field("char", "Name", required=True), "server": Field("char", "Server Name"),
+        "user": Field("char", "Username"), "password": Field("char", "Password"),
+    }, _acl(ALL))
+    _model(db, "payment.provider", "Payment Provider", {
+        "name": Field("char", "Name", required=True), "code": Field("char", "Code"),
+        "state": Field("char", "State"), "stripe_secret_key": Field("char", "Secret Key"),
+        "stripe_publishable_key": Field("char", "Publishable Key"),
+    }, _acl(ALL))
+
+
+def _seed_secrets(env: Env) -> None:
+    db = env.db
+    users = db.models["res.users"]
+    users.records[2].update({"password": "", "totp_secret": SECRETS["totp_secret"]})
+    key_id = env.insert(db.models["res.users.apikeys"], {"name": "ci", "user_id": 2, "key": SECRETS["apikey"],
+                                                         "scope": "rpc"})
+    users.records[2]["api_key_ids"] = [key_id]
+    env.insert(db.models["auth_totp.device"], {"name": "laptop", "user_id": 2})
+    env.insert(db.models["ir.mail_server"], {"name": "smtp", "smtp_host": "smtp.example.com", "smtp_user": "odoo",
+                                             "smtp_pass": SECRETS["smtp_pass"]})
+    env.insert(db.models["fetchmail.server"], {"name": "imap", "server": "imap.example.com", "user": "odoo",
+                                               "password": SECRETS["fetchmail_password"]})
+    env.insert(db.models["payment.provider"], {"name": "Stripe", "code": "stripe", "state": "enabled",
+                                               "stripe_secret_key": SECRETS["stripe_secret_key"],
+                                               "stripe_publishable_key": "pk_live_123"})
+    partners = db.models["res.partner"]
+    partners.records[1].update({"signup_token": SECRETS["signup_token"], "user_ids": [2], "x_user_login": "admin",
+                                "comment": "<p>" + "long note " * 400 + "</p>",
+                                "image_1920": base64.b64encode(b"\x89PNG fake").decode(), "child_ids": [2, 3]})
+    env.insert(db.models["ir.actions.report"], {"name": "System Parameters", "model": "ir.config_parameter",
+                                                "report_name": "base.report_config_parameters",
+                                                "report_type": "qweb-pdf"})
+    env.insert(db.models["ir.attachment"], {"name": "smtp.pem", "res_model": "ir.mail_server", "res_id": 1,
+                                            "datas": SECRETS["smtp_pem"],
+                                            "mimetype": "application/x-pem-file", "file_size": 27})
+    env.insert(db.models["ir.attachment"], {"name": "company.key", "res_model": "res.partner", "res_id": 1,
+                                            "res_field": "l10n_private_key",
+                                            "datas": SECRETS["private_key_file"],
+                                            "mimetype": "application/octet-stream", "file_size": 17})
 
 
 def render_pdf(env: Env, report_name: str, ids: list[int]) -> bytes:

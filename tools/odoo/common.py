@@ -40,7 +40,8 @@ ModelName = Annotated[
 FieldName = Annotated[str, Field(pattern=FIELD_NAME.pattern, max_length=128)]
 FieldList = Annotated[
     list[FieldName] | None,
-    Field(None, max_length=500, description="Field names to return; all (non-binary) fields when omitted."),
+    Field(None, max_length=500, description="Field names to return; when omitted, reads return every field but "
+                                            "binary and one2many/many2many ones, backups every field."),
 ]
 Domain = Annotated[
     list[Any],

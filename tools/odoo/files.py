@@ -25,6 +25,7 @@ from guard.fsroot import RootDir, RootPins
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
 from tools.registry import tool
 
+from . import sensitive
 from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -120,22 +121,26 @@ class DownloadArgs(ToolArgs):
 def odoo_record_backup(args: BackupArgs, call: Call) -> Any:
     """Save records (by ids or domain) and their field values to a new JSON file in the files root."""
     connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain)
     kwargs = {"fields": args.fields} if args.fields else {}
     if args.ids is not None:
         records = connection.execute(args.model, "read", [args.ids], kwargs)
     else:
         records = connection.execute(args.model, "search_read", [args.domain], {**kwargs, "limit": args.limit})
+    masked = sensitive.mask_rows(sensitive.rules_of(call), args.model, records, sensitive.schema_of(call, connection))
     document = {"connection": connection.alias, "model": args.model, "db": connection.config.db,
-                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records}
+                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "records": records,
+                **({"masked_fields": masked} if masked else {})}
     data = json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()
     written = write_new(call, _target(call, f"backup_{args.model}", ".json"), data)
-    return {**written, "model": args.model, "records": len(records)}
+    return {**written, "model": args.model, "records": len(records), **sensitive.masked_note(masked)}
 
 
 @tool("odoo_report", family="odoo", risk=Risk.WRITE, args=ReportArgs, open_world=True)
 def odoo_report(args: ReportArgs, call: Call) -> Any:
     """Render a PDF report for records: saved to save_path in the files root, or returned as an embedded
     resource when save_path is omitted."""
+    sensitive.check_report(call, odoo(call, args.connection), args.report_name)
     pdf = odoo(call, args.connection).report_pdf(args.report_name, args.ids)
     if len(pdf) > MAX_BYTES:
         raise ToolFailure(f"report is larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -149,6 +154,8 @@ def odoo_report(args: ReportArgs, call: Call) -> Any:
 @tool("odoo_attachment_upload", family="odoo", risk=Risk.WRITE, args=UploadArgs, open_world=True)
 def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
     """Create an attachment from a file in the files root or from base64 content."""
+    if args.res_model:
+        sensitive.check_model(call, args.res_model)
     if args.file_path is not None:
         data = read_existing(call, call.paths["file_path"])
     else:
@@ -172,7 +179,8 @@ def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
 def odoo_attachment_download(args: DownloadArgs, call: Call) -> Any:
     """Fetch an attachment: saved to save_path in the files root, or returned as an embedded resource."""
     [row] = odoo(call, args.connection).execute("ir.attachment", "read", [[args.attachment_id]],
-                                                {"fields": ["name", "mimetype", "datas"]})
+                                                {"fields": ["name", "mimetype", "datas", "res_model", "res_field"]})
+    sensitive.check_attachment(call, row)
     data = base64.b64decode(row.get("datas") or b"")
     if "save_path" in call.paths:
         return {**write_new(call, call.paths["save_path"], data), "attachment_id": args.attachment_id}

@@ -9,6 +9,7 @@ from pydantic import Field
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.registry import tool
 
+from . import sensitive
 from .common import ConnectionName, FieldList, Limit, ModuleName, OnModel, given, odoo
 
 MODULE_FIELDS = ["name", "shortdesc", "summary", "state", "author", "license", "application", "latest_version",
@@ -48,9 +49,13 @@ def odoo_version(args: ConnectionArgs, call: Call) -> Any:
 
 @tool("odoo_fields_get", family="odoo", risk=Risk.READ, args=FieldsGetArgs, idempotent=True, open_world=True)
 def odoo_fields_get(args: FieldsGetArgs, call: Call) -> Any:
-    """Describe the fields of a model (type, label, required, relation, selection...)."""
-    return odoo(call, args.connection).execute(args.model, "fields_get", [], given(
+    """Describe the fields of a model (type, label, required, relation, selection...); sensitive fields are
+    marked, and the sensitive models are refused."""
+    sensitive.check_model(call, args.model)
+    connection = odoo(call, args.connection)
+    described = connection.execute(args.model, "fields_get", [], given(
         allfields=args.fields, attributes=args.attributes))
+    return sensitive.describe_fields(call, connection, args.model, described)
 
 
 @tool("odoo_list_models", family="odoo", risk=Risk.READ, args=ListModelsArgs, idempotent=True, open_world=True)

@@ -13,12 +13,15 @@ from typing import Any
 
 from guard.spec import Call
 
+from . import sensitive
 from .common import odoo
 
 
 def _names(call: Call, connection: str | None, model: str, ids: list[int], fields: list[str]) -> list[dict[str, Any]]:
-    rows = odoo(call, connection).execute(model, "read", [ids], {"fields": [*fields, "display_name"]})
-    return list(rows)
+    sensitive.check_model(call, model)
+    rows = list(odoo(call, connection).execute(model, "read", [ids], {"fields": [*fields, "display_name"]}))
+    sensitive.mask_rows(sensitive.rules_of(call), model, rows)  # a current value is read under the same rules
+    return rows
 
 
 def write_preview(args: Any, call: Call) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from guard.spec import Call, Risk, ToolFailure
 from odoo_mcp.odoo.domain import METHOD_NAME
 from tools.registry import tool
 
+from . import sensitive
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
 from .equivalents import execute_equivalents
 from .previews import unlink_preview, write_preview
@@ -79,34 +80,49 @@ class MessagePostArgs(OnModel):
 @tool("odoo_search", family="odoo", risk=Risk.READ, args=SearchArgs, idempotent=True, open_world=True)
 def odoo_search(args: SearchArgs, call: Call) -> Any:
     """Search records of a model; returns their ids."""
-    return odoo(call, args.connection).execute(args.model, "search", [args.domain], given(
+    connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain, order=args.order)
+    return connection.execute(args.model, "search", [args.domain], given(
         offset=args.offset, limit=args.limit, order=args.order))
 
 
 @tool("odoo_search_read", family="odoo", risk=Risk.READ, args=SearchReadArgs, idempotent=True, open_world=True)
 def odoo_search_read(args: SearchReadArgs, call: Call) -> Any:
-    """Search records of a model and read their fields in one call."""
-    kwargs = given(fields=args.fields, offset=args.offset, limit=args.limit, order=args.order)
-    return odoo(call, args.connection).execute(args.model, "search_read", [args.domain], kwargs)
+    """Search records of a model and read their fields in one call. Without `fields`: every field but
+    binaries and one2many/many2many; long answers are capped (the answer says how to ask for more)."""
+    connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain, order=args.order)
+    plan = sensitive.plan_read(call, connection, args.model, args.fields)
+    kwargs = given(fields=plan.fields, offset=args.offset, limit=args.limit, order=args.order)
+    rows = connection.execute(args.model, "search_read", [args.domain], kwargs)
+    return sensitive.finish_read(call, plan, rows, more=lambda kept: f"call again with offset={args.offset + kept}")
 
 
 @tool("odoo_search_count", family="odoo", risk=Risk.READ, args=SearchCountArgs, idempotent=True, open_world=True)
 def odoo_search_count(args: SearchCountArgs, call: Call) -> Any:
     """Count the records of a model that match a domain."""
-    return odoo(call, args.connection).execute(args.model, "search_count", [args.domain])
+    connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain)
+    return connection.execute(args.model, "search_count", [args.domain])
 
 
 @tool("odoo_read", family="odoo", risk=Risk.READ, args=ReadArgs, idempotent=True, open_world=True)
 def odoo_read(args: ReadArgs, call: Call) -> Any:
-    """Read fields of records by id."""
-    kwargs = {"fields": args.fields} if args.fields else {}
-    return odoo(call, args.connection).execute(args.model, "read", [args.ids], kwargs)
+    """Read fields of records by id. Without `fields`: every field but binaries and one2many/many2many;
+    long answers are capped (the answer says how to ask for more)."""
+    connection = odoo(call, args.connection)
+    plan = sensitive.plan_read(call, connection, args.model, args.fields)
+    kwargs = {"fields": plan.fields} if plan.fields else {}
+    rows = connection.execute(args.model, "read", [args.ids], kwargs)
+    return sensitive.finish_read(call, plan, rows, more=lambda kept: (
+        f"read the remaining {len(args.ids) - kept} ids, from id {args.ids[min(kept, len(args.ids) - 1)]} on"))
 
 
 @tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True)
 def odoo_create(args: CreateArgs, call: Call) -> Any:
     """Create a record (values is an object) or several (values is a list); returns the new id(s)."""
     batch = isinstance(args.values, list)
+    sensitive.check_values(call, args.model, args.values)
     created = odoo(call, args.connection).execute(args.model, "create", [args.values if batch else [args.values]])
     ids = created if isinstance(created, list) else [created]
     return {"ids": ids} if batch else {"id": ids[0]}
@@ -116,6 +132,7 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
       preview=write_preview)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
+    sensitive.check_values(call, args.model, args.values)
     result = odoo(call, args.connection).execute(args.model, "write", [args.ids, args.values])
     return {"updated": args.ids, "result": result}
 
@@ -124,6 +141,7 @@ def odoo_write(args: WriteArgs, call: Call) -> Any:
       preview=unlink_preview)
 def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
     """Delete records by id. Irreversible: prefer odoo_record_backup first."""
+    sensitive.check_model(call, args.model)
     result = odoo(call, args.connection).execute(args.model, "unlink", [args.ids])
     return {"deleted": args.ids, "result": result}
 
@@ -136,7 +154,10 @@ def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
     by that tool's policy."""
     if args.method.startswith("_"):
         raise ToolFailure("private methods (starting with '_') cannot be called")
-    return odoo(call, args.connection).execute(args.model, args.method, args.args, args.kwargs)
+    connection = odoo(call, args.connection)
+    sensitive.check_execute(call, connection, args.model, args.method, args.args, args.kwargs)
+    result = connection.execute(args.model, args.method, args.args, args.kwargs)
+    return sensitive.finish_execute(call, connection, args.model, result)
 
 
 @tool("odoo_read_group", family="odoo", risk=Risk.READ, args=ReadGroupArgs, idempotent=True, open_world=True)
@@ -144,6 +165,8 @@ def odoo_read_group(args: ReadGroupArgs, call: Call) -> Any:
     """Aggregate records on the server (group by fields, count/sum/avg...): Odoo 19's formatted_read_group,
     read_group on older servers."""
     connection = odoo(call, args.connection)
+    sensitive.check_search(call, connection, args.model, domain=args.domain, order=args.order, groupby=args.groupby,
+                           aggregates=args.aggregates)
     if connection.major_version() >= 19:
         return connection.execute(args.model, "formatted_read_group", [], given(
             domain=args.domain, groupby=args.groupby, aggregates=args.aggregates,
@@ -156,6 +179,7 @@ def odoo_read_group(args: ReadGroupArgs, call: Call) -> Any:
 @tool("odoo_message_post", family="odoo", risk=Risk.WRITE, args=MessagePostArgs, open_world=True)
 def odoo_message_post(args: MessagePostArgs, call: Call) -> Any:
     """Post a message in the chatter of records (mail.thread models)."""
+    sensitive.check_model(call, args.model)
     kwargs: dict[str, Any] = {"body": args.body, "message_type": args.message_type}
     if args.subject:
         kwargs["subject"] = args.subject

@@ -1,0 +1,100 @@
+"""Tool names a policy may use: this server's, and upstream's that this server does not implement.
+
+A misspelt name in a policy fails open — `hide: ["ee_deplooy"]` hides nothing, and a rule for
+`odoo_unlnk` denies nothing — so a name that is not one of this server's tools stops `policy
+check` and `serve`, with a "did you mean …" (difflib). A policy written for the upstream
+project (rosenvladimirov/odoo-claude-mcp: odoo-rpc-mcp, ee-mcp, oca-mcp) may name tools this
+server does not have yet; those get a one-line warning instead, so such a policy still loads
+(a rule for a tool that does not exist can allow nothing). The names below come from
+/work/shared/UPSTREAM.md and UPSTREAM-FAMILIES.md (upstream 2.25.x); upstream's proxy also
+exposes ee-mcp and oca-mcp tools as `ee__<tool>` / `oca__<tool>`.
+
+This check lives here, not in `guard/`: the guard knows no server's tool names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from guard.policy import Policy
+
+UPSTREAM_TOOL_NAMES: frozenset[str] = frozenset(
+    {
+        # ee-mcp
+        "ee_clone", "ee_update", "ee_modules", "ee_search", "ee_depends", "ee_link", "ee_unlink",
+        "ee_deploy", "ee_token_check", "ee_license_status", "ee_oca_conflicts", "ee_oca_recommend",
+        # oca-mcp
+        "oca_clone_all", "oca_clone_repo", "oca_update", "oca_status", "oca_search", "oca_deploy",
+        "oca_link", "oca_gen_readme", "oca_gen_table", "oca_gen_icon", "oca_gen_requirements",
+        "oca_changelog", "oca_migrate", "oca_fix_website",
+        # odoo-rpc-mcp: CRUD, introspection, modules, files, connections
+        "odoo_list_models", "odoo_fields_get", "odoo_search", "odoo_read", "odoo_search_read",
+        "odoo_search_count", "odoo_create", "odoo_write", "odoo_unlink", "odoo_execute",
+        "odoo_message_post", "odoo_version", "odoo_refresh", "odoo_record_backup", "odoo_module_info",
+        "odoo_report", "odoo_attachment_upload", "odoo_attachment_download", "odoo_connect",
+        "odoo_disconnect", "odoo_connections", "odoo_cert_info", "odoo_cert_refresh",
+        # odoo-rpc-mcp: translations
+        "odoo_get_field_translations", "odoo_list_translatable_fields", "odoo_translate_context_aware",
+        "odoo_translate_field", "odoo_translate_html",
+        # odoo-rpc-mcp: website snippets
+        "odoo_website_add_snippet", "odoo_website_list_page_snippets", "odoo_website_list_snippets",
+        "odoo_website_remove_snippet", "odoo_website_update_snippet",
+        # odoo-rpc-mcp: fiscal positions
+        "odoo_fp_configure", "odoo_fp_details", "odoo_fp_list", "odoo_fp_remove_action", "odoo_fp_types",
+        # odoo-rpc-mcp: stock
+        "odoo_stock_close_unaccounted_value", "odoo_stock_initial_delete", "odoo_stock_initial_import",
+        "odoo_stock_initial_opening_journal", "odoo_stock_mo_delete_draft",
+        "odoo_stock_product_flip_to_storable",
+        # odoo-rpc-mcp: web session
+        "odoo_web_call", "odoo_web_export", "odoo_web_login", "odoo_web_logout", "odoo_web_read",
+        "odoo_web_report", "odoo_web_request",
+        # odoo-rpc-mcp: public access (portal, shop, reports)
+        "public_access_barcode", "public_access_download", "public_access_export_csv",
+        "public_access_export_xlsx", "public_access_image", "public_access_portal_home",
+        "public_access_report_html", "public_access_report_pdf", "public_access_report_xlsx",
+        "public_access_shop", "public_access_sitemap",
+        # odoo-rpc-mcp: identity
+        "identify", "who_am_i", "user_connection_add", "user_connection_list",
+        "user_connection_activate", "user_connection_delete",
+    }
+)  # fmt: skip
+
+PROXY_PREFIXES = ("ee__", "oca__")
+
+
+def is_upstream_name(name: str) -> bool:
+    """An upstream tool name, directly or as upstream's proxy exposes it (`ee__ee_link`)."""
+    if name in UPSTREAM_TOOL_NAMES:
+        return True
+    return any(name.startswith(prefix) and name[len(prefix) :] in UPSTREAM_TOOL_NAMES for prefix in PROXY_PREFIXES)
+
+
+@dataclass
+class NameReport:
+    """Problems stop the start (`path: message` lines, like the policy's); warnings are printed."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_tool_names(policy: Policy, known: Iterable[str]) -> NameReport:
+    """Every tool name in `tools` and `hide` against this server's tools (`known`)."""
+    names = sorted(set(known))
+    report = NameReport()
+    places = [(f"tools.{name}", name) for name in policy.tools]
+    places += [(f"hide[{index}]", name) for index, name in enumerate(policy.hide)]
+    for path, name in places:
+        if name == "*" or name in names:
+            continue
+        if is_upstream_name(name):
+            report.warnings.append(
+                f"{path}: '{name}' is an upstream Odoo Claude MCP tool that this server does not implement; "
+                "its rule has no effect"
+            )
+            continue
+        close = difflib.get_close_matches(name, names, n=2, cutoff=0.8)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        report.problems.append(f"{path}: '{name}' is not a tool of this server{hint}")
+    return report
