@@ -174,3 +174,14 @@ def test_a_refused_start_is_one_line_naming_the_variable(tmp_path):
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.count("\n") == 1, done.stderr
         assert done.stderr.startswith(f"odoo-mcp: refusing to start: {message}"), done.stderr
+
+
+def test_list_allowed_reads_the_same_in_the_intercept_spelling(tmp_path):
+    from guard.policy import load_policy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text('version: "1"\ndefault: deny\nlist: allowed\ntools:\n  policy_status:\n    rules: []\n')
+    _, guard, runtime = guard_for({"version": "1", "default": "deny"}, tmp_path)
+    guard.policy = load_policy(path)
+    assert [t.name for t in guard.listed()] == ["policy_status"]
+    runtime.close()
