@@ -71,3 +71,18 @@ def test_links_between_the_docs_resolve():
             if not resolved.exists() and resolved.name not in written_by_other_branches:
                 broken.append(f"{path.name} -> {target}")
     assert not broken
+
+
+def test_the_readme_policy_is_ten_lines_that_load_and_do_what_the_readme_says():
+    import json
+
+    from guard.decisions import gate_tool
+    from guard.policy import parse_policy
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## A policy in ten lines") :]
+    block = section[section.index("```json") + len("```json") : section.index("```", section.index("```json") + 7)]
+    assert len(block.strip().splitlines()) <= 10
+    policy = parse_policy(json.loads(block))
+    allowed = [spec.name for spec in all_specs() if gate_tool(policy, spec.name, known=True).allowed]
+    assert policy.listing == "allowed" and allowed == ["ee_link", "odoo_search_read", "policy_status"]
