@@ -64,6 +64,8 @@ class Call:
     caller: Caller
     runtime: Any
     paths: dict[str, Path] = field(default_factory=dict)
+    approved: bool = False
+    """True when the policy required a human's approval for this exact call and it was given."""
 
 
 @dataclass(frozen=True)

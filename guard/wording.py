@@ -119,6 +119,10 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[a-z_][a-z0-9_]*( (asc|desc|ASC|DESC))?(, ?[a-z_][a-z0-9_]*( (asc|desc|ASC|DESC))?)*$": "field names, each "
     'optionally followed by asc or desc, separated by commas (e.g. "name asc, id desc")',
     r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$": "a report's technical name: module.report (e.g. account.report_invoice)",
+    r"^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]{0,400})?$": "an https URL without query or "
+    "fragment (e.g. https://github.com/OCA/sale-workflow)",
+    r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$": "a SHA-256 fingerprint: 32 hexadecimal pairs separated by colons "
+    "(as odoo_cert_info shows it)",
 }
 """The argument patterns of the tool catalogue in words (a test checks that every pattern has some)."""
 

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 CODE_DIRS = ("odoo_mcp", "guard", "tools")
 VARIABLE = re.compile(
-    r"""["'](ODOO_[A-Z0-9_]+|(?:EE|OCA)_[A-Z]+_DIR|CONNECTIONS_FILE|ALLOWED_ODOO_URLS|GITHUB_TOKEN)["']"""
+    r"""["'](ODOO_[A-Z0-9_]+|(?:EE|OCA)_[A-Z]+_DIR|MCP_[A-Z0-9_]+|CONNECTIONS_FILE|ALLOWED_ODOO_URLS|GITHUB_TOKEN)["']"""
 )
 """A string literal naming one of our settings: ours (ODOO_MCP_*), Odoo's (ODOO_*), upstream's."""
 

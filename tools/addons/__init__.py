@@ -7,6 +7,6 @@ operations), `link_ops` (the link/unlink procedure), `overlap` (EE/OCA conflicts
 `ee_tools` and `oca_tools`.
 """
 
-from tools.addons import ee_tools, oca_tools
+from tools.addons import ee_license, ee_tools, oca_maintainer, oca_repo_tools, oca_tools
 
-__all__ = ["ee_tools", "oca_tools"]
+__all__ = ["ee_license", "ee_tools", "oca_maintainer", "oca_repo_tools", "oca_tools"]

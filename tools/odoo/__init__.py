@@ -5,6 +5,6 @@ Importing this package registers them: `records` (CRUD, execute, aggregation, ch
 `files` (backups, reports, attachments inside the files root), `connections`.
 """
 
-from tools.odoo import connections, files, introspection, modules, records
+from tools.odoo import cert_tools, connections, files, introspection, modules, records
 
-__all__ = ["connections", "files", "introspection", "modules", "records"]
+__all__ = ["cert_tools", "connections", "files", "introspection", "modules", "records"]
