@@ -48,7 +48,9 @@ DEMO_POLICY: dict[str, Any] = {
         "odoo_unlink": {"action": "deny", "reason": "agents may not delete Odoo records on this server"},
     },
 }
-SKIPPED_KEYS = frozenset({"tree", "target_path", "session", "version", "countries", "score", "license"})
+SKIPPED_KEYS = frozenset(
+    {"tree", "target_path", "session", "version", "countries", "score", "license", "counter_storage", "sensitive_data"}
+)
 """Result keys left out of the demo's one-line summaries (long, or the same on every call)."""
 
 
