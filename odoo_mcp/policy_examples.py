@@ -8,8 +8,10 @@ says what it is for.
 from __future__ import annotations
 
 import json
+import sys
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -31,3 +33,34 @@ def summary(entry: Traversable) -> str:
         return str(json.loads(text).get("description", ""))
     first = next((line for line in text.splitlines() if line.startswith("#")), "")
     return first.lstrip("# ").strip()
+
+
+def write_example(name: str, output: str | None) -> int:
+    """`policy init --example [NAME] [FILE]`: list the examples (no NAME), or write one to FILE (never over an
+    existing file) or stdout."""
+    shipped = examples()
+    if not name:
+        print("example policies (odoo-mcp policy init --example NAME [FILE]):")
+        for example, entry in shipped.items():
+            print(f"  {example:<26} {summary(entry)}")
+        return 0
+    entry = shipped.get(name)
+    if entry is None:
+        print(f"policy init: no example named {name!r}; the examples are: {', '.join(shipped)}", file=sys.stderr)
+        return 1
+    text = entry.read_text(encoding="utf-8")
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    target = Path(output)
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        print(f"policy init: {target} exists; not overwritten", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"policy init: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {target} (example {name!r}); check it with: odoo-mcp policy check {target}")
+    return 0

@@ -135,7 +135,7 @@ def test_explain_without_args_gives_the_tool_level_decision(tmp_path):
 
 
 def test_policy_init_lists_writes_and_never_overwrites(tmp_path):
-    listing = odoo_mcp("policy", "init")
+    listing = odoo_mcp("policy", "init", "--example")
     names = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
     assert {"readonly", "addons-maintainer"} <= set(names)
     printed = odoo_mcp("policy", "init", "--example", "readonly")
@@ -146,7 +146,7 @@ def test_policy_init_lists_writes_and_never_overwrites(tmp_path):
     assert odoo_mcp("policy", "check", str(target)).returncode == 0
     before = target.read_text()
     again = odoo_mcp("policy", "init", "--example", "readonly", str(target))
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1 and "exists; not overwritten" in again.stderr
     assert target.read_text() == before
     unknown = odoo_mcp("policy", "init", "--example", "nope")
     assert unknown.returncode == 1 and "readonly" in unknown.stderr

@@ -181,7 +181,7 @@ def test_list_allowed_reads_the_same_in_the_intercept_spelling(tmp_path):
 
     path = tmp_path / "policy.yaml"
     path.write_text('version: "1"\ndefault: deny\nlist: allowed\ntools:\n  policy_status:\n    rules: []\n')
-    _, guard, runtime = guard_for({"version": "1", "default": "deny"}, tmp_path)
-    guard.policy = load_policy(path)
+    settings = Settings(policy_path=path, audit_log=tmp_path / "audit.jsonl")
+    guard, runtime = build_guard(settings, load_policy(path))
     assert [t.name for t in guard.listed()] == ["policy_status"]
     runtime.close()
