@@ -7,7 +7,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 INSTALL := $(UV) pip install --quiet --python $(VENV)/bin/python
 
-.PHONY: demo test bench redis
+.PHONY: demo test bench bench-peers redis
 
 $(UV):
 	@echo "make: creating $(VENV) and installing uv into it (first run only)"
@@ -40,3 +40,8 @@ redis:
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench
+
+# This server beside the other Odoo MCP servers from PyPI (docs/benchmarks-peers.md); peers are
+# looked for in $PEERBENCH_VENVS (../shared/peerbench/setup.sh installs them). Takes ~15 minutes.
+bench-peers: $(STAMP)
+	$(VENV)/bin/python -m bench.bench_peers

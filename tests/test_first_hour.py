@@ -139,10 +139,11 @@ def test_refusals_are_one_line_that_says_what_to_change():
 
 
 @pytest.mark.anyio
-async def test_a_real_server_says_one_start_line_and_lists_only_allowed_tools(tmp_path):
+@pytest.mark.parametrize("mode", ["legacy", "auto"])  # handshake-era clients get the early first tools/list
+async def test_a_real_server_says_one_start_line_and_lists_only_allowed_tools(tmp_path, mode):
     """Through the real process: stderr holds the start line and nothing else (audit in its file);
     an unlisted denied tool, called anyway, gets its reason; a hidden one stays unknown."""
-    async with guarded_server({**LISTING, "list": "allowed"}, tmp_path=tmp_path,
+    async with guarded_server({**LISTING, "list": "allowed"}, tmp_path=tmp_path, mode=mode,
                               env={"ODOO_MCP_AUDIT_STDERR": ""}) as server:  # fmt: skip
         assert await server.tool_names() == {"ee_link", "odoo_create", "policy_status"}
         denied = await server.call("odoo_write", {"model": "res.partner", "ids": [1], "values": {}})
