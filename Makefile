@@ -43,5 +43,5 @@ bench: $(VENV)/.installed
 
 # This server beside the other Odoo MCP servers from PyPI (docs/benchmarks-peers.md); peers are
 # looked for in $PEERBENCH_VENVS (../shared/peerbench/setup.sh installs them). Takes ~15 minutes.
-bench-peers: $(STAMP)
+bench-peers: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.bench_peers
