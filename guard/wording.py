@@ -123,6 +123,12 @@ PATTERN_WORDS: dict[str, str] = {
     "fragment (e.g. https://github.com/OCA/sale-workflow)",
     r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$": "a SHA-256 fingerprint: 32 hexadecimal pairs separated by colons "
     "(as odoo_cert_info shows it)",
+    r"^[0-9a-f]{64}$": "the fingerprint the dry run returned: 64 lowercase hexadecimal digits",
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$": "a profile or connection name: letters, digits, _ - and ., not starting "
+    "with . (at most 64)",
+    r"^[\w][\w .,/#:-]{0,63}$": "a plain-text reference: letters, digits, spaces and . , / # : - (at most 64; no "
+    "quotes or brackets)",
+    r"^[A-Za-z0-9_.-]{1,32}$": "a selection code: letters, digits, . _ and - (at most 32)",
 }
 """The argument patterns of the tool catalogue in words (a test checks that every pattern has some)."""
 
