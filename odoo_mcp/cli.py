@@ -34,7 +34,7 @@ def refuse_to_start(problem: Exception) -> int:
 
 def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
-    from odoo_mcp.odoo.settings import OdooSettings
+    from odoo_client.settings import OdooSettings
     from odoo_mcp.server import build_guard, build_server
 
     try:
@@ -135,8 +135,8 @@ def _serve(args: argparse.Namespace) -> int:
 def check_names(policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True) -> None:
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
     each on stderr, about upstream names this server does not implement."""
+    from odoo_mcp.families import all_specs
     from odoo_mcp.tool_names import check_tool_names
-    from tools.registry import all_specs
 
     report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names])
     if warn:
@@ -192,7 +192,7 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if policy is None:
         return 1
     from guard.guard import format_validation
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     specs = {spec.name: spec for spec in all_specs()}
     try:
@@ -231,7 +231,7 @@ def _policy_schema(_args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     specs = all_specs()
     if args.json:

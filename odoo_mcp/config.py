@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+from odoo_client.errors import ConfigError  # one class for every bad setting, whichever layer reads it
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:

@@ -32,9 +32,10 @@ from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state
 from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.families import FAMILIES
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
-from tools.registry import all_specs
+from tools.registry import assemble
 
 SERVER_NAME = "odoo-guard-mcp"
 INSTRUCTIONS = (
@@ -170,7 +171,7 @@ def build_guard(
 ) -> tuple[Guard, Runtime]:
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, policy)
     audit = open_audit(settings)
     guard = Guard(
         policy,
@@ -181,8 +182,12 @@ def build_guard(
         approvals=open_approvals(settings, audit),
     )
     guard.audit.add_secrets(configured_secrets(settings.env))
-    runtime.guard = guard  # type: ignore[attr-defined]
-    for spec in [*all_specs(), *extra_specs]:
+    assemble(FAMILIES)  # a tool name served twice stops the start
+    for family in FAMILIES:
+        context = family.context(runtime, guard)  # built once, here, for every tool of the family
+        for spec in family.specs:
+            guard.wrap(spec, context)
+    for spec in extra_specs:
         guard.wrap(spec)
     return guard, runtime
 

@@ -11,12 +11,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from guard.spec import Call, NotConfigured, ToolArgs
-from odoo_mcp.config import ConfigError
-from odoo_mcp.odoo.connection import OdooConnection
-from odoo_mcp.odoo.domain import FIELD_NAME, MODEL_NAME, check_domain
-from odoo_mcp.odoo.pool import OdooPool
-from odoo_mcp.odoo.settings import OdooSettings
+from guard.spec import Call, ToolArgs
+from odoo_client.connection import OdooConnection
+from odoo_client.domain import FIELD_NAME, MODEL_NAME, check_domain
+from odoo_client.pool import OdooPool
+from odoo_client.settings import OdooSettings
 
 MAX_LIMIT = 2000
 MAX_IDS = 1000
@@ -76,10 +75,7 @@ def odoo_pool(call: Call) -> OdooPool:
     """The server's connection pool, built once from the environment on first use."""
 
     def build(runtime: Any) -> OdooPool:
-        try:
-            return OdooPool(OdooSettings.from_env(runtime.settings.env))
-        except ConfigError as exc:
-            raise NotConfigured(str(exc)) from None
+        return OdooPool(OdooSettings.from_env(runtime.settings.env))  # a ConfigError: [NOT CONFIGURED] (errors.py)
 
     return call.runtime.service("odoo", build)
 

@@ -12,23 +12,17 @@ and the agent's requests to a host that is not allow-listed.
 from __future__ import annotations
 
 import contextlib
-import http.client
-import socket
 import threading
-import urllib.error
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
 
 import odoorpc
-from odoorpc.error import RPCError
 
-from guard.spec import OdooFailure
-
-from .errors import odoo_failure, wrong_credentials
+from .errors import OdooFault, mapped_errors, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
+from .transport import ssl_context, unreachable
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -82,27 +76,8 @@ class JsonRpcTransport:
             return self._odoo
 
     def _guarded(self, action: Any) -> Any:
-        try:
+        with mapped_errors(self.config):
             return action()
-        except RPCError as exc:
-            info = exc.info if isinstance(exc.info, dict) else {}
-            data = info.get("data") or {}
-            if not data:
-                raise wrong_credentials(self.config.username, self.config.db) from None
-            raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or exc)) from None
-        except urllib.error.HTTPError as exc:
-            raise unreachable(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?") from None
-        except TimeoutError:
-            raise timed_out(self.config) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise timed_out(self.config) from None
-            raise unreachable(self.config, f"cannot connect ({reason})") from None
-        except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise unreachable(self.config, f"connection failed ({exc})") from None
-        except (ValueError, KeyError) as exc:
-            raise unreachable(self.config, f"unexpected answer ({exc})") from None
 
     def version(self) -> dict[str, Any]:
         client = self._client()
@@ -112,7 +87,7 @@ class JsonRpcTransport:
         client = self._client()
         try:
             self._guarded(lambda: client.login(self.config.db, self.config.username, self.config.secret))
-        except OdooFailure as exc:
+        except OdooFault as exc:
             if exc.exception in ("AccessDenied", "RPCError"):
                 raise wrong_credentials(self.config.username, self.config.db) from None
             raise

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from odoo_mcp.config import ConfigError
+from .errors import ConfigError
 
 PROTOCOLS = ("jsonrpc", "xmlrpc", "json2")
 DEFAULT_ALIAS = "default"

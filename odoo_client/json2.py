@@ -14,11 +14,9 @@ from typing import Any
 
 import httpx
 
-from guard.spec import ToolFailure
-
-from .errors import odoo_failure, wrong_credentials
+from .errors import OdooRequestError, mapped_errors, odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
+from .transport import ssl_context, unreachable
 
 POSITIONAL: dict[str, tuple[str, ...]] = {
     "search": ("domain", "offset", "limit", "order"),
@@ -65,11 +63,11 @@ def named_body(method: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str
         body["ids"] = [ids] if isinstance(ids, int) else ids
     names = POSITIONAL.get(method, ())
     if len(rest) > len(names):
-        raise ToolFailure(f"JSON-2 takes parameters by name: pass the arguments of {method!r} in kwargs")
+        raise OdooRequestError(f"JSON-2 takes parameters by name: pass the arguments of {method!r} in kwargs")
     body.update(zip(names, rest, strict=False))
     clash = set(body) & set(kwargs)
     if clash:
-        raise ToolFailure(f"{method}: {sorted(clash)} given both positionally and by name")
+        raise OdooRequestError(f"{method}: {sorted(clash)} given both positionally and by name")
     body.update(kwargs)
     return body
 
@@ -91,12 +89,8 @@ class Json2Transport:
         )
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
-        try:
+        with mapped_errors(self.config):
             response = self._client.request(method, path, json=body)
-        except httpx.TimeoutException:
-            raise timed_out(self.config) from None
-        except httpx.HTTPError as exc:
-            raise unreachable(self.config, f"cannot connect ({exc})") from None
         try:
             payload = response.json()
         except ValueError:
