@@ -11,9 +11,10 @@ import json
 import anyio
 import pytest
 
+from guard.approval_gate import Channel
 from guard.guard import Guard
 from guard.policy import parse_text
-from guard.spec import ApprovalPending, Caller, PathRefused, Risk, ToolFailure, ToolSpec
+from guard.spec import Caller, PathRefused, Risk, ToolFailure, ToolSpec
 from tests.echo_server import ECHO, EchoArgs
 
 pytestmark = pytest.mark.anyio
@@ -90,15 +91,14 @@ async def test_approval_declined_or_pending_spends_nothing():
     async def declines(_question: str) -> bool:
         return False
 
-    async def pending(_question: str) -> bool:
-        raise ApprovalPending({"ask": "later"})
-
     async def approves(_question: str) -> bool:
         return True
 
+    declined, approved = Channel(ask=declines), Channel(ask=approves)
     for _ in range(3):
-        assert (await tool({}, caller, declines)).text.startswith("[APPROVAL DECLINED]")
-        assert (await tool({}, caller, pending)).pending == {"ask": "later"}
-    assert not (await tool({}, caller, approves)).is_error
-    assert not (await tool({}, caller, approves)).is_error
-    assert (await tool({}, caller, approves)).text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
+        assert (await tool({}, caller, declined)).text.startswith("[APPROVAL DECLINED]")
+        deferred = Channel(defer=lambda _question, _state: {"ask": "later"})
+        assert (await tool({}, caller, deferred)).pending == {"ask": "later"}
+    assert not (await tool({}, caller, approved)).is_error
+    assert not (await tool({}, caller, approved)).is_error
+    assert (await tool({}, caller, approved)).text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
