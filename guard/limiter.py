@@ -36,7 +36,9 @@ Other `limits` storages (memcached, MongoDB) cannot give a reservation back: ref
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -170,6 +172,16 @@ def increment_of(counter: StateCounter, arguments: Mapping[str, Any]) -> int:
     return math.ceil(value)
 
 
+class _NoTimer:
+    """Stands in for the library's expiry timer: "alive", so it is never started again."""
+
+    def is_alive(self) -> bool:
+        return True
+
+    def cancel(self) -> None:
+        pass
+
+
 class EventLoopMemoryStorage(MemoryStorage):
     """`limits`' memory storage for the moving window, without its expiry timer thread.
 
@@ -181,9 +193,15 @@ class EventLoopMemoryStorage(MemoryStorage):
 
     SWEEP_EVERY = 1024
 
-    def __init__(self, uri: str | None = None, **options: str) -> None:
-        super().__init__(uri, **options)
-        self.timer.cancel()
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        # The library's __init__ starts a timer thread; its state is set up here instead, and its
+        # `timer` is one that never runs, so no inherited method can schedule one either.
+        self.storage: Counter[str] = Counter()
+        self.locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        self.expirations: dict[str, float] = {}
+        self.events: dict[str, list[Entry]] = {}
+        self.timer = _NoTimer()  # type: ignore[assignment]
+        Storage.__init__(self, uri, wrap_exceptions=wrap_exceptions, **options)
         self._acquires = 0
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
