@@ -386,7 +386,7 @@ class GuardedTool:
             counters = counting(self._counter_states, limits, states, caller)
             return finish(Outcome.RATE_LIMITED, Result(True, reserved.render()), decision, counters)
         try:
-            counters = state["counters"] = counting(self._counter_states, limits, states, caller)
+            counters = state["counters"] = reserved.states  # read by the hit itself, not a second pass
             guard.write_intent(
                 spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
             )

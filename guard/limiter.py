@@ -98,6 +98,9 @@ class Reservation:
     taken: list[tuple[str, str, Any, int]] = field(default_factory=list)
     """(kind, storage key, token, amount): kind "window" (token: what identifies our entries) or
     "counter" (token: the window's end, after which there is nothing to give back)."""
+    states: list[dict[str, object]] = field(default_factory=list)
+    """What remains of each limit and counter right after this call took its share, read from
+    the window the hit just touched (for the audit record: no second pass over the store)."""
 
     def __bool__(self) -> bool:
         return bool(self.taken)
@@ -373,6 +376,7 @@ class Limiter:
                 self.rollback(reservation)
                 return Refusal(limit, self._retry_in(limit, caller))
             reservation.taken.append(("window", key, token, 1))
+            reservation.states.append(self._window_state(limit, key, item))
         now = time.time() if counters else 0.0
         for counter, amount in zip(counters, amounts, strict=True):
             start, end = window_bounds(counter.seconds, now)
@@ -383,7 +387,22 @@ class Limiter:
                 self.rollback(reservation)
                 return Refusal(None, max(1, math.ceil(end - now)), counter)
             reservation.taken.append(("counter", key, end, amount))
+            reservation.states.append(self._counter_dict(counter, value, end, now))
         return reservation
+
+    def _window_state(self, limit: Limit, key: str, item: RateLimitItem) -> dict[str, object]:
+        """`state(limit)` from the key and item the hit already built (one read of the moving window)."""
+        expiry = item.get_expiry()
+        window_start, used = self._storage.get_moving_window(key, item.amount, expiry)  # type: ignore[attr-defined]
+        remaining = item.amount - used
+        return {
+            "counter": limit.counter,
+            "max": limit.max,
+            "window": limit.window_label,
+            "scope": limit.scope,
+            "remaining": remaining,
+            "reset_in": round(max(0.0, window_start + expiry - time.time()), 3) if remaining < limit.max else 0.0,
+        }
 
     def rollback(self, reservation: Reservation) -> None:
         """Give back everything `reservation` took (the call did not run, or failed)."""
@@ -417,7 +436,10 @@ class Limiter:
         """An Intercept counter as the audit record and `policy_status` show it."""
         now = time.time()
         start, end = window_bounds(counter.seconds, now)
-        used = self._storage.get(counter_key(counter, caller, start))
+        return self._counter_dict(counter, self._storage.get(counter_key(counter, caller, start)), end, now)
+
+    @staticmethod
+    def _counter_dict(counter: StateCounter, used: int, end: float, now: float) -> dict[str, object]:
         return {
             "counter": counter.path,
             "max": counter.cap,
