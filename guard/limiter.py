@@ -45,6 +45,7 @@ from functools import lru_cache
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.storage.memory import Entry
 from limits.strategies import MovingWindowRateLimiter
@@ -311,7 +312,13 @@ def open_storage(uri: str) -> Storage:
     if scheme == "memory":
         return EventLoopMemoryStorage(uri)
     if scheme in REDIS_SCHEMES:
-        return ReleasableRedisStorage(uri)
+        try:
+            return ReleasableRedisStorage(uri)
+        except ConfigurationError as exc:  # the `redis` package (the `[redis]` extra) is not installed
+            raise UnsupportedStorage(
+                f"ODOO_MCP_LIMITS_STORAGE: {scheme}:// needs the redis client: pip install 'odoo-guard-mcp[redis]' "
+                f"({exc})"
+            ) from None
     raise UnsupportedStorage(
         f"rate-limit storage {scheme}:// cannot give back the quota of a call that failed; use memory:// or redis://"
     )

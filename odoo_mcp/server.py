@@ -27,7 +27,7 @@ from guard import Policy, load_policy
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
-from guard.spec import Caller, Risk, ToolSpec
+from guard.spec import Caller, Risk, ToolFailure, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state
 from odoo_mcp.approver import open_approvals
@@ -184,7 +184,10 @@ def build_guard(
     guard.audit.add_secrets(configured_secrets(settings.env))
     assemble(FAMILIES)  # a tool name served twice stops the start
     for family in FAMILIES:
-        context = family.context(runtime, guard)  # built once, here, for every tool of the family
+        try:
+            context = family.context(runtime, guard)  # built once, here, for every tool of the family
+        except ToolFailure as exc:  # a family's setting is unusable: the server does not start
+            raise ConfigError(exc.message) from None
         for spec in family.specs:
             guard.wrap(spec, context)
     for spec in extra_specs:

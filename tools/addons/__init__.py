@@ -8,8 +8,9 @@ operations), `link_ops` (the link/unlink procedure), `overlap` (EE/OCA conflicts
 """
 
 from tools.addons import ee_tools, oca_tools
-from tools.registry import Family, collect, shared_runtime
+from tools.addons.context import addons_context
+from tools.registry import Family, collect
 
-FAMILY = Family(name="addons", specs=collect(ee_tools, oca_tools), context=shared_runtime)
+FAMILY = Family(name="addons", specs=collect(ee_tools, oca_tools), context=addons_context)
 
 __all__ = ["FAMILY"]
