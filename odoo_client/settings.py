@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .names import is_alias
 
 PROTOCOLS = ("jsonrpc", "xmlrpc", "json2")
 DEFAULT_ALIAS = "default"
@@ -94,8 +95,8 @@ class ConnectionConfig:
         }
 
     def check(self, where: str) -> ConnectionConfig:
-        if not self.alias or not self.alias.replace("_", "").replace("-", "").replace(".", "").isalnum():
-            raise ConfigError(f"{where}: alias {self.alias!r} must be letters, digits, '-', '_' or '.'")
+        if not is_alias(self.alias):
+            raise ConfigError(f"{where}: alias {self.alias!r} must be 1 to 64 ASCII letters, digits, '-', '_' or '.'")
         for name in ("db", "username"):
             if not getattr(self, name):
                 raise ConfigError(f"{where}: {name} is required")

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 from guard.spec import Call, ToolArgs
 from odoo_client.connection import OdooConnection
 from odoo_client.domain import FIELD_NAME, MODEL_NAME, check_domain
+from odoo_client.names import ALIAS, MODULE_NAME, anchored
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
 
@@ -30,7 +31,7 @@ def _field_names(values: dict[str, Any]) -> dict[str, Any]:
 
 ConnectionName = Annotated[
     str | None,
-    Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+    Field(None, pattern=anchored(ALIAS),
           description="Alias of the Odoo connection (see odoo_connections); the default one when omitted."),
 ]
 ModelName = Annotated[
@@ -57,7 +58,7 @@ Order = Annotated[
           max_length=256, description='Sort order, e.g. "name asc, id desc".'),
 ]
 Values = Annotated[dict[str, Any], AfterValidator(_field_names), Field(description="Field values by field name.")]
-ModuleName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,128}$", description="Technical module name.")]
+ModuleName = Annotated[str, Field(pattern=anchored(MODULE_NAME), description="Technical module name.")]
 ModuleList = Annotated[list[ModuleName], Field(min_length=1, max_length=50)]
 
 
