@@ -71,6 +71,8 @@ class Call:
 
     caller: Caller
     runtime: Any
+    """The context of the tool's family, built once at start-up (`tools.registry.Family.context`):
+    `AddonsContext` for the addons tools, the status context (with the guard) for `policy_status`..."""
     paths: dict[str, Path] = field(default_factory=dict)
 
 

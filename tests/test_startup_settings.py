@@ -21,9 +21,8 @@ POLICY = '{"version": "1", "default": "deny"}'
         ({"ODOO_MCP_GIT_TIMEOUT": "abc"}, "ODOO_MCP_GIT_TIMEOUT: 'abc' is not a number of seconds"),
         ({"ODOO_MCP_LIMITS_STORAGE": "bogus://x"}, "rate-limit storage bogus:// cannot give back"),
         ({"ODOO_MCP_AUDIT_LOG": "/etc/passwd/a.jsonl"}, "audit log /etc/passwd/a.jsonl: cannot be opened"),
-        ({"ODOO_URL": "ftp://odoo"}, "ODOO_URL"),
     ],
-    ids=["git timeout", "unknown storage", "audit log under a file", "odoo url"],
+    ids=["git timeout", "unknown storage", "audit log under a file"],
 )
 def test_a_bad_setting_stops_serve_naming_it(tmp_path, monkeypatch, capsys, variables, message):
     (tmp_path / "policy.json").write_text(POLICY)
