@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .env import first_set, parse_bool
 from .errors import ConfigError
 from .names import is_alias
 
@@ -113,15 +114,7 @@ class ConnectionConfig:
         return replace(self, url=normalize_url(self.url, f"{where}: url"))
 
 
-def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{where}: {value!r} is not a boolean")
+_bool = parse_bool
 
 
 def _float(value: Any, where: str) -> float:
@@ -139,11 +132,7 @@ def _protocol(value: str | None, api_key: str | None, password: str | None) -> s
 
 def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None:
     def get(*names: str) -> str | None:
-        for name in names:
-            value = env.get(name, "").strip()
-            if value:
-                return value
-        return None
+        return first_set(env, *names)
 
     url = get("ODOO_URL")
     if not url:
