@@ -277,19 +277,36 @@ return 0
 """
 
 
+_ACQUIRE_ENTRIES = """
+local limit = tonumber(ARGV[2])
+local expiry = tonumber(ARGV[3])
+local amount = tonumber(ARGV[4])
+if amount > limit then return false end
+local entry = redis.call('lindex', KEYS[1], limit - amount)
+if entry and tonumber(entry) >= tonumber(ARGV[1]) - expiry then return false end
+for i = 1, amount do redis.call('lpush', KEYS[1], ARGV[1]) end
+redis.call('ltrim', KEYS[1], 0, limit - 1)
+redis.call('expire', KEYS[1], expiry)
+return true
+"""
+"""`limits`' moving-window acquire, except that the entry is pushed as the text the caller sent:
+Lua would re-format a number (`%.17g`), and `LREM` could then never find the entry to give back."""
+
+
 class ReleasableRedisStorage(RedisStorage):
     """`limits`' Redis storage, plus giving back a moving-window hit or a counter increment."""
 
     def initialize_storage(self, uri: str) -> None:
         super().initialize_storage(uri)
         self.lua_release_counter = self.get_connection().register_script(_RELEASE_COUNTER)
+        self.lua_acquire_entries = self.get_connection().register_script(_ACQUIRE_ENTRIES)
 
     def take_entries(self, key: str, limit: int, expiry: int, amount: int = 1) -> Any:
-        """The moving-window acquire of `limits` (its own script) with a timestamp we keep."""
+        """The moving-window acquire of `limits` (the same logic) with a timestamp text we keep for `LREM`."""
         if amount > limit:
             return None
-        timestamp = time.time()
-        acquired = self.lua_acquire_moving_window([self.prefixed_key(key)], [timestamp, limit, expiry, amount])
+        timestamp = repr(time.time())
+        acquired = self.lua_acquire_entries([self.prefixed_key(key)], [timestamp, limit, expiry, amount])
         return timestamp if acquired else None
 
     def release_entries(self, key: str, token: Any, amount: int) -> None:

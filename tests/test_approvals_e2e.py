@@ -26,6 +26,8 @@ pytestmark = pytest.mark.anyio
 
 TTL = 1.5
 POLICY = {"version": "1", "default": "deny", "tools": {"guard_echo": {"action": "require_approval"}}}
+SERVER_POLICY = {"version": "1", "default": "deny", "tools": {"odoo_version": {"action": "require_approval"}}}
+"""For the real server's processes (guard_echo exists only in the test server)."""
 LONG = "see https://example.com/" + "a" * 300 + "/phish-here"
 ARGS = {"text": LONG, "secret_token": "tok-XYZ", "count": 1}
 OTHER_ARGS = {**ARGS, "count": 2}
@@ -197,7 +199,7 @@ async def test_out_of_band_approval_with_the_cli_runs_one_retry(tmp_path, state_
 
 
 def test_a_key_file_others_can_read_stops_the_start(tmp_path):
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
+    (tmp_path / "policy.json").write_text(json.dumps(SERVER_POLICY))
     key = tmp_path / "approval.key"
     key.write_text("s" * 64)
     key.chmod(0o644)
@@ -215,7 +217,7 @@ async def test_pending_approval_approved_through_another_server_sharing_redis(tm
     (tmp_path / "http").mkdir()
     (tmp_path / "tokens.json").write_text(json.dumps({"grants": {"alice": "alice-token"}}))
     (tmp_path / "approvers.json").write_text(json.dumps({"approvers": {"carol": "sha256:" + token_digest("c-tok")}}))
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
+    (tmp_path / "policy.json").write_text(json.dumps(SERVER_POLICY))
     shared = {"ODOO_MCP_LIMITS_STORAGE": redis_url, "ODOO_MCP_APPROVAL_KEY": "r" * 48}
     port = free_port()
     env = {
