@@ -28,6 +28,8 @@ class Tag(StrEnum):
     TOOL_ERROR = "TOOL ERROR"
     ODOO_ERROR = "ODOO ERROR"
     ODOO_UNREACHABLE = "ODOO UNREACHABLE"
+    CONFLICT = "CONFLICT"
+    GIT_ERROR = "GIT ERROR"
     INTERNAL_ERROR = "INTERNAL ERROR"
 
 
@@ -103,3 +105,27 @@ class OdooUnreachableRefusal(ToolFailure):
     """The Odoo server could not be reached, did not answer in time, or did not answer as Odoo."""
 
     tag = Tag.ODOO_UNREACHABLE
+
+
+class Conflict(ToolFailure):
+    """Linking/unlinking/deploying would replace, shadow or remove something not ours.
+
+    A conflict is not an internal error nor a policy decision: the request was well formed and
+    allowed, but doing it would replace or shadow something that is already there. It gets its
+    own tag so an agent can tell "change your request" from "you may not".
+    """
+
+    tag = Tag.CONFLICT
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None) -> None:
+        self.problems = dict(problems or {})
+        if self.problems:
+            detail = "; ".join(f"{name}: {why}" for name, why in sorted(self.problems.items()))
+            message = f"{message} — {detail}"
+        super().__init__(message)
+
+
+class GitFailure(ToolFailure):
+    """A git command failed; the message is git's own (token scrubbed), never a trace."""
+
+    tag = Tag.GIT_ERROR
