@@ -133,8 +133,10 @@ def main() -> None:
     print(f"  bare MCPServer                                  {bare:6.0f} calls/s  1.000")
     floor = best["minimal"]
     print(f"  guarded, floor (one tool, allow, no audit sink) {floor:6.0f} calls/s  {floor / bare:.3f}")
+    from odoo_mcp.families import all_specs
+
     print(
-        f"  guarded, as deployed (43 tools, deny_if + limit, audit file) "
+        f"  guarded, as deployed ({len(all_specs()) + 1} tools, deny_if + limit, audit file) "
         f"{best['guarded']:6.0f} calls/s  {best['guarded'] / bare:.3f}  (target >= 0.95)"
     )
 
