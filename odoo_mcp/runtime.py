@@ -18,10 +18,8 @@ T = TypeVar("T")
 class Runtime:
     """Settings plus named services, each created once by its factory (thread-safe)."""
 
-    def __init__(self, settings: Settings, policy: Any = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.policy = policy
-        """The running policy (the Odoo family applies its `sensitive` rules to what it reads)."""
         self._services: dict[str, Any] = {}
         self._lock = threading.Lock()
 

@@ -171,7 +171,7 @@ def build_guard(
 ) -> tuple[Guard, Runtime]:
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
-    runtime = Runtime(settings, policy)
+    runtime = Runtime(settings)
     audit = open_audit(settings)
     guard = Guard(
         policy,

@@ -8,12 +8,13 @@ tagged refusals there, and only there.
 """
 
 from tools.odoo import connections, errors, files, introspection, modules, records
-from tools.registry import Family, collect, shared_runtime, wrap_handlers
+from tools.odoo.context import odoo_context
+from tools.registry import Family, collect, wrap_handlers
 
 FAMILY = Family(
     name="odoo",
     specs=wrap_handlers(collect(connections, files, introspection, modules, records), errors.translated),
-    context=shared_runtime,
+    context=odoo_context,
 )
 
 __all__ = ["FAMILY"]

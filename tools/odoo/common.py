@@ -73,10 +73,13 @@ def given(**kwargs: Any) -> dict[str, Any]:
 
 
 def odoo_pool(call: Call) -> OdooPool:
-    """The server's connection pool, built once from the environment on first use."""
+    """The server's connection pool, built on first use from the settings checked at start-up
+    (`OdooContext`; a bare runtime, in tests and benchmarks, parses them here)."""
+    parsed = getattr(call.runtime, "odoo", None)
 
     def build(runtime: Any) -> OdooPool:
-        return OdooPool(OdooSettings.from_env(runtime.settings.env))  # a ConfigError: [NOT CONFIGURED] (errors.py)
+        settings = parsed if isinstance(parsed, OdooSettings) else OdooSettings.from_env(runtime.settings.env)
+        return OdooPool(settings)  # a ConfigError here: [NOT CONFIGURED] (errors.py)
 
     return call.runtime.service("odoo", build)
 

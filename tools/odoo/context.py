@@ -1,0 +1,37 @@
+"""What the Odoo handlers receive as `call.runtime`: built once at start-up.
+
+`OdooContext` holds the server's runtime (settings with the files root, and the lazily built
+services: the connection pool, the schema cache, the pinned files root), the Odoo connection
+settings parsed and checked once (a bad `ODOO_*` or `CONNECTIONS_FILE` stops the start, naming
+the variable), and the running policy, whose `sensitive` rules apply to what the tools read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from odoo_client.settings import OdooSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OdooContext:
+    runtime: Any
+    """The server's runtime: `settings` (roots, env) and `service(name, factory)`."""
+    odoo: OdooSettings
+    policy: Any = None
+
+    @property
+    def settings(self) -> Any:
+        return self.runtime.settings
+
+    def service(self, name: str, factory: Callable[[Any], T]) -> T:
+        return self.runtime.service(name, factory)
+
+
+def odoo_context(runtime: Any, guard: Any) -> OdooContext:
+    """The family's context; raises `ConfigError` naming the variable when a setting is unusable."""
+    return OdooContext(runtime=runtime, odoo=OdooSettings.from_env(runtime.settings.env), policy=guard.policy)
