@@ -106,7 +106,8 @@ def run(count: int = MODULES, rounds: int = ROUNDS) -> dict[str, float]:
             naive.append(timed(lambda: naive_listing(root)))
         result = ee_modules(args, new_call(root))
         assert result["count"] == count == len(naive_listing(root))
-        return {"cold": statistics.median(cold), "cached": statistics.median(cached), "naive": statistics.median(naive)}
+        return {"cold": statistics.median(cold), "cached": statistics.median(cached), "naive": statistics.median(naive),
+                "cold_best": min(cold), "cached_best": min(cached), "naive_best": min(naive)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -114,15 +115,17 @@ def run(count: int = MODULES, rounds: int = ROUNDS) -> dict[str, float]:
 def main() -> int:
     figures = run()
     naive = figures["naive"]
-    print(f"ee_modules on {MODULES} generated modules (median of {ROUNDS} interleaved rounds)")
-    print(f"{'variant':<34}{'ms/call':>10}{'vs naive':>12}")
+    best = figures["naive_best"]
+    print(f"ee_modules on {MODULES} generated modules ({ROUNDS} interleaved rounds: median, and best of {ROUNDS})")
+    print(f"{'variant':<34}{'ms/call':>10}{'vs naive':>12}{'best ms':>10}{'vs naive':>10}")
     rows = [
-        ("naive rescan (upstream, baseline)", naive),
-        ("cold scan (first call)", figures["cold"]),
-        ("cached scan (tree unchanged)", figures["cached"]),
+        ("naive rescan (upstream, baseline)", naive, best),
+        ("cold scan (first call)", figures["cold"], figures["cold_best"]),
+        ("cached scan (tree unchanged)", figures["cached"], figures["cached_best"]),
     ]
-    for label, seconds in rows:
-        print(f"{label:<34}{seconds * 1000:>10.2f}{naive / seconds:>11.1f}x")
+    for label, seconds, fastest in rows:
+        ratio, best_ratio = naive / seconds, best / fastest
+        print(f"{label:<34}{seconds * 1000:>10.2f}{ratio:>11.1f}x{fastest * 1000:>10.2f}{best_ratio:>9.2f}x")
     speedup = naive / figures["cached"]
     verdict = "meets" if speedup >= 20 else "MISSES"
     print(f"cached is {speedup:.1f}x faster than the naive rescan ({verdict} the 20x target)")

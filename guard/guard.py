@@ -393,7 +393,8 @@ class GuardedTool:
         except BaseException:
             self._give_back(reserved)  # the call will not run
             raise
-        call = Call(caller=caller, runtime=self.context, paths=paths)
+        call = Call(caller=caller, runtime=self.context, paths=paths,
+                    approved=decision.verdict is Verdict.APPROVAL)
         try:
             if self.is_async:
                 value = await spec.handler(args, call)

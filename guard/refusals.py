@@ -30,6 +30,7 @@ class Tag(StrEnum):
     ODOO_UNREACHABLE = "ODOO UNREACHABLE"
     CONFLICT = "CONFLICT"
     GIT_ERROR = "GIT ERROR"
+    PIN_REFUSED = "PIN REFUSED"
     INTERNAL_ERROR = "INTERNAL ERROR"
 
 
@@ -129,3 +130,9 @@ class GitFailure(ToolFailure):
     """A git command failed; the message is git's own (token scrubbed), never a trace."""
 
     tag = Tag.GIT_ERROR
+
+
+class PinRefused(ToolFailure):
+    """A certificate pin would be written without the authority to write it."""
+
+    tag = Tag.PIN_REFUSED

@@ -74,6 +74,8 @@ class Call:
     """The context of the tool's family, built once at start-up (`tools.registry.Family.context`):
     `AddonsContext` for the addons tools, the status context (with the guard) for `policy_status`..."""
     paths: dict[str, Path] = field(default_factory=dict)
+    approved: bool = False
+    """True when the policy required a human's approval for this exact call and it was given."""
 
 
 @dataclass(frozen=True)

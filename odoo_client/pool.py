@@ -81,7 +81,7 @@ class OdooPool:
                                       f"(missing: {', '.join(needed)}); nothing is inherited from another server")
                 if "protocol" not in given:
                     given["protocol"] = "json2" if api_key and not password else "jsonrpc"
-                candidate = ConnectionConfig(timeout=self.settings.timeout, **given)
+                candidate = ConnectionConfig(timeout=self.settings.timeout, pin_dir=self.settings.pin_dir, **given)
             else:
                 candidate = replace(base, **given)
             try:
@@ -110,6 +110,14 @@ class OdooPool:
         if connection is not None:
             connection.close()
         return connection is not None
+
+    def reopen(self, alias: str) -> None:
+        """Close the open connection `alias` (kept known): the next call builds a fresh transport,
+        e.g. with a certificate pin written since."""
+        with self._lock:
+            connection = self._open.pop(alias, None)
+        if connection is not None:
+            connection.close()
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:

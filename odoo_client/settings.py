@@ -77,6 +77,8 @@ class ConnectionConfig:
     verify_ssl: bool = True
     ca_bundle: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
+    pin_dir: Path | None = None
+    """Where trust-on-first-use pins live (ODOO_MCP_TLS_PIN_DIR); used when verify_ssl is false."""
 
     @property
     def secret(self) -> str:
@@ -206,6 +208,7 @@ class OdooSettings:
     connections: dict[str, ConnectionConfig]
     allowed_urls: frozenset[str]
     timeout: float = DEFAULT_TIMEOUT
+    pin_dir: Path | None = None
 
     @property
     def default_alias(self) -> str | None:
@@ -233,4 +236,8 @@ class OdooSettings:
         for index, item in enumerate(env.get("ALLOWED_ODOO_URLS", "").split(",")):
             if item.strip():
                 allowed.add(normalize_url(item, f"ALLOWED_ODOO_URLS entry {index + 1}"))
-        return cls(connections=connections, allowed_urls=frozenset(allowed), timeout=timeout)
+        from .pins import pin_dir_from_env
+
+        pin_dir = pin_dir_from_env(env)
+        connections = {alias: replace(config, pin_dir=pin_dir) for alias, config in connections.items()}
+        return cls(connections=connections, allowed_urls=frozenset(allowed), timeout=timeout, pin_dir=pin_dir)

@@ -29,7 +29,17 @@ class Transport(Protocol):
 
 
 def ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
-    """Verification on by default; a per-connection CA bundle; off only when `verify_ssl` is false."""
+    """Verification on by default; a per-connection CA bundle; with `verify_ssl` false, the server's
+    pinned certificate when one exists (`pins`), and no verification only when there is no pin."""
+    if not config.verify_ssl and config.pin_dir is not None and config.url.startswith("https://"):
+        from .pins import pinned_context, read_pin
+
+        try:
+            pem = read_pin(config.pin_dir, config.url)
+        except (ssl.SSLError, OSError) as exc:
+            raise unreachable(config, str(exc)) from None
+        if pem is not None:
+            return pinned_context(pem)
     if not config.verify_ssl:
         context = ssl.create_default_context()
         context.check_hostname = False

@@ -17,6 +17,12 @@ from .database import Database, Env, Field, Model, User, record_method
 ALL = {"system"}
 EVERYONE = {"system", "user"}
 
+LICENSE = {
+    "database.expiration_date": "2027-03-31 00:00:00",
+    "database.expiration_reason": "renewal",
+    "database.enterprise_code": "M2404abcdef1234567890",
+}
+"""The Enterprise subscription parameters Odoo keeps in ir.config_parameter (`add_license` adds them)."""
 ADMIN = {"login": "admin", "password": "admin-secret-pw", "api_key": "admin-api-key"}
 DEMO = {"login": "demo", "password": "demo-secret-pw", "api_key": "demo-api-key"}
 
@@ -245,3 +251,10 @@ def render_pdf(env: Env, report_name: str, ids: list[int]) -> bytes:
     names = ", ".join(str(rec.get("name")) for rec in env.existing(model, ids))
     text = f"{reports[0]['name']}: {names}".encode()
     return b"%PDF-1.4\n% odoo double\n1 0 obj << /Title (" + text + b") >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def add_license(db: Database) -> None:
+    """An Enterprise database: the subscription parameters `ee_license_status` reads (not in the default seed)."""
+    env = Env(db, db.users[2])
+    for key, value in LICENSE.items():
+        env.insert(db.models["ir.config_parameter"], {"key": key, "value": value})

@@ -7,10 +7,16 @@ operations), `link_ops` (the link/unlink procedure), `overlap` (EE/OCA conflicts
 `ee_tools` and `oca_tools` (the modules listed in `FAMILY`).
 """
 
-from tools.addons import ee_tools, oca_tools
+from tools.addons import ee_license, ee_tools, oca_maintainer, oca_repo_tools, oca_tools
 from tools.addons.context import addons_context
-from tools.registry import Family, collect
+from tools.odoo.errors import translated
+from tools.registry import Family, collect, wrap_handlers
 
-FAMILY = Family(name="addons", specs=collect(ee_tools, oca_tools), context=addons_context)
+FAMILY = Family(
+    name="addons",
+    # ee_license asks Odoo: the Odoo client's errors become refusals as in the odoo family
+    specs=wrap_handlers(collect(ee_license, ee_tools, oca_maintainer, oca_repo_tools, oca_tools), translated),
+    context=addons_context,
+)
 
 __all__ = ["FAMILY"]

@@ -85,17 +85,26 @@ def deploy(call: Call, instance: str, target_name: str | None) -> dict[str, Any]
     modules = [r.name for r in scan.records
                if r.ok and r.real_path == buffer / r.name and is_within(r.real_path, buffer)]
     skipped: dict[str, Any] = {r.name: r.problem or "unusable" for r in scan.records if not r.ok}
+    result = deploy_folders(call, call.runtime.settings.roots.ee_buffer_dir, buffer, modules, target,
+                            instance, skipped, ledger_key=str(target.real), tool="ee_deploy")
+    return {"instance": instance, "target": target.name, **result}
+
+
+def deploy_folders(call: Call, buffer_root: Any, source: Any, names: list[str], target: Any, instance: str,
+                   skipped: dict[str, Any], *, ledger_key: str, tool: str) -> dict[str, Any]:
+    """Copy the folders `names` of `source` (inside `buffer_root`) into `target`, replacing only
+    what this tool deployed there before (ledger under `ledger_key`) and removing its stale ones."""
+    modules = names
     ledger = deploy_ledger(call)
-    key = str(target.real)
-    buffer_root = call.runtime.settings.roots.ee_buffer_dir
+    key = ledger_key
     with RootDir(buffer_root, "instance") as opened_buffer, open_target(target) as target_fd:
-        instance_fd = opened_buffer.open_dir(opened_buffer.parts(buffer))
+        instance_fd = opened_buffer.open_dir(opened_buffer.parts(source))
         try:
             problems: dict[str, str] = {}
             for name in modules:
                 kind, _ = read_entry(target_fd, name)
                 if kind != "absent" and not ledger.owns(key, target_fd, name):
-                    problems[name] = f"a {kind} not made by ee_deploy is in target {target.name!r}; not replaced"
+                    problems[name] = f"a {kind} not made by {tool} is in target {target.name!r}; not replaced"
             if problems:
                 raise Conflict("nothing deployed", problems)
             stale = [name for name in ledger.names(key) if name not in modules and ledger.owns(key, target_fd, name)]
@@ -138,4 +147,4 @@ def deploy(call: Call, instance: str, target_name: str | None) -> dict[str, Any]
                     removed.append(name)
         finally:
             os.close(instance_fd)
-    return {"instance": instance, "target": target.name, "deployed": deployed, "removed": removed, "skipped": skipped}
+    return {"deployed": deployed, "removed": removed, "skipped": skipped}

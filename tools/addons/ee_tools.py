@@ -14,11 +14,11 @@ from pydantic import Field
 
 from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
 from tools.addons import deploy, git_tools
-from tools.addons.graph import dependencies
+from tools.addons.graph import classified, dependencies
 from tools.addons.link_ops import check_sources, link_modules, target_for, unlink_modules
 from tools.addons.names import BranchName, InstanceName, Mode, ModuleName, TargetDir
 from tools.addons.overlap import conflicts, recommend
-from tools.addons.service import addons_index, ee_scan, optional_oca_scan, shadowing, universe
+from tools.addons.service import addons_index, addons_settings, ee_scan, optional_oca_scan, shadowing, universe
 from tools.registry import tool
 
 Token = Field(
@@ -131,7 +131,7 @@ def ee_depends(args: EeDependsArgs, call: Call) -> dict[str, Any]:
     scan = ee_scan(call, args.mode, args.instance)
     if args.module not in scan.by_name:
         raise ToolFailure(f"{args.module}: no such module in the Enterprise checkout")
-    return dependencies(universe(call, scan), args.module).as_dict()
+    return dependencies(universe(call, scan), args.module, addons_settings(call).branch).as_dict()
 
 
 class EeLinkArgs(CheckoutArgs):
@@ -156,17 +156,21 @@ def _link_plan(args: EeLinkArgs, call: Call) -> tuple[Any, Any, list[str], dict[
         world = universe(call, scan)
         ordered: list[str] = []
         missing: set[str] = set()
+        core: dict[str, set[str]] = {"core_ce": set(), "core_ee": set()}
         cycles: list[list[str]] = []
         for name in names:
             if name not in scan.by_name:
                 continue  # refused below with the others
-            deps = dependencies(world, name)
+            deps = dependencies(world, name, addons_settings(call).branch)
             ordered += [n for n in deps.install_order if deps.located[n].source == "enterprise"]
             missing.update(deps.by_source.get("missing", []))
+            for kind, found in core.items():
+                found.update(deps.by_source.get(kind, []))
             cycles += [c for c in deps.cycles if c not in cycles]
         added = [n for n in dict.fromkeys(ordered) if n not in names]
         names = list(dict.fromkeys([*ordered, *names]))
-        report = {"missing_dependencies": sorted(missing), "cycles": cycles}
+        report = {"missing_dependencies": sorted(missing), "core_dependencies": sorted(core["core_ce"]),
+                  "core_enterprise_dependencies": sorted(core["core_ee"]), "cycles": cycles}
     return scan, target, names, report, added
 
 
@@ -218,7 +222,12 @@ def ee_oca_conflicts(args: EeConflictsArgs, call: Call) -> dict[str, Any]:
     oca = optional_oca_scan(call)
     if oca is None:
         raise NotConfigured("no OCA folder: set ODOO_MCP_OCA_DIR")
-    return conflicts(addons_index(call), scan, oca, args.module)
+    report = conflicts(addons_index(call), scan, oca, args.module)
+    if args.module is not None:
+        world, branch = universe(call, scan), addons_settings(call).branch
+        if world.locate(args.module).source != "missing":
+            report["dependencies"] = classified(dependencies(world, args.module, branch))
+    return report
 
 
 class EeRecommendArgs(CheckoutArgs):

@@ -1,7 +1,9 @@
 """Dependency trees across the addons paths Odoo would see: Enterprise, community, OCA.
 
 A dependency is located in the same order for every tool (Enterprise first, then the
-community dirs, then OCA) and classified by where it was found, or as missing. The walk
+community dirs, then OCA) and classified by where it was found. One no configured folder
+ships is Odoo core (`core_ce`: comes with Odoo itself; `core_ee`: an Enterprise module absent
+from this checkout) when manifestoo-core's lists for the series say so, else truly missing. The walk
 is iterative (a chain of a thousand modules must not hit Python's recursion limit); each
 module is expanded once, later mentions are marked `repeated`, back edges `cycle`.
 """
@@ -9,9 +11,12 @@ module is expanded once, later mentions are marked `repeated`, back edges `cycle
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from manifestoo_core.odoo_series import OdooSeries
+
+from tools.addons.core import core_kind, series_from
 from tools.addons.index import ModuleRecord, Scan
 
 
@@ -31,6 +36,8 @@ class Universe:
     enterprise: Scan | None = None
     community: Sequence[Scan] = ()
     oca: Scan | None = None
+    series: OdooSeries | None = None
+    """The Odoo series whose core addons count as present (None: no core list applies)."""
 
     def scans(self) -> Iterable[Scan]:
         if self.enterprise is not None:
@@ -49,7 +56,7 @@ class Universe:
                 broken = broken or candidate
         if broken is not None:
             return Located(name, broken.kind, broken)
-        return Located(name, "missing", None)
+        return Located(name, core_kind(name, self.series) or "missing", None)
 
 
 @dataclass
@@ -63,14 +70,18 @@ class DependencyReport:
     cycles: list[list[str]] = field(default_factory=list)
     install_order: list[str] = field(default_factory=list)
     located: dict[str, Located] = field(default_factory=dict)
+    series: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "module": self.module,
             "source": self.located[self.module].source,
+            "series": self.series,
             "enterprise_depends": self.by_source.get("enterprise", []),
             "community_depends": self.by_source.get("community", []),
             "oca_depends": self.by_source.get("oca", []),
+            "core_depends": self.by_source.get("core_ce", []),
+            "core_enterprise_depends": self.by_source.get("core_ee", []),
             "missing": self.by_source.get("missing", []),
             "broken": self.broken,
             "cycles": self.cycles,
@@ -86,8 +97,15 @@ def _canonical(cycle: list[str]) -> tuple[str, ...]:
     return (*rotated, rotated[0])
 
 
-def dependencies(universe: Universe, module: str) -> DependencyReport:
-    """Walk `module`'s dependencies depth-first, once each, recording cycles and install order."""
+def dependencies(universe: Universe, module: str, default_series: str = "19.0") -> DependencyReport:
+    """Walk `module`'s dependencies depth-first, once each, recording cycles and install order.
+
+    The series whose core addons count as present is the module's own (its manifest version,
+    e.g. `19.0.1.0.0`), else `default_series` (ODOO_BRANCH).
+    """
+    start = universe.locate(module)
+    version = start.record.manifest.version if start.record is not None and start.record.manifest else None
+    universe = replace(universe, series=series_from(version, default_series))
     located: dict[str, Located] = {}
 
     def where(name: str) -> Located:
@@ -155,4 +173,10 @@ def dependencies(universe: Universe, module: str) -> DependencyReport:
         cycles=[list(c) for c in cycles],
         install_order=order,
         located=located,
+        series=universe.series.value if universe.series is not None else None,
     )
+
+
+def classified(report: DependencyReport) -> dict[str, list[str]]:
+    """`report`'s dependencies by class: enterprise, community, oca, core_ce, core_ee, missing."""
+    return {kind: list(names) for kind, names in sorted(report.by_source.items())}

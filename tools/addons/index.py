@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from guard.fsroot import walk
 from guard.paths import is_within
@@ -29,6 +29,7 @@ from tools.addons.manifest import (
     MANIFEST,
     Manifest,
     ManifestError,
+    NoManifest,
     inherited_models,
     read_manifest_at,
 )
@@ -40,9 +41,12 @@ SKIPPED_DIRS = frozenset({"tests", "migrations", "upgrades", "static", "__pycach
 MAX_PY_FILES_PER_MODULE = 2000
 
 
-@dataclass(frozen=True)
-class ModuleRecord:
-    """One module of one root: where it is, what its manifest says (or why it is unusable)."""
+class ModuleRecord(NamedTuple):
+    """One module of one root: where it is, what its manifest says (or why it is unusable).
+
+    Immutable (shared by cached scans); a named tuple because one is built per module on
+    every cold scan and a frozen dataclass costs four times as much to build.
+    """
 
     name: str
     kind: Kind
@@ -133,72 +137,128 @@ def _realpath(path: Path) -> Path | None:
 
 
 def _record(
-    root_fd: int, entry_path: Path, real_root: Path, kind: Kind, repo: str | None, is_link: bool = True
+    parent_fd: int, entry_path: Path, real_root: Path, kind: Kind, repo: str | None, root_fd: int,
+    is_link: bool = True, keys: dict[str, Any] | None = None,
 ) -> ModuleRecord | None:
     """A record for one entry, or None when the entry is simply not a module.
 
     `is_link=False` (from the directory entry's type, free with scandir) skips `realpath`:
-    the folders above are already resolved, so a plain entry is its own real path. The module
-    folder is then opened by walking from the root's descriptor without following links, and
-    its manifest read relative to that folder (a symlinked or hard-linked manifest is refused).
+    the folders above are already resolved, so a plain entry is its own real path, opened
+    relative to its (open) parent folder without following links. A linked entry is resolved,
+    checked to stay inside the root, and walked from the root's descriptor. Its manifest is
+    read relative to the module folder (a symlinked or hard-linked manifest is refused), and
+    `keys` receives the stat key of the manifest actually read (the index's fingerprint).
     """
     name = entry_path.name
-    real = _realpath(entry_path) if is_link else entry_path
-    if real is None or not is_within(real, real_root):
-        # Never read a file outside the root, even to tell whether it is a module.
-        return ModuleRecord(name, kind, entry_path, real or entry_path, repo, None,
-                            "resolves outside its root (symlink)")
+    path = f"{entry_path}/{MANIFEST}"
+    keys = keys if keys is not None else {}
+    if is_link:
+        keys[path] = _stat_key(path)  # taken before anything is read, as the fingerprint must be
+        real = _realpath(entry_path)
+        if real is None or not is_within(real, real_root):
+            # Never read a file outside the root, even to tell whether it is a module.
+            return ModuleRecord(name, kind, entry_path, real or entry_path, repo, None,
+                                "resolves outside its root (symlink)")
+    else:  # a plain entry of a plain folder of the (resolved) root: inside by construction
+        real = entry_path
     try:
-        module_fd = walk(root_fd, real.relative_to(real_root).parts, "module")
-    except PathRefused:
+        if is_link:
+            module_fd = walk(root_fd, real.relative_to(real_root).parts, "module")
+        else:
+            module_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent_fd)
+    except (PathRefused, OSError):
+        keys.setdefault(path, None)
         return None  # not a folder (any more): not a module
+    seen: list[tuple[int, int, int]] = []
     try:
-        try:
-            st = os.stat(MANIFEST, dir_fd=module_fd, follow_symlinks=False)
-        except OSError:
-            return None
         if not MODULE_NAME_RE.fullmatch(name):
+            key = _stat_key_at(module_fd)
+            keys.setdefault(path, key)
+            if key is None:
+                return None
             return ModuleRecord(name, kind, entry_path, real, repo, None, "folder name is not an Odoo technical name")
-        if stat.S_ISLNK(st.st_mode):
-            return ModuleRecord(name, kind, entry_path, real, repo, None,
-                                "__manifest__.py is a symlink; never read (it could lead out of the root)")
         try:
-            manifest = read_manifest_at(module_fd, name)
+            manifest = read_manifest_at(module_fd, name, seen)
+        except NoManifest:
+            keys.setdefault(path, None)
+            return None
         except ManifestError as exc:
+            if not seen:  # refused before opening (a symlink): key it only if it still is one
+                key = _stat_key_at(module_fd)
+                keys.setdefault(path, key if _is_link_at(module_fd) else ("changed",))
             return ModuleRecord(name, kind, entry_path, real, repo, None, f"broken manifest: {exc}")
+        finally:
+            if seen:
+                keys.setdefault(path, seen[0])
     finally:
         os.close(module_fd)
     return ModuleRecord(name, kind, entry_path, real, repo, manifest)
 
 
-def scan_root(root: Path, kind: Kind, layout: Layout) -> Scan:
-    """Parse every module under `root` (flat: a folder of modules; repos: a folder of folders of modules)."""
+def _stat_key_at(module_fd: int) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(MANIFEST, dir_fd=module_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _is_link_at(module_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(MANIFEST, dir_fd=module_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _folders(real_root: Path, kind: Kind, layout: Layout, records: list[ModuleRecord]) -> list[tuple[Path, str | None]]:
+    """The folders holding modules: the root (flat) or each repository folder inside it (repos)."""
+    if layout == "flat":
+        return [(real_root, None)]
+    folders: list[tuple[Path, str | None]] = []
+    for entry in _entries(real_root):
+        repo_path = real_root / entry.name
+        real_repo = _realpath(repo_path)
+        if real_repo is None or not is_within(real_repo, real_root):
+            why = "repository resolves outside its root"
+            records.append(ModuleRecord(entry.name, kind, repo_path, repo_path, entry.name, None, why))
+            continue
+        if entry.is_dir():
+            folders.append((repo_path, entry.name))
+    return folders
+
+
+def scan_root(root: Path, kind: Kind, layout: Layout, keys: dict[str, Any] | None = None,
+              listed: list[str] | None = None) -> Scan:
+    """Parse every module under `root` (flat: a folder of modules; repos: a folder of folders of modules).
+
+    `keys` receives manifest path → stat key for the manifests read; `listed` every manifest
+    path looked at (the index's fingerprint covers both).
+    """
     real_root = Path(os.path.realpath(root))
     records: list[ModuleRecord] = []
-    folders: list[tuple[Path, str | None]] = []
-    if layout == "flat":
-        folders.append((real_root, None))
-    else:
-        for entry in _entries(real_root):
-            repo_path = real_root / entry.name
-            real_repo = _realpath(repo_path)
-            if real_repo is None or not is_within(real_repo, real_root):
-                why = "repository resolves outside its root"
-                records.append(ModuleRecord(entry.name, kind, repo_path, repo_path, entry.name, None, why))
-                continue
-            if entry.is_dir():
-                folders.append((repo_path, entry.name))
+    folders = _folders(real_root, kind, layout, records)
     try:
         root_fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return Scan(real_root, kind, tuple(records))
     try:
         for folder, repo in folders:
-            for entry in _entries(folder):
-                plain = repo is None or not os.path.islink(folder)
-                record = _record(root_fd, folder / entry.name, real_root, kind, repo, entry.is_symlink() or not plain)
-                if record is not None:
-                    records.append(record)
+            plain = repo is None or not os.path.islink(folder)
+            try:
+                folder_fd = root_fd if repo is None else (walk(root_fd, [repo], "module") if plain else -1)
+            except PathRefused:
+                continue
+            try:
+                for entry in _entries(folder):
+                    if listed is not None:
+                        listed.append(f"{entry.path}/{MANIFEST}")
+                    is_link = entry.is_symlink() or not plain
+                    record = _record(folder_fd, folder / entry.name, real_root, kind, repo, root_fd, is_link, keys)
+                    if record is not None:
+                        records.append(record)
+            finally:
+                if folder_fd not in (root_fd, -1):
+                    os.close(folder_fd)
     finally:
         os.close(root_fd)
     return Scan(real_root, kind, tuple(records))
@@ -249,17 +309,20 @@ class AddonsIndex:
             if cached is not None and cached.layout == layout and self._quick_key(cached) == cached.key:
                 self.cache_hits += 1
                 return cached.scan
-            # Fingerprint first, scan second: a change during the scan makes the next call rescan.
+            # Folders' stats first, scan second: an entry added or removed during the scan changes a
+            # folder's stat, so the next call rescans. Each manifest's key is the stat of the very
+            # file that was parsed (taken by descriptor before reading); entries that were not read
+            # (no manifest, a link, refused) get a by-name stat, as the quick check does.
             dir_paths = [str(real_root)]
             if layout == "repos":
                 dir_paths += [os.path.join(real_root, e.name) for e in _entries(real_root) if e.is_dir()]
-            manifest_folders = dir_paths[1:] if layout == "repos" else dir_paths
-            manifest_paths = tuple(
-                os.path.join(folder, e.name, MANIFEST) for folder in manifest_folders for e in _entries(Path(folder))
-            )
-            entry = _Cached(None, layout, manifest_paths, tuple(dir_paths), ())  # type: ignore[arg-type]
-            entry.key = self._quick_key(entry)
-            entry.scan = scan_root(real_root, kind, layout)
+            dir_keys = tuple(_stat_key(path) for path in dir_paths)
+            keys: dict[str, Any] = {}
+            listed: list[str] = []
+            scan = scan_root(real_root, kind, layout, keys, listed)
+            manifest_paths = tuple(listed)
+            manifest_keys = tuple(keys.get(path, ("changed",)) for path in manifest_paths)
+            entry = _Cached(scan, layout, manifest_paths, tuple(dir_paths), dir_keys + manifest_keys)
             self._cache[cache_key] = entry
             self.cold_scans += 1
             return entry.scan

@@ -13,10 +13,11 @@ from pydantic import Field
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.addons import git_tools
 from tools.addons.errors import Conflict
+from tools.addons.graph import classified, dependencies
 from tools.addons.index import ModuleRecord
 from tools.addons.link_ops import check_sources, link_modules, target_for, unlink_modules
 from tools.addons.names import BranchName, ModuleName, RepoName, TargetDir
-from tools.addons.service import community_scans, oca_scan
+from tools.addons.service import addons_settings, community_scans, ee_scan, oca_scan, universe
 from tools.registry import tool
 
 
@@ -82,7 +83,8 @@ class OcaLinkArgs(ToolArgs):
 def oca_link(args: OcaLinkArgs, call: Call) -> dict[str, Any]:
     """Link one OCA module into a configured addons target. Same rules as ee_link: a real module
     inside the OCA folder only, never replacing a folder or a foreign link, never shadowing a
-    community module."""
+    community module. Its dependencies are answered by class (oca, community, core_ce, core_ee,
+    enterprise, missing)."""
     scan = oca_scan(call)
     target = target_for(call, args.target_dir, scan.root)
     record = _oca_record(call, args.module, args.repo)
@@ -92,7 +94,11 @@ def oca_link(args: OcaLinkArgs, call: Call) -> dict[str, Any]:
         if args.module in community.by_name:
             shadows[args.module] = f"already present in the community addons dir {community.root}"
     result = link_modules(target, sources, shadows)
-    return {**result, "repo": record.repo if record else None}
+    enterprise = ee_scan(call) if call.runtime.settings.roots.ee_dir is not None else None
+    if enterprise is not None and args.module in enterprise.by_name:
+        enterprise = None  # the tree is the OCA module's, not the Enterprise one of the same name
+    deps = dependencies(universe(call, enterprise), args.module, addons_settings(call).branch)
+    return {**result, "repo": record.repo if record else None, "dependencies": classified(deps)}
 
 
 class OcaUnlinkArgs(ToolArgs):

@@ -7,13 +7,15 @@ Every handler and preview runs inside `errors.refusals`: the Odoo client's error
 tagged refusals there, and only there.
 """
 
-from tools.odoo import connections, errors, files, introspection, modules, records
+from tools.odoo import cert_tools, connections, errors, files, introspection, modules, records
 from tools.odoo.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 FAMILY = Family(
     name="odoo",
-    specs=wrap_handlers(collect(connections, files, introspection, modules, records), errors.translated),
+    specs=wrap_handlers(
+        collect(cert_tools, connections, files, introspection, modules, records), errors.translated
+    ),
     context=odoo_context,
 )
 

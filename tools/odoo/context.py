@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from odoo_client.env import first_set, parse_bool
 from odoo_client.settings import OdooSettings
 
 T = TypeVar("T")
@@ -23,6 +24,8 @@ class OdooContext:
     """The server's runtime: `settings` (roots, env) and `service(name, factory)`."""
     odoo: OdooSettings
     policy: Any = None
+    pin_write: bool = False
+    """`ODOO_MCP_TLS_PIN_WRITE`: the operator lets `odoo_cert_refresh` pin without an approval."""
 
     @property
     def settings(self) -> Any:
@@ -34,4 +37,10 @@ class OdooContext:
 
 def odoo_context(runtime: Any, guard: Any) -> OdooContext:
     """The family's context; raises `ConfigError` naming the variable when a setting is unusable."""
-    return OdooContext(runtime=runtime, odoo=OdooSettings.from_env(runtime.settings.env), policy=guard.policy)
+    env = runtime.settings.env
+    return OdooContext(
+        runtime=runtime,
+        odoo=OdooSettings.from_env(env),
+        policy=guard.policy,
+        pin_write=parse_bool(first_set(env, "ODOO_MCP_TLS_PIN_WRITE") or "0", "ODOO_MCP_TLS_PIN_WRITE"),
+    )

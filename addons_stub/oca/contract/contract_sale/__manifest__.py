@@ -7,7 +7,6 @@
     "depends": ["contract", "sale"],
     "data": [],
     "author": "Odoo Community Association (OCA)",
-    "website": "https://github.com/OCA",
     "license": "AGPL-3",
     "installable": True,
     "application": False,

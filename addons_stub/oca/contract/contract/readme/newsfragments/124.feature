@@ -1,0 +1,1 @@
+Contracts can be paused.
