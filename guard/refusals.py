@@ -31,6 +31,8 @@ class Tag(StrEnum):
     CONFLICT = "CONFLICT"
     GIT_ERROR = "GIT ERROR"
     PIN_REFUSED = "PIN REFUSED"
+    MOUNT_UNAVAILABLE = "MOUNT UNAVAILABLE"
+    MOUNTED_TOOL_ERROR = "MOUNTED TOOL ERROR"
     INTERNAL_ERROR = "INTERNAL ERROR"
 
 
@@ -136,3 +138,15 @@ class PinRefused(ToolFailure):
     """A certificate pin would be written without the authority to write it."""
 
     tag = Tag.PIN_REFUSED
+
+
+class MountUnavailable(ToolFailure):
+    """A mounted MCP server could not be reached or started (`odoo_mcp/mounts.py`)."""
+
+    tag = Tag.MOUNT_UNAVAILABLE
+
+
+class MountedToolError(ToolFailure):
+    """A mounted server's tool answered with an error; its text follows the tag."""
+
+    tag = Tag.MOUNTED_TOOL_ERROR

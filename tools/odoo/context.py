@@ -3,7 +3,7 @@
 `OdooContext` holds the server's runtime (settings with the files root, and the lazily built
 services: the connection pool, the schema cache, the pinned files root), the Odoo connection
 settings parsed and checked once (a bad `ODOO_*` or `CONNECTIONS_FILE` stops the start, naming
-the variable), and the running policy, whose `sensitive` rules apply to what the tools read.
+the variable), and the running guard, whose policy's `sensitive` rules apply to what the tools read.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ class OdooContext:
     runtime: Any
     """The server's runtime: `settings` (roots, env) and `service(name, factory)`."""
     odoo: OdooSettings
-    policy: Any = None
+    guard: Any = None
+    """The running guard: its `policy` is the one of the running call (pinned for its grant, reloaded)."""
     pin_write: bool = False
     """`ODOO_MCP_TLS_PIN_WRITE`: the operator lets `odoo_cert_refresh` pin without an approval."""
+
+    @property
+    def policy(self) -> Any:
+        return getattr(self.guard, "policy", None)
 
     @property
     def settings(self) -> Any:
@@ -41,6 +46,6 @@ def odoo_context(runtime: Any, guard: Any) -> OdooContext:
     return OdooContext(
         runtime=runtime,
         odoo=OdooSettings.from_env(env),
-        policy=guard.policy,
+        guard=guard,
         pin_write=parse_bool(first_set(env, "ODOO_MCP_TLS_PIN_WRITE") or "0", "ODOO_MCP_TLS_PIN_WRITE"),
     )
