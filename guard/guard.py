@@ -285,7 +285,7 @@ class Guard:
                 **({"equivalent_of": equivalents} if equivalents else {}),
             )
         except AuditUnavailable:
-            raise Refused("audit_unavailable", AUDIT_UNAVAILABLE) from None
+            raise Refused(Outcome.AUDIT_UNAVAILABLE, AUDIT_UNAVAILABLE) from None
 
 
 class GuardedTool:

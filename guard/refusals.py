@@ -45,6 +45,7 @@ class Outcome(StrEnum):
     PATH_REFUSED = "path_refused"
     RATE_LIMITED = "rate_limited"
     RATE_LIMIT_UNAVAILABLE = "rate_limit_unavailable"
+    AUDIT_UNAVAILABLE = "audit_unavailable"
     FAILED = "failed"
     CRASHED = "crashed"
     GUARD_ERROR = "guard_error"

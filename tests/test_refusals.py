@@ -85,3 +85,14 @@ async def test_a_refusal_inside_a_handler_is_audited_with_its_outcome(tmp_path, 
     assert result.is_error and result.text.startswith(tag)
     record = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()][-1]
     assert record["outcome"] == outcome
+
+
+def test_every_outcome_the_guard_audits_is_an_outcome_member():
+    """No outcome spelled as a bare string: `Refused(...)`, `finish(...)` and `Settled(...)` take `Outcome`s."""
+    bare = re.compile(r"""(?:Refused|finish|Settled)\([^)]*?["'](?:[a-z]+_)*[a-z]+["']\s*[,)]""")
+    offenders = []
+    for path in (REPO / "guard").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if bare.search(line) and "Outcome." not in line:
+                offenders.append(f"{path.name}: {line.strip()}")
+    assert offenders == []
