@@ -101,7 +101,7 @@ async def throughput(args: list[str], calls: int) -> float:
         return calls / (time.perf_counter() - started)
 
 
-async def stdio_throughputs(rounds: int = 6, calls: int = 400) -> dict[str, float]:
+async def stdio_throughputs(rounds: int = 15, calls: int = 400) -> dict[str, float]:
     """Best calls/s of each server kind, rounds interleaved."""
     with tempfile.TemporaryDirectory() as tmp:
         policy = Path(tmp) / "policy.json"
@@ -129,7 +129,7 @@ def main() -> None:
         print(f"  guard's own    median {median - bare_median:7.1f} µs")
     best = asyncio.run(stdio_throughputs())
     bare = best["bare"]
-    print("guard: no-op tool-call throughput over stdio (best of 6 interleaved rounds of 400 calls)")
+    print("guard: no-op tool-call throughput over stdio (best of 15 interleaved rounds of 400 calls)")
     print(f"  bare MCPServer                                  {bare:6.0f} calls/s  1.000")
     floor = best["minimal"]
     print(f"  guarded, floor (one tool, allow, no audit sink) {floor:6.0f} calls/s  {floor / bare:.3f}")
