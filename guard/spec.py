@@ -72,7 +72,8 @@ class Call:
     caller: Caller
     runtime: Any
     """The context of the tool's family, built once at start-up (`tools.registry.Family.context`):
-    `AddonsContext` for the addons tools, the status context (with the guard) for `policy_status`..."""
+    `AddonsContext` for the addons tools, `OdooContext` for the Odoo tools, `StatusContext` (with
+    the guard) for `policy_status`; the server's runtime for tools wrapped without a family."""
     paths: dict[str, Path] = field(default_factory=dict)
     approved: bool = False
     """True when the policy required a human's approval for this exact call and it was given."""
