@@ -24,11 +24,12 @@ ALLOWED = {
     "tools": {"guard", "odoo_client"},
     "odoo_mcp": {"guard", "tools", "odoo_client"},
 }
-NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot")}
-"""One module of a layer the package may use although the layer is not below it: the Odoo client's
-certificate pins are files read and written through guard's descriptor-relative primitives
-(`guard.fsroot`: a root opened once, everything relative to its descriptor), and nothing else of
-guard (no tags, no errors, no specs). Still no cycle: guard imports none of the others."""
+NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot"), ("odoo_client", "guard.fastjson")}
+"""Modules of a layer the package may use although the layer is not below it: two utilities of
+guard with no policy in them — `guard.fsroot` (a root opened once, everything relative to its
+descriptor: the client's certificate pins) and `guard.fastjson` (orjson with the stdlib as the
+fallback: the client's request and answer bodies). Nothing else of guard (no tags, no errors, no
+specs). Still no cycle: guard imports none of the others. (Both could move to a bottom package.)"""
 FORBIDDEN_LIBRARIES = {
     "guard": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette"},
     "odoo_client": {"mcp", "mcp_types", "starlette"},
@@ -43,15 +44,22 @@ def module_imports_of(path: Path, package: str) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.add(package if node.level else (node.module or ""))
+            module = package if node.level else (node.module or "")
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
+
+
+def excepted(package: str, name: str) -> str | None:
+    """The narrow exception `name` (a module, or a name imported from it) falls under, if any."""
+    for owner, module in NARROW_EXCEPTIONS:
+        if owner == package and (name == module or name.startswith(module + ".")):
+            return module
+    return None
 
 
 def imports_of(path: Path, package: str) -> set[str]:
     """Top-level names `path` imports, leaving out the narrow exceptions."""
-    return {
-        name.split(".")[0] for name in module_imports_of(path, package) if (package, name) not in NARROW_EXCEPTIONS
-    }
+    return {name.split(".")[0] for name in module_imports_of(path, package) if excepted(package, name) is None}
 
 
 def edges() -> dict[str, dict[str, set[str]]]:
@@ -101,7 +109,7 @@ def test_the_package_graph_has_no_cycle():
 
 def test_the_narrow_exceptions_are_still_used_and_only_them():
     used = {
-        (package, name)
+        (package, excepted(package, name))
         for package, _ in NARROW_EXCEPTIONS
         for path in (REPO / package).rglob("*.py")
         for name in module_imports_of(path, package)
