@@ -1,6 +1,13 @@
 """Fiscal positions (upstream's five `odoo_fp_*` tools) on standard Odoo models, with the tax actions of
-`l10n_bg_tax_admin` when that module is installed. Importing this package registers them."""
+`l10n_bg_tax_admin` when that module is installed. `FAMILY` exports them with the Odoo family's context and
+error translation (the same connections, sensitive-data rules and tags as every Odoo tool)."""
 
-from tools.fiscal import positions
+from tools.odoo import errors
+from tools.odoo.context import odoo_context
+from tools.registry import Family, collect, wrap_handlers
 
-__all__ = ["positions"]
+from . import positions
+
+FAMILY = Family(name="fiscal", specs=wrap_handlers(collect(positions), errors.translated), context=odoo_context)
+
+__all__ = ["FAMILY"]

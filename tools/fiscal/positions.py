@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from guard.spec import Call, NotConfigured, Risk, ToolFailure
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 from tools.lean_schema import LeanArgs
 from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, RecordId, odoo

@@ -1,6 +1,13 @@
 """Identity (upstream's `identify`, `who_am_i`, `user_connection_*`): per-grant profiles and Odoo connections.
-Importing this package registers them; `store` keeps each grant's own, at rest in the state directory."""
+`FAMILY` exports them with the Odoo family's context; `store` keeps each grant's own, at rest in the state
+directory."""
 
-from tools.identity import profiles
+from tools.odoo import errors
+from tools.odoo.context import odoo_context
+from tools.registry import Family, collect, wrap_handlers
 
-__all__ = ["profiles"]
+from . import profiles
+
+FAMILY = Family(name="identity", specs=wrap_handlers(collect(profiles), errors.translated), context=odoo_context)
+
+__all__ = ["FAMILY"]

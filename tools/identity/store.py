@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from guard.spec import Call, NotConfigured, ToolFailure
-from odoo_mcp.config import ConfigError
-from odoo_mcp.odoo.connection import OdooConnection
-from odoo_mcp.odoo.settings import ConnectionConfig, OdooSettings, normalize_url
+from odoo_client.connection import OdooConnection
+from odoo_client.errors import ConfigError
+from odoo_client.settings import ConnectionConfig, OdooSettings, normalize_url
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 """Profile and connection names: an alias's characters, never `.`/`..` or a hidden-file name."""

@@ -12,7 +12,7 @@ then set to the requested one on the move this adjustment made; the accounting d
 from __future__ import annotations
 
 from guard.spec import ToolFailure
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 
 from .dryrun import scoped
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from guard.spec import ToolFailure
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 from tools.addons.errors import Conflict
 from tools.lean_schema import LeanArgs
 from tools.odoo.common import RecordId

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, model_validator
 
 from guard.spec import Call, Risk
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 from tools.lean_schema import LeanArgs
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 
 from .dryrun import m2o_id, scoped
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from guard.spec import Call, Risk
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
