@@ -19,10 +19,6 @@ from guard.spec import ToolArgs
 def lean(schema: dict[str, Any]) -> None:
     """Drop titles and nullable wrappers, in place, at every level (properties, items, $defs)."""
     schema.pop("title", None)
-    if "default" in schema and schema["default"] is None:
-        del schema["default"]
-    if schema.get("maximum") == 2**31 - 1:  # record ids: Odoo's integer range, not a limit an agent needs
-        del schema["maximum"]
     options = schema.get("anyOf")
     if isinstance(options, list):
         kept = [option for option in options if option != {"type": "null"}]
@@ -30,6 +26,10 @@ def lean(schema: dict[str, Any]) -> None:
             del schema["anyOf"]
             for key, value in kept[0].items():
                 schema.setdefault(key, value)
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    if schema.get("maximum") == 2**31 - 1:  # record ids: Odoo's integer range, not a limit an agent needs
+        del schema["maximum"]
     for key in ("properties", "$defs"):
         for value in (schema.get(key) or {}).values():
             if isinstance(value, dict):
