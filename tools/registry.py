@@ -17,6 +17,10 @@ FAMILY_MODULES = (
     "odoo_mcp.status",
     "tools.addons",
     "tools.odoo",
+    "tools.translations",
+    "tools.website",
+    "tools.web_session",
+    "tools.public_access",
 )
 """Modules whose import registers a family of tools; a missing module is an error, not a skip."""
 
