@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .database import Env, User
+from .database import GENERIC, Env, User, record_method
 from .errors import OdooError, SessionExpiredOdoo, ValueErrorOdoo
 from .seed import render_pdf
 
@@ -154,3 +154,20 @@ def _call_kw(handler: Any, body: bytes) -> None:
         handler._json(200, {"jsonrpc": "2.0", "id": payload.get("id"), "error": {
             "code": 100 if expired else 200, "message": "Odoo Session Expired" if expired else "Odoo Server Error",
             "data": {"name": exc.name, "message": exc.message}}})
+
+
+def web_search_read(env: Env, model: Any, domain: Any = (), specification: Any = None, fields: Any = None,
+                    offset: int = 0, limit: Any = None, order: Any = None, count_limit: Any = None) -> dict[str, Any]:
+    """Odoo 17+: `specification` ({field: {}}); before: `fields`."""
+    names = list(specification or {}) or list(fields or [])
+    ids = GENERIC["search"](env, model, domain, offset, limit, order)
+    return {"length": len(ids), "records": GENERIC["read"](env, model, ids, names)}
+
+
+@record_method
+def export_data(env: Env, model: Any, ids: list[int], fields_to_export: Any, import_compat: bool = False) -> Any:
+    rows = GENERIC["read"](env, model, ids, [name.split("/")[0] for name in fields_to_export])
+    return {"datas": [[row.get(name.split("/")[0]) for name in fields_to_export] for row in rows]}
+
+
+GENERIC.update(web_search_read=web_search_read, export_data=export_data)
