@@ -59,7 +59,8 @@ def handle_get(handler: Any) -> bool:
             return _login_redirect(handler) or True
         token = db.csrf.setdefault(handler._cookie(), f"{secrets.token_hex(20)}o1767225600")
         _html(handler, f'<script>odoo.csrf_token = "{token}";</script>')
-    elif path in PORTAL or path.split("/page/")[0] in PORTAL or path.startswith(("/report/html/", "/report/xlsx/", "/web/content/", "/web/image/")):
+    elif path.split("/page/")[0] in PORTAL or path.startswith(
+            ("/report/html/", "/report/xlsx/", "/web/content/", "/web/image/")):
         if user is None:
             return _login_redirect(handler) or True
         try:

@@ -66,7 +66,8 @@ def check_langs(connection: OdooConnection, langs: list[str]) -> None:
         raise ToolFailure(f"languages not active in Odoo: {', '.join(unknown)}; nothing was written")
 
 
-def term_map(connection: OdooConnection, model: str, res_id: int, field_name: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+def term_map(connection: OdooConnection, model: str, res_id: int,
+             field_name: str) -> tuple[list[str], dict[str, dict[str, str]]]:
     """The source terms and, per language, {term: translation} (16+)."""
     rows, _ = connection.execute(model, "get_field_translations", [[res_id]], {"field_name": field_name})
     sources: list[str] = []
