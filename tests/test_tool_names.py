@@ -22,8 +22,8 @@ KNOWN = [spec.name for spec in all_specs()]
         ("version: '1'\ntools:\n  frobnicate:\n    rules: []\n",
          ["tools.frobnicate: 'frobnicate' is not a tool of this server"], []),
         ('{"version": "1", "default": "deny", "hide": ["*"], "tools": {"*": {}, "ee_link": {}}}', [], []),
-        ('{"version": "1", "default": "deny", "tools": {"odoo_web_login": {}}, "hide": ["ee__ee_license_status"]}',
-         [], ["tools.odoo_web_login: 'odoo_web_login' is an upstream Odoo Claude MCP tool that this server does "
+        ('{"version": "1", "default": "deny", "tools": {"odoo_fp_list": {}}, "hide": ["ee__ee_license_status"]}',
+         [], ["tools.odoo_fp_list: 'odoo_fp_list' is an upstream Odoo Claude MCP tool that this server does "
               "not implement; its rule has no effect",
               "hide[0]: 'ee__ee_license_status' is an upstream Odoo Claude MCP tool that this server does not "
               "implement; its rule has no effect"]),
