@@ -3,13 +3,15 @@ driven in-process through the guard (JSON-RPC and JSON-2), plus one hostile case
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from guard.spec import Caller
-from tests.odoo_double import OdooDouble
-from tests.sensitive_cases import call, in_process
+from tests.harness import guarded_server
+from tests.odoo_double import ADMIN, OdooDouble
+from tests.sensitive_cases import call, in_process, odoo_env
 
 pytestmark = pytest.mark.anyio
 PROTOCOLS = ["jsonrpc", "json2"]
@@ -302,3 +304,74 @@ async def test_web_session_and_public_access(protocol, double, tmp_path):
         await ok(guard, "odoo_web_logout", {})
         assert token not in double.database.sessions
         await refused(guard, "public_access_portal_home", {}, "odoo_web_login")
+
+
+async def test_web_session_recovers_once_and_logout_is_per_grant(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "files") as guard:
+        alice, bob = Caller(grant="alice"), Caller(grant="bob")
+        await ok(guard, "odoo_web_login", {}, alice)
+        await ok(guard, "odoo_web_login", {}, bob)
+        assert len(double.database.sessions) == 2  # one Odoo session per grant
+        double.drop_sessions()  # Odoo restarted: the next call logs in again, once
+        count = {"model": "res.partner", "method": "search_count", "args": [[]]}
+        assert await ok(guard, "odoo_web_call", count, alice) == 6
+        assert len(double.database.sessions) == 1
+        await ok(guard, "odoo_web_logout", {}, alice)
+        assert await ok(guard, "odoo_web_call", count, bob) == 6  # bob's session survives alice's logout
+        calls = len(double.database.web_log)
+        double.database.users[2].password = "changed"  # the re-login now fails: an error, not a loop
+        double.database.users[2].api_key = "changed"
+        double.drop_sessions()
+        failed = await guard.tools["odoo_web_call"](count, bob)
+        assert failed.is_error and len(double.database.web_log) - calls <= 3
+
+
+async def test_text_before_the_first_element_is_kept(double, tmp_path):
+    files = tmp_path / "files"
+    record = double.database.models["product.template"].records[1]
+    record["website_description"] = 'Intro <b>text</b><section data-snippet="s_text_block"><p>x</p></section> tail'
+    async with in_process(ALLOW_ALL, double, "json2", files) as guard:
+        await ok(guard, "odoo_website_update_snippet", {"model": "product.template", "res_id": 1,
+                                                        "field_name": "website_description",
+                                                        "snippet_xpath": "/section", "substitutions": {"p": "y"}})
+    assert record["website_description"] == 'Intro <b>text</b><section data-snippet="s_text_block"><p>y</p></section> tail'
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "odoo.pem", folder / "odoo.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+async def test_web_and_anonymous_requests_verify_tls(certificate, tmp_path):
+    """Upstream sent every web request with verify=False; here an unknown certificate is refused."""
+    with OdooDouble(partners=2, tls=certificate) as https:
+        async with in_process(ALLOW_ALL, https, "json2", tmp_path / "a", ODOO_CA_BUNDLE=str(certificate[0])) as guard:
+            assert (await ok(guard, "odoo_web_login", {}))["uid"] == 2
+            assert (await ok(guard, "public_access_sitemap", {}))["urls"] == ["/shop"]
+        async with in_process(ALLOW_ALL, https, "json2", tmp_path / "b") as guard:
+            for tool in ("odoo_web_login", "public_access_sitemap"):
+                result = await call(guard, tool, {})
+                assert result.is_error and "certificate verify failed" in result.text.lower(), result.text
+
+
+async def test_over_stdio_no_password_or_session_cookie_reaches_results_or_logs(double, tmp_path):
+    env = odoo_env(double, "json2", ODOO_MCP_FILES_DIR=str(tmp_path / "files"))
+    (tmp_path / "files").mkdir()
+    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=env) as server:
+        login = await server.call("odoo_web_login", {"login": "admin", "password": ADMIN["password"]})
+        assert not login.is_error, login.text
+        home = await server.call("public_access_portal_home", {})
+        assert "Mitchell Admin" in home.text
+        fields = await server.call("odoo_get_field_translations", {"model": "product.template", "res_id": 1,
+                                                                    "field_name": "name"})
+        assert "Bureau" in fields.text
+        snippets = await server.call("odoo_website_list_snippets", {"search": "banner"})
+        assert [s["key"] for s in snippets.data["snippets"]] == ["website.s_banner"]
+    [cookie] = list(double.database.sessions)
+    seen = login.text + home.text + (tmp_path / "audit.jsonl").read_text() + (tmp_path / "server.stderr").read_text()
+    assert ADMIN["password"] not in seen and cookie not in seen

@@ -64,7 +64,7 @@ class WebSession:
         except httpx.TimeoutException:
             raise timed_out(self.config) from None
         except httpx.HTTPError as exc:
-            raise unreachable(self.config, f"cannot connect ({type(exc).__name__})") from None
+            raise unreachable(self.config, f"cannot connect ({exc})") from None
 
     def jsonrpc(self, path: str, params: dict[str, Any]) -> Any:
         response = self.send("POST", path, json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params})
