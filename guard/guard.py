@@ -39,9 +39,10 @@ from guard.approval_store import MemoryApprovalStore
 from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits
-from guard.limiter import IncrementRefused, Limiter, Refusal
+from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
+from guard.policy_set import PolicySet
 from guard.spec import (
     Blob,
     Call,
@@ -173,7 +174,7 @@ class Guard:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: Policy | PolicySet,
         *,
         limiter: Limiter | None = None,
         audit: AuditLog | None = None,
@@ -181,13 +182,18 @@ class Guard:
         runtime: Any = None,
         approvals: Approvals | None = None,
     ) -> None:
-        self.policy = policy
+        self.policies = policy if isinstance(policy, PolicySet) else PolicySet(policy)
         self.limiter = limiter or Limiter()
         self.audit = audit or AuditLog(None, stderr=False)
         self.approvals = approvals or Approvals(os.urandom(32), MemoryApprovalStore(), self.audit)
         self.roots = dict(roots or {})
         self.runtime = runtime
         self.tools: dict[str, GuardedTool] = {}
+
+    @property
+    def policy(self) -> Policy:
+        """The policy of the running call (pinned for its grant), else the server's default."""
+        return self.policies.current()
 
     def wrap(self, spec: ToolSpec) -> GuardedTool:
         """The guard decorator: returns the only callable form of `spec.handler`."""
@@ -199,7 +205,8 @@ class Guard:
 
     def exposes(self, name: str) -> bool:
         """A wrapped tool the policy does not hide: listed, and callable through its GuardedTool."""
-        return name in self.tools and not self.policy.hides(name)
+        policy = self.policy
+        return name in self.tools and (policy.shadow or not policy.hides(name))
 
     def visible(self) -> list[GuardedTool]:
         """Wrapped tools that `tools/list` shows."""
@@ -225,6 +232,7 @@ class Guard:
         *,
         call_id: str | None = None,
         equivalents: list[str] | None = None,
+        shadow: list[dict[str, str]] | None = None,
     ) -> None:
         """The outcome record of a call (best effort: the call is over, a failure goes to stderr)."""
         self.audit.record(
@@ -243,6 +251,7 @@ class Guard:
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             arguments=arguments,
             **({"equivalent_of": equivalents} if equivalents else {}),
+            **({"shadow": shadow} if shadow else {}),
         )
 
     def write_intent(
@@ -297,7 +306,7 @@ class GuardedTool:
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
         call_id = uuid.uuid4().hex[:16]
-        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None}
+        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None, "shadow": []}
 
         def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
             guard._audit(
@@ -311,11 +320,13 @@ class GuardedTool:
                 counters,
                 call_id=call_id,
                 equivalents=state["equivalents"],
+                shadow=state["shadow"],
             )
             return result
 
         try:
-            return await self._run(raw, caller, channel, call_id, state, finish)
+            with guard.policies.pinned(caller.grant):  # one policy for the whole call, whatever a reload does
+                return await self._run(raw, caller, channel, call_id, state, finish)
         except Refused as refused:
             return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
         except Exception as exc:  # a failure of the guard itself: still tagged, still audited
@@ -328,10 +339,20 @@ class GuardedTool:
         self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
     ) -> Result:
         guard, spec = self.guard, self.spec
+        shadow = guard.policy.shadow
+
+        def would(kind: str, why: Decision) -> None:
+            """Shadow mode: what would have been refused, kept for the outcome record; the call goes on."""
+            entry = {"would": kind, "rule": why.rule, "reason": why.reason}
+            if entry not in state["shadow"]:  # a tool-level refusal is seen again with the arguments
+                state["shadow"].append(entry)
+
         decision = gate_tool(guard.policy, spec.name, known=True)
         state["decision"] = decision
         if not decision.allowed:
-            return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+            if not shadow:
+                return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+            would("would_deny", decision)
 
         if not isinstance(raw, dict):
             return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
@@ -349,7 +370,11 @@ class GuardedTool:
             decision = combine(guard.policy, spec.name, decision, equivalents)
         state["decision"] = decision
         if not decision.allowed:
-            return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+            if not shadow:
+                return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+            would("would_deny", decision)
+        elif shadow and decision.verdict is Verdict.APPROVAL:
+            would("would_ask", decision)
 
         try:
             paths = self._confine(args)
@@ -362,7 +387,7 @@ class GuardedTool:
         if equivalents:
             limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
             spent += equivalent_counters(guard.policy, equivalents)
-        if decision.verdict is Verdict.APPROVAL:
+        if decision.verdict is Verdict.APPROVAL and not shadow:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish("rate_limited", Result(True, refusal.render()), decision)
@@ -375,13 +400,20 @@ class GuardedTool:
             reserved = guard.limiter.reserve(limits, caller, spent)
         except IncrementRefused as exc:
             refused = Decision(Verdict.DENY, exc.rule, str(exc))
-            return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+            if not shadow:
+                return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+            would("would_deny", refused)
+            reserved = Reservation()
         except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
             raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
         states = [counter for counter, _ in spent]
         if isinstance(reserved, Refusal):
             counters = counting(self._counter_states, limits, states, caller)
-            return finish("rate_limited", Result(True, reserved.render()), decision, counters)
+            if not shadow:
+                return finish("rate_limited", Result(True, reserved.render()), decision, counters)
+            rule = reserved.limit.counter if reserved.limit is not None else reserved.counter.rule
+            would("would_limit", Decision(Verdict.DENY, rule, reserved.render()))
+            reserved = Reservation()  # the window is full: nothing is taken, nothing to give back
         try:
             counters = state["counters"] = counting(self._counter_states, limits, states, caller)
             guard.write_intent(

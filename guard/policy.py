@@ -326,6 +326,8 @@ class Policy(_Strict):
     """Free text for humans (PolicyLayer documents often carry one)."""
     sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
     """Our addition: the sensitive Odoo models/fields this policy lets agents see (guard/sensitive.py)."""
+    mode: Literal["enforce", "shadow"] = "enforce"
+    """Our addition: "shadow" refuses nothing and audits every call it would have refused (docs/teams.md)."""
 
     _notes: list[str] = PrivateAttr(default_factory=list)
     _plans: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -341,6 +343,11 @@ class Policy(_Strict):
     def notes(self) -> list[str]:
         """What the reader should know about how the document was read (e.g. an implied default)."""
         return self._notes
+
+    @property
+    def shadow(self) -> bool:
+        """In shadow mode the guard decides as usual but refuses nothing: it audits what it would have refused."""
+        return self.mode == "shadow"
 
     def hides(self, tool: str) -> bool:
         return "*" in self.hide or tool in self.hide

@@ -20,10 +20,15 @@ from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
 from odoo_mcp.http_auth import load_grants
+from odoo_mcp.mounts import Mounts, mount_configs, report_mounts
+from odoo_mcp.policy_commands import add_commands as add_policy_commands
+from odoo_mcp.reload import PolicyReloader, grant_policies, reload_interval
 
 EXIT_BAD_CONFIG = 2
+TRUE = frozenset({"1", "true", "yes"})
 
 
 def refuse_to_start(problem: Exception) -> int:
@@ -32,24 +37,43 @@ def refuse_to_start(problem: Exception) -> int:
     return EXIT_BAD_CONFIG
 
 
-def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None) -> int:
+def run_server(
+    settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None, mounts: Any = None
+) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.odoo.settings import OdooSettings
     from odoo_mcp.server import build_guard, build_server
 
+    mount_names = mounts.names if mounts is not None else []
+    if mounts is not None:
+        mounts.start()  # a mount that fails is reported below, never fatal
+        extra_specs = [*extra_specs, *mounts.specs()]
     try:
         policy = load_policy(settings.policy_path)
-        check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs])
+        check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs], mounts=mount_names)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
-        digests = load_grants(http.tokens) if http is not None else {}
+        grants = read_grants(http.tokens) if http is not None else GrantsFile()
+        digests = grants.digests
+        loader = checked_loader([spec.name for spec in extra_specs], mount_names)
+        policies, sources = grant_policies(policy, settings.policy_path, grants.policies, loader)
+        interval = reload_interval(settings.env)
         approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
         if approvers and set(approvers) & set(digests):
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
-        guard, runtime = build_guard(settings, policy, extra_specs)
+        guard, runtime = build_guard(settings, policies, extra_specs)
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
+        if mounts is not None:
+            mounts.close()
         return refuse_to_start(exc)
     for note in policy.notes:
         print(f"odoo-mcp: policy {settings.policy_path}: {note}", file=sys.stderr)
+    for grant, path in grants.policies.items():
+        for note in policies.for_grant(grant).notes:
+            print(f"odoo-mcp: policy {path} (grant {grant}): {note}", file=sys.stderr)
+    if mounts is not None:
+        report_mounts(mounts, guard.audit)
+    reloader = PolicyReloader(policies, sources, loader, guard.audit)
+    reloader.start(interval)
     server = build_server(guard, grant=settings.grant)
     guard.audit.record(
         "server_start",
@@ -63,6 +87,10 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         approvals="out_of_band" if settings.approvals.out_of_band else "client",
         approvals_store=type(guard.approvals.store).__name__,
         approvals_endpoint=bool(http and http.approver_tokens),
+        mode=policy.mode,
+        grant_policies={grant: str(path) for grant, path in grants.policies.items()},
+        policy_reload_s=interval,
+        stateless=bool(http and http.security.stateless),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
@@ -71,6 +99,9 @@ def run_server(settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: H
         else:
             serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
+        reloader.stop()
+        if mounts is not None:
+            mounts.close()
         runtime.close()
         guard.audit.record("server_stop")
         guard.audit.close()
@@ -124,21 +155,37 @@ def _serve(args: argparse.Namespace) -> int:
                 max_sessions_per_grant=parse_session_cap(
                     args.max_sessions_per_grant or settings.env.get("ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT")
                 ),
+                stateless=args.stateless or settings.env.get("ODOO_MCP_HTTP_STATELESS", "").lower() in TRUE,
             )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
             http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
+        configs = mount_configs(args.mount, args.mounts or settings.env.get("ODOO_MCP_MOUNTS"))
+        mounts = Mounts(configs) if configs else None
     except ConfigError as exc:
         return refuse_to_start(exc)
-    return run_server(settings, http=http)
+    return run_server(settings, http=http, mounts=mounts)
 
 
-def check_names(policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True) -> None:
+def checked_loader(extra_names: Sequence[str] = (), mounts: Sequence[str] = ()) -> Any:
+    """A policy file → `Policy`, validated as at start-up (schema and tool names); for reloads too."""
+
+    def load(path: Path) -> Policy:
+        policy = load_policy(path)
+        check_names(policy, str(path), extra_names, warn=False, mounts=mounts)
+        return policy
+
+    return load
+
+
+def check_names(
+    policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True, mounts: Sequence[str] = ()
+) -> None:
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
     each on stderr, about upstream names this server does not implement."""
     from odoo_mcp.tool_names import check_tool_names
     from tools.registry import all_specs
 
-    report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names])
+    report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names], mounts)
     if warn:
         for warning in report.warnings:
             print(f"odoo-mcp: warning: {source}: {warning}", file=sys.stderr)
@@ -152,10 +199,10 @@ def _report_invalid(exc: PolicyError) -> None:
         print(f"  - {problem}")
 
 
-def _load_or_report(path: str) -> Policy | None:
+def _load_or_report(path: str, mounts: Sequence[str] = ()) -> Policy | None:
     try:
         policy = load_policy(Path(path))
-        check_names(policy, path)
+        check_names(policy, path, mounts=mounts)
     except PolicyError as exc:
         _report_invalid(exc)
         return None
@@ -163,7 +210,7 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    policy = _load_or_report(args.file)
+    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount])
     if policy is None:
         return 1
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
@@ -274,6 +321,21 @@ def parser() -> argparse.ArgumentParser:
         "--max-sessions-per-grant",
         help="HTTP: open MCP sessions one grant may hold (or ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT; default 16)",
     )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="HTTP: no MCP sessions (for load balancers without session affinity); the session scope "
+        "is the grant (or ODOO_MCP_HTTP_STATELESS=1)",
+    )
+    serve.add_argument(
+        "--mount",
+        action="append",
+        default=[],
+        metavar="NAME=COMMAND",
+        help="start another MCP server (stdio command, or an http(s) URL) and expose its tools as NAME__tool "
+        "behind this server's guard; repeatable",
+    )
+    serve.add_argument("--mounts", help="JSON file of mounts (or ODOO_MCP_MOUNTS); see docs/teams.md")
     serve.set_defaults(run=_serve)
 
     add_approval_commands(commands)
@@ -283,6 +345,10 @@ def parser() -> argparse.ArgumentParser:
     )
     check = policy.add_parser("check", help="validate a policy and summarise it")
     check.add_argument("file")
+    check.add_argument(
+        "--mount", action="append", default=[], metavar="NAME",
+        help="a mount the server will have: its NAME__tool names are accepted (with a warning)",
+    )  # fmt: skip
     check.set_defaults(run=_policy_check)
     explain = policy.add_parser("explain", help="what the policy decides for one call, without calling anything")
     explain.add_argument("file")
@@ -291,6 +357,7 @@ def parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=_policy_explain)
     schema = policy.add_parser("schema", help="print the policy's JSON Schema")
     schema.set_defaults(run=_policy_schema)
+    add_policy_commands(policy)
 
     catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class")
     catalogue.add_argument("--json", action="store_true")

@@ -32,6 +32,8 @@ class HttpSecurity:
     allowed_hosts: tuple[str, ...] = ()
     max_sessions_per_grant: int = DEFAULT_MAX_SESSIONS_PER_GRANT
     session_idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    stateless: bool = False
+    """No MCP sessions (`--stateless`): every request stands alone, the session scope is the grant."""
 
 
 def parse_allowed_hosts(raw: str | None) -> tuple[str, ...]:
@@ -80,6 +82,9 @@ def build_http_app(
         host=bind,
         transport_security=transport_security(bind, security.allowed_hosts),
         session_idle_timeout=security.session_idle_timeout,
+        stateless_http=security.stateless,
     )
+    if security.stateless:  # no session ids are issued: the guard's session scope is the grant
+        return BearerGrants(mcp_app, digests)
     sessions = GrantSessions(max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout)
     return BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit))

@@ -1,7 +1,8 @@
 """Bearer tokens → grants for the streamable HTTP transport: no token, no access.
 
 Each grant has one token, kept in a JSON file as its SHA-256 (`"sha256:<hex>"`) or, for
-local experiments, in clear. The ASGI middleware checks every HTTP request before the
+local experiments, in clear; a grant may name its own policy (`odoo_mcp/grants.py`).
+The ASGI middleware checks every HTTP request before the
 MCP app sees it and records the grant in the request's state, where the server reads it
 to key the `grant` rate-limit scope. The token itself is never logged or audited.
 
@@ -12,9 +13,7 @@ the SDK's own check that a session is used only by the credential that created i
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -22,42 +21,20 @@ from typing import Any
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
-from odoo_mcp.config import ConfigError
+from odoo_mcp.grants import read_grants, token_digest
 from odoo_mcp.http_sessions import SessionGate
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def load_grants(path: Path, section: str = "grants") -> dict[str, str]:
-    """`{"grants": {"alice": "sha256:…" | "clear-token"}}` → {digest: grant}.
+    """`{"grants": {"alice": "sha256:…" | "clear-token" | {"token": …, "policy": …}}}` → {digest: grant}.
 
-    `section="approvers"` reads an approver tokens file (same shape, its own tokens).
+    `section="approvers"` reads an approver tokens file (same shape, its own tokens). The
+    per-grant policies are read by `odoo_mcp.grants.read_grants`.
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"tokens file {path}: not found") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"tokens file {path}: {exc}") from None
-    grants = document.get(section) if isinstance(document, dict) else None
-    if not isinstance(grants, dict) or not grants:
-        raise ConfigError(f'tokens file {path}: expected {{"{section}": {{"<name>": "sha256:<hex>"}}}}')
-    digests: dict[str, str] = {}
-    for grant, secret in grants.items():
-        if not isinstance(secret, str) or not secret:
-            raise ConfigError(f"tokens file {path}: {section}.{grant}: must be a non-empty string")
-        digest = secret.removeprefix("sha256:").lower() if secret.startswith("sha256:") else token_digest(secret)
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ConfigError(f"tokens file {path}: {section}.{grant}: sha256 value must be 64 hex digits")
-        if digest in digests:
-            raise ConfigError(f"tokens file {path}: {section}.{grant}: same token as {section}.{digests[digest]}")
-        digests[digest] = grant
-    return digests
+    return read_grants(path, section).digests
 
 
 class BearerGrants:

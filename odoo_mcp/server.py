@@ -27,6 +27,7 @@ from guard import Policy, load_policy
 from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
 from guard.limiter import Limiter
+from guard.policy_set import PolicySet
 from guard.spec import Caller, Risk, ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state
@@ -34,6 +35,7 @@ from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
+from odoo_mcp.tool_lists import GRANT_METHODS, ListedTools
 from tools.registry import all_specs
 
 SERVER_NAME = "odoo-guard-mcp"
@@ -140,19 +142,29 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
     )
 
 
-def _unknown_tool_middleware(guard: Guard, identity: Session):
+def _unknown_tool_middleware(guard: Guard, identity: Session, listed: ListedTools):
     """Calls to names the server does not expose, or with arguments that are not an object, still get a
-    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited)."""
+    tagged answer and an audit record (the SDK would answer them itself, untagged and unaudited).
 
+    Every request runs with its grant's policy pinned (`guard.policy_set.PolicySet`): what
+    `tools/list` shows, what is hidden and what a call is decided on are the caller's grant's."""
     async def middleware(ctx: Any, call_next: Any) -> Any:
-        if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
-            name = str(ctx.params.get("name", ""))
-            arguments = ctx.params.get("arguments")
-            if not guard.exposes(name):
-                return to_call_result(guard.refuse_unexposed(name, arguments, identity.caller(ctx.request)))
-            if arguments is not None and not isinstance(arguments, Mapping):
-                return to_call_result(await guard.tools[name](arguments, identity.caller(ctx.request)))
-        return await call_next(ctx)
+        caller = identity.caller(ctx.request) if ctx.method in GRANT_METHODS else None
+        if caller is None:
+            return await call_next(ctx)
+        with guard.policies.pinned(caller.grant):
+            await listed.notify_if_changed(ctx.session, caller.grant)
+            if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+                name = str(ctx.params.get("name", ""))
+                arguments = ctx.params.get("arguments")
+                if not guard.exposes(name):
+                    return to_call_result(guard.refuse_unexposed(name, arguments, caller))
+                if arguments is not None and not isinstance(arguments, Mapping):
+                    return to_call_result(await guard.tools[name](arguments, caller))
+            result = await call_next(ctx)
+            if ctx.method == "tools/list":
+                result = listed.filter(result, ctx.session, caller.grant)
+            return result
 
     return middleware
 
@@ -166,7 +178,7 @@ def open_audit(settings: Settings) -> AuditLog:
 
 
 def build_guard(
-    settings: Settings, policy: Policy | None = None, extra_specs: Sequence[ToolSpec] = ()
+    settings: Settings, policy: Policy | PolicySet | None = None, extra_specs: Sequence[ToolSpec] = ()
 ) -> tuple[Guard, Runtime]:
     """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
     policy = policy or load_policy(settings.policy_path)
@@ -188,18 +200,20 @@ def build_guard(
 
 
 def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
-    """The MCPServer exposing exactly the guard's visible tools."""
+    """The MCPServer exposing the guard's tools; `tools/list` shows each grant only what its policy does not hide."""
     identity = Session(grant)
-    tools = [_mcp_tool(tool, identity) for tool in guard.visible()]
+    tools = [_mcp_tool(tool, identity) for _, tool in sorted(guard.tools.items())]
+    listed = ListedTools(guard)
     server = MCPServer(
         SERVER_NAME,
         version=__version__,
         instructions=INSTRUCTIONS,
         tools=tools,
-        middleware=[_unknown_tool_middleware(guard, identity)],
+        middleware=[_unknown_tool_middleware(guard, identity, listed)],
         log_level="WARNING",
     )
     install_approval_state(server)
+    listed.bus = getattr(server, "_subscriptions", None)  # the SDK's own bus (no public accessor in mcp 2.3)
     assert_all_guarded(server)
     return server
 

@@ -56,12 +56,18 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
         if counters:
             entry["counters"] = counters
         allowed.append(entry)
-    counters = guard.limiter.states(list(policy.counters().values()), call.caller)
+    try:
+        counters: Any = guard.limiter.states(list(policy.counters().values()), call.caller)
+    except Exception as exc:  # the store is down (Redis, ...): the status still answers, and says so
+        counters = f"unavailable: the rate-limit store could not be read ({type(exc).__name__})"
     return {
         "counter_storage": counter_storage(guard.limiter.storage_uri),
         "grant": call.caller.grant,
         "session": call.caller.session,
         "default": policy.default,
+        "mode": policy.mode,
+        **({"shadow": "this policy is in shadow mode: nothing is refused; what it would refuse is audited "
+            "(would_deny / would_limit / would_ask)"} if policy.shadow else {}),
         "allowed": allowed,
         "denied": denied,
         "counters": counters,

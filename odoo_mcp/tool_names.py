@@ -79,8 +79,11 @@ class NameReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_tool_names(policy: Policy, known: Iterable[str]) -> NameReport:
-    """Every tool name in `tools` and `hide` against this server's tools (`known`)."""
+def check_tool_names(policy: Policy, known: Iterable[str], mounts: Iterable[str] = ()) -> NameReport:
+    """Every tool name in `tools` and `hide` against this server's tools (`known`, mounted tools
+    included). A `NAME__tool` name of a configured mount (`mounts`) that is not running, or does not
+    offer that tool, is a warning: a mount that fails to start must not stop the server."""
+    prefixes = tuple(f"{mount}__" for mount in mounts)
     names = sorted(set(known))
     report = NameReport()
     places = [(f"tools.{name}", name) for name in policy.tools]
@@ -92,6 +95,12 @@ def check_tool_names(policy: Policy, known: Iterable[str]) -> NameReport:
             report.warnings.append(
                 f"{path}: '{name}' is an upstream Odoo Claude MCP tool that this server does not implement; "
                 "its rule has no effect"
+            )
+            continue
+        if prefixes and name.startswith(prefixes):
+            report.warnings.append(
+                f"{path}: '{name}' is not offered by its mount right now (not started, or no such tool); "
+                "its rule has no effect until it is"
             )
             continue
         close = difflib.get_close_matches(name, names, n=2, cutoff=0.8)

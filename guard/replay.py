@@ -1,0 +1,278 @@
+"""Replay: what would a candidate policy have decided on calls the audit log recorded?
+
+Every outcome record (`tool_call`) carries what a decision needs: the tool, the grant, the
+session, the time and the arguments as recorded (after redaction). `replay` re-decides each
+one under the candidate policy, in recorded time order, with the candidate's limits counted on
+a simulated clock (the record's time), and compares the result with what the recorded policy
+decided. Pure: records in, a `ReplayReport` out.
+
+Each call falls in one of four classes, before and after:
+`allowed`, `denied` (a policy rule or default, a hidden or unknown tool), `limited` (a rate
+limit or an Intercept counter cap), `ask` (needs a human's approval). A record of a call made
+in shadow mode counts as what the policy would have done (`would_deny` → denied, ...).
+
+What replay cannot know, and how it treats it:
+- a call the recorded policy refused but the candidate allows is assumed to run and succeed,
+  so it spends the candidate's quota; a recorded call that ran and failed spends none (the
+  guard gives a failed call's quota back);
+- arguments the audit redacted (`***`) are decided on as redacted;
+- records that never reached a policy decision (invalid arguments, a store or audit outage,
+  a path refusal after the policy allowed the call) keep their class only in phase one: they
+  are counted as `skipped` when the candidate allows the tool at all;
+- approvals are not replayed: `ask` stays `ask`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from guard.decisions import StateCounter, Verdict, gate_arguments, gate_tool, plan_for
+from guard.policy import Limit, Policy
+
+ALLOWED, DENIED, LIMITED, ASK = "allowed", "denied", "limited", "ask"
+NOT_DECIDED = frozenset({"invalid", "guard_error", "audit_unavailable", "rate_limit_unavailable", "path_refused"})
+WOULD = {"would_deny": DENIED, "would_limit": LIMITED, "would_ask": ASK}
+Normalise = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded call, as replay needs it."""
+
+    index: int
+    time: float
+    tool: str
+    grant: str
+    session: str
+    arguments: Mapping[str, Any]
+    before: str
+    before_rule: str | None
+    ran_ok: bool
+    decided: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    call: Call
+    after: str
+    after_rule: str | None
+
+    @property
+    def transition(self) -> str:
+        return f"{self.call.before} → {self.after}"
+
+
+@dataclass
+class ReplayReport:
+    total: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+    def groups(self) -> dict[tuple[str, str, str], list[Change]]:
+        """(transition, tool, rule that decides now — or decided before, for → allowed) → changes."""
+        grouped: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+        for change in self.changes:
+            rule = change.after_rule if change.after != ALLOWED else change.call.before_rule
+            grouped[(change.transition, change.call.tool, rule or "-")].append(change)
+        return dict(sorted(grouped.items()))
+
+    def render(self, examples: int = 3) -> str:
+        lines = [
+            f"{self.total} recorded calls replayed: {len(self.changes)} would change, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped (no policy decision recorded)"
+        ]
+        for (transition, tool, rule), changes in self.groups().items():
+            lines.append(f"  {transition}  {tool}  (rule {rule}): {len(changes)}")
+            for change in changes[:examples]:
+                call = change.call
+                stamp = datetime.fromtimestamp(call.time).astimezone().isoformat(timespec="seconds")
+                lines.append(f"      #{call.index} {stamp} grant={call.grant} session={call.session} "
+                             f"args={_short(call.arguments)}")
+        return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _time(record: Mapping[str, Any]) -> float:
+    raw = record.get("time")
+    if isinstance(raw, int | float):
+        return float(raw)
+    return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
+
+
+def recorded_class(record: Mapping[str, Any]) -> tuple[str, str | None]:
+    """What the recorded policy decided: (class, rule)."""
+    for would in record.get("shadow") or ():
+        return WOULD.get(would.get("would"), DENIED), would.get("rule")
+    outcome = record.get("outcome")
+    rule = record.get("rule")
+    if outcome == "denied":
+        return DENIED, rule
+    if outcome == "rate_limited":
+        counters = [c for c in record.get("counters") or () if c.get("remaining") == 0]
+        return LIMITED, counters[0]["counter"] if counters else rule
+    if str(outcome).startswith("approval_") or record.get("decision") == Verdict.APPROVAL.value:
+        return ASK, rule
+    return ALLOWED, rule
+
+
+def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
+    """The outcome records, in recorded time order (stable for equal times)."""
+    calls = []
+    for index, record in enumerate(records, start=1):
+        if record.get("event") != "tool_call" or not record.get("tool"):
+            continue
+        before, rule = recorded_class(record)
+        arguments = record.get("arguments")
+        calls.append(
+            Call(
+                index=index,
+                time=_time(record),
+                tool=str(record["tool"]),
+                grant=str(record.get("grant") or ""),
+                session=str(record.get("session") or ""),
+                arguments=arguments if isinstance(arguments, dict) else {},
+                before=before,
+                before_rule=rule,
+                ran_ok=record.get("outcome") == "ok",
+                decided=record.get("outcome") not in NOT_DECIDED,
+            )
+        )
+    return sorted(calls, key=lambda call: call.time)
+
+
+def _owner(scope: str, call: Call) -> str:
+    return {"grant": call.grant, "session": f"{call.grant}/{call.session}", "global": "*"}[scope]
+
+
+class SimulatedCounters:
+    """The limiter's two kinds of counter, exact, on the records' clock.
+
+    Moving window (policy `limits`): at most `max` hits in any `window` seconds. Intercept
+    counters (`state`): a sum per calendar-aligned UTC window, capped."""
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[Any, ...], list[float]] = defaultdict(list)
+        self._sums: dict[tuple[Any, ...], int] = defaultdict(int)
+
+    def _window_key(self, limit: Limit, call: Call) -> tuple[Any, ...]:
+        return (limit.counter, limit.scope, _owner(limit.scope, call), limit.max, limit.seconds)
+
+    def _in_window(self, key: tuple[Any, ...], seconds: int, now: float) -> int:
+        hits = self._hits[key]
+        return len(hits) - bisect.bisect_right(hits, now - seconds)
+
+    def _sum_key(self, counter: StateCounter, call: Call) -> tuple[Any, ...]:
+        start = int(call.time // counter.seconds) * counter.seconds
+        return (counter.path, counter.scope, _owner(counter.scope, call), start)
+
+    def value(self, counter: StateCounter, call: Call) -> int:
+        return self._sums.get(self._sum_key(counter, call), 0)
+
+    def refusal(self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: Call) -> str | None:
+        """The counter that would refuse `call` now, or None."""
+        seen = set()
+        for limit in limits:
+            if limit.counter in seen:
+                continue
+            seen.add(limit.counter)
+            if self._in_window(self._window_key(limit, call), limit.seconds, call.time) >= limit.max:
+                return limit.counter
+        for counter, amount in counters:
+            if counter.cap is not None and self.value(counter, call) + amount > counter.cap:
+                return counter.rule
+        return None
+
+    def spend(self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: Call) -> None:
+        seen = set()
+        for limit in limits:
+            if limit.counter not in seen:
+                seen.add(limit.counter)
+                self._hits[self._window_key(limit, call)].append(call.time)
+        for counter, amount in counters:
+            self._sums[self._sum_key(counter, call)] += amount
+
+
+def _amount(counter: StateCounter, arguments: Mapping[str, Any]) -> int | None:
+    """What the call adds to `counter`; None when the argument is unusable (the guard denies)."""
+    if counter.increment_from is None:
+        return counter.increment
+    value: Any = arguments
+    for part in counter.increment_from:
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    return math.ceil(value)
+
+
+def replay(
+    policy: Policy,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    known: Callable[[str], bool] = lambda _name: True,
+    normalise: Normalise | None = None,
+) -> ReplayReport:
+    """Re-decide every recorded call under `policy`; `known` says which tool names the server has,
+    `normalise` turns recorded arguments into what the tool's validation would give (defaults)."""
+    report = ReplayReport()
+    counters = SimulatedCounters()
+    for call in calls_from(records):
+        report.total += 1
+        after, rule = _decide(policy, call, counters, known, normalise)
+        if after is None:
+            report.skipped += 1
+        elif after == call.before:
+            report.unchanged += 1
+        else:
+            report.changes.append(Change(call, after, rule))
+    return report
+
+
+def _decide(
+    policy: Policy, call: Call, counters: SimulatedCounters, known: Callable[[str], bool], normalise: Normalise | None
+) -> tuple[str | None, str | None]:
+    first = gate_tool(policy, call.tool, known=known(call.tool))
+    if not first.allowed:
+        return DENIED, first.rule
+    if not call.decided:
+        return None, None
+    arguments = normalise(call.tool, call.arguments) if normalise else call.arguments
+    plan = plan_for(policy, call.tool)
+    values = {counter.path: counters.value(counter, call) for counter in plan.counters}
+    decision = gate_arguments(policy, call.tool, arguments, values)
+    if not decision.allowed:
+        return DENIED, decision.rule
+    spent = []
+    for counter in plan.counters:
+        amount = _amount(counter, arguments)
+        if amount is None:
+            return DENIED, counter.rule
+        spent.append((counter, amount))
+    limits = list(plan.limits)
+    if decision.verdict is Verdict.APPROVAL:
+        refused = counters.refusal(limits, spent, call)
+        if refused is not None:
+            return LIMITED, refused
+        if call.before == ASK and call.ran_ok:
+            counters.spend(limits, spent, call)
+        return ASK, decision.rule
+    refused = counters.refusal(limits, spent, call)
+    if refused is not None:
+        return LIMITED, refused
+    if call.ran_ok or call.before != ALLOWED:
+        counters.spend(limits, spent, call)
+    return ALLOWED, decision.rule
