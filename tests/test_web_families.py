@@ -14,7 +14,7 @@ from tests.odoo_double import ADMIN, OdooDouble
 from tests.sensitive_cases import call, in_process, odoo_env
 
 pytestmark = pytest.mark.anyio
-PROTOCOLS = ["jsonrpc", "json2"]
+PROTOCOLS = ["jsonrpc", "json2", "xmlrpc"]
 ALLOW_ALL = {"version": "1", "default": "allow"}
 ZW = "\u200b"
 
@@ -375,3 +375,14 @@ async def test_over_stdio_no_password_or_session_cookie_reaches_results_or_logs(
     [cookie] = list(double.database.sessions)
     seen = login.text + home.text + (tmp_path / "audit.jsonl").read_text() + (tmp_path / "server.stderr").read_text()
     assert ADMIN["password"] not in seen and cookie not in seen
+
+
+async def test_a_failed_version_probe_is_an_error_not_the_old_api(double, tmp_path):
+    """Upstream's probe answered 0 on any error and then wrote through ir.translation."""
+    double.database.version = "master.x"  # the version answer breaks
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "files") as guard:
+        result = await call(guard, "odoo_translate_field", {"model": "product.template", "res_id": 1,
+                                                            "field_name": "name", "translations": {"fr_FR": "X"}})
+        assert result.is_error, result.text
+    assert product(double)["__translations__"]["name"] == {"fr_FR": "Bureau"}
+    assert "ir.translation" not in double.database.models
