@@ -334,7 +334,8 @@ async def test_text_before_the_first_element_is_kept(double, tmp_path):
         await ok(guard, "odoo_website_update_snippet", {"model": "product.template", "res_id": 1,
                                                         "field_name": "website_description",
                                                         "snippet_xpath": "/section", "substitutions": {"p": "y"}})
-    assert record["website_description"] == 'Intro <b>text</b><section data-snippet="s_text_block"><p>y</p></section> tail'
+    expected = 'Intro <b>text</b><section data-snippet="s_text_block"><p>y</p></section> tail'
+    assert record["website_description"] == expected
 
 
 @pytest.fixture(scope="module")
