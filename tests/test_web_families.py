@@ -54,6 +54,12 @@ async def test_translations(protocol, double, tmp_path):
         views = await ok(guard, "odoo_list_translatable_fields", {"model": "ir.ui.view"})
         assert {r["name"]: r["kind"] for r in views["fields"]} == {"arch_db": "xml"}
 
+        for tool, args in (("odoo_get_field_translations", {"model": "ir.config_parameter", "res_id": 1,
+                                                            "field_name": "value"}),
+                           ("odoo_list_translatable_fields", {"model": "ir.config_parameter"}),
+                           ("odoo_website_list_page_snippets", {"model": "res.users", "res_id": 2,
+                                                                "field_name": "totp_secret"})):
+            await refused(guard, tool, args, "[POLICY DENIED] sensitive data")
         got = await ok(guard, "odoo_get_field_translations", {"model": "product.template", "res_id": 1,
                                                               "field_name": "name"})
         assert {"lang": "fr_FR", "source": "Desk", "value": "Bureau"} in got["translations"]
@@ -311,6 +317,7 @@ async def test_web_session_recovers_once_and_logout_is_per_grant(double, tmp_pat
         alice, bob = Caller(grant="alice"), Caller(grant="bob")
         await ok(guard, "odoo_web_login", {}, alice)
         await ok(guard, "odoo_web_login", {}, bob)
+        await ok(guard, "odoo_web_login", {}, bob)  # logging in again ends the previous Odoo session
         assert len(double.database.sessions) == 2  # one Odoo session per grant
         double.drop_sessions()  # Odoo restarted: the next call logs in again, once
         count = {"model": "res.partner", "method": "search_count", "args": [[]]}

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from guard.spec import Call, NotConfigured, ToolFailure
+from guard.spec import Call, ToolFailure
 from odoo_mcp.odoo.connection import OdooConnection
 from odoo_mcp.odoo.errors import odoo_failure
 from odoo_mcp.odoo.transport import ssl_context, timed_out, unreachable
@@ -125,7 +125,9 @@ class WebSessions:
             key = (grant, connection.alias)
             old = self._sessions.pop(key, None)
             session = self._sessions[key] = WebSession(connection)
-        if old is not None:
+        if old is not None:  # a new login replaces the old session, which Odoo is told to end
+            if old.info is not None:
+                old.logout()
             old.close()
         return session
 
@@ -159,7 +161,4 @@ def logged_in(call: Call, alias: str | None) -> tuple[OdooConnection, WebSession
 
 def anonymous(call: Call, alias: str | None) -> WebSession:
     """A fresh cookie-less session: truly anonymous (closed by the caller)."""
-    connection = odoo(call, alias)
-    if connection is None:
-        raise NotConfigured("no connection")
-    return WebSession(connection, anonymous=True)
+    return WebSession(odoo(call, alias), anonymous=True)
