@@ -21,7 +21,6 @@ from tools.odoo import sensitive
 from tools.odoo.common import odoo
 
 from .common import TERM_KINDS, check_langs, check_readable, field_info, kind_of, major, term_map
-from .markup import check_fragment, check_no_invisible
 
 
 def _key(call: Call) -> bytes:
@@ -86,13 +85,8 @@ def odoo_translate_context_aware_handler(args: Any, call: Call) -> Any:
                 unknown = [t for t in value if t not in item["terms"]]
                 if unknown:
                     raise ToolFailure(f"{where}: {unknown[0][:80]!r} is not a prepared term; nothing was written")
-                for term, text in value.items():
-                    check_no_invisible(text, f"{where}[{term[:40]!r}]")
-                    check_fragment(text, f"{where}[{term[:40]!r}]")
             elif not isinstance(value, str):
                 raise ToolFailure(f"{where} must be a text")
-            else:
-                check_no_invisible(value, where)
             plan.append((item["id"], name, value))
     sensitive.check_values(call, args.model, {name: "" for _, name, _ in plan})
     connection = odoo(call, args.connection)

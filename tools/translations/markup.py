@@ -17,8 +17,6 @@ import lxml.html
 import nh3
 from lxml import etree
 
-from guard.spec import ToolFailure
-
 TAGS = set(nh3.ALLOWED_TAGS) | {"section", "font", "main", "address", "picture", "source"}
 ATTRIBUTES = {
     "*": {"class", "style", "title", "id", "dir", "lang", "role", "align", "name", "itemprop", "width", "height"},
@@ -34,8 +32,8 @@ _STYLE_BAD = re.compile(r"expression\s*\(|javascript:|vbscript:|behavior\s*:|-mo
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
-class UnsafeMarkup(ToolFailure):
-    tag = "INVALID ARGUMENTS"
+class UnsafeMarkup(ValueError):
+    """Raised from argument validators: the guard answers `[INVALID ARGUMENTS]` before any handler runs."""
 
 
 def _signature(fragment: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
@@ -92,3 +90,54 @@ def check_no_invisible(value: str, what: str) -> None:
     """Zero-width characters are refused: they break search, equality and exports invisibly."""
     if _ZERO_WIDTH.search(value):
         raise UnsafeMarkup(f"{what}: zero-width characters are refused (they break search and exports)")
+
+
+def visible_text(value: str | None) -> str | None:
+    """Validator of a plain translated value."""
+    if value is not None:
+        check_no_invisible(value, "value")
+    return value
+
+
+def safe_markup_values(translations: dict[str, object]) -> dict[str, object]:
+    """Validator of `{lang: html}` or `{lang: {term: translation}}`: every text visible and safe markup."""
+    for lang, value in translations.items():
+        texts = value.items() if isinstance(value, dict) else [("", value)]
+        for term, text in texts:
+            if not isinstance(text, str):
+                raise UnsafeMarkup(f"{lang}: expected text or {{term: translation}}")
+            where = f"{lang}[{term[:40]!r}]" if term else lang
+            check_no_invisible(text, where)
+            check_fragment(text, where)
+    return translations
+
+
+def safe_record_translations(translations: dict[str, dict[str, object]] | None) -> object:
+    """Validator of `{id: {field: text | {term: translation}}}`: terms are markup, texts are plain."""
+    for record_id, fields in (translations or {}).items():
+        if not record_id.isdigit():
+            raise UnsafeMarkup(f"{record_id!r} is not a record id")
+        for name, value in fields.items():
+            if isinstance(value, dict):
+                safe_markup_values({f"{record_id}.{name}": value})
+            elif isinstance(value, str):
+                check_no_invisible(value, f"{record_id}.{name}")
+            else:
+                raise UnsafeMarkup(f"{record_id}.{name}: expected text or {{term: translation}}")
+    return translations
+
+
+def safe_substitutions(substitutions: dict[str, str]) -> dict[str, str]:
+    """Validator of snippet substitutions: attributes and style properties checked, texts are escaped later."""
+    for key, value in substitutions.items():
+        if "@" not in key:
+            continue
+        attribute = key.rsplit("@", 1)[1]
+        name, _, prop = attribute.partition(":")
+        if prop:
+            if name != "style" or not re.fullmatch(r"[a-z-]{1,64}", prop):
+                raise UnsafeMarkup(f"{key!r}: only @style:<property> takes a property")
+            check_attribute("style", f"{prop}: {value}", key)
+        else:
+            check_attribute(name, value, key)
+    return substitutions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.odoo import sensitive
@@ -18,7 +18,7 @@ from tools.registry import tool
 
 from .common import TERM_KINDS, check_langs, check_readable, field_info, kind_of, major, term_map
 from .context_aware import odoo_translate_context_aware_handler
-from .markup import check_fragment, check_no_invisible
+from .markup import safe_markup_values, safe_record_translations, visible_text
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language code, e.g. fr_FR.")]
 SourceLang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language of the source.")]
@@ -35,7 +35,7 @@ class FieldArgs(OnModel):
 
 
 class TranslateFieldArgs(FieldArgs):
-    translations: dict[Lang, Annotated[str, Field(max_length=100_000)] | None] = Field(
+    translations: dict[Lang, Annotated[str | None, Field(max_length=100_000), AfterValidator(visible_text)]] = Field(
         min_length=1, max_length=50, description="{lang: value}; null removes that language's translation.")
     source_lang: SourceLang = "en_US"
     dry_run: bool = False
@@ -43,7 +43,8 @@ class TranslateFieldArgs(FieldArgs):
 
 
 class TranslateHtmlArgs(FieldArgs):
-    translations: dict[Lang, Any] = Field(default_factory=dict, max_length=50, description=(
+    translations: Annotated[dict[Lang, Any], AfterValidator(safe_markup_values)] = Field(
+        default_factory=dict, max_length=50, description=(
         "terms mode: {lang: {source term: translation}}; replace mode: {lang: whole HTML}."))
     mode: Literal["extract", "terms", "replace"] = "terms"
     source_lang: SourceLang = "en_US"
@@ -112,8 +113,6 @@ def odoo_translate_field(args: TranslateFieldArgs, call: Call) -> Any:
     if kind != "simple":
         raise ToolFailure(f"{args.model}.{args.field_name} is translated by terms ({kind}): use odoo_translate_html")
     sensitive.check_values(call, args.model, {args.field_name: ""})
-    for lang, value in args.translations.items():
-        check_no_invisible(value or "", f"translations[{lang}]")
     check_langs(connection, [*args.translations, args.source_lang])
     version = major(connection)
     if version >= 16:
@@ -155,9 +154,6 @@ def _checked_terms(args: TranslateHtmlArgs, known: list[str]) -> dict[str, dict[
         if unknown:
             raise ToolFailure(f"translations[{lang}]: {len(unknown)} term(s) are not terms of the field "
                               f"(first: {unknown[0][:80]!r}); nothing was written")
-        for term, value in mapping.items():
-            check_no_invisible(value, f"translations[{lang}][{term[:40]!r}]")
-            check_fragment(value, f"translations[{lang}][{term[:40]!r}]")
         checked[lang] = dict(mapping)
     return checked
 
@@ -198,8 +194,6 @@ def odoo_translate_html(args: TranslateHtmlArgs, call: Call) -> Any:
     for lang, value in args.translations.items():
         if not isinstance(value, str):
             raise ToolFailure(f"translations[{lang}] must be the whole HTML in replace mode")
-        check_no_invisible(value, f"translations[{lang}]")
-        check_fragment(value, f"translations[{lang}]")
     if args.dry_run:
         return {"dry_run": True, "would_write": args.translations}
     for lang, value in args.translations.items():
@@ -219,7 +213,8 @@ class ContextAwareArgs(ToolArgs):
     max_tokens: int = Field(4000, ge=1, le=64000, description="Ignored.")
     dry_run: bool = Field(True, description="true: prepare terms and a token; false: write `translations`.")
     token: str | None = Field(None, max_length=128, description="The token the prepare call returned.")
-    translations: dict[str, dict[FieldName, Any]] | None = Field(None, description=(
+    translations: Annotated[dict[str, dict[FieldName, Any]] | None, AfterValidator(safe_record_translations)] = Field(
+        None, description=(
         '{"<id>": {"<field>": text or {term: translation}}}, from the prepared items.'))
 
 

@@ -17,15 +17,18 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from guard.spec import Call, ToolFailure
+from guard.spec import Call, NotConfigured, ToolFailure
 from odoo_mcp.odoo.connection import OdooConnection
 from odoo_mcp.odoo.errors import odoo_failure
 from odoo_mcp.odoo.transport import ssl_context, timed_out, unreachable
 from tools.odoo.common import odoo
 
 
-class NotLoggedIn(ToolFailure):
-    tag = "NOT CONFIGURED"
+class SessionGone(Exception):
+    """Odoo answered "session expired" (code 100): internal, turned into a re-login or `NotConfigured`."""
+
+
+LOG_IN_FIRST = "the web session expired or is not logged in: call odoo_web_login"
 
 
 def check_path(path: str) -> str:
@@ -76,7 +79,7 @@ class WebSession:
         if error:
             data = error.get("data") or {}
             if error.get("code") == 100:
-                raise NotLoggedIn("the web session expired or is not logged in: call odoo_web_login")
+                raise SessionGone()
             raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or error.get("message")))
         return payload.get("result")
 
@@ -91,18 +94,22 @@ class WebSession:
     def call_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """`/web/dataset/call_kw`; on an expired session, one new login and one retry (never a loop)."""
         params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
+        path = f"/web/dataset/call_kw/{model}/{method}"
         try:
-            return self.jsonrpc(f"/web/dataset/call_kw/{model}/{method}", params)
-        except NotLoggedIn:
+            return self.jsonrpc(path, params)
+        except SessionGone:
             if self._credentials is None:
-                raise
+                raise NotConfigured(LOG_IN_FIRST) from None
+        try:
             self.login(*self._credentials)
-            return self.jsonrpc(f"/web/dataset/call_kw/{model}/{method}", params)
+            return self.jsonrpc(path, params)
+        except SessionGone:
+            raise NotConfigured(LOG_IN_FIRST) from None
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         response = self.send("GET", path, params=params)
         if response.status_code in (301, 302, 303, 307, 308) and "/web/login" in response.headers.get("location", ""):
-            raise NotLoggedIn("Odoo asks for a login: call odoo_web_login first (or again)")
+            raise NotConfigured("Odoo asks for a login: call odoo_web_login first (or again)")
         return response
 
     def logout(self) -> None:
@@ -155,7 +162,7 @@ def logged_in(call: Call, alias: str | None) -> tuple[OdooConnection, WebSession
     connection = odoo(call, alias)
     session = sessions(call).get(call.caller.grant, connection.alias)
     if session is None or session.info is None:
-        raise NotLoggedIn(f"no web session for this client on connection {connection.alias!r}: call odoo_web_login")
+        raise NotConfigured(f"no web session for this client on connection {connection.alias!r}: call odoo_web_login")
     return connection, session
 
 

@@ -16,7 +16,7 @@ from copy import deepcopy
 from lxml import etree
 
 from guard.spec import ToolFailure
-from tools.translations.markup import check_attribute
+from tools.translations.markup import UnsafeMarkup, check_attribute
 
 WRAP = "odoo-guard-wrap"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
@@ -91,13 +91,21 @@ def apply_substitutions(node: etree._Element, substitutions: dict[str, str]) -> 
         if prop:
             if name != "style" or not _CSS_PROP.match(prop):
                 raise ToolFailure(f"substitution {key!r}: only @style:<property> takes a property")
-            check_attribute("style", f"{prop}: {value}", f"substitution {key!r}")
+            _checked(check_attribute, "style", f"{prop}: {value}", key)
             kept = [part for part in (target.get("style") or "").split(";")
                     if part.strip() and part.split(":")[0].strip() != prop]
             target.set("style", "; ".join([*(p.strip() for p in kept), f"{prop}: {value}"]))
         else:
-            check_attribute(name, value, f"substitution {key!r}")
+            _checked(check_attribute, name, value, key)
             target.set(name, value)
+
+
+def _checked(check: object, name: str, value: str, key: str) -> None:
+    """The argument validator already refused these; checked again where the tree is changed."""
+    try:
+        check_attribute(name, value, f"substitution {key!r}")
+    except UnsafeMarkup as exc:
+        raise ToolFailure(str(exc)) from None
 
 
 def diff(before: str, after: str, limit: int = 8000) -> str:

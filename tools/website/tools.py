@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from lxml import etree
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.odoo import sensitive
@@ -21,6 +21,7 @@ from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo
 from tools.odoo.files import write_new
 from tools.registry import tool
 from tools.translations.common import check_readable
+from tools.translations.markup import safe_substitutions
 
 from . import arch
 
@@ -28,6 +29,7 @@ Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", description="La
 XPath = Annotated[str, Field(min_length=1, max_length=512, description="XPath of an element, as "
                                                                        "odoo_website_list_page_snippets gives it.")]
 Substitutions = Annotated[dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=10_000)]],
+                          AfterValidator(safe_substitutions),
                           Field(max_length=50, description='{"xpath": text, "xpath/@attr": value, '
                                                            '"xpath/@style:prop": value}.')]
 CATEGORIES = {"structure": ("banner", "cover", "text", "image", "title", "column", "feature", "picture"),
