@@ -312,6 +312,17 @@ async def test_web_session_and_public_access(protocol, double, tmp_path):
         await refused(guard, "public_access_portal_home", {}, "odoo_web_login")
 
 
+async def test_web_request_never_reaches_the_routes_other_tools_guard(double, tmp_path):
+    """Even an allow-list of "/" keeps the database manager, call_kw, exports and reports to their own tools."""
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "files", ODOO_MCP_WEB_ROUTES="/") as guard:
+        await ok(guard, "odoo_web_login", {})
+        assert (await ok(guard, "odoo_web_request", {"path": "/shop"}))["status"] == 200
+        for path in ("/web/database/list", "/web/dataset/call_kw/res.users/read", "/web/export/csv",
+                     "/report/pdf/x.y/1", "/web/content/1", "/jsonrpc", "/xmlrpc/2/object", "/json/2/res.users/read",
+                     "/web/session/authenticate"):
+            await refused(guard, "odoo_web_request", {"path": path, "method": "POST"}, "not allowed")
+
+
 async def test_web_session_recovers_once_and_logout_is_per_grant(double, tmp_path):
     async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "files") as guard:
         alice, bob = Caller(grant="alice"), Caller(grant="bob")

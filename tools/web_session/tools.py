@@ -25,6 +25,10 @@ from .session import check_path, logged_in, sessions
 
 DEFAULT_ROUTES = ("/web/webclient/version_info", "/web/session/get_session_info", "/website/info", "/my",
                   "/shop", "/sitemap.xml", "/robots.txt")
+NEVER_ROUTES = ("/web/database", "/web/dataset", "/web/export", "/web/session/authenticate", "/web/session/destroy",
+                "/xmlrpc", "/jsonrpc", "/json/", "/web/content", "/web/image", "/report")
+"""Routes with a dedicated tool (and its checks: sensitive data, files root) or none at all (the database
+manager): refused by odoo_web_request whatever ODOO_MCP_WEB_ROUTES says."""
 ExportFields = Annotated[list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$",
                                                    max_length=256)]],
                          Field(min_length=1, max_length=200, description='Field paths, e.g. "partner_id/name".')]
@@ -85,9 +89,16 @@ def allowed_routes(call: Call) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip().startswith("/"))
 
 
+def _under(path: str, route: str) -> bool:
+    return path == route.rstrip("/") or path.startswith(route.rstrip("/") + "/") or (
+        route.endswith("/") and path.startswith(route))
+
+
 def route_allowed(path: str, routes: tuple[str, ...]) -> bool:
-    bare = path.split("?")[0]
-    return any(bare == route or bare.startswith(route.rstrip("/") + "/") for route in routes)
+    bare = path.split("?")[0].split("#")[0]
+    if any(_under(bare, never) or bare.startswith(never) for never in NEVER_ROUTES):
+        return False
+    return any(_under(bare, route) for route in routes)
 
 
 @tool("odoo_web_login", family="web", risk=Risk.WRITE, args=LoginArgs, open_world=True)
