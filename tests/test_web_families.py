@@ -405,3 +405,26 @@ async def test_a_failed_version_probe_is_an_error_not_the_old_api(double, tmp_pa
         assert result.is_error, result.text
     assert product(double)["__translations__"]["name"] == {"fr_FR": "Bureau"}
     assert "ir.translation" not in double.database.models
+
+
+async def test_a_page_edited_meanwhile_is_not_overwritten(double, tmp_path):
+    """Upstream's read-modify-write had no check: someone else's edit between read and write was lost."""
+    hv = view_id(double, "website.homepage")
+    original_hook = double.database.translate_read
+    reads = 0
+
+    def someone_edits_after_our_first_read(env, model, record, name, value):
+        nonlocal reads
+        if model.name == "ir.ui.view" and name == "arch_db" and record["id"] == hv:
+            reads += 1
+            if reads == 1:
+                record["arch_db"] = record["arch_db"].replace("Welcome", "Their edit")
+        return original_hook(env, model, record, name, value)
+
+    double.database.translate_read = someone_edits_after_our_first_read
+    async with in_process(ALLOW_ALL, double, "json2", tmp_path / "files") as guard:
+        await refused(guard, "odoo_website_remove_snippet", {"model": "ir.ui.view", "res_id": hv,
+                                                             "field_name": "arch_db",
+                                                             "snippet_xpath": "/t/t/div/section"}, "changed")
+    arch_db = double.database.models["ir.ui.view"].records[hv]["arch_db"]
+    assert "Their edit" in arch_db and "s_banner" in arch_db
