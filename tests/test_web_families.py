@@ -428,3 +428,11 @@ async def test_a_page_edited_meanwhile_is_not_overwritten(double, tmp_path):
                                                              "snippet_xpath": "/t/t/div/section"}, "changed")
     arch_db = double.database.models["ir.ui.view"].records[hv]["arch_db"]
     assert "Their edit" in arch_db and "s_banner" in arch_db
+
+
+async def test_snippet_module_filter_is_not_a_wildcard(double, tmp_path):
+    """Upstream put `module` into `=like` unescaped: `_` matched any character."""
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "files") as guard:
+        assert (await ok(guard, "odoo_website_list_snippets", {"module": "website"}))["count"] == 2
+        assert (await ok(guard, "odoo_website_list_snippets", {"module": "websit_"}))["count"] == 0
+        assert (await ok(guard, "odoo_website_list_snippets", {"category": "structure"}))["count"] == 2

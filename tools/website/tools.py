@@ -86,7 +86,7 @@ def _category(slug: str) -> str:
       open_world=True)
 def odoo_website_list_snippets(args: ListSnippetsArgs, call: Call) -> Any:
     """List the website snippet templates (ir.ui.view keys like website.s_banner) with a category."""
-    domain: list[Any] = [["type", "=", "qweb"], ["key", "ilike", ".s_"]]
+    domain: list[Any] = [["type", "=", "qweb"], ["key", "ilike", ".s\\_"]]
     if args.module:
         domain.append(["key", "=like", args.module.replace("_", "\\_") + ".s\\_%"])
     if args.search:
