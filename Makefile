@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench redis
+.PHONY: demo test bench bench-peers redis
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,8 @@ redis:
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
+
+# This server beside the other Odoo MCP servers from PyPI (docs/benchmarks-peers.md); peers are
+# looked for in $PEERBENCH_VENVS (../shared/peerbench/setup.sh installs them). Takes ~15 minutes.
+bench-peers: $(STAMP)
+	$(VENV)/bin/python -m bench.bench_peers

@@ -1,6 +1,6 @@
 """The audit log: structlog JSON lines, secrets redacted, never on stdout — and written ahead.
 
-Built as a structlog processor chain (timestamp → redact → known-secret scan → render JSON)
+Built as a structlog processor chain (timestamp → redact → render JSON → known-secret scan)
 over a tiny sink that writes each line to a file and/or stderr. Redaction is one processor,
 tested once, applied to the whole record — so no tool can forget it.
 
@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+
+from guard import fastjson
 
 REDACTED = "***"
 SECRET_KEY = re.compile(
@@ -155,6 +157,7 @@ class KnownSecrets:
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._in_json: re.Pattern[str] | None = None
 
     def add(self, values: Iterable[str | None]) -> None:
         for value in values:
@@ -162,6 +165,29 @@ class KnownSecrets:
                 self._values.add(value)
         ordered = sorted(self._values, key=len, reverse=True)  # longest first: no partial masks
         self._pattern = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        # The same values as they appear inside a rendered JSON line (quotes, backslashes, control
+        # characters escaped, by orjson or by the stdlib fallback).
+        escaped = {form for v in ordered for form in (fastjson.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1])}
+        self._in_json = (
+            re.compile("|".join(re.escape(v) for v in sorted(escaped, key=len, reverse=True))) if escaped else None
+        )
+
+    def mask_rendered(self, line: str, event: dict[str, Any]) -> str:
+        """Mask the values in a rendered record: one scan of the line instead of a walk of every field.
+
+        A replacement that would leave the line unreadable as JSON (a value that also matches
+        inside an escape sequence) falls back to masking the record field by field.
+        """
+        if self._in_json is None:
+            return line
+        masked, count = self._in_json.subn(REDACTED, line)
+        if count == 0:
+            return line
+        try:
+            fastjson.loads(masked)
+        except ValueError:
+            return fastjson.dumps(self.mask(event))
+        return masked
 
     def mask(self, value: Any, _depth: int = 0) -> Any:
         if self._pattern is None:
@@ -178,6 +204,20 @@ class KnownSecrets:
 
     def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
         return self.mask(event) if self._pattern is not None else event
+
+
+class _MaskedRenderer:
+    """The chain's last processor: render the record (orjson), then mask configured secrets in the line.
+
+    Two records a call, each walked field by field for every configured secret, cost more than
+    the rest of the audit; scanning the rendered line once gives the same masking.
+    """
+
+    def __init__(self, secrets: KnownSecrets) -> None:
+        self._secrets = secrets
+
+    def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> str:
+        return self._secrets.mask_rendered(fastjson.dumps(event), event)
 
 
 def write_all(descriptor: int, data: bytes) -> None:
@@ -250,8 +290,7 @@ class AuditLog:
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
                 redact_processor,
-                self.secrets,
-                structlog.processors.JSONRenderer(sort_keys=False, default=str),
+                _MaskedRenderer(self.secrets),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             cache_logger_on_first_use=True,

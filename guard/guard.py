@@ -33,6 +33,7 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
+from guard import fastjson
 from guard.approval_gate import Approvals, ChannelSource, Settled
 from guard.approval_question import question_for
 from guard.approval_store import MemoryApprovalStore
@@ -166,7 +167,7 @@ def render_text(data: Any) -> str:
     (100 Odoo records are sent once, without indentation: the payload is what a call costs)."""
     if isinstance(data, str):
         return data
-    return json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    return fastjson.dumps(data)
 
 
 class Guard:
@@ -294,12 +295,16 @@ class GuardedTool:
         self.guard = guard
         self.spec = spec
         self.paths = path_fields(spec)
-        self.json_fields = json_string_fields(spec)
         self.is_async = inspect.iscoroutinefunction(spec.handler)
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @functools.cached_property
+    def json_fields(self) -> frozenset[str]:
+        """Found on the first call, not at start-up: building 44 JSON schemas twice delayed tools/list."""
+        return json_string_fields(self.spec)
 
     async def __call__(self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None) -> Result:
         started = time.perf_counter()

@@ -11,9 +11,9 @@ import gc
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard import Policy, PolicyError, decide, load_policy
 from guard.limiter import UnsupportedStorage
@@ -21,11 +21,11 @@ from guard.spec import ToolSpec
 from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
-from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap
-from odoo_mcp.http_auth import load_grants
-from odoo_mcp.mounts import Mounts, mount_configs, report_mounts
 from odoo_mcp.policy_commands import add_commands as add_policy_commands
 from odoo_mcp.reload import PolicyReloader, grant_policies, reload_interval
+
+if TYPE_CHECKING:  # the HTTP modules import the MCP SDK: loaded only when --http is given (cold start)
+    from odoo_mcp.http_app import HttpSecurity
 
 EXIT_BAD_CONFIG = 2
 TRUE = frozenset({"1", "true", "yes"})
@@ -41,8 +41,8 @@ def run_server(
     settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None, mounts: Any = None
 ) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
+    from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/stdio.py
     from odoo_mcp.odoo.settings import OdooSettings
-    from odoo_mcp.server import build_guard, build_server
 
     mount_names = mounts.names if mounts is not None else []
     if mounts is not None:
@@ -57,7 +57,11 @@ def run_server(
         loader = checked_loader([spec.name for spec in extra_specs], mount_names)
         policies, sources = grant_policies(policy, settings.policy_path, grants.policies, loader)
         interval = reload_interval(settings.env)
-        approvers = load_grants(http.approver_tokens, "approvers") if http and http.approver_tokens else None
+        approvers = None
+        if http is not None and http.approver_tokens:
+            from odoo_mcp.http_auth import load_grants
+
+            approvers = load_grants(http.approver_tokens, "approvers")
         if approvers and set(approvers) & set(digests):
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         guard, runtime = build_guard(settings, policies, extra_specs)
@@ -71,10 +75,20 @@ def run_server(
         for note in policies.for_grant(grant).notes:
             print(f"odoo-mcp: policy {path} (grant {grant}): {note}", file=sys.stderr)
     if mounts is not None:
+        from odoo_mcp.mounts import report_mounts
+
         report_mounts(mounts, guard.audit)
     reloader = PolicyReloader(policies, sources, loader, guard.audit)
     reloader.start(interval)
-    server = build_server(guard, grant=settings.grant)
+
+    def make_server() -> Any:
+        from odoo_mcp.server import build_server
+
+        server = build_server(guard, grant=settings.grant)
+        gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
+        return server
+
+    server = make_server() if http is not None else None  # stdio: built once initialize and tools/list are answered
     guard.audit.record(
         "server_start",
         transport="streamable-http" if http else "stdio",
@@ -90,12 +104,15 @@ def run_server(
         mode=policy.mode,
         grant_policies={grant: str(path) for grant, path in grants.policies.items()},
         policy_reload_s=interval,
-        stateless=bool(http and http.security.stateless),
+        stateless=bool(http and http.security and http.security.stateless),
     )
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
-            server.run("stdio")
+            from odoo_mcp.stdio import run_stdio
+
+            early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
+            run_stdio(guard, make_server, early=early)  # the SDK's stdio, minus its thread hop per line
         else:
             serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
@@ -113,7 +130,7 @@ class HttpOptions:
     host: str
     port: int
     tokens: Path
-    security: HttpSecurity = field(default_factory=HttpSecurity)
+    security: HttpSecurity | None = None
     approver_tokens: Path | None = None
 
 
@@ -133,8 +150,9 @@ def serve_http(
     import uvicorn
 
     from odoo_mcp.approvals_http import ApprovalsEndpoint
+    from odoo_mcp.http_app import HttpSecurity, build_http_app
 
-    app: Any = build_http_app(server, options.host, digests, options.security, audit)
+    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
     if approvals is not None:
         app = ApprovalsEndpoint(app, approvals, approvers)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
@@ -148,6 +166,8 @@ def _serve(args: argparse.Namespace) -> int:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
             if not tokens:
                 raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
+            from odoo_mcp.http_app import HttpSecurity, parse_allowed_hosts, parse_session_cap
+
             security = HttpSecurity(
                 allowed_hosts=parse_allowed_hosts(
                     args.allowed_hosts or settings.env.get("ODOO_MCP_HTTP_ALLOWED_HOSTS")
@@ -159,8 +179,12 @@ def _serve(args: argparse.Namespace) -> int:
             )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
             http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
-        configs = mount_configs(args.mount, args.mounts or settings.env.get("ODOO_MCP_MOUNTS"))
-        mounts = Mounts(configs) if configs else None
+        mounts = None
+        if args.mount or args.mounts or settings.env.get("ODOO_MCP_MOUNTS"):
+            from odoo_mcp.mounts import Mounts, mount_configs  # jsonschema: loaded only when mounts are configured
+
+            configs = mount_configs(args.mount, args.mounts or settings.env.get("ODOO_MCP_MOUNTS"))
+            mounts = Mounts(configs) if configs else None
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http, mounts=mounts)

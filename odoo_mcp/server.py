@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import mcp_types as types
@@ -23,27 +23,13 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from pydantic import ConfigDict
 
-from guard import Policy, load_policy
-from guard.audit import AuditLog
 from guard.guard import Guard, GuardedTool, Result
-from guard.limiter import Limiter
-from guard.policy_set import PolicySet
-from guard.spec import Caller, Risk, ToolSpec
+from guard.spec import Caller
 from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state
-from odoo_mcp.approver import open_approvals
-from odoo_mcp.config import ConfigError, Settings
-from odoo_mcp.runtime import Runtime
-from odoo_mcp.secrets import configured_secrets
+from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
+from odoo_mcp.listing import listed_tool, tool_hints
 from odoo_mcp.tool_lists import GRANT_METHODS, ListedTools
-from tools.registry import all_specs
-
-SERVER_NAME = "odoo-guard-mcp"
-INSTRUCTIONS = (
-    "Odoo tools behind a policy guard. Call policy_status first to see which tools you may call, "
-    "why others are denied and how much of each rate limit remains. Refusals start with a tag "
-    "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
-)
 
 
 class _RawArguments(ArgModelBase):
@@ -56,15 +42,8 @@ class _RawArguments(ArgModelBase):
 
 
 def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
-    """MCP hints from the tool's risk class."""
-    spec = tool.spec
-    return types.ToolAnnotations(
-        title=spec.name.replace("_", " "),
-        read_only_hint=spec.risk is Risk.READ,
-        destructive_hint=spec.risk is Risk.DESTRUCTIVE,
-        idempotent_hint=spec.idempotent or spec.risk is Risk.READ,
-        open_world_hint=spec.open_world,
-    )
+    """MCP hints from the tool's risk class (only where they differ from MCP's defaults: see listing.py)."""
+    return types.ToolAnnotations(**tool_hints(tool.spec))
 
 
 def to_call_result(result: Result) -> types.CallToolResult:
@@ -127,18 +106,16 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
         return to_call_result(result)
 
     call.__guarded__ = tool  # type: ignore[attr-defined]
-    spec = tool.spec
+    listed = listed_tool(tool.spec)  # no titles, nulls or $defs: see listing.py
     return Tool(
         fn=call,
-        name=spec.name,
-        title=spec.name.replace("_", " "),
-        description=spec.description,
-        parameters=spec.args.model_json_schema(),
+        name=listed["name"],
+        description=listed["description"],
+        parameters=listed["inputSchema"],
         fn_metadata=FuncMetadata(arg_model=_RawArguments),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(tool),
-        meta={"family": spec.family, "risk": spec.risk.value},
     )
 
 
@@ -167,36 +144,6 @@ def _unknown_tool_middleware(guard: Guard, identity: Session, listed: ListedTool
             return result
 
     return middleware
-
-
-def open_audit(settings: Settings) -> AuditLog:
-    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
-    try:
-        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
-    except OSError as exc:
-        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
-
-
-def build_guard(
-    settings: Settings, policy: Policy | PolicySet | None = None, extra_specs: Sequence[ToolSpec] = ()
-) -> tuple[Guard, Runtime]:
-    """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
-    policy = policy or load_policy(settings.policy_path)
-    runtime = Runtime(settings)
-    audit = open_audit(settings)
-    guard = Guard(
-        policy,
-        limiter=Limiter(settings.limits_storage),
-        audit=audit,
-        roots=settings.roots.named(),
-        runtime=runtime,
-        approvals=open_approvals(settings, audit),
-    )
-    guard.audit.add_secrets(configured_secrets(settings.env))
-    runtime.guard = guard  # type: ignore[attr-defined]
-    for spec in [*all_specs(), *extra_specs]:
-        guard.wrap(spec)
-    return guard, runtime
 
 
 def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:

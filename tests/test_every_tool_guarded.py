@@ -64,15 +64,20 @@ async def test_every_listed_tool_is_refused_by_a_deny_all_policy(tmp_path):
 
 @pytest.mark.anyio
 async def test_tools_declare_family_risk_and_matching_annotations(tmp_path):
+    """The listed hints say each tool's risk class, read with the MCP defaults for absent hints
+    (readOnly false, destructive true, idempotent false, openWorld true)."""
+    catalogue = {spec.name: spec for spec in all_specs()}
     async with guarded_server(DENY_ALL, tmp_path=tmp_path) as server:
         for tool in await server.list_tools():
-            risk = Risk(tool.meta["risk"])
-            assert tool.meta["family"]
+            spec = catalogue[tool.name]
+            assert spec.family
             hints = tool.annotations
-            assert hints.read_only_hint is (risk is Risk.READ), tool.name
-            assert hints.destructive_hint is (risk is Risk.DESTRUCTIVE), tool.name
-            if risk is Risk.READ:
-                assert hints.idempotent_hint is True
+            read_only = hints.read_only_hint is True
+            assert read_only is (spec.risk is Risk.READ), tool.name
+            if not read_only:  # the other hints only mean something for a tool that changes things
+                assert (hints.destructive_hint is not False) is (spec.risk is Risk.DESTRUCTIVE), tool.name
+                assert (hints.idempotent_hint is True) is spec.idempotent, tool.name
+            assert (hints.open_world_hint is not False) is spec.open_world, tool.name
             assert tool.input_schema["type"] == "object"
             assert tool.input_schema.get("additionalProperties") is False, tool.name
             assert tool.description

@@ -8,24 +8,35 @@ three protocols.
 
 from __future__ import annotations
 
+import importlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SessionExpired
-from .json2 import Json2Transport
-from .jsonrpc import JsonRpcTransport
 from .settings import ConnectionConfig
 from .transport import Transport
-from .web import WebSession
-from .xmlrpc import XmlRpcTransport
 
-TRANSPORTS: dict[str, type] = {"jsonrpc": JsonRpcTransport, "xmlrpc": XmlRpcTransport, "json2": Json2Transport}
+if TYPE_CHECKING:
+    from .web import WebSession
+
+TRANSPORTS: dict[str, tuple[str, str]] = {
+    "jsonrpc": (".jsonrpc", "JsonRpcTransport"),
+    "xmlrpc": (".xmlrpc", "XmlRpcTransport"),
+    "json2": (".json2", "Json2Transport"),
+}
+"""Protocol → (module, class): a transport's module (urllib, xmlrpc.client, ...) is imported when a
+connection first uses that protocol, not at start-up."""
+
+
+def transport_class(protocol: str) -> type:
+    module, name = TRANSPORTS[protocol]
+    return getattr(importlib.import_module(module, __package__), name)
 
 
 class OdooConnection:
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
-        self.transport: Transport = TRANSPORTS[config.protocol](config)
+        self.transport: Transport = transport_class(config.protocol)(config)
         self._web: WebSession | None = None
         self._lock = threading.Lock()
         self._uid: int | None = None
@@ -73,6 +84,8 @@ class OdooConnection:
     def report_pdf(self, report_name: str, ids: list[int]) -> bytes:
         with self._lock:
             if self._web is None:
+                from .web import WebSession  # httpx, imported only when a report is first asked for
+
                 self._web = WebSession(self.config)
         return self._web.report_pdf(report_name, ids)
 

@@ -1,34 +1,46 @@
 """JSON-RPC through `odoorpc`: one `ODOO` object per connection, its cookie-aware opener reused.
 
-odoorpc's own calls are used as they are (`/web/webclient/version_info` on creation, `login`
-via `/jsonrpc` common.login and `res.users.context_get`, `execute_kw`); this module only maps
-its errors. odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection
-per request; it is given kept-alive handlers instead (`keepalive.py`). The login happens once
-per connection. urllib follows redirects anywhere; here a redirect is followed only within the
-configured origin (scheme, host, port): an allow-listed Odoo cannot send our session cookie
-and the agent's requests to a host that is not allow-listed.
+odoorpc's own calls are used for the session (`/web/webclient/version_info` on creation, `login`
+via `/jsonrpc` common.login and `res.users.context_get`, `logout`); this module maps its errors.
+odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection per request; it
+is given kept-alive handlers instead (`keepalive.py`). The login happens once per connection.
+urllib follows redirects anywhere; here a redirect is followed only within the configured
+origin (scheme, host, port): an allow-listed Odoo cannot send our session cookie and the
+agent's requests to a host that is not allow-listed.
+
+`execute` sends the very request odoorpc's `execute_kw` sends (`/jsonrpc`, service `object`,
+`execute_kw` with db, uid and password: stateless, no cookie involved) straight on the same
+kept-alive connection, encoded and decoded with orjson, and follows no redirect at all (urllib
+would have turned a redirected POST into a GET without its body anyway). odoorpc's per-call
+path (a urllib `Request`, the opener's handler chain and cookie jar, a deep copy of the payload
+for its debug log, the stdlib `json`) cost more than the rest of the server's own work on a
+call. odoorpc itself is imported on the first connection, not at start-up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import socket
 import threading
 import urllib.error
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
+from urllib.request import HTTPRedirectHandler
 
-import odoorpc
-from odoorpc.error import RPCError
-
+from guard import fastjson
 from guard.spec import OdooFailure
 
 from .errors import odoo_failure, wrong_credentials
-from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler
+from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler, exchange
 from .settings import ConnectionConfig
 from .transport import ssl_context, timed_out, unreachable
+
+if TYPE_CHECKING:
+    import odoorpc
+
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -62,34 +74,50 @@ class JsonRpcTransport:
         self._odoo: odoorpc.ODOO | None = None
         self._http: KeepAliveHTTPHandler | KeepAliveHTTPSHandler | None = None
         self._lock = threading.Lock()
+        self._uid: int | None = None
+        self._ids = itertools.count(1)
+        parts = urlsplit(config.url)
+        self._https = parts.scheme == "https"
+        self._port = parts.port or (443 if self._https else 80)
+        self._hostname = parts.hostname or ""
+        self._host = f"{self._hostname}:{self._port}"  # the key odoorpc's URLs give the kept-alive connection
 
     def _client(self) -> odoorpc.ODOO:
         with self._lock:
             if self._odoo is None:
-                parts = urlsplit(self.config.url)
-                https = parts.scheme == "https"
+                from urllib.request import HTTPCookieProcessor, build_opener
+
+                import odoorpc
+
+                https = self._https
                 self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
                 handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), self._http]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
-                        parts.hostname,
+                        self._hostname,
                         protocol="jsonrpc+ssl" if https else "jsonrpc",
-                        port=parts.port or (443 if https else 80),
+                        port=self._port,
                         timeout=self.config.timeout,
                         opener=build_opener(*handlers),
                     )
                 )
             return self._odoo
 
+    def _rpc_failure(self, error: Any, message: str) -> OdooFailure:
+        """Odoo's JSON-RPC `error` object as our failure (no `data`: the login was refused)."""
+        info = error if isinstance(error, dict) else {}
+        data = info.get("data") or {}
+        if not data:
+            return wrong_credentials(self.config.username, self.config.db)
+        return odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or message))
+
     def _guarded(self, action: Any) -> Any:
+        from odoorpc.error import RPCError
+
         try:
             return action()
         except RPCError as exc:
-            info = exc.info if isinstance(exc.info, dict) else {}
-            data = info.get("data") or {}
-            if not data:
-                raise wrong_credentials(self.config.username, self.config.db) from None
-            raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or exc)) from None
+            raise self._rpc_failure(exc.info, str(exc)) from None
         except urllib.error.HTTPError as exc:
             raise unreachable(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?") from None
         except TimeoutError:
@@ -116,11 +144,37 @@ class JsonRpcTransport:
             if exc.exception in ("AccessDenied", "RPCError"):
                 raise wrong_credentials(self.config.username, self.config.db) from None
             raise
-        return int(client.env.uid)
+        self._uid = int(client.env.uid)
+        return self._uid
+
+    def _post(self, path: str, params: dict[str, Any]) -> Any:
+        """One JSON-RPC `call` on the kept-alive connection; Odoo's `error` raised as our failure."""
+        body = fastjson.dumps_bytes({"jsonrpc": "2.0", "method": "call", "params": params, "id": next(self._ids)})
+        handler = self._http
+        if handler is None:  # closed meanwhile
+            raise OSError("the connection is closed")
+        answer, data = exchange(handler.connections, self._host, "POST", path, body, _JSON_HEADERS, self.config.timeout)
+        if 300 <= answer.status < 400:
+            target = urlsplit(answer.getheader("Location") or "")
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else "another path"
+            raise unreachable(self.config, f"answered HTTP {answer.status} redirecting to {where}: "
+                                           "a call is never redirected")
+        if not 200 <= answer.status < 300:
+            raise urllib.error.HTTPError(path, answer.status, answer.reason, answer.headers, None)
+        payload = fastjson.loads(data)
+        if not isinstance(payload, dict):
+            raise ValueError("the answer is not a JSON-RPC object")
+        error = payload.get("error")
+        if error:
+            message = error.get("data", {}).get("message") if isinstance(error, dict) else None
+            raise self._rpc_failure(error, str(message or error))
+        return payload.get("result")
 
     def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        client = self._client()
-        return self._guarded(lambda: client.execute_kw(model, method, args, kwargs))
+        uid = self._uid if self._uid is not None else self.login()
+        params = {"service": "object", "method": "execute_kw",
+                  "args": [self.config.db, uid, self.config.secret, model, method, args, kwargs]}
+        return self._guarded(lambda: self._post("/jsonrpc", params))
 
     def close(self) -> None:
         with self._lock:
@@ -128,6 +182,7 @@ class JsonRpcTransport:
                 with contextlib.suppress(Exception):  # closing must not fail
                     self._odoo.logout()
                 self._odoo = None
+            self._uid = None
             if self._http is not None:
                 self._http.connections.close()
                 self._http = None

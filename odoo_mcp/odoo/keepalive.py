@@ -45,7 +45,7 @@ class _NoDelayHTTPSConnection(_NoDelay, http.client.HTTPSConnection):
     pass
 
 
-class _Connections:
+class Connections:
     """One connection per (thread, host); every one is remembered so `close()` can end them all."""
 
     def __init__(self, context: ssl.SSLContext | None) -> None:
@@ -84,15 +84,21 @@ class _Connections:
             connection.close()
 
 
-def _open(connections: _Connections, request: urllib.request.Request) -> urllib.response.addinfourl:
-    headers = {key.title(): value for key, value in {**request.unredirected_hdrs, **request.headers}.items()}
-    host = request.host
+def exchange(
+    connections: Connections, host: str, method: str, selector: str, body: bytes | None,
+    headers: dict[str, str], timeout: float | None,
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One request on the thread's kept-alive connection to `host`: the answer (headers read) and its body.
+
+    A connection the server closed while idle is replaced once; every other failure leaves as
+    `urllib.error.URLError` (its `reason` the socket error), as urllib itself would raise it.
+    """
     for attempt in range(2):
-        connection, reused = connections.get(host, request.timeout)
+        connection, reused = connections.get(host, timeout)
         try:
-            connection.request(request.get_method(), request.selector, request.data, headers)
+            connection.request(method, selector, body, headers)
             answer = connection.getresponse()
-            body = answer.read()
+            data = answer.read()
         except _STALE as exc:
             connections.drop(host)
             if reused and attempt == 0:
@@ -103,16 +109,24 @@ def _open(connections: _Connections, request: urllib.request.Request) -> urllib.
             raise urllib.error.URLError(exc) from None
         if answer.will_close:
             connections.drop(host)
-        result = urllib.response.addinfourl(io.BytesIO(body), answer.headers, request.get_full_url(), answer.status)
-        result.msg = answer.reason  # what urllib's error processing reads
-        return result
+        return answer, data
     raise AssertionError("unreachable")
+
+
+def _open(connections: Connections, request: urllib.request.Request) -> urllib.response.addinfourl:
+    headers = {key.title(): value for key, value in {**request.unredirected_hdrs, **request.headers}.items()}
+    answer, body = exchange(
+        connections, request.host, request.get_method(), request.selector, request.data, headers, request.timeout
+    )
+    result = urllib.response.addinfourl(io.BytesIO(body), answer.headers, request.get_full_url(), answer.status)
+    result.msg = answer.reason  # what urllib's error processing reads
+    return result
 
 
 class KeepAliveHTTPHandler(urllib.request.HTTPHandler):
     def __init__(self) -> None:
         super().__init__()
-        self.connections = _Connections(None)
+        self.connections = Connections(None)
 
     def http_open(self, req: urllib.request.Request) -> Any:
         return _open(self.connections, req)
@@ -121,7 +135,7 @@ class KeepAliveHTTPHandler(urllib.request.HTTPHandler):
 class KeepAliveHTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, context: ssl.SSLContext) -> None:
         super().__init__(context=context)
-        self.connections = _Connections(context)
+        self.connections = Connections(context)
 
     def https_open(self, req: urllib.request.Request) -> Any:
         return _open(self.connections, req)

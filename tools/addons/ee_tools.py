@@ -24,7 +24,7 @@ from tools.registry import tool
 Token = Field(
     default=None,
     pattern=r"^[A-Za-z0-9_.~+/=-]{1,512}$",
-    description="A GitHub token; default GITHUB_TOKEN. Sent as an HTTP header only, never in argv, URLs or results.",
+    description="A GitHub token; default GITHUB_TOKEN.",
 )
 
 
@@ -204,7 +204,7 @@ class EeUnlinkArgs(CheckoutArgs):
 def ee_unlink(args: EeUnlinkArgs, call: Call) -> dict[str, Any]:
     """Remove links to Enterprise modules from a configured addons target. Only links that point
     into the Enterprise checkout are removed — never a folder, never a foreign link (those make
-    the whole call refuse). Risk WRITE, not DESTRUCTIVE: it removes only links, the module stays."""
+    the whole call refuse). The modules themselves stay."""
     scan = ee_scan(call, args.mode, args.instance)
     target = target_for(call, args.target_dir, scan.root)
     return unlink_modules(target, list(dict.fromkeys(args.modules)), scan.root, "Enterprise")
@@ -256,8 +256,7 @@ class EeCloneArgs(ToolArgs):
 @tool("ee_clone", family="enterprise", risk=Risk.EXECUTE, args=EeCloneArgs, open_world=True)
 def ee_clone(args: EeCloneArgs, call: Call) -> dict[str, Any]:
     """Clone the Enterprise repository (ODOO_MCP_EE_GIT_URL) into the configured checkout or a
-    buffered instance. The token is sent as an HTTP header through git's environment: it never
-    appears in argv, in the clone's .git/config, in logs or in this result."""
+    buffered instance. The token never appears in argv, .git/config, logs or this result."""
     return git_tools.ee_clone(call, args.branch, args.mode, args.instance, args.token)
 
 

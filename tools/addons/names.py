@@ -16,28 +16,28 @@ ModuleName = Annotated[
     str,
     Field(
         pattern=r"^[a-z0-9][a-z0-9_]{0,99}$",
-        description="An Odoo technical module name: lowercase ASCII letters, digits and '_' (e.g. account_reports).",
+        description="Technical module name, e.g. account_reports.",
     ),
 ]
 RepoName = Annotated[
     str,
     Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$",
-        description="An OCA repository name, e.g. sale-workflow (letters, digits, '-', '_'; no slash, no dot).",
+        description="OCA repository name, e.g. sale-workflow.",
     ),
 ]
 BranchName = Annotated[
     str,
     Field(
         pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,40}(\.[0-9A-Za-z_-]{1,40}){0,5}$",
-        description="A git branch such as 19.0 or saas-18.4 (no '..', no leading '-', no slash).",
+        description="Git branch, e.g. 19.0 or saas-18.4.",
     ),
 ]
 InstanceName = Annotated[
     str,
     Field(
         pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
-        description="A buffered checkout's name inside the configured buffer dir (lowercase, digits, '-', '_').",
+        description="Buffered checkout name (lowercase letters, digits, '-', '_').",
     ),
 ]
 TargetDir = Annotated[
@@ -45,8 +45,8 @@ TargetDir = Annotated[
     Field(
         max_length=1024,
         description=(
-            "Which configured addons target to use: its name (see ODOO_MCP_ADDONS_TARGETS) or its exact "
-            "configured path. Any other path is refused. Default: the first configured target."
+            "A configured addons target: its name or exact path (ODOO_MCP_ADDONS_TARGETS); "
+            "default: the first one."
         ),
     ),
 ]

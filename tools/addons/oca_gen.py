@@ -18,9 +18,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-from towncrier._builder import parse_newfragment_basename, render_fragments, split_fragments
-
 from tools.addons.manifest import Manifest
 
 # --- README.rst from readme/ fragments (oca-gen-addon-readme) --------------------------------
@@ -155,6 +152,8 @@ def requirements(manifests: Sequence[tuple[str, Manifest]]) -> Requirements:
     (`--index-url`, `-e`, `-r`) or a direct URL would make `pip install -r` fetch from
     anywhere, so it is refused and reported, never written.
     """
+    from packaging.requirements import InvalidRequirement, Requirement  # on first use: not a start-up cost
+
     found: dict[str, str] = {}
     refused: dict[str, str] = {}
     for _addon, m in sorted(manifests):
@@ -206,12 +205,15 @@ CHANGELOG_TEMPLATE = """{% for section, _ in sections.items() %}
 
 def fragment_kind(name: str) -> tuple[str, str, int] | None:
     """(issue, type, counter) of a news fragment file name, or None when it is not one."""
+    from towncrier._builder import parse_newfragment_basename  # towncrier and jinja2: on first use only
+
     issue, kind, counter = parse_newfragment_basename(name, NEWS_TYPES)
     return (issue, kind, counter) if kind is not None else None
 
 
 def changelog_entry(version: str, fragments: Mapping[str, str], today: dt.date, issue_url: str | None = None) -> str:
     """The HISTORY.rst block for `version` from `fragments` (file name → text), rendered by towncrier."""
+    from towncrier._builder import render_fragments, split_fragments
     parsed: dict[tuple[str, str, int], str] = {}
     for name, text in fragments.items():
         key = fragment_kind(name)

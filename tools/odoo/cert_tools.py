@@ -16,9 +16,6 @@ import ssl
 import threading
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtensionOID
 from pydantic import Field
 
 from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
@@ -51,6 +48,10 @@ class CertRefreshArgs(ToolArgs):
 
 def describe_pem(pem: str) -> dict[str, Any]:
     """Subject, issuer, validity and fingerprint of a PEM certificate (parsed, never executed)."""
+    from cryptography import x509  # on first use: not a start-up cost
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import ExtensionOID
+
     cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
     now = dt.datetime.now(dt.UTC)
     try:

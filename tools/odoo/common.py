@@ -32,7 +32,7 @@ def _field_names(values: dict[str, Any]) -> dict[str, Any]:
 ConnectionName = Annotated[
     str | None,
     Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
-          description="Alias of the Odoo connection (see odoo_connections); the default one when omitted."),
+          description="Connection alias (odoo_connections); omit for the default."),
 ]
 ModelName = Annotated[
     str, Field(pattern=MODEL_NAME.pattern, max_length=128, description="Technical model name, e.g. res.partner.")

@@ -1,0 +1,59 @@
+"""The guard with every catalogued tool wrapped: built without importing the MCP SDK.
+
+Kept apart from `odoo_mcp.server` (which registers the wrapped tools on an `MCPServer`) so a
+stdio start can answer `initialize` and `tools/list` from the guard while the SDK, the
+largest import of the process, is still to be loaded (see `odoo_mcp.stdio`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guard.audit import AuditLog
+from guard.guard import Guard
+from guard.limiter import Limiter
+from guard.policy import Policy, load_policy
+from guard.policy_set import PolicySet
+from guard.spec import ToolSpec
+from odoo_mcp.approver import open_approvals
+from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.runtime import Runtime
+from odoo_mcp.secrets import configured_secrets
+from tools.registry import all_specs
+
+SERVER_NAME = "odoo-guard-mcp"
+INSTRUCTIONS = (
+    "Odoo tools behind a policy guard. Call policy_status first to see which tools you may call, "
+    "why others are denied and how much of each rate limit remains. Refusals start with a tag "
+    "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
+)
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    """The audit log, or a start-up refusal: a server that cannot keep its log does not start."""
+    try:
+        return AuditLog(settings.audit_log, stderr=settings.audit_stderr)
+    except OSError as exc:
+        raise ConfigError(f"audit log {settings.audit_log}: cannot be opened ({exc.strerror or exc})") from None
+
+
+def build_guard(
+    settings: Settings, policy: Policy | PolicySet | None = None, extra_specs: Sequence[ToolSpec] = ()
+) -> tuple[Guard, Runtime]:
+    """The guard with every catalogued tool (and `extra_specs`, for tests and benchmarks) wrapped."""
+    policy = policy or load_policy(settings.policy_path)
+    runtime = Runtime(settings)
+    audit = open_audit(settings)
+    guard = Guard(
+        policy,
+        limiter=Limiter(settings.limits_storage),
+        audit=audit,
+        roots=settings.roots.named(),
+        runtime=runtime,
+        approvals=open_approvals(settings, audit),
+    )
+    guard.audit.add_secrets(configured_secrets(settings.env))
+    runtime.guard = guard  # type: ignore[attr-defined]
+    for spec in [*all_specs(), *extra_specs]:
+        guard.wrap(spec)
+    return guard, runtime

@@ -1,0 +1,276 @@
+"""Serve MCP over stdio without a thread hop per line.
+
+The SDK's `stdio_server()` reads stdin and writes stdout through `anyio.wrap_file`: every line
+read, every write and every flush is a trip to a worker thread and back, three per tool call,
+each a thread wake-up that costs most on a loaded machine. Here the same two descriptors are
+read and written by the event loop itself (asyncio pipe transports, non-blocking), and handed to
+the SDK's `stdio_server(stdin=..., stdout=...)`, which keeps its own framing and message
+validation. The descriptors are claimed as the SDK claims them (fd 0 pointed at the null
+device and fd 1 at stderr while serving, so a handler's stray `print` never reaches the wire;
+both restored on exit).
+
+Where that is not possible (stdin is a regular file, Windows), the SDK's threaded
+`stdio_server()` serves instead: slower, never different.
+
+On the event-loop path the session's `initialize` and first `tools/list` are answered before
+the SDK is even imported (`fast_start`), and the SDK takes the session over from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+
+if sys.platform != "win32":
+    import fcntl
+
+from guard import fastjson
+from odoo_mcp.fast_start import early_initialize, early_tools_list, is_first_page_request, response
+
+_LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n'
+_LINE_LIMIT = 1 << 30
+"""One JSON-RPC line may be large (a base64 upload): asyncio's 64 KiB default would refuse it."""
+
+
+class _Lines:
+    """`async for line in stdin` over an asyncio StreamReader (what the SDK's reader iterates)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+
+    def __aiter__(self) -> _Lines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self._reader.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line.decode("utf-8", errors="replace")
+
+
+class _Replayed:
+    """Lines read before the SDK was there, then the rest of stdin: what the SDK's reader iterates."""
+
+    def __init__(self, replay: list[str], lines: _Lines) -> None:
+        self._replay = list(replay)
+        self._lines = lines
+
+    def __aiter__(self) -> _Replayed:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._replay:
+            return self._replay.pop(0)
+        return await self._lines.__anext__()
+
+
+class _Writer:
+    """`await stdout.write(text)` / `await stdout.flush()` over an asyncio pipe transport.
+
+    `answered` maps the ids of requests already answered early (`initialize`, the first
+    `tools/list`) to what was answered: the SDK is given them again (so its session state, and
+    the list it remembers having shown, are what the client saw), and its answers are not sent a
+    second time. Should the SDK list other tools than the early answer did (a policy reloaded in
+    between), the client is told its list changed instead.
+    """
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._answered: dict[Any, Any] = {}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self._writer.write(fastjson.dumps_bytes(message) + b"\n")
+        await self._writer.drain()
+
+    async def write(self, text: str) -> None:
+        if self._answered:
+            try:
+                message = fastjson.loads(text)
+            except ValueError:
+                message = None
+            if isinstance(message, dict) and "method" not in message and message.get("id") in self._answered:
+                early = self._answered.pop(message["id"])
+                if "error" in message:  # the client holds our answer; say loudly that the SDK disagreed
+                    print(f"odoo-mcp: the SDK refused a replayed request: {text.strip()}", file=sys.stderr)
+                elif early.get("tools") is not None and message.get("result") != early:
+                    self._writer.write(_LIST_CHANGED)
+                return
+        self._writer.write(text.encode("utf-8"))
+
+    async def flush(self) -> None:
+        await self._writer.drain()
+
+
+def _claim(fd: int, diversion: Callable[[], int]) -> tuple[int, Callable[[], None]] | None:
+    """Serve the wire from a private duplicate of `fd` and point `fd` at `diversion()` meanwhile.
+
+    What the SDK's `stdio_server()` does for its own streams (its claim functions are private
+    and importing them would import the whole SDK, which is what an early answer avoids): a
+    handler's stray `print` or a child process then writes to stderr, not into the protocol.
+    Returns the private descriptor and the function that puts `fd` back, or None when the
+    descriptors cannot be duplicated (the SDK's transport then serves).
+    """
+    try:
+        private = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    except OSError:
+        return None
+    try:
+        substitute = diversion()
+    except OSError:
+        os.close(private)
+        return None
+    try:
+        os.dup2(substitute, fd)
+    except OSError:
+        os.close(private)
+        return None
+    finally:
+        os.close(substitute)
+
+    def restore() -> None:
+        with contextlib.suppress(OSError):
+            os.dup2(private, fd)
+        with contextlib.suppress(OSError):
+            os.close(private)
+
+    return private, restore
+
+
+def _null_input() -> int:
+    return os.open(os.devnull, os.O_RDONLY)
+
+
+def _stderr_output() -> int:
+    return os.dup(2)
+
+
+@contextlib.asynccontextmanager
+async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
+    """The process's stdin/stdout as (lines, writer) served by the event loop, or None if it cannot be."""
+    if sys.platform == "win32" or not (_is_fd(sys.stdin, 0) and _is_fd(sys.stdout, 1)):
+        yield None
+        return
+    loop = asyncio.get_running_loop()
+    releases: list[Callable[[], None]] = []
+    transports: list[asyncio.BaseTransport] = []
+    descriptors: list[int] = []
+    try:
+        sys.stdout.flush()
+        claimed_in = _claim(0, _null_input)
+        if claimed_in is not None:
+            releases.append(claimed_in[1])
+        claimed_out = _claim(1, _stderr_output) if claimed_in is not None else None
+        if claimed_out is not None:
+            releases.append(claimed_out[1])
+        reader = asyncio.StreamReader(limit=_LINE_LIMIT, loop=loop)
+        try:
+            if claimed_in is None or claimed_out is None:
+                raise ValueError("the standard descriptors could not be claimed")
+            in_fd, out_fd = claimed_in[0], claimed_out[0]
+            read_transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), os.fdopen(in_fd, "rb", 0, closefd=False)
+            )
+            descriptors.append(in_fd)
+            transports.append(read_transport)
+            write_transport, protocol = await loop.connect_write_pipe(
+                lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(loop=loop), loop=loop),
+                os.fdopen(out_fd, "wb", 0, closefd=False),
+            )
+            descriptors.append(out_fd)
+            transports.append(write_transport)
+        except (ValueError, OSError):  # a regular file or a closed descriptor: not a pipe the loop can watch
+            for transport in transports:
+                transport.close()
+            transports.clear()
+            descriptors.clear()
+            for release in reversed(releases):
+                release()
+            releases.clear()
+            yield None
+            return
+        writer = asyncio.StreamWriter(write_transport, protocol, reader, loop)
+        yield _Lines(reader), _Writer(writer)
+    finally:
+        for transport in transports:
+            transport.close()
+        for descriptor in descriptors:
+            with contextlib.suppress(OSError):
+                os.set_blocking(descriptor, True)  # the descriptions are shared with fds 0 and 1 once restored
+        for release in reversed(releases):
+            release()
+
+
+def _is_fd(stream: Any, fd: int) -> bool:
+    try:
+        return stream.fileno() == fd
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list[str]) -> bool:
+    """Answer `initialize` and the first `tools/list` without the SDK (see `fast_start`).
+
+    Every line read goes into `replay`, in order, for the SDK; what was answered early is noted
+    in `writer` (whose copy of the SDK's answers is then dropped). Returns whether stdin ended.
+    """
+    initialized = False
+    while True:
+        try:
+            line = await lines.__anext__()
+        except StopAsyncIteration:
+            return True
+        replay.append(line)
+        try:
+            message = fastjson.loads(line)
+        except ValueError:
+            message = None
+        if not initialized:
+            result = early_initialize(message)
+            if result is None:
+                return False
+            initialized = True
+            writer._answered[message["id"]] = result
+            await writer.send(response(message["id"], result))
+        elif isinstance(message, dict) and message.get("method") == "notifications/initialized":
+            continue
+        elif is_first_page_request(message):
+            result = early_tools_list(guard)
+            writer._answered[message["id"]] = result
+            await writer.send(response(message["id"], result))
+            return False
+        else:
+            return False
+
+
+async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+    """Run the guard's `MCPServer` (built by `make_server`) on stdio.
+
+    With the event loop serving the pipes and `early` set, `initialize` and the first
+    `tools/list` are answered before `make_server` imports the SDK.
+    """
+    async with event_loop_stdio() as streams:
+        replay: list[str] = []
+        if streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
+            return
+        server = make_server()
+        from mcp.server.stdio import stdio_server
+
+        lowlevel = server._lowlevel_server
+        if streams is None:
+            stdin, stdout = None, None
+        else:
+            stdin, stdout = _Replayed(replay, streams[0]), streams[1]
+        async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
+def run_stdio(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+    """Serve stdio until the client closes it (see the module docstring)."""
+    anyio.run(functools.partial(serve, guard, make_server, early=early))
