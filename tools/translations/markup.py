@@ -118,6 +118,8 @@ def safe_record_translations(translations: dict[str, dict[str, object]] | None) 
         if not record_id.isdigit():
             raise UnsafeMarkup(f"{record_id!r} is not a record id")
         for name, value in fields.items():
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,127}", name):
+                raise UnsafeMarkup(f"{name!r} is not a field name")
             if isinstance(value, dict):
                 safe_markup_values({f"{record_id}.{name}": value})
             elif isinstance(value, str):
@@ -130,6 +132,8 @@ def safe_record_translations(translations: dict[str, dict[str, object]] | None) 
 def safe_substitutions(substitutions: dict[str, str]) -> dict[str, str]:
     """Validator of snippet substitutions: attributes and style properties checked, texts are escaped later."""
     for key, value in substitutions.items():
+        if len(key) > 256:
+            raise UnsafeMarkup("a substitution key is longer than 256 characters")
         if "@" not in key:
             continue
         attribute = key.rsplit("@", 1)[1]

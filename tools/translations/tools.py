@@ -7,6 +7,7 @@ in translated terms is checked by nh3 and refused, not rewritten; previews are w
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
@@ -22,7 +23,16 @@ from .markup import safe_markup_values, safe_record_translations, visible_text
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language code, e.g. fr_FR.")]
 SourceLang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language of the source.")]
-IDENTICAL = Field(True, description="Accepted for compatibility; no invisible character is ever added.")
+IDENTICAL = Field(True, description="Ignored: nothing invisible is added.")
+LANG = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$")
+
+
+def lang_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """Keys are language codes (checked here, not as schema patterns: tools/list stays small)."""
+    for key in values:
+        if not LANG.match(key):
+            raise ValueError(f"{key!r} is not a language code")
+    return values
 
 
 class ModelArgs(OnModel):
@@ -35,17 +45,17 @@ class FieldArgs(OnModel):
 
 
 class TranslateFieldArgs(FieldArgs):
-    translations: dict[Lang, Annotated[str | None, Field(max_length=100_000), AfterValidator(visible_text)]] = Field(
-        min_length=1, max_length=50, description="{lang: value}; null removes that language's translation.")
+    translations: Annotated[dict[str, Annotated[str | None, Field(max_length=100_000), AfterValidator(visible_text)]],
+                            AfterValidator(lang_keys)] = Field(
+        min_length=1, max_length=50, description="{lang: value}; null removes a translation.")
     source_lang: SourceLang = "en_US"
     dry_run: bool = False
     mark_identical_as_translated: bool = IDENTICAL
 
 
 class TranslateHtmlArgs(FieldArgs):
-    translations: Annotated[dict[Lang, Any], AfterValidator(safe_markup_values)] = Field(
-        default_factory=dict, max_length=50, description=(
-        "terms mode: {lang: {source term: translation}}; replace mode: {lang: whole HTML}."))
+    translations: Annotated[dict[str, Any], AfterValidator(lang_keys), AfterValidator(safe_markup_values)] = Field(
+        default_factory=dict, max_length=50, description="terms: {lang: {term: translation}}; replace: {lang: html}.")
     mode: Literal["extract", "terms", "replace"] = "terms"
     source_lang: SourceLang = "en_US"
     dry_run: bool = False
@@ -208,14 +218,13 @@ class ContextAwareArgs(ToolArgs):
     target_lang: Lang
     field_names: list[FieldName] = Field(default_factory=lambda: ["name"], min_length=1, max_length=10)
     source_lang: SourceLang = "en_US"
-    context_hint: str = Field("", max_length=2000, description="What the records are, for the translator.")
-    claude_model: str = Field("", max_length=64, description="Ignored: the calling agent translates.")
+    context_hint: str = Field("", max_length=2000)
+    claude_model: str = Field("", max_length=64, description="Ignored.")
     max_tokens: int = Field(4000, ge=1, le=64000, description="Ignored.")
-    dry_run: bool = Field(True, description="true: prepare terms and a token; false: write `translations`.")
-    token: str | None = Field(None, max_length=128, description="The token the prepare call returned.")
-    translations: Annotated[dict[str, dict[FieldName, Any]] | None, AfterValidator(safe_record_translations)] = Field(
-        None, description=(
-        '{"<id>": {"<field>": text or {term: translation}}}, from the prepared items.'))
+    dry_run: bool = True
+    token: str | None = Field(None, max_length=128, description="From the dry run.")
+    translations: Annotated[dict[str, dict[str, Any]] | None, AfterValidator(safe_record_translations)] = Field(
+        None, description='{"<id>": {"<field>": text or {term: translation}}}')
 
 
 @tool("odoo_translate_context_aware", family="translations", risk=Risk.WRITE, args=ContextAwareArgs, open_world=True)

@@ -26,9 +26,8 @@ from tools.translations.markup import safe_substitutions
 from . import arch
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", description="Language of the content.")]
-XPath = Annotated[str, Field(min_length=1, max_length=512, description="XPath of an element, as "
-                                                                       "odoo_website_list_page_snippets gives it.")]
-Substitutions = Annotated[dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=10_000)]],
+XPath = Annotated[str, Field(min_length=1, max_length=512, description="From odoo_website_list_page_snippets.")]
+Substitutions = Annotated[dict[str, Annotated[str, Field(max_length=10_000)]],
                           AfterValidator(safe_substitutions),
                           Field(max_length=50, description='{"xpath": text, "xpath/@attr": value, '
                                                            '"xpath/@style:prop": value}.')]
