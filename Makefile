@@ -1,21 +1,33 @@
 # The two set-up commands of the README: `make demo` and `make test`.
-# Each builds .venv from this repo's own pyproject.toml on first use (and again when it changes).
+# Both build .venv with uv (installed from PyPI into .venv on first use: it resolves and installs
+# in seconds where pip takes a minute) and reinstall only when pyproject.toml changes.
+# `make demo` installs the package alone (what the demo runs); `make test` adds the test extras.
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+INSTALL := $(UV) pip install --quiet --python $(VENV)/bin/python
 
 .PHONY: demo test bench bench-peers redis
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(UV):
+	@echo "make: creating $(VENV) and installing uv into it (first run only)"
+	@$(PYTHON) -m venv $(VENV)
+	@PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/python -m pip install --quiet --quiet uv
 
-demo: $(STAMP)
-	$(VENV)/bin/odoo-mcp demo
+$(VENV)/.demo: pyproject.toml | $(UV)
+	@echo "make: installing odoo-guard-mcp and its runtime dependencies into $(VENV)"
+	@$(INSTALL) -e .
+	@touch $@
 
-test: $(STAMP) redis
+$(VENV)/.installed: pyproject.toml | $(UV)
+	@echo "make: installing odoo-guard-mcp with its test extras into $(VENV)"
+	@$(INSTALL) -e '.[test]'
+	@touch $@ $(VENV)/.demo
+
+demo: $(VENV)/.demo
+	@$(VENV)/bin/odoo-mcp demo
+
+test: $(VENV)/.installed redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
@@ -26,10 +38,10 @@ redis:
 	  echo "installing redis-server (Debian package) for the shared-counter test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-bench: $(STAMP)
+bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench
 
 # This server beside the other Odoo MCP servers from PyPI (docs/benchmarks-peers.md); peers are
 # looked for in $PEERBENCH_VENVS (../shared/peerbench/setup.sh installs them). Takes ~15 minutes.
-bench-peers: $(STAMP)
+bench-peers: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.bench_peers

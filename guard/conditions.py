@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from guard.policy import Condition, require_parts
+from guard.wording import condition_words
 
 _MISSING: Any = object()
 
@@ -186,9 +187,5 @@ def holds(
 
 
 def describe(condition: Condition | str) -> str:
-    """A short human form for refusal messages: `args.model in ['res.users']`."""
-    if isinstance(condition, str):
-        return f"{condition} is given"
-    if condition.op == "exists":
-        return f"{condition.label} exists" if condition.value in (None, True) else f"{condition.label} is absent"
-    return f"{condition.label} {condition.op} {condition.value!r}"
+    """A condition in words for refusal messages (`more than 5 modules are given`): see `guard.wording`."""
+    return condition_words(condition)

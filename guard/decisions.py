@@ -26,6 +26,7 @@ from typing import Any
 
 from guard.conditions import describe, holds
 from guard.policy import WILDCARD, Condition, Limit, Policy, ToolRule, state_scope
+from guard.wording import default_deny_reason
 
 WINDOW_SECONDS_CALENDAR = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -129,7 +130,7 @@ def _checks_and_counters(tool: str, prefix: str, owner: str, rule: ToolRule) -> 
     checks: list[Check] = []
     counters: list[StateCounter] = []
     for index, condition in enumerate(rule.require):
-        message = rule.message or f"'{tool}' requires {describe(condition)}"
+        message = rule.message or f"'{tool}' is allowed only when {describe(condition)}"
         checks.append(Check(f"{prefix}.require[{index}]", (condition,), False, message))
     for index, condition in enumerate(rule.deny_if):
         message = rule.message or f"'{tool}' is refused when {describe(condition)}"
@@ -211,7 +212,7 @@ def gate_tool(policy: Policy, tool: str, *, known: bool) -> Decision:
         return Decision(Verdict.DENY, "hide", unknown_tool_reason(tool))
     listed = policy.listed(tool)
     if not listed and policy.default == "deny":
-        return Decision(Verdict.DENY, "default", f"'{tool}' is not allowed by this policy (default: deny)")
+        return Decision(Verdict.DENY, "default", default_deny_reason(tool))
     plan = plan_for(policy, tool)
     if plan.deny is not None:
         return plan.deny

@@ -23,7 +23,7 @@ MAX_DEPTH = 64
 """A policy is about ten levels deep; a condition value may add a few. Deeper is a mistake or an attack."""
 
 INTERCEPT_KEYS = ("version", "description", "default", "hide", "tools")
-EXTRA_KEYS = ("sensitive", "mode")
+EXTRA_KEYS = ("sensitive", "mode", "list")
 """Our optional top-level additions, accepted in both spellings (they mean the same in each)."""
 YAML_SUFFIXES = (".yaml", ".yml")
 

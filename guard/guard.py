@@ -57,6 +57,7 @@ from guard.spec import (
     ToolOutput,
     ToolSpec,
 )
+from guard.wording import pattern_words
 
 _WRAP_TOKEN = object()
 
@@ -82,6 +83,10 @@ def format_validation(error: ValidationError) -> str:
             message = "unexpected argument"
         elif kind == "missing":
             message = "required argument is missing"
+        elif kind == "string_pattern_mismatch":  # words with the allowed form, never a raw regex
+            message = pattern_words(str((item.get("ctx") or {}).get("pattern", "")))
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):  # never an internal class name
+            message = "must be an object of named arguments"
         else:
             message = item["msg"].removeprefix("Value error, ")
         problems.append(f"{json_path(tuple(item['loc']), whole='(arguments)')}: {message}")
@@ -210,11 +215,22 @@ class Guard:
         return name in self.tools and (policy.shadow or not policy.hides(name))
 
     def visible(self) -> list[GuardedTool]:
-        """Wrapped tools that `tools/list` shows."""
+        """Wrapped tools the policy does not hide (what `policy_status` reports on)."""
         return [tool for name, tool in sorted(self.tools.items()) if self.exposes(name)]
 
+    def lists(self, name: str) -> bool:
+        """Whether `tools/list` shows `name`: exposed, and under `"list": "allowed"` also callable."""
+        if not self.exposes(name):
+            return False
+        policy = self.policy
+        return policy.shadow or policy.listing == "all" or gate_tool(policy, name, known=True).allowed
+
+    def listed(self) -> list[GuardedTool]:
+        """Wrapped tools that `tools/list` shows."""
+        return [tool for name, tool in sorted(self.tools.items()) if self.lists(name)]
+
     def refuse_unexposed(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
-        """A call to an unknown or hidden name: refused and audited like any call."""
+        """A call to an unknown, hidden or unlisted name: refused and audited like any call."""
         decision = gate_tool(self.policy, name, known=name in self.tools)
         result = Result(True, f"[POLICY DENIED] {decision.reason}")
         self._audit(name, caller, arguments, decision, "denied", result, time.perf_counter())

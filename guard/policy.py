@@ -324,6 +324,9 @@ class Policy(_Strict):
     )
     description: StrictStr | None = None
     """Free text for humans (PolicyLayer documents often carry one)."""
+    listing: Literal["all", "allowed"] = Field(default="all", alias="list")
+    """`"list": "allowed"` shows tools/list only the tools this policy lets be called (an agent spends no
+    context on the others); `"all"` (default, as PolicyLayer) lists denied tools too. Hidden: never listed."""
     sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
     """Our addition: the sensitive Odoo models/fields this policy lets agents see (guard/sensitive.py)."""
     mode: Literal["enforce", "shadow"] = "enforce"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from guard import Policy, PolicyError, decide, load_policy
 from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
+from odoo_mcp import __version__
 from odoo_mcp.approver import add_commands as add_approval_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
@@ -32,8 +33,10 @@ TRUE = frozenset({"1", "true", "yes"})
 
 
 def refuse_to_start(problem: Exception) -> int:
-    """Fail closed: say why on stderr (stdout is the transport) and exit with EXIT_BAD_CONFIG."""
-    print(f"odoo-mcp: refusing to start: {problem}", file=sys.stderr)
+    """Fail closed: say in one line what to change, on stderr (stdout is the transport); exit EXIT_BAD_CONFIG."""
+    from odoo_mcp.startup import refusal_line
+
+    print(refusal_line(problem), file=sys.stderr)
     return EXIT_BAD_CONFIG
 
 
@@ -43,6 +46,7 @@ def run_server(
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/stdio.py
     from odoo_mcp.odoo.settings import OdooSettings
+    from odoo_mcp.startup import audit_unwritable, check_directories, start_line
 
     mount_names = mounts.names if mounts is not None else []
     if mounts is not None:
@@ -52,6 +56,7 @@ def run_server(
         policy = load_policy(settings.policy_path)
         check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs], mounts=mount_names)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
+        check_directories(settings)  # a missing folder stops the start, not the first call
         grants = read_grants(http.tokens) if http is not None else GrantsFile()
         digests = grants.digests
         loader = checked_loader([spec.name for spec in extra_specs], mount_names)
@@ -64,7 +69,10 @@ def run_server(
             approvers = load_grants(http.approver_tokens, "approvers")
         if approvers and set(approvers) & set(digests):
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
-        guard, runtime = build_guard(settings, policies, extra_specs)
+        try:
+            guard, runtime = build_guard(settings, policies, extra_specs)
+        except OSError as exc:
+            raise audit_unwritable(settings, exc) from exc
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         if mounts is not None:
             mounts.close()
@@ -80,6 +88,8 @@ def run_server(
         report_mounts(mounts, guard.audit)
     reloader = PolicyReloader(policies, sources, loader, guard.audit)
     reloader.start(interval)
+    url = f"http://{http.host}:{http.port}/mcp" if http else None
+    print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)
 
     def make_server() -> Any:
         from odoo_mcp.server import build_server
@@ -95,7 +105,7 @@ def run_server(
         policy=str(settings.policy_path),
         default=policy.default,
         tools=len(guard.tools),
-        visible=len(guard.visible()),
+        visible=len(guard.listed()),
         grants=sorted(set(digests.values())) if http else [settings.grant],
         limits_storage=settings.limits_storage.split("://")[0] + "://",
         approvals="out_of_band" if settings.approvals.out_of_band else "client",
@@ -258,6 +268,33 @@ def _policy_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain_tool(policy: Policy, tool: str, known: bool) -> int:
+    """Without --args: the tool-level decision, and the conditions a call must then meet, in words."""
+    from guard.decisions import plan_for
+    from guard.wording import condition_words
+
+    decision = decide(policy, tool, None, known=known)
+    print(f"{tool}: {decision.verdict.value.upper()} (rule: {decision.rule})")
+    if decision.reason:
+        print(f"  reason: {decision.reason}")
+    if not decision.allowed:
+        return 3
+    plan = plan_for(policy, tool)
+    if plan.approval is not None:
+        print(f"  every call needs a human's approval ({plan.approval.rule})")
+    for check in plan.checks:
+        words = " and ".join(condition_words(condition) for condition in check.conditions)
+        print(f"  {'refused when' if check.denies_when_true else 'allowed only when'} {words} ({check.rule})")
+    if plan.checks:
+        print("  (pass --args '{...}' to decide one call)")
+    for limit in policy.limits_for(tool):
+        print(f"  counts against {limit.counter}: {limit.max} per {limit.window_label} ({limit.scope})")
+    for counter in plan.counters:
+        cap = "no limit" if counter.cap is None else f"{counter.cap} per {counter.window}"
+        print(f"  counts against {counter.path}: {cap} (UTC, {counter.scope})")
+    return 0
+
+
 def _policy_explain(args: argparse.Namespace) -> int:
     policy = _load_or_report(args.file)
     if policy is None:
@@ -266,12 +303,17 @@ def _policy_explain(args: argparse.Namespace) -> int:
     from tools.registry import all_specs
 
     specs = {spec.name: spec for spec in all_specs()}
+    spec = specs.get(args.tool)
+    if args.args is None:
+        return _explain_tool(policy, args.tool, spec is not None)
     try:
         arguments = json.loads(args.args)
     except json.JSONDecodeError as exc:
         print(f"--args is not JSON: {exc.msg}")
         return 1
-    spec = specs.get(args.tool)
+    if not isinstance(arguments, dict):
+        print('--args must be a JSON object of named arguments, e.g. \'{"modules": ["sign"]}\'')
+        return 1
     decision = decide(policy, args.tool, None, known=spec is not None)
     if decision.allowed and spec is not None:
         from pydantic import ValidationError
@@ -302,16 +344,23 @@ def _policy_schema(_args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
+    """The catalogue with whole descriptions (wrapped, never cut), or as JSON with them."""
+    import textwrap
+
     from tools.registry import all_specs
 
     specs = all_specs()
     if args.json:
-        print(json.dumps([{"name": s.name, "family": s.family, "risk": s.risk.value} for s in specs], indent=1))
+        entries = [
+            {"name": s.name, "family": s.family, "risk": s.risk.value, "description": " ".join(s.description.split())}
+            for s in specs
+        ]
+        print(json.dumps(entries, indent=1))
         return 0
-    width = max(len(s.name) for s in specs)
+    print(f"{len(specs)} tools (name, family, risk class, description)")
     for spec in specs:
-        summary = spec.description.splitlines()[0]
-        print(f"{spec.name:<{width}}  {spec.family:<10}  {spec.risk.value:<11}  {summary[:70]}")
+        print(f"\n{spec.name}  [{spec.family}, {spec.risk.value}]")
+        print(textwrap.fill(" ".join(spec.description.split()), 100, initial_indent="    ", subsequent_indent="    "))
     return 0
 
 
@@ -323,6 +372,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="odoo-mcp", description="A policy-guarded MCP server for Odoo.")
+    main.add_argument("--version", action="version", version=f"odoo-mcp {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or streamable HTTP")
@@ -377,13 +427,13 @@ def parser() -> argparse.ArgumentParser:
     explain = policy.add_parser("explain", help="what the policy decides for one call, without calling anything")
     explain.add_argument("file")
     explain.add_argument("tool")
-    explain.add_argument("--args", default="{}", help="the call's arguments as JSON")
+    explain.add_argument("--args", help="the call's arguments as a JSON object (without: the tool-level decision)")
     explain.set_defaults(run=_policy_explain)
     schema = policy.add_parser("schema", help="print the policy's JSON Schema")
     schema.set_defaults(run=_policy_schema)
     add_policy_commands(policy)
 
-    catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class")
+    catalogue = commands.add_parser("tools", help="the tool catalogue: name, family, risk class, description")
     catalogue.add_argument("--json", action="store_true")
     catalogue.set_defaults(run=_tools)
 

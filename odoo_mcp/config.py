@@ -7,6 +7,7 @@ message naming the variable (fail closed), never a silent fallback to a default.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,13 +142,35 @@ class ApprovalSettings:
         )
 
 
+def default_audit_log(env: Mapping[str, str], platform: str = sys.platform) -> Path:
+    """Where audit records go when nothing says otherwise: the user's state folder, not stderr.
+
+    MCP clients log every stderr line of a server (Claude Code as errors): stderr is kept for the
+    one start line and real problems. `ODOO_MCP_STATE_DIR` when set; otherwise Linux and other
+    Unixes: `$XDG_STATE_HOME/odoo-mcp/` (default `~/.local/state/odoo-mcp/`); macOS:
+    `~/Library/Logs/odoo-mcp/`; Windows: `%LOCALAPPDATA%\\odoo-mcp\\`.
+    """
+    state = _directory(env, "ODOO_MCP_STATE_DIR")
+    if state is not None:
+        return state / "audit.jsonl"
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        folder = home / "Library" / "Logs"
+    elif platform == "win32":
+        folder = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    else:
+        xdg = env.get("XDG_STATE_HOME", "").strip()
+        folder = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "state"
+    return folder / "odoo-mcp" / "audit.jsonl"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server needs to start, resolved from CLI flags over environment."""
 
     policy_path: Path
     audit_log: Path | None = None
-    audit_stderr: bool = True
+    audit_stderr: bool = False
     grant: str = "local"
     limits_storage: str = "memory://"
     roots: Roots = field(default_factory=Roots)
@@ -169,13 +192,14 @@ class Settings:
                 "no policy: pass --policy FILE or set ODOO_MCP_POLICY (the server refuses to start without one)"
             )
         audit_value = audit_log or _first(env, "ODOO_MCP_AUDIT_LOG")
-        stderr_flag = (_first(env, "ODOO_MCP_AUDIT_STDERR") or "1").lower()
+        stderr_flag = (_first(env, "ODOO_MCP_AUDIT_STDERR") or "0").lower()
         if stderr_flag not in {"0", "1", "true", "false", "yes", "no"}:
-            raise ConfigError(f"ODOO_MCP_AUDIT_STDERR: {stderr_flag!r} is not a boolean (1/0, true/false)")
+            raise ConfigError(f"ODOO_MCP_AUDIT_STDERR: {stderr_flag!r} is not a boolean: set it to 1 or 0")
+        to_stderr = audit_value == "-"  # `-`: stderr only (a container's log), no file
         return cls(
             policy_path=Path(policy_value).expanduser(),
-            audit_log=Path(audit_value).expanduser() if audit_value else None,
-            audit_stderr=stderr_flag in {"1", "true", "yes"},
+            audit_log=None if to_stderr else Path(audit_value).expanduser() if audit_value else default_audit_log(env),
+            audit_stderr=to_stderr or stderr_flag in {"1", "true", "yes"},
             grant=_first(env, "ODOO_MCP_GRANT") or "local",
             limits_storage=_first(env, "ODOO_MCP_LIMITS_STORAGE") or "memory://",
             roots=Roots.from_env(env),

@@ -66,8 +66,9 @@ def is_first_page_request(message: Any) -> bool:
 
 
 def early_tools_list(guard: Guard) -> dict[str, Any]:
-    """The tools/list result: every tool the guard exposes, as the SDK lists it."""
-    return {"tools": [listed_tool(tool.spec) for tool in guard.visible()]}
+    """The tools/list result: every tool the guard lists (not hidden; under "list": "allowed", callable),
+    as the SDK lists it."""
+    return {"tools": [listed_tool(tool.spec) for tool in guard.listed()]}
 
 
 def response(request_id: Any, result: dict[str, Any]) -> dict[str, Any]:

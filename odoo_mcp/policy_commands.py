@@ -42,6 +42,10 @@ def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
 
 
 def _init(args: argparse.Namespace) -> int:
+    if args.example is not None:  # a shipped example instead of a generated policy
+        from odoo_mcp.policy_examples import write_example
+
+        return write_example(args.example, args.output)
     try:
         tools = catalogue_tools(_mounted_tools(args))
     except ConfigError as exc:
@@ -160,6 +164,10 @@ def add_commands(policy: Any) -> None:
     init.add_argument("--mount", action="append", default=[], metavar="NAME=COMMAND",
                       help="include a mounted MCP server's tools (as serve --mount)")  # fmt: skip
     init.add_argument("--mounts", help="include the tools of a mounts file's servers")
+    init.add_argument(
+        "--example", nargs="?", const="", metavar="NAME",
+        help="write a shipped example policy instead (without NAME: list them)",
+    )  # fmt: skip
     init.set_defaults(run=_init)
     rerun = policy.add_parser("replay", help="what a candidate policy would have decided on an audit log's calls")
     rerun.add_argument("policy", help="the candidate policy (JSON or Intercept YAML)")

@@ -53,9 +53,18 @@ class ListedTools:
         if loop is not None and not loop.is_closed():
             asyncio.run_coroutine_threadsafe(self._publish_if_changed(), loop)
 
-    def _hiding(self) -> tuple[tuple[bool, frozenset[str]], ...]:
-        """What decides every grant's list: each policy's hide set (and shadow, which shows all)."""
-        return tuple((policy.shadow, frozenset(policy.hide)) for policy in self.guard.policies.all())
+    def _hiding(self) -> tuple[tuple[Any, ...], ...]:
+        """What decides every grant's list: each policy's hide set (and shadow, which shows all), and under
+        `"list": "allowed"` the tools it lets be called."""
+        policies = self.guard.policies.all()
+        return tuple((policy.shadow, frozenset(policy.hide), self._allowed(policy)) for policy in policies)
+
+    def _allowed(self, policy: Any) -> frozenset[str]:
+        if getattr(policy, "listing", "all") == "all":
+            return frozenset()
+        from guard.decisions import gate_tool
+
+        return frozenset(name for name in self.guard.tools if gate_tool(policy, name, known=True).allowed)
 
     async def _publish_if_changed(self) -> None:
         generation = self.guard.policies.generation
@@ -74,13 +83,13 @@ class ListedTools:
 
     def names(self) -> tuple[str, ...]:
         """What the pinned policy shows."""
-        return tuple(tool.name for tool in self.guard.visible())
+        return tuple(tool.name for tool in self.guard.listed())
 
     def filter(self, result: Any, session: Any, grant: str) -> Any:
         """The wire result of `tools/list` (a dict) without what the pinned policy hides."""
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return result
-        shown = [tool for tool in result["tools"] if self.guard.exposes(str(tool.get("name")))]
+        shown = [tool for tool in result["tools"] if self.guard.lists(str(tool.get("name")))]
         self._remember(connection_of(session), tuple(sorted(str(tool.get("name")) for tool in shown)))
         return {**result, "tools": shown}
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 
+from odoo_mcp.cli import main
 from tests.harness import REPO
+from tools.registry import all_specs
 
 POLICY = {
     "version": "1",
@@ -18,10 +23,27 @@ POLICY = {
 }
 
 
-def odoo_mcp(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", *args], capture_output=True, text=True, cwd=REPO, timeout=60
-    )
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def odoo_mcp(*args: str) -> Done:
+    """`odoo-mcp ARGS` as a user runs it, in process (what `python -m odoo_mcp` calls): exit code and output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse: --version, usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+def test_python_m_odoo_mcp_is_the_command():
+    done = subprocess.run([sys.executable, "-m", "odoo_mcp", "--version"], capture_output=True, text=True, cwd=REPO)
+    assert done.stdout.strip() == "odoo-mcp 0.1.0"
 
 
 def test_explain_says_what_would_happen_without_calling_anything(tmp_path):
@@ -58,11 +80,73 @@ def test_schema_is_a_json_schema_that_describes_the_policy():
     assert {"version", "default", "hide", "all_tools", "tools"} <= set(schema["properties"])
 
 
-def test_tools_catalogue_names_family_and_risk():
+def test_tools_catalogue_names_family_risk_and_whole_description():
     done = odoo_mcp("tools", "--json")
     catalogue = {entry["name"]: entry for entry in json.loads(done.stdout)}
-    assert catalogue["ee_link"] == {"name": "ee_link", "family": "enterprise", "risk": "write"}
+    link = catalogue["ee_link"]
+    assert (link["name"], link["family"], link["risk"]) == ("ee_link", "enterprise", "write")
+    specs = {spec.name: spec for spec in all_specs()}
+    for name, entry in catalogue.items():
+        assert entry["description"] == " ".join(specs[name].description.split())
     assert catalogue["odoo_unlink"]["risk"] == "destructive"
     assert catalogue["odoo_search_read"]["risk"] == "read"
     assert catalogue["policy_status"]["family"] == "meta"
     assert len(catalogue) >= 40
+
+
+def test_tools_text_prints_every_description_whole():
+    done = odoo_mcp("tools")
+    words = done.stdout.split()
+    assert done.stdout.startswith(f"{len(all_specs())} tools")
+    for spec in all_specs():
+        assert f"{spec.name}  [{spec.family}, {spec.risk.value}]" in done.stdout
+        description = spec.description.split()
+        start = words.index(description[0], words.index(spec.name))
+        assert words[start : start + len(description)] == description, spec.name
+
+
+def test_version():
+    done = odoo_mcp("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == "odoo-mcp 0.1.0"
+
+
+def test_explain_without_args_gives_the_tool_level_decision(tmp_path):
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({**POLICY, "tools": {**POLICY["tools"], "ee_link": {
+        "deny_if": [{"arg": "modules", "op": "len_gt", "value": 5}],
+        "limits": [{"counter": "ee_link_rate", "window": "minute", "max": 10, "scope": "grant"}]}}}))  # fmt: skip
+    tool_level = odoo_mcp("policy", "explain", str(path), "ee_link")
+    assert tool_level.returncode == 0, tool_level.stdout
+    assert tool_level.stdout.splitlines()[:2] == [
+        "ee_link: ALLOW (rule: tools.ee_link)",
+        "  refused when more than 5 modules are given (tools.ee_link.deny_if[0])",
+    ]
+    assert "missing" not in tool_level.stdout
+    default = odoo_mcp("policy", "explain", str(path), "odoo_unlink")
+    assert default.returncode == 3
+    assert 'to allow it, add "odoo_unlink" under "tools"' in default.stdout
+    array = odoo_mcp("policy", "explain", str(path), "ee_link", "--args", '["sign"]')
+    assert array.returncode == 1
+    assert "Args" not in array.stdout
+    assert array.stdout.startswith("--args must be a JSON object of named arguments")
+    pattern = odoo_mcp("policy", "explain", str(path), "ee_link", "--args", '{"modules": ["../x"]}')
+    assert "modules[0]: must be a module's technical name" in pattern.stdout
+
+
+def test_policy_init_lists_writes_and_never_overwrites(tmp_path):
+    listing = odoo_mcp("policy", "init", "--example")
+    names = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+    assert {"readonly", "addons-maintainer"} <= set(names)
+    printed = odoo_mcp("policy", "init", "--example", "readonly")
+    assert json.loads(printed.stdout)["list"] == "allowed"
+    target = tmp_path / "policy.json"
+    written = odoo_mcp("policy", "init", "--example", "addons-maintainer", str(target))
+    assert written.returncode == 0
+    assert odoo_mcp("policy", "check", str(target)).returncode == 0
+    before = target.read_text()
+    again = odoo_mcp("policy", "init", "--example", "readonly", str(target))
+    assert again.returncode == 1 and "exists; not overwritten" in again.stderr
+    assert target.read_text() == before
+    unknown = odoo_mcp("policy", "init", "--example", "nope")
+    assert unknown.returncode == 1 and "readonly" in unknown.stderr

@@ -9,6 +9,7 @@ import pytest
 from guard.guard import Guard, GuardedTool
 from guard.policy import parse_policy
 from guard.spec import Risk
+from guard.wording import default_deny_reason
 from odoo_mcp.config import Settings
 from odoo_mcp.server import _mcp_tool, assert_all_guarded, build_guard, build_server
 from tests.harness import guarded_server
@@ -57,7 +58,7 @@ async def test_every_listed_tool_is_refused_by_a_deny_all_policy(tmp_path):
         assert {tool.name for tool in tools} == set(catalogue)
         for tool in tools:
             result = await server.call(tool.name, {})
-            assert result.text == f"[POLICY DENIED] '{tool.name}' is not allowed by this policy (default: deny)"
+            assert result.text == f"[POLICY DENIED] {default_deny_reason(tool.name)}"
         audited = [record["tool"] for record in server.audit_records()]
         assert audited == [tool.name for tool in tools]
 

@@ -1,4 +1,4 @@
-"""The example policies in examples/ load, name only tools this server has, and let no secret out of Odoo."""
+"""The example policies shipped in odoo_mcp/examples/ load, name only real tools, and let no secret out of Odoo."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from guard import decide, load_policy
+from odoo_mcp.policy_examples import examples
 from odoo_mcp.tool_names import check_tool_names
 from tests.odoo_double import OdooDouble
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import MASK, MASKED, call, everything_seen, in_process, routes
 from tools.registry import all_specs
 
-FOLDER = Path(__file__).resolve().parent.parent / "examples"
-EXAMPLES = sorted([*FOLDER.glob("*.json"), *FOLDER.glob("*.yaml"), *FOLDER.glob("*.yml")])
+EXAMPLES = sorted(Path(str(entry)) for entry in examples().values())
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -28,12 +28,12 @@ def test_example_policy_loads_and_names_real_tools(path):
 
 
 def test_there_are_examples_in_both_spellings():
-    assert len(EXAMPLES) >= 3
+    assert {"readonly", "addons-maintainer", "intercept-sales-assistant"} <= set(examples())
     assert any(path.suffix in (".yaml", ".yml") for path in EXAMPLES)
 
 
 def test_the_yaml_example_means_what_its_comments_say():
-    policy = load_policy(FOLDER / "policy-intercept-sales-assistant.yaml")
+    policy = load_policy(Path(str(examples()["intercept-sales-assistant"])))
     batch = {"model": "res.partner", "ids": [1, 2], "values": [{"name": "A"}, {"name": "B", "credit_limit": 9e9}]}
     assert decide(policy, "odoo_write", batch).message == "Credit limits are set by finance, not by the assistant"
     assert decide(policy, "odoo_write", {"model": "res.partner", "ids": [1], "values": {"name": "A"}}).allowed

@@ -25,7 +25,10 @@ async def test_issue_policy_allows_only_ee_link_ten_times_a_minute(tmp_path):
         assert "ee_link" in names
         denied = await server.call("policy_status")
         assert denied.is_error
-        assert denied.text == "[POLICY DENIED] 'policy_status' is not allowed by this policy (default: deny)"
+        assert denied.text == (
+            "[POLICY DENIED] 'policy_status' is not allowed by this policy (default: deny); "
+            'to allow it, add "policy_status" under "tools"'
+        )
         link = {"modules": ["sale_subscription"]}
         outside = {"modules": ["sale_subscription"], "target_dir": "/tmp"}
         tags = []
@@ -140,7 +143,7 @@ async def test_deny_if_every_op(tmp_path):
         for index, (condition, arguments) in enumerate(DENY_IF):
             result = await server.call("guard_echo", arguments)
             assert result.tag == "POLICY DENIED", (condition, result.text)
-            assert f"is refused when {condition['arg']} {condition['op']}" in result.text
+            assert "is refused when " in result.text  # the words themselves: tests/test_wording.py
             assert server.audit_records()[-1]["rule"] == f"tools.guard_echo.deny_if[{index}]"
         for arguments in SAFE_ARGS:
             result = await server.call("guard_echo", arguments)
@@ -163,11 +166,11 @@ async def test_require_conditions(tmp_path):
     }
     async with guarded_server(policy, tmp_path=tmp_path, echo=True) as server:
         missing = await server.call("guard_echo", {"count": 1, "tags": ["t"]})
-        assert missing.text == "[POLICY DENIED] 'guard_echo' requires text is given"
+        assert missing.text == "[POLICY DENIED] 'guard_echo' is allowed only when text is given"
         empty = await server.call("guard_echo", {"text": "", "count": 1, "tags": ["t"]})
         assert empty.tag == "POLICY DENIED"
         too_many = await server.call("guard_echo", {"text": "x", "count": 11, "tags": ["t"]})
-        assert too_many.text == "[POLICY DENIED] 'guard_echo' requires count lte 10"
+        assert too_many.text == "[POLICY DENIED] 'guard_echo' is allowed only when count is at most 10"
         no_tags = await server.call("guard_echo", {"text": "x", "count": 1})
         assert no_tags.tag == "POLICY DENIED"
         ok = await server.call("guard_echo", {"text": "x", "count": 10, "tags": ["t"]})

@@ -85,12 +85,17 @@ def test_settings_from_env_and_read_only_connections_file(tmp_path):
 
 
 @pytest.mark.parametrize("env, problem", [
-    ({"ODOO_URL": "ftp://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p"}, "http"),
-    ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u"}, "password or an api_key"),
+    ({"ODOO_URL": "ftp://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p"}, "ODOO_URL: 'ftp://x' is not"),
+    ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u"}, "ODOO_PASSWORD or ODOO_API_KEY is not"),
+    ({"ODOO_URL": "http://x"}, "ODOO_URL is set but ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or ODOO_API_KEY are not"),
+    ({"ODOO_URL": "http://x", "ODOO_USER": "u", "ODOO_API_KEY": "k"}, "ODOO_URL is set but ODOO_DB is not"),
+    ({"ODOO_DB": "d", "ODOO_API_KEY": "k"}, "ODOO_DB, ODOO_API_KEY are set but ODOO_URL is not"),
+    ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USER": "u", "ODOO_PASSWORD": "p", "ODOO_CA_BUNDLE": "/nowhere"},
+     "ODOO_CA_BUNDLE"),
     ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p", "ODOO_PROTOCOL": "json2"},
-     "API key"),
+     "ODOO_PROTOCOL is json2, which authenticates with an API key: set ODOO_API_KEY"),
     ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p", "ODOO_PROTOCOL": "soap"},
-     "protocol"),
+     "ODOO_PROTOCOL: protocol 'soap'"),
     ({"ODOO_URL": "http://x", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "p", "ODOO_VERIFY_SSL": "maybe"},
      "boolean"),
     ({"ODOO_TIMEOUT": "soon"}, "ODOO_TIMEOUT"),

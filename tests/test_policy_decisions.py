@@ -86,7 +86,7 @@ CASES = [
     ("allow", "", "unlisted", {"note": "ok"}, None, True, "default", ""),
     # under default deny, "*" rescues no unlisted tool
     ("deny", "", "unlisted", {"note": "ok"}, None, False, "default",
-     "'unlisted' is not allowed by this policy (default: deny)"),
+     "'unlisted' is not allowed by this policy (default: deny); to allow it, add \"unlisted\" under \"tools\""),
     ("deny", "", "read_file", {"note": "ok"}, None, True, "tools.read_file", ""),
     # hide wins over everything, and says no more than for an unknown tool
     ("allow", "read_file", "read_file", {}, None, False, "hide", "unknown tool 'read_file'"),
@@ -132,17 +132,17 @@ HOSTED_CASES = [
     ("odoo_write", {"values": [{"name": "a"}]}, True, "tools.odoo_write", ""),
     ("odoo_create", {"values": {"name": "a", "active": True}}, True, "tools.odoo_create", ""),
     ("odoo_create", {"values": {"name": "a"}}, False, "tools.odoo_create.require[1]",
-     "'odoo_create' requires values.active neq False"),  # absent: the condition cannot hold
+     "'odoo_create' is allowed only when values.active is not false"),  # absent: the condition cannot hold
     ("odoo_create", {"values": {"name": "a", "active": None}}, False, "tools.odoo_create.require[1]",
-     "'odoo_create' requires values.active neq False"),
+     "'odoo_create' is allowed only when values.active is not false"),
     ("odoo_create", {"values": [{"name": "a"}, {"active": True}]}, False, "tools.odoo_create.require[0]",
-     "'odoo_create' requires args.values.name is given"),
+     "'odoo_create' is allowed only when values.name is given"),
     ("odoo_unlink", {}, False, "tools.odoo_unlink.action", "never delete"),
     ("ee_link", {"modules": ["x"]}, True, "tools.ee_link.action", "a human decides"),
     ("odoo_read", {"model": "res.users"}, False, "tools.*.deny_if[0]", "no users"),
     ("odoo_read", {"model": "res.partner"}, True, "tools.odoo_read", ""),
     ("odoo_search", {"model": "res.partner"}, False, "default", "'odoo_search' is not allowed by this policy "
-     "(default: deny)"),
+     "(default: deny); to allow it, add \"odoo_search\" under \"tools\""),
 ]  # fmt: skip
 
 

@@ -67,7 +67,7 @@ def test_policy_check_reports_typos_warnings_and_the_implied_default(tmp_path, c
 
 
 def test_policy_explain_names_the_intercept_counters_a_call_spends(capsys):
-    example = "examples/policy-intercept-sales-assistant.yaml"
+    example = "odoo_mcp/examples/intercept-sales-assistant.yaml"
     assert main(["policy", "explain", example, "odoo_search_read", "--args", '{"model": "res.partner"}']) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [

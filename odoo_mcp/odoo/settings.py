@@ -138,6 +138,30 @@ def _protocol(value: str | None, api_key: str | None, password: str | None) -> s
     return "json2" if api_key and not password else "jsonrpc"
 
 
+CONNECTION_VARIABLES = ("ODOO_DB", "ODOO_USERNAME", "ODOO_USER", "ODOO_PASSWORD", "ODOO_API_KEY", "ODOO_PROTOCOL")
+"""The variables of the default connection that mean nothing without ODOO_URL."""
+
+
+def _check_env_connection(get: Any, password: str | None, api_key: str | None) -> None:
+    """What ODOO_URL's connection lacks or contradicts, named by its variable (not by a config key)."""
+    given = {"ODOO_DB": get("ODOO_DB"), "ODOO_USERNAME": get("ODOO_USERNAME", "ODOO_USER")}
+    missing = [name for name, value in given.items() if not value]
+    if not password and not api_key:
+        missing.append("ODOO_PASSWORD or ODOO_API_KEY")
+    if missing:
+        names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        raise ConfigError(f"ODOO_URL is set but {names} {'is' if len(missing) == 1 else 'are'} not: "
+                          "set them for the default connection (or unset ODOO_URL)")
+    protocol = _protocol(get("ODOO_PROTOCOL"), api_key, password)
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"ODOO_PROTOCOL: protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    if protocol == "json2" and not api_key:
+        raise ConfigError("ODOO_PROTOCOL is json2, which authenticates with an API key: set ODOO_API_KEY")
+    ca_bundle = get("ODOO_CA_BUNDLE")
+    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
+        raise ConfigError(f"ODOO_CA_BUNDLE: {ca_bundle!r} is not a file")
+
+
 def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None:
     def get(*names: str) -> str | None:
         for name in names:
@@ -148,8 +172,16 @@ def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None
 
     url = get("ODOO_URL")
     if not url:
+        stray = [name for name in CONNECTION_VARIABLES if get(name)]
+        if stray:
+            raise ConfigError(
+                f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set but ODOO_URL is not: "
+                "set ODOO_URL to the Odoo server's root URL (or unset them)"
+            )
         return None
+    normalize_url(url, "ODOO_URL")  # a bad URL is named by its variable
     password, api_key = get("ODOO_PASSWORD"), get("ODOO_API_KEY")
+    _check_env_connection(get, password, api_key)
     ca_bundle = get("ODOO_CA_BUNDLE")
     return ConnectionConfig(
         alias=DEFAULT_ALIAS,
