@@ -29,7 +29,7 @@ demo: $(VENV)/.demo
 
 test: $(VENV)/.installed redis
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
 # One test shares rate-limit counters between server processes through a real Redis
 # (started and stopped by the test on loopback); Debian's package provides the binary.

@@ -31,6 +31,7 @@ from guard.approvals import (
     verify,
 )
 from guard.audit import AuditLog
+from guard.refusals import Outcome
 from guard.spec import ApprovalUnavailable, Caller
 
 DEFAULT_TTL = 600.0
@@ -117,7 +118,7 @@ class Approvals:
 
     def _refused(self, binding: Binding, refusal: AnswerRefused, approval_id: str | None = None) -> Settled:
         self._record("refused", binding, approval_id, reason=refusal.reason.value)
-        return Settled(False, refusal.render(), "approval_refused")
+        return Settled(False, refusal.render(), Outcome.APPROVAL_REFUSED)
 
     async def settle(
         self, tool: str, arguments: dict[str, Any], caller: Caller, source: ChannelSource, describe: Describe
@@ -137,7 +138,10 @@ class Approvals:
             question = await describe(ticket.id, ticket.expires)
             self._record("asked", binding, ticket.id, via="input_required")
             return Settled(
-                False, "approval requested", "approval_requested", channel.defer(question, sign(self._key, ticket))
+                False,
+                "approval requested",
+                Outcome.APPROVAL_REQUESTED,
+                channel.defer(question, sign(self._key, ticket)),
             )
         if not self.out_of_band and channel.ask is not None:
             settled = await self._ask_in_call(binding, channel.ask, describe)
@@ -154,7 +158,7 @@ class Approvals:
             return self._refused(binding, refusal)
         if not answer.accepted:
             self._record("declined", binding, ticket.id, via="input_required")
-            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", "approval_declined")
+            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED)
         self._record("approved", binding, ticket.id, via="input_required", by=f"client:{binding.grant}")
         self._record("used", binding, ticket.id)
         return Settled(True)
@@ -172,7 +176,9 @@ class Approvals:
         except Exception as exc:
             self._record("declined", binding, ticket.id, via="elicitation", reason=type(exc).__name__)
             return Settled(
-                False, f"[APPROVAL DECLINED] the approval request failed ({type(exc).__name__})", "approval_declined"
+                False,
+                f"[APPROVAL DECLINED] the approval request failed ({type(exc).__name__})",
+                Outcome.APPROVAL_DECLINED,
             )
         if not self.clock() < ticket.expires:
             return self._refused(binding, AnswerRefused(Refusal.EXPIRED), ticket.id)
@@ -180,7 +186,7 @@ class Approvals:
             return self._refused(binding, AnswerRefused(Refusal.REPLAYED), ticket.id)
         if not accepted:
             self._record("declined", binding, ticket.id, via="elicitation")
-            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", "approval_declined")
+            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED)
         self._record("approved", binding, ticket.id, via="elicitation", by=f"client:{binding.grant}")
         self._record("used", binding, ticket.id)
         return Settled(True)
@@ -195,11 +201,12 @@ class Approvals:
             self._record("expired", binding, approval.id)
             return None
         if state == PENDING:
-            return Settled(False, pending_text(approval), "approval_pending")
+            return Settled(False, pending_text(approval), Outcome.APPROVAL_PENDING)
         if state == DECLINED:
             if self.store.transition(approval.id, DECLINED, USED, by=None, now=now) is not None:
                 by = approval.decided_by or "an approver"
-                return Settled(False, f"[APPROVAL DECLINED] {approval.id} was declined by {by}", "approval_declined")
+                declined = f"[APPROVAL DECLINED] {approval.id} was declined by {by}"
+                return Settled(False, declined, Outcome.APPROVAL_DECLINED)
             return None
         if state == APPROVED and self.store.transition(approval.id, APPROVED, USED, by=None, now=now) is not None:
             self._record("used", binding, approval.id, by=approval.decided_by, via="out_of_band")
@@ -223,7 +230,7 @@ class Approvals:
         )
         self.store.add(approval)
         self._record("asked", binding, approval_id, via="out_of_band")
-        return Settled(False, pending_text(approval), "approval_pending")
+        return Settled(False, pending_text(approval), Outcome.APPROVAL_PENDING)
 
     def decide(self, approval_id: str, approve: bool, by: str) -> PendingApproval:
         """A human's decision on a pending approval (CLI or HTTP endpoint); ValueError says why not."""

@@ -44,6 +44,7 @@ from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine, path_error
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
+from guard.refusals import Outcome
 from guard.spec import (
     Blob,
     Call,
@@ -51,8 +52,6 @@ from guard.spec import (
     Equivalent,
     NotConfigured,
     PathArg,
-    PathRefused,
-    PolicyRefusal,
     ToolFailure,
     ToolOutput,
     ToolSpec,
@@ -140,7 +139,7 @@ def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str
             except ValueError:
                 continue  # left as is: validation reports the field
             except RecursionError:
-                raise Refused("invalid", f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
+                raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
             if isinstance(parsed, list | dict):
                 decoded = {**decoded, name: parsed}
     return decoded
@@ -164,7 +163,7 @@ def counting(operation: Any, *args: Any) -> Any:
     try:
         return operation(*args)
     except Exception as exc:
-        raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+        raise Refused(Outcome.RATE_LIMIT_UNAVAILABLE, RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
 
 
 def render_text(data: Any) -> str:
@@ -201,11 +200,15 @@ class Guard:
         """The policy of the running call (pinned for its grant), else the server's default."""
         return self.policies.current()
 
-    def wrap(self, spec: ToolSpec) -> GuardedTool:
-        """The guard decorator: returns the only callable form of `spec.handler`."""
+    def wrap(self, spec: ToolSpec, context: Any = None) -> GuardedTool:
+        """The guard decorator: returns the only callable form of `spec.handler`.
+
+        `context` is what the handler receives as `call.runtime` (its family's context, built
+        once at start-up); without one, the guard's `runtime`.
+        """
         if spec.name in self.tools:
             raise ValueError(f"tool {spec.name!r} is wrapped twice")
-        guarded = GuardedTool(self, spec, _WRAP_TOKEN)
+        guarded = GuardedTool(self, spec, _WRAP_TOKEN, self.runtime if context is None else context)
         self.tools[spec.name] = guarded
         return guarded
 
@@ -233,7 +236,7 @@ class Guard:
         """A call to an unknown, hidden or unlisted name: refused and audited like any call."""
         decision = gate_tool(self.policy, name, known=name in self.tools)
         result = Result(True, f"[POLICY DENIED] {decision.reason}")
-        self._audit(name, caller, arguments, decision, "denied", result, time.perf_counter())
+        self._audit(name, caller, arguments, decision, Outcome.DENIED, result, time.perf_counter())
         return result
 
     def _audit(
@@ -299,17 +302,18 @@ class Guard:
                 **({"equivalent_of": equivalents} if equivalents else {}),
             )
         except AuditUnavailable:
-            raise Refused("audit_unavailable", AUDIT_UNAVAILABLE) from None
+            raise Refused(Outcome.AUDIT_UNAVAILABLE, AUDIT_UNAVAILABLE) from None
 
 
 class GuardedTool:
     """A tool handler behind the guard; only `Guard.wrap` can make one."""
 
-    def __init__(self, guard: Guard, spec: ToolSpec, token: object) -> None:
+    def __init__(self, guard: Guard, spec: ToolSpec, token: object, context: Any = None) -> None:
         if token is not _WRAP_TOKEN:
             raise TypeError("GuardedTool is created by Guard.wrap only")
         self.guard = guard
         self.spec = spec
+        self.context = context
         self.paths = path_fields(spec)
         self.is_async = inspect.iscoroutinefunction(spec.handler)
 
@@ -354,7 +358,7 @@ class GuardedTool:
             print(f"guard failed on {spec.name}:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] the guard could not decide on {spec.name} ({type(exc).__name__}); nothing was run"
-            return finish("guard_error", Result(True, text), state["decision"], state["counters"])
+            return finish(Outcome.GUARD_ERROR, Result(True, text), state["decision"], state["counters"])
 
     async def _run(
         self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
@@ -372,11 +376,11 @@ class GuardedTool:
         state["decision"] = decision
         if not decision.allowed:
             if not shadow:
-                return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
             would("would_deny", decision)
 
         if not isinstance(raw, dict):
-            return finish("invalid", Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
+            return finish(Outcome.INVALID, Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         args = self._validate(raw)
 
         plan = plan_for(guard.policy, spec.name)
@@ -392,7 +396,7 @@ class GuardedTool:
         state["decision"] = decision
         if not decision.allowed:
             if not shadow:
-                return finish("denied", Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
+                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
             would("would_deny", decision)
         elif shadow and decision.verdict is Verdict.APPROVAL:
             would("would_ask", decision)
@@ -400,8 +404,7 @@ class GuardedTool:
         try:
             paths = self._confine(args)
         except ToolFailure as failure:
-            outcome = "path_refused" if isinstance(failure, PathRefused) else "failed"
-            return finish(outcome, Result(True, failure.render()), decision)
+            return finish(failure.outcome, Result(True, failure.render()), decision)
 
         limits = plan.limits
         spent = [(counter, dumped) for counter in plan.counters]
@@ -411,7 +414,7 @@ class GuardedTool:
         if decision.verdict is Verdict.APPROVAL and not shadow:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
-                return finish("rate_limited", Result(True, refusal.render()), decision)
+                return finish(Outcome.RATE_LIMITED, Result(True, refusal.render()), decision)
             settled = await self._approve(args, caller, paths, channel)
             if not settled.approved:
                 result = Result(not settled.pending, settled.text, pending=settled.pending)
@@ -422,28 +425,31 @@ class GuardedTool:
         except IncrementRefused as exc:
             refused = Decision(Verdict.DENY, exc.rule, str(exc))
             if not shadow:
-                return finish("denied", Result(True, f"[POLICY DENIED] {exc}"), refused)
+                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {exc}"), refused)
             would("would_deny", refused)
             reserved = Reservation()
         except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
-            raise Refused("rate_limit_unavailable", RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
+            raise Refused(Outcome.RATE_LIMIT_UNAVAILABLE, RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
         states = [counter for counter, _ in spent]
         if isinstance(reserved, Refusal):
             counters = counting(self._counter_states, limits, states, caller)
             if not shadow:
-                return finish("rate_limited", Result(True, reserved.render()), decision, counters)
+                return finish(Outcome.RATE_LIMITED, Result(True, reserved.render()), decision, counters)
             rule = reserved.limit.counter if reserved.limit is not None else reserved.counter.rule
             would("would_limit", Decision(Verdict.DENY, rule, reserved.render()))
             reserved = Reservation()  # the window is full: nothing is taken, nothing to give back
         try:
-            counters = state["counters"] = counting(self._counter_states, limits, states, caller)
+            # read by the hit itself, not a second pass (a shadow call whose limit would refuse took nothing)
+            counters = state["counters"] = (
+                reserved.states if reserved.taken else counting(self._counter_states, limits, states, caller)
+            )
             guard.write_intent(
                 spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
             )
         except BaseException:
             self._give_back(reserved)  # the call will not run
             raise
-        call = Call(caller=caller, runtime=guard.runtime, paths=paths,
+        call = Call(caller=caller, runtime=self.context, paths=paths,
                     approved=decision.verdict is Verdict.APPROVAL)
         try:
             if self.is_async:
@@ -455,24 +461,20 @@ class GuardedTool:
             with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
                 counters = self._counter_states(limits, states, caller)
             if isinstance(exc, ToolFailure):
-                outcome = (
-                    "denied" if isinstance(exc, PolicyRefusal)
-                    else "path_refused" if isinstance(exc, PathRefused) else "failed"
-                )
-                return finish(outcome, Result(True, exc.render()), decision, counters)
+                return finish(exc.outcome, Result(True, exc.render()), decision, counters)
             if not isinstance(exc, Exception):
                 raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
-            return finish("crashed", Result(True, text), decision, counters)
+            return finish(Outcome.CRASHED, Result(True, text), decision, counters)
         guard.limiter.commit(reserved)
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
         else:
             result = Result(False, render_text(value), value)
-        return finish("ok", result, decision, counters)
+        return finish(Outcome.OK, result, decision, counters)
 
     def _counter_states(self, limits: Any, counters: Any, caller: Caller) -> list[dict[str, Any]]:
         """What remains of every counter the call touches, for the audit record."""
@@ -493,9 +495,9 @@ class GuardedTool:
             decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
             return self.spec.args.model_validate(decoded)
         except ValidationError as exc:
-            raise Refused("invalid", f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
+            raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
         except RecursionError:
-            raise Refused("invalid", "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+            raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
 
     def _equivalents(self, args: Any) -> list[Equivalent]:
         """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""
@@ -521,7 +523,7 @@ class GuardedTool:
 
     async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
         """The approval step; its question shows the validated call in full and the tool's preview."""
-        call = Call(caller=caller, runtime=self.guard.runtime, paths=paths)
+        call = Call(caller=caller, runtime=self.context, paths=paths)
         describe = functools.partial(question_for, self.spec, args, call)
         return await self.guard.approvals.settle(
             self.spec.name, args.model_dump(mode="json"), caller, channel, describe

@@ -36,13 +36,16 @@ Other `limits` storages (memcached, MongoDB) cannot give a reservation back: ref
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.storage.memory import Entry
 from limits.strategies import MovingWindowRateLimiter
@@ -96,6 +99,9 @@ class Reservation:
     taken: list[tuple[str, str, Any, int]] = field(default_factory=list)
     """(kind, storage key, token, amount): kind "window" (token: what identifies our entries) or
     "counter" (token: the window's end, after which there is nothing to give back)."""
+    states: list[dict[str, object]] = field(default_factory=list)
+    """What remains of each limit and counter right after this call took its share, read from
+    the window the hit just touched (for the audit record: no second pass over the store)."""
 
     def __bool__(self) -> bool:
         return bool(self.taken)
@@ -170,6 +176,16 @@ def increment_of(counter: StateCounter, arguments: Mapping[str, Any]) -> int:
     return math.ceil(value)
 
 
+class _NoTimer:
+    """Stands in for the library's expiry timer: "alive", so it is never started again."""
+
+    def is_alive(self) -> bool:
+        return True
+
+    def cancel(self) -> None:
+        pass
+
+
 class EventLoopMemoryStorage(MemoryStorage):
     """`limits`' memory storage for the moving window, without its expiry timer thread.
 
@@ -181,9 +197,15 @@ class EventLoopMemoryStorage(MemoryStorage):
 
     SWEEP_EVERY = 1024
 
-    def __init__(self, uri: str | None = None, **options: str) -> None:
-        super().__init__(uri, **options)
-        self.timer.cancel()
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        # The library's __init__ starts a timer thread; its state is set up here instead, and its
+        # `timer` is one that never runs, so no inherited method can schedule one either.
+        self.storage: Counter[str] = Counter()
+        self.locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        self.expirations: dict[str, float] = {}
+        self.events: dict[str, list[Entry]] = {}
+        self.timer = _NoTimer()  # type: ignore[assignment]
+        Storage.__init__(self, uri, wrap_exceptions=wrap_exceptions, **options)
         self._acquires = 0
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
@@ -307,7 +329,13 @@ def open_storage(uri: str) -> Storage:
     if scheme == "memory":
         return EventLoopMemoryStorage(uri)
     if scheme in REDIS_SCHEMES:
-        return ReleasableRedisStorage(uri)
+        try:
+            return ReleasableRedisStorage(uri)
+        except ConfigurationError as exc:  # the `redis` package (the `[redis]` extra) is not installed
+            raise UnsupportedStorage(
+                f"ODOO_MCP_LIMITS_STORAGE: {scheme}:// needs the redis client: pip install 'odoo-guard-mcp[redis]' "
+                f"({exc})"
+            ) from None
     raise UnsupportedStorage(
         f"rate-limit storage {scheme}:// cannot give back the quota of a call that failed; use memory:// or redis://"
     )
@@ -372,6 +400,7 @@ class Limiter:
                 self.rollback(reservation)
                 return Refusal(limit, self._retry_in(limit, caller))
             reservation.taken.append(("window", key, token, 1))
+            reservation.states.append(self._window_state(limit, key, item))
         now = time.time() if counters else 0.0
         for counter, amount in zip(counters, amounts, strict=True):
             start, end = window_bounds(counter.seconds, now)
@@ -382,7 +411,22 @@ class Limiter:
                 self.rollback(reservation)
                 return Refusal(None, max(1, math.ceil(end - now)), counter)
             reservation.taken.append(("counter", key, end, amount))
+            reservation.states.append(self._counter_dict(counter, value, end, now))
         return reservation
+
+    def _window_state(self, limit: Limit, key: str, item: RateLimitItem) -> dict[str, object]:
+        """`state(limit)` from the key and item the hit already built (one read of the moving window)."""
+        expiry = item.get_expiry()
+        window_start, used = self._storage.get_moving_window(key, item.amount, expiry)  # type: ignore[attr-defined]
+        remaining = item.amount - used
+        return {
+            "counter": limit.counter,
+            "max": limit.max,
+            "window": limit.window_label,
+            "scope": limit.scope,
+            "remaining": remaining,
+            "reset_in": round(max(0.0, window_start + expiry - time.time()), 3) if remaining < limit.max else 0.0,
+        }
 
     def rollback(self, reservation: Reservation) -> None:
         """Give back everything `reservation` took (the call did not run, or failed)."""
@@ -416,7 +460,10 @@ class Limiter:
         """An Intercept counter as the audit record and `policy_status` show it."""
         now = time.time()
         start, end = window_bounds(counter.seconds, now)
-        used = self._storage.get(counter_key(counter, caller, start))
+        return self._counter_dict(counter, self._storage.get(counter_key(counter, caller, start)), end, now)
+
+    @staticmethod
+    def _counter_dict(counter: StateCounter, used: int, end: float, now: float) -> dict[str, object]:
         return {
             "counter": counter.path,
             "max": counter.cap,

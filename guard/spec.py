@@ -15,6 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from guard.refusals import NotConfigured, OdooFailure, PathRefused, PolicyRefusal, ToolFailure
+
+__all__ = [
+    "ApprovalUnavailable", "Blob", "Call", "Caller", "Equivalent", "Equivalents", "Handler", "NotConfigured",
+    "OdooFailure", "PathArg", "PathRefused", "PolicyRefusal", "Risk", "ToolArgs", "ToolFailure", "ToolOutput",
+    "ToolSpec",
+]
+
 
 class Risk(StrEnum):
     """How much a tool can change: drives the MCP annotations and the catalogue."""
@@ -63,6 +71,9 @@ class Call:
 
     caller: Caller
     runtime: Any
+    """The context of the tool's family, built once at start-up (`tools.registry.Family.context`):
+    `AddonsContext` for the addons tools, `OdooContext` for the Odoo tools, `StatusContext` (with
+    the guard) for `policy_status`; the server's runtime for tools wrapped without a family."""
     paths: dict[str, Path] = field(default_factory=dict)
     approved: bool = False
     """True when the policy required a human's approval for this exact call and it was given."""
@@ -126,50 +137,3 @@ class ToolSpec:
     confinement, through the same runtime as the handler (reads only: it must change
     nothing). The tool's family owns it, since only the family knows what its tool does.
     """
-
-
-class ToolFailure(Exception):
-    """A failure the client should read: rendered as `[TAG] message`, never with a trace."""
-
-    tag = "TOOL ERROR"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def render(self) -> str:
-        return f"[{self.tag}] {self.message}"
-
-
-class PathRefused(ToolFailure):
-    """A path argument (or a path a tool derived from one) would leave its root."""
-
-    tag = "PATH REFUSED"
-
-    def __init__(self, arg: str, why: str) -> None:
-        super().__init__(f"{arg}: {why}")
-        self.arg = arg
-        self.why = why
-
-
-class PolicyRefusal(ToolFailure):
-    """A handler's refusal on policy grounds it can only judge with Odoo's answers in hand
-    (a sensitive field reached through a relation): `[POLICY DENIED] ...`, audited as denied."""
-
-    tag = "POLICY DENIED"
-
-
-class NotConfigured(ToolFailure):
-    """The tool needs a root or a connection that this server was not configured with."""
-
-    tag = "NOT CONFIGURED"
-
-
-class OdooFailure(ToolFailure):
-    """Odoo answered with a fault: `[ODOO ERROR] <exception name>: <message>`."""
-
-    tag = "ODOO ERROR"
-
-    def __init__(self, exception: str, message: str) -> None:
-        super().__init__(f"{exception}: {message}")
-        self.exception = exception

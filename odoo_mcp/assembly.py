@@ -14,12 +14,13 @@ from guard.guard import Guard
 from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.policy_set import PolicySet
-from guard.spec import ToolSpec
+from guard.spec import ToolFailure, ToolSpec
 from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
+from odoo_mcp.families import FAMILIES
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
-from tools.registry import all_specs
+from tools.registry import assemble
 
 SERVER_NAME = "odoo-guard-mcp"
 INSTRUCTIONS = (
@@ -53,7 +54,14 @@ def build_guard(
         approvals=open_approvals(settings, audit),
     )
     guard.audit.add_secrets(configured_secrets(settings.env))
-    runtime.guard = guard  # type: ignore[attr-defined]
-    for spec in [*all_specs(), *extra_specs]:
+    assemble(FAMILIES)  # a tool name served twice stops the start
+    for family in FAMILIES:
+        try:
+            context = family.context(runtime, guard)  # built once, here, for every tool of the family
+        except ToolFailure as exc:  # a family's setting is unusable: the server does not start
+            raise ConfigError(exc.message) from None
+        for spec in family.specs:
+            guard.wrap(spec, context)
+    for spec in extra_specs:
         guard.wrap(spec)
     return guard, runtime

@@ -44,8 +44,8 @@ def run_server(
     settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None, mounts: Any = None
 ) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
+    from odoo_client.settings import OdooSettings
     from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/stdio.py
-    from odoo_mcp.odoo.settings import OdooSettings
     from odoo_mcp.startup import audit_unwritable, check_directories, start_line
 
     mount_names = mounts.names if mounts is not None else []
@@ -216,8 +216,8 @@ def check_names(
 ) -> None:
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
     each on stderr, about upstream names this server does not implement."""
+    from odoo_mcp.families import all_specs
     from odoo_mcp.tool_names import check_tool_names
-    from tools.registry import all_specs
 
     report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names], mounts)
     if warn:
@@ -300,7 +300,7 @@ def _policy_explain(args: argparse.Namespace) -> int:
     if policy is None:
         return 1
     from guard.guard import format_validation
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     specs = {spec.name: spec for spec in all_specs()}
     spec = specs.get(args.tool)
@@ -347,7 +347,7 @@ def _tools(args: argparse.Namespace) -> int:
     """The catalogue with whole descriptions (wrapped, never cut), or as JSON with them."""
     import textwrap
 
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     specs = all_specs()
     if args.json:

@@ -12,18 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odoo_client.env import first_set, parse_bool
+from odoo_client.errors import ConfigError  # one class for every bad setting, whichever layer reads it
 
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
-
-
-def _first(env: Mapping[str, str], *names: str) -> str | None:
-    """The first non-empty variable among `names` (our name first, upstream fallbacks after)."""
-    for name in names:
-        value = env.get(name, "").strip()
-        if value:
-            return value
-    return None
+_first = first_set  # the one environment reader (odoo_client/env.py)
 
 
 def _directory(env: Mapping[str, str], *names: str) -> Path | None:
@@ -192,14 +184,12 @@ class Settings:
                 "no policy: pass --policy FILE or set ODOO_MCP_POLICY (the server refuses to start without one)"
             )
         audit_value = audit_log or _first(env, "ODOO_MCP_AUDIT_LOG")
-        stderr_flag = (_first(env, "ODOO_MCP_AUDIT_STDERR") or "0").lower()
-        if stderr_flag not in {"0", "1", "true", "false", "yes", "no"}:
-            raise ConfigError(f"ODOO_MCP_AUDIT_STDERR: {stderr_flag!r} is not a boolean: set it to 1 or 0")
+        audit_stderr = parse_bool(_first(env, "ODOO_MCP_AUDIT_STDERR") or "0", "ODOO_MCP_AUDIT_STDERR")
         to_stderr = audit_value == "-"  # `-`: stderr only (a container's log), no file
         return cls(
             policy_path=Path(policy_value).expanduser(),
             audit_log=None if to_stderr else Path(audit_value).expanduser() if audit_value else default_audit_log(env),
-            audit_stderr=to_stderr or stderr_flag in {"1", "true", "yes"},
+            audit_stderr=to_stderr or audit_stderr,
             grant=_first(env, "ODOO_MCP_GRANT") or "local",
             limits_storage=_first(env, "ODOO_MCP_LIMITS_STORAGE") or "memory://",
             roots=Roots.from_env(env),

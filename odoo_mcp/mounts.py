@@ -44,20 +44,13 @@ from typing import Any
 import jsonschema
 from pydantic import ConfigDict, model_validator
 
+from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
 from odoo_mcp.config import ConfigError
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 SEPARATOR = "__"
 START_TIMEOUT = 20.0
-
-
-class MountUnavailable(ToolFailure):
-    tag = "MOUNT UNAVAILABLE"
-
-
-class MountedToolError(ToolFailure):
-    tag = "MOUNTED TOOL ERROR"
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 def _normaliser() -> Any:
     from pydantic import ValidationError
 
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     specs = {spec.name: spec for spec in all_specs()}
 

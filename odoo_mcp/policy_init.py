@@ -179,7 +179,7 @@ def render_yaml(tools: Iterable[ToolInfo], allow: Sequence[str] = ()) -> str:
 def catalogue_tools(extra: Iterable[ToolInfo] = ()) -> list[ToolInfo]:
     """This server's catalogue (and mounted tools) as the generator sees them."""
     from guard.guard import path_fields
-    from tools.registry import all_specs
+    from odoo_mcp.families import all_specs
 
     found = []
     for spec in all_specs():

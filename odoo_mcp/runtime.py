@@ -1,4 +1,7 @@
-"""The shared state handlers reach through `Call.runtime`: settings and lazily built services.
+"""The shared state under every family's context: settings and lazily built services.
+
+Each family's context (`AddonsContext`, `OdooContext`, ...) is built from it once at start-up
+(`odoo_mcp.server.build_guard`); handlers reach it through that context, never patched after.
 
 Services (the addons index, the Odoo connection pool) are built on first use, once, so a
 server whose tools are all denied never scans a tree or opens a connection.

@@ -18,7 +18,7 @@ def configured_secrets(env: Mapping[str, str]) -> Iterator[str]:
     for name, value in env.items():
         if is_secret_key(name) and value.strip():
             yield value.strip()
-    from odoo_mcp.odoo.settings import OdooSettings
+    from odoo_client.settings import OdooSettings
 
     try:
         settings = OdooSettings.from_env(env)

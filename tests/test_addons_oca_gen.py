@@ -125,7 +125,7 @@ def test_default_icon_is_a_png():
     ("https://..:443", "host_443.pem"),
 ])
 def test_pins_are_named_by_server_never_by_alias(url, name):
-    from odoo_mcp.odoo.pins import pin_name
+    from odoo_client.pins import pin_name
 
     assert pin_name(url) == name and "/" not in pin_name(url)
 

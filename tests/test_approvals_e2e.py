@@ -7,6 +7,8 @@ HTTP endpoint of another server sharing Redis), and the agent's retry runs once.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import stat
@@ -18,6 +20,7 @@ import httpx2
 import mcp_types as types
 import pytest
 
+from odoo_mcp.cli import main as cli_main
 from odoo_mcp.http_auth import token_digest
 from tests.harness import REPO, GuardedSession, _to_result, guarded_server
 from tests.loopback import free_port, wait_for_port
@@ -154,10 +157,19 @@ async def test_answers_bind_to_the_exact_call_in_both_protocol_eras(tmp_path):
 
 
 def approvals_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "approvals", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    """`odoo-mcp approvals ARGS` with the server's environment, in process (`cli.main`, what the command
+    runs): the server under test is the real process; the operator's command needs none of its own."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli_main(["approvals", *args])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(["odoo-mcp", "approvals", *args], code, out.getvalue(), err.getvalue())
 
 
 def pending_id(text: str) -> str:

@@ -10,8 +10,8 @@ import sys
 from dataclasses import dataclass
 
 from odoo_mcp.cli import main
+from odoo_mcp.families import all_specs
 from tests.harness import REPO
-from tools.registry import all_specs
 
 POLICY = {
     "version": "1",

@@ -15,8 +15,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from odoo_mcp.families import all_specs
 from tests.harness import REPO
-from tools.registry import all_specs
 
 
 def installed_copy(destination: Path) -> Path:

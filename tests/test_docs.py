@@ -6,11 +6,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tools.registry import all_specs
+from odoo_mcp.families import all_specs
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
-CODE_DIRS = ("odoo_mcp", "guard", "tools")
+CODE_DIRS = ("odoo_mcp", "odoo_client", "guard", "tools")
 VARIABLE = re.compile(
     r"""["'](ODOO_[A-Z0-9_]+|(?:EE|OCA)_[A-Z]+_DIR|MCP_[A-Z0-9_]+|CONNECTIONS_FILE|ALLOWED_ODOO_URLS|GITHUB_TOKEN)["']"""
 )

@@ -11,9 +11,9 @@ from guard.policy import parse_policy
 from guard.spec import Risk
 from guard.wording import default_deny_reason
 from odoo_mcp.config import Settings
+from odoo_mcp.families import all_specs
 from odoo_mcp.server import _mcp_tool, assert_all_guarded, build_guard, build_server
 from tests.harness import guarded_server
-from tools.registry import all_specs
 
 DENY_ALL = {"version": "1", "default": "deny"}
 

@@ -16,11 +16,11 @@ import pytest
 from guard.policy import PolicyError, parse_policy
 from guard.spec import Call, Caller
 from odoo_mcp.config import ConfigError, Roots, Settings, default_audit_log
+from odoo_mcp.families import all_specs
 from odoo_mcp.server import build_guard
 from odoo_mcp.startup import check_directories, refusal_line, start_line
-from odoo_mcp.status import policy_status
 from tests.harness import REPO, guarded_server
-from tools.registry import all_specs
+from tools.status.policy_status import StatusContext, policy_status
 
 CATALOGUE = len(all_specs())
 
@@ -44,7 +44,7 @@ def test_list_allowed_lists_only_callable_tools(tmp_path):
     _, guard, runtime = guard_for({**LISTING, "list": "allowed"}, tmp_path)
     assert [t.name for t in guard.listed()] == ["ee_link", "odoo_create", "policy_status"]
     assert not guard.lists("odoo_unlink") and not guard.lists("ee_deploy") and not guard.lists("odoo_write")
-    status = policy_status(None, Call(caller=Caller(), runtime=runtime))
+    status = policy_status(None, Call(caller=Caller(), runtime=StatusContext(guard)))  # its context: the guard
     denied = {entry["tool"] for entry in status["denied"]}
     assert {"odoo_unlink", "odoo_write"} <= denied  # policy_status still tells everything
     assert "ee_deploy" not in denied  # but never mentions a hidden tool

@@ -12,6 +12,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from odoo_mcp.cli import main
 from odoo_mcp.http_auth import token_digest
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
@@ -82,15 +83,11 @@ async def test_each_token_is_its_own_grant_with_its_own_counter(http_server):
     assert "bob-token" not in audit.read_text()
 
 
-def test_http_without_tokens_refuses_to_start(tmp_path):
+def test_http_without_tokens_refuses_to_start(tmp_path, monkeypatch, capsys):
     (tmp_path / "policy.json").write_text(json.dumps(POLICY))
-    done = subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--policy", str(tmp_path / "policy.json")],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if k != "ODOO_MCP_HTTP_TOKENS"},
-    )  # fmt: skip
-    assert done.returncode == 2
-    assert "no token, no access" in done.stderr
+    monkeypatch.delenv("ODOO_MCP_HTTP_TOKENS", raising=False)
+    assert main(["serve", "--http", "--policy", str(tmp_path / "policy.json")]) == 2
+    assert "no token, no access" in capsys.readouterr().err
 
 
 async def test_two_connections_of_one_grant_are_two_sessions(http_server):

@@ -10,19 +10,45 @@ from guard.policy import Limit
 from guard.spec import Caller
 
 
-def test_no_expiry_thread_is_left_running():
-    before = threading.active_count()
-    storage = EventLoopMemoryStorage("memory://")
-    for _ in range(50):
-        storage.acquire_entry("k", 100, 60)
-    time.sleep(0.05)
-    assert threading.active_count() <= before
+def test_the_memory_store_never_starts_a_thread(monkeypatch):
+    """`limits`' own MemoryStorage starts an expiry timer thread in its constructor and on every hit;
+    the guard's store must start none, whatever it is asked to do."""
+    started: list[str] = []
+    original = threading.Thread.start
+
+    def recording(thread: threading.Thread) -> None:
+        started.append(type(thread).__name__)
+        original(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recording)
+    limiter = Limiter("memory://")
+    limit = Limit(counter="c", window=60, max=3, scope="session")
+    caller = Caller()
+    for _ in range(4):
+        limiter.acquire([limit], caller)
+    reserved = limiter.reserve([Limit(counter="d", window=60, max=3, scope="session")], caller)
+    limiter.rollback(reserved)
+    limiter.state(limit, caller)
+    storage = limiter._storage
+    storage.incr("n", 60)
+    storage.get("n")
+    storage.get_moving_window("c", 3, 60)
+    assert started == []
 
 
-def test_memory_per_counter_is_bounded_by_max():
+def test_memory_per_counter_is_bounded_by_max_as_windows_pass(monkeypatch):
+    """Every hit lands in a new window (the clock moves 2 s per hit on a 1 s window), so each is allowed;
+    the store keeps only the `max` newest entries, where `limits`' MemoryStorage keeps them all until
+    its timer thread expires them."""
+    clock = [1_000_000.0]
+
+    def now() -> float:
+        clock[0] += 2
+        return clock[0]
+
+    monkeypatch.setattr(time, "time", now)
     storage = EventLoopMemoryStorage("memory://")
-    for _ in range(1000):
-        storage.acquire_entry("k", 5, 1)
+    assert all(storage.acquire_entry("k", 5, 1) for _ in range(1000))
     assert len(storage.events["k"]) == 5
 
 

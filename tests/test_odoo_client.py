@@ -8,14 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from guard.spec import OdooFailure
-from odoo_mcp.config import ConfigError
-from odoo_mcp.odoo.domain import DomainError, check_domain
-from odoo_mcp.odoo.errors import OdooUnreachable
-from odoo_mcp.odoo.json2 import named_body
-from odoo_mcp.odoo.pool import OdooPool
-from odoo_mcp.odoo.settings import OdooSettings
-from odoo_mcp.odoo.transport import ssl_context
+from odoo_client.domain import DomainError, check_domain
+from odoo_client.errors import ConfigError, OdooFault, OdooUnreachable
+from odoo_client.json2 import named_body
+from odoo_client.pool import OdooPool
+from odoo_client.settings import OdooSettings
+from odoo_client.transport import ssl_context
 from tests.odoo_double import ADMIN, OdooDouble
 
 PROTOCOLS = ["jsonrpc", "xmlrpc", "json2"]
@@ -114,7 +112,7 @@ def test_a_dropped_session_logs_in_again_once(protocol, double):
     assert connection.execute("res.partner", "search_count", [[]]) == 11
     assert connection.logins == 2
     double.behaviour.expire_calls = 2
-    with pytest.raises(OdooFailure, match="SessionExpired"):
+    with pytest.raises(OdooFault, match="SessionExpired"):
         connection.execute("res.partner", "search_count", [[]])
     connection.close()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from odoo_mcp.odoo.jsonrpc import JsonRpcTransport
-from odoo_mcp.odoo.settings import ConnectionConfig
+from odoo_client.jsonrpc import JsonRpcTransport
+from odoo_client.settings import ConnectionConfig
 from tests.odoo_double import ADMIN, OdooDouble
 
 

@@ -9,11 +9,10 @@ from typing import ClassVar
 
 import pytest
 
-from guard.spec import ToolFailure
-from odoo_mcp.odoo.errors import OdooUnreachable
-from odoo_mcp.odoo.jsonrpc import JsonRpcTransport
-from odoo_mcp.odoo.pool import OdooPool
-from odoo_mcp.odoo.settings import ConnectionConfig, OdooSettings
+from odoo_client.errors import OdooRequestError, OdooUnreachable
+from odoo_client.jsonrpc import JsonRpcTransport
+from odoo_client.pool import OdooPool
+from odoo_client.settings import ConnectionConfig, OdooSettings
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, DEMO, OdooDouble
 
@@ -41,7 +40,7 @@ def pool_for(double: OdooDouble) -> OdooPool:
 ])
 def test_an_operator_alias_is_reopened_only_as_configured(double, change):
     pool = pool_for(double)
-    with pytest.raises(ToolFailure, match="configured by the operator"):
+    with pytest.raises(OdooRequestError, match="configured by the operator"):
         pool.connect("default", **change)
     [row] = pool.describe()
     assert (row["username"], row["db"], row["url"]) == (ADMIN["login"], double.db, double.url)
@@ -50,7 +49,7 @@ def test_an_operator_alias_is_reopened_only_as_configured(double, change):
 
 def test_a_new_alias_on_another_server_inherits_nothing_and_says_what_is_missing(double):
     pool = OdooPool(OdooSettings.from_env({"ALLOWED_ODOO_URLS": "https://other.example"}))
-    with pytest.raises(ToolFailure, match=r"missing: db, username, password or api_key"):
+    with pytest.raises(OdooRequestError, match=r"missing: db, username, password or api_key"):
         pool.connect("default", url="https://other.example")
 
 

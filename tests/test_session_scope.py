@@ -14,7 +14,7 @@ from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts,
 from odoo_mcp.http_auth import token_digest
 from odoo_mcp.http_sessions import GrantSessions
 from odoo_mcp.server import build_server
-from odoo_mcp.status import counter_storage
+from tools.status.policy_status import counter_storage
 
 
 class Clock:

@@ -41,12 +41,12 @@ def test_invalid_policy_refuses_to_start_naming_the_path(tmp_path):
     assert "tools.ee_link.limits[0].window: required key is missing" in done.stderr
 
 
-def test_misspelt_tool_name_stops_serve_with_a_suggestion(tmp_path):
+def test_misspelt_tool_name_stops_serve_with_a_suggestion(tmp_path, capsys):
     (tmp_path / "policy.yaml").write_text("version: '1'\nhide: [ee_deplooy]\n")
-    done = start(None, tmp_path, policy_path=tmp_path / "policy.yaml")
-    assert done.returncode == 2, done.stderr
-    assert done.stdout == ""
-    assert "hide[0]: 'ee_deplooy' is not a tool of this server; did you mean 'ee_deploy'" in done.stderr
+    assert main(["serve", "--policy", str(tmp_path / "policy.yaml")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "hide[0]: 'ee_deplooy' is not a tool of this server; did you mean 'ee_deploy'" in captured.err
 
 
 @pytest.mark.parametrize(
@@ -69,13 +69,10 @@ def test_serve_refuses_in_process(tmp_path, capsys, text, name, message):
     assert message in captured.err
 
 
-def test_no_policy_configured(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "ODOO_MCP_POLICY"}
-    done = subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "serve"], input="", capture_output=True, text=True, env=env, cwd=REPO
-    )
-    assert done.returncode == 2
-    assert "no policy: pass --policy FILE or set ODOO_MCP_POLICY" in done.stderr
+def test_no_policy_configured(monkeypatch, capsys):
+    monkeypatch.delenv("ODOO_MCP_POLICY", raising=False)
+    assert main(["serve"]) == 2
+    assert "no policy: pass --policy FILE or set ODOO_MCP_POLICY" in capsys.readouterr().err
 
 
 def test_cli_policy_check_lists_every_problem(tmp_path, capsys):
@@ -99,13 +96,17 @@ def test_cli_policy_check_lists_every_problem(tmp_path, capsys):
     ],
     ids=["unknown protocol", "not an http url", "missing connections file"],
 )  # fmt: skip
-def test_bad_odoo_settings_stop_the_start(tmp_path, variables, message):
+def test_bad_odoo_settings_stop_the_start(tmp_path, monkeypatch, capsys, variables, message):
+    """In process (`cli.main`): the real-process path of a refusal is covered once above."""
     (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "deny"}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ODOO_") and k != "CONNECTIONS_FILE"}
-    env |= {"ODOO_MCP_POLICY": str(tmp_path / "policy.json"), "PYTHONPATH": str(REPO), **variables}
-    done = subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "serve"], input="", capture_output=True, text=True, env=env, cwd=REPO
-    )
-    assert done.returncode == 2, done.stderr
-    assert "refusing to start" in done.stderr
-    assert message in done.stderr
+    for name in list(os.environ):
+        if (name.startswith("ODOO_") and name != "ODOO_MCP_STATE_DIR") or name == "CONNECTIONS_FILE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ODOO_MCP_POLICY", str(tmp_path / "policy.json"))
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "refusing to start" in captured.err
+    assert message in captured.err

@@ -120,7 +120,7 @@ async def test_context_aware_writes_exactly_what_was_prepared(protocol, double, 
         assert items["name"]["source"] == "Desk" and "Made of oak" in items["website_description"]["terms"]
         translations = {"1": {"name": "Бюро", "website_description": {"Made of oak": "От дъб"}}}
         write = {**base, "dry_run": False, "token": prepared["token"], "translations": translations}
-        await refused(guard, "odoo_translate_context_aware", {**write, "token": "0" * 64}, "token does not match")
+        await refused(guard, "odoo_translate_context_aware", {**write, "token": "0" * 64}, "[CONFLICT] the token")
         await refused(guard, "odoo_translate_context_aware",
                       {**write, "translations": {"1": {"website_description": {"Invented": "x"}}}}, "not a prepared")
         # another grant cannot use this grant's token
@@ -425,7 +425,7 @@ async def test_a_page_edited_meanwhile_is_not_overwritten(double, tmp_path):
     async with in_process(ALLOW_ALL, double, "json2", tmp_path / "files") as guard:
         await refused(guard, "odoo_website_remove_snippet", {"model": "ir.ui.view", "res_id": hv,
                                                              "field_name": "arch_db",
-                                                             "snippet_xpath": "/t/t/div/section"}, "changed")
+                                                             "snippet_xpath": "/t/t/div/section"}, "[CONFLICT]")
     arch_db = double.database.models["ir.ui.view"].records[hv]["arch_db"]
     assert "Their edit" in arch_db and "s_banner" in arch_db
 

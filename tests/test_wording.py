@@ -11,7 +11,7 @@ from guard.decisions import decide
 from guard.guard import format_validation
 from guard.policy import Condition, Op, parse_policy
 from guard.wording import OPERATOR_PHRASES, PATTERN_WORDS, condition_words, default_deny_reason, pattern_words
-from tools.registry import all_specs
+from odoo_mcp.families import all_specs
 
 WORDS = [
     ({"arg": "model", "op": "eq", "value": "res.users"}, "model is 'res.users'"),

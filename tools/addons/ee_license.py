@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
-from odoo_mcp.odoo.pins import read_pin
+from odoo_client.pins import read_pin
 from tools.odoo.common import ConnectionName, odoo_pool
 from tools.registry import tool
 

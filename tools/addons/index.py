@@ -24,9 +24,9 @@ from typing import Any, Literal, NamedTuple
 from guard.fsroot import walk
 from guard.paths import is_within
 from guard.spec import PathRefused
+from odoo_client.names import MODULE_NAME_RE
 from tools.addons.manifest import (
     MANIFEST,
-    MODULE_NAME_RE,
     Manifest,
     ManifestError,
     NoManifest,

@@ -25,8 +25,6 @@ from manifestoo_core.manifest import Manifest as LibraryManifest
 
 MANIFEST = "__manifest__.py"
 MAX_MANIFEST_BYTES = 256 * 1024
-MODULE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
-"""Odoo technical names as this server accepts them (full match): lowercase, digits, `_`."""
 
 _L10N_RE = re.compile(r"l10n_([a-z]{2})(?:_|$)")
 

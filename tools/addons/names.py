@@ -12,10 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from odoo_client.names import MODULE_NAME, anchored
+
 ModuleName = Annotated[
     str,
     Field(
-        pattern=r"^[a-z0-9][a-z0-9_]{0,99}$",
+        pattern=anchored(MODULE_NAME),
         description="Technical module name, e.g. account_reports.",
     ),
 ]

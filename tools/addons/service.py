@@ -16,7 +16,9 @@ def addons_index(call: Call) -> AddonsIndex:
 
 
 def addons_settings(call: Call) -> AddonsSettings:
-    return AddonsSettings.from_env(call.runtime.settings.env)
+    """Parsed once, at start-up (`AddonsContext`); a bare runtime (tests, benchmarks) parses them here."""
+    parsed = getattr(call.runtime, "addons", None)
+    return parsed if isinstance(parsed, AddonsSettings) else AddonsSettings.from_env(call.runtime.settings.env)
 
 
 def ee_scan(call: Call, mode: str = "direct", instance: str | None = None) -> Scan:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from guard.spec import NotConfigured
+from odoo_client.env import first_set
 
 _URL_RE = re.compile(r"^(https?|file|ssh)://[^\s]+$")
 DEFAULT_BRANCH = "19.0"
@@ -35,11 +36,7 @@ class AddonsSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AddonsSettings:
         def first(*names: str) -> str | None:
-            for name in names:
-                value = (env.get(name) or "").strip()
-                if value:
-                    return value
-            return None
+            return first_set(env, *names)
 
         timeout_raw = first("ODOO_MCP_GIT_TIMEOUT") or "600"
         try:

@@ -6,7 +6,7 @@ trust-on-first-use made explicit: the presented certificate is pinned only when 
 approved by a human (policy `require_approval`) or the operator set `ODOO_MCP_TLS_PIN_WRITE=1`;
 a `fingerprint` argument must match what is presented; a failed fetch changes nothing (and a
 pinned connection never falls back to no verification). Pins are keyed by host and port
-(`odoo_mcp.odoo.pins`), for connections with `verify_ssl` false only.
+(`odoo_client.pins`), for connections with `verify_ssl` false only.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from typing import Any
 
 from pydantic import Field
 
+from guard.refusals import PinRefused
 from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
-from odoo_mcp.odoo.errors import OdooUnreachable
-from odoo_mcp.odoo.pins import fingerprint, host_port, pin_name, read_pin, write_pin
+from odoo_client.env import first_set, parse_bool
+from odoo_client.errors import OdooUnreachable
+from odoo_client.pins import fingerprint, host_port, pin_name, read_pin, write_pin
 from tools.registry import tool
 
 from .common import ConnectionName, odoo_pool
@@ -28,10 +30,12 @@ from .common import ConnectionName, odoo_pool
 PIN_FLAG = "ODOO_MCP_TLS_PIN_WRITE"
 
 
-class PinRefused(ToolFailure):
-    """A pin would be written without the authority to write it."""
-
-    tag = "PIN REFUSED"
+def pin_write_allowed(call: Call) -> bool:
+    """`ODOO_MCP_TLS_PIN_WRITE`, checked at start-up (`OdooContext.pin_write`); parsed here on a bare runtime."""
+    checked = getattr(call.runtime, "pin_write", None)
+    if isinstance(checked, bool):
+        return checked
+    return parse_bool(first_set(call.runtime.settings.env, PIN_FLAG) or "0", PIN_FLAG)
 
 
 class CertArgs(ToolArgs):
@@ -152,7 +156,7 @@ def odoo_cert_refresh(args: CertRefreshArgs, call: Call) -> dict[str, Any]:
                          "nothing pinned")
     if old_sha == new["sha256"]:
         return {"connection": config.alias, "pinned": True, "changed": False, "sha256": old_sha}
-    flag = (call.runtime.settings.env.get(PIN_FLAG) or "").strip().lower() in {"1", "true", "yes"}
+    flag = pin_write_allowed(call)
     if call.approved:  # the human approved the certificate the question showed: pin that one or nothing
         shown = _shown(call).take((config.alias, config.url))
         if shown != new["sha256"]:

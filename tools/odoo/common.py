@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from guard.spec import Call, NotConfigured, ToolArgs
-from odoo_mcp.config import ConfigError
-from odoo_mcp.odoo.connection import OdooConnection
-from odoo_mcp.odoo.domain import FIELD_NAME, MODEL_NAME, check_domain
-from odoo_mcp.odoo.pool import OdooPool
-from odoo_mcp.odoo.settings import OdooSettings
+from guard.spec import Call, ToolArgs
+from odoo_client.connection import OdooConnection
+from odoo_client.domain import FIELD_NAME, MODEL_NAME, check_domain
+from odoo_client.names import ALIAS, MODULE_NAME, anchored
+from odoo_client.pool import OdooPool
+from odoo_client.settings import OdooSettings
 
 MAX_LIMIT = 2000
 MAX_IDS = 1000
@@ -31,7 +31,7 @@ def _field_names(values: dict[str, Any]) -> dict[str, Any]:
 
 ConnectionName = Annotated[
     str | None,
-    Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+    Field(None, pattern=anchored(ALIAS),
           description="Connection alias (odoo_connections); omit for the default."),
 ]
 ModelName = Annotated[
@@ -58,7 +58,7 @@ Order = Annotated[
           max_length=256, description='Sort order, e.g. "name asc, id desc".'),
 ]
 Values = Annotated[dict[str, Any], AfterValidator(_field_names), Field(description="Field values by field name.")]
-ModuleName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,128}$", description="Technical module name.")]
+ModuleName = Annotated[str, Field(pattern=anchored(MODULE_NAME), description="Technical module name.")]
 ModuleList = Annotated[list[ModuleName], Field(min_length=1, max_length=50)]
 
 
@@ -73,13 +73,13 @@ def given(**kwargs: Any) -> dict[str, Any]:
 
 
 def odoo_pool(call: Call) -> OdooPool:
-    """The server's connection pool, built once from the environment on first use."""
+    """The server's connection pool, built on first use from the settings checked at start-up
+    (`OdooContext`; a bare runtime, in tests and benchmarks, parses them here)."""
+    parsed = getattr(call.runtime, "odoo", None)
 
     def build(runtime: Any) -> OdooPool:
-        try:
-            return OdooPool(OdooSettings.from_env(runtime.settings.env))
-        except ConfigError as exc:
-            raise NotConfigured(str(exc)) from None
+        settings = parsed if isinstance(parsed, OdooSettings) else OdooSettings.from_env(runtime.settings.env)
+        return OdooPool(settings)  # a ConfigError here: [NOT CONFIGURED] (errors.py)
 
     return call.runtime.service("odoo", build)
 

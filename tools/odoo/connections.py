@@ -7,11 +7,12 @@ from typing import Any, Literal
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs
+from odoo_client.names import ALIAS, anchored
 from tools.registry import tool
 
 from .common import ConnectionName, odoo_pool
 
-Alias = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Name of the connection.")
+Alias = Field(pattern=anchored(ALIAS), description="Name of the connection.")
 
 
 class NoArgs(ToolArgs):

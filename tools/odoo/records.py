@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolFailure
-from odoo_mcp.odoo.domain import METHOD_NAME
+from odoo_client.domain import METHOD_NAME
 from tools.registry import tool
 
 from . import sensitive

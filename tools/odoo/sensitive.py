@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
-from guard.spec import Call, NotConfigured, OdooFailure, PolicyRefusal
-from odoo_mcp.odoo.connection import OdooConnection
+from guard.spec import Call, NotConfigured, PolicyRefusal
+from odoo_client.connection import OdooConnection
+from odoo_client.errors import OdooFault
 
 MAX_ANSWER_CHARS = 50_000
 """Default cap on the JSON text of a read's answer (`ODOO_MCP_MAX_ANSWER_CHARS`)."""
@@ -47,8 +48,7 @@ LEFT_OUT_TYPES = {"binary": "binary", "one2many": "one2many", "many2many": "many
 
 def rules_of(call: Call) -> SensitiveRules:
     """The running policy's rules (its `sensitive` opt-ins applied)."""
-    guard = getattr(call.runtime, "guard", None)
-    policy = getattr(guard, "policy", None)
+    policy = getattr(call.runtime, "policy", None)
     sensitive = getattr(policy, "sensitive", None)
     return sensitive.rules() if sensitive is not None else SensitiveRules()
 
@@ -94,7 +94,7 @@ class LazySchema(dict):
     def __missing__(self, model: str) -> dict[str, FieldInfo]:
         try:
             found = self.cache.fields(self.connection, model)
-        except OdooFailure:
+        except OdooFault:
             found = {}
         self[model] = found
         return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from guard.spec import Call, ToolFailure
-from odoo_mcp.odoo.connection import OdooConnection
+from odoo_client.connection import OdooConnection
 from tools.odoo import sensitive
 
 TERM_KINDS = ("html", "xml")

@@ -16,6 +16,7 @@ import json
 import secrets
 from typing import Any
 
+from guard.refusals import Conflict
 from guard.spec import Call, ToolFailure
 from tools.odoo import sensitive
 from tools.odoo.common import odoo
@@ -67,7 +68,7 @@ def odoo_translate_context_aware_handler(args: Any, call: Call) -> Any:
                 "items": items, "next": "translate, then call again with dry_run=false, this token and "
                                         'translations {"<id>": {"<field>": text or {term: translation}}}'}
     if not args.token or not hmac.compare_digest(args.token, token):
-        raise ToolFailure("the token does not match: the sources changed since they were prepared, or the token "
+        raise Conflict("the token does not match: the sources changed since they were prepared, or the token "
                           "is not one this server issued for these records; prepare again (nothing was written)")
     if not args.translations:
         raise ToolFailure("translations is empty: nothing to write")

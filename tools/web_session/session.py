@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from guard.spec import Call, NotConfigured, ToolFailure
-from odoo_mcp.odoo.connection import OdooConnection
-from odoo_mcp.odoo.errors import odoo_failure
-from odoo_mcp.odoo.transport import ssl_context, timed_out, unreachable
+from odoo_client.connection import OdooConnection
+from odoo_client.errors import odoo_failure, timed_out, unreachable
+from odoo_client.transport import ssl_context
 from tools.odoo.common import odoo
 
 

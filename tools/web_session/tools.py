@@ -13,8 +13,8 @@ from urllib.parse import quote
 from pydantic import Field
 
 from guard.spec import Blob, Call, Risk, ToolArgs, ToolFailure, ToolOutput
-from odoo_mcp.odoo.domain import METHOD_NAME
-from odoo_mcp.odoo.settings import normalize_url
+from odoo_client.domain import METHOD_NAME
+from odoo_client.settings import normalize_url
 from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, Limit, Offset, OnModel, Order, odoo
 from tools.odoo.equivalents import execute_equivalents

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from lxml import etree
 from pydantic import AfterValidator, Field, model_validator
 
+from guard.refusals import Conflict
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo
@@ -148,7 +149,7 @@ def _edit(args: EditArgs, call: Call, change: Callable[[etree._Element], str]) -
                        arg="backup")
     _, current = _read(call, args)
     if current != before:
-        raise ToolFailure("the content changed while it was being edited; nothing was written (the backup is kept)")
+        raise Conflict("the content changed while it was being edited; nothing was written (the backup is kept)")
     connection.execute(args.model, "write", [[args.res_id], {args.field_name: after}],
                        {"context": {"lang": args.lang}})
     return {"written": True, "backup": backup["path"], **answer}

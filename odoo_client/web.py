@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from .errors import odoo_failure, wrong_credentials
+from .errors import mapped_errors, odoo_failure, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
+from .transport import ssl_context, unreachable
 
 
 class WebSession:
@@ -35,12 +35,8 @@ class WebSession:
         self.logins = 0
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
+        with mapped_errors(self.config):
             return self._client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise timed_out(self.config) from None
-        except httpx.HTTPError as exc:
-            raise unreachable(self.config, f"cannot connect ({exc})") from None
 
     def _authenticate(self) -> None:
         if self.config.protocol == "json2":

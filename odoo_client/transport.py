@@ -1,10 +1,10 @@
 """The one interface the three protocols implement, and what they share (TLS, timeouts).
 
 A transport knows how to reach one server with one account: `version()` (no login needed),
-`login()` (returns the uid, raises `OdooFailure("AccessDenied", …)` on wrong credentials),
+`login()` (returns the uid, raises `OdooFault("AccessDenied", …)` on wrong credentials),
 `execute(model, method, args, kwargs)` with the classic positional convention (record ids
 first for record methods; JSON-2 maps them to names), and `close()`. Every failure leaves as
-`OdooFailure`, `SessionExpired` or `OdooUnreachable`, never as a library exception.
+an `errors.OdooError` (mapped in `errors.mapped_errors`), never as a library exception.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ssl
 from typing import Any, Protocol
 
-from .errors import OdooUnreachable
+from .errors import timed_out, unreachable
 from .settings import ConnectionConfig
 
 
@@ -48,14 +48,4 @@ def ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(config.ca_bundle) if config.ca_bundle else None)
 
 
-def unreachable_message(config: ConnectionConfig, problem: str) -> str:
-    return f"{config.alias} ({config.url}): {problem}"
-
-
-def unreachable(config: ConnectionConfig, problem: str) -> OdooUnreachable:
-    """The failure every transport raises when the server cannot be reached or answers garbage."""
-    return OdooUnreachable(unreachable_message(config, problem))
-
-
-def timed_out(config: ConnectionConfig) -> OdooUnreachable:
-    return unreachable(config, f"no answer within {config.timeout:g} s")
+__all__ = ["Transport", "ssl_context", "timed_out", "unreachable"]

@@ -7,12 +7,25 @@ counters remains. Hidden tools are not mentioned: hiding means the agent never l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from guard.conditions import describe
 from guard.decisions import Verdict, gate_tool
 from guard.spec import Call, Risk, ToolArgs
 from tools.registry import tool
+
+
+@dataclass(frozen=True)
+class StatusContext:
+    """What `policy_status` reads: the running guard (its policy, its visible tools, its limiter),
+    handed over explicitly at start-up."""
+
+    guard: Any
+
+
+def status_context(_runtime: Any, guard: Any) -> StatusContext:
+    return StatusContext(guard=guard)
 
 
 class PolicyStatusArgs(ToolArgs):
@@ -33,7 +46,8 @@ def policy_status(args: PolicyStatusArgs, call: Call) -> dict[str, Any]:
     """What this agent may do under the server's policy: allowed tools (with their conditions), denied
     tools with the reason, tools that need a human's approval, and the remaining calls of every
     rate-limit counter for this caller. Call it first to plan within the limits."""
-    guard = call.runtime.guard
+    context: StatusContext = call.runtime
+    guard = context.guard
     policy = guard.policy
     allowed: list[dict[str, Any]] = []
     denied: list[dict[str, Any]] = []

@@ -20,9 +20,7 @@ call. odoorpc itself is imported on the first connection, not at start-up.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import itertools
-import socket
 import threading
 import urllib.error
 from typing import TYPE_CHECKING, Any
@@ -30,12 +28,11 @@ from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler
 
 from guard import fastjson
-from guard.spec import OdooFailure
 
-from .errors import odoo_failure, wrong_credentials
+from .errors import OdooFault, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler, exchange
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
+from .transport import ssl_context, unreachable
 
 if TYPE_CHECKING:
     import odoorpc
@@ -103,7 +100,7 @@ class JsonRpcTransport:
                 )
             return self._odoo
 
-    def _rpc_failure(self, error: Any, message: str) -> OdooFailure:
+    def _rpc_failure(self, error: Any, message: str) -> OdooFault:
         """Odoo's JSON-RPC `error` object as our failure (no `data`: the login was refused)."""
         info = error if isinstance(error, dict) else {}
         data = info.get("data") or {}
@@ -112,25 +109,8 @@ class JsonRpcTransport:
         return odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or message))
 
     def _guarded(self, action: Any) -> Any:
-        from odoorpc.error import RPCError
-
-        try:
+        with mapped_errors(self.config):  # odoorpc's RPCError included (errors.map_exception)
             return action()
-        except RPCError as exc:
-            raise self._rpc_failure(exc.info, str(exc)) from None
-        except urllib.error.HTTPError as exc:
-            raise unreachable(self.config, f"HTTP {exc.code} {exc.reason}: not an Odoo JSON-RPC endpoint?") from None
-        except TimeoutError:
-            raise timed_out(self.config) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise timed_out(self.config) from None
-            raise unreachable(self.config, f"cannot connect ({reason})") from None
-        except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise unreachable(self.config, f"connection failed ({exc})") from None
-        except (ValueError, KeyError) as exc:
-            raise unreachable(self.config, f"unexpected answer ({exc})") from None
 
     def version(self) -> dict[str, Any]:
         client = self._client()
@@ -140,7 +120,7 @@ class JsonRpcTransport:
         client = self._client()
         try:
             self._guarded(lambda: client.login(self.config.db, self.config.username, self.config.secret))
-        except OdooFailure as exc:
+        except OdooFault as exc:
             if exc.exception in ("AccessDenied", "RPCError"):
                 raise wrong_credentials(self.config.username, self.config.db) from None
             raise

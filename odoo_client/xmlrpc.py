@@ -3,23 +3,19 @@
 Each worker thread keeps its own `ServerProxy` (the stdlib proxy is not thread-safe), whose
 transport keeps its HTTP/1.1 connection alive and has the per-call timeout and TLS context.
 Odoo's faults carry integer codes (4 AccessError, 3 AccessDenied, 2 UserError/warning, 1 any
-other error with a traceback whose last line names the exception); they map to `OdooFailure`.
+other error with a traceback whose last line names the exception); `errors.mapped_errors` maps them to `OdooFault`.
 """
 
 from __future__ import annotations
 
 import http.client
-import re
 import threading
 import xmlrpc.client
 from typing import Any
 
-from .errors import odoo_failure, wrong_credentials
+from .errors import mapped_errors, wrong_credentials
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
-
-FAULT_CODES = {4: "AccessError", 3: "AccessDenied", 2: "UserError"}
-LAST_LINE = re.compile(r"^([\w.]+(?:Error|Exception|Denied|Warning|Expired\w*)): ?(.*)$", re.DOTALL)
+from .transport import ssl_context
 
 
 class _TimeoutTransport(xmlrpc.client.Transport):
@@ -42,16 +38,6 @@ class _TimeoutSafeTransport(xmlrpc.client.SafeTransport):
         connection = super().make_connection(host)
         connection.timeout = self._timeout
         return connection
-
-
-def fault_to_failure(fault: xmlrpc.client.Fault) -> Exception:
-    text = str(fault.faultString or "").strip()
-    name = FAULT_CODES.get(fault.faultCode) if isinstance(fault.faultCode, int) else str(fault.faultCode)
-    if name is None:
-        last = text.splitlines()[-1] if text else ""
-        match = LAST_LINE.match(last)
-        name, text = (match.group(1), match.group(2)) if match else ("Error", last or text)
-    return odoo_failure(name, text)
 
 
 class XmlRpcTransport:
@@ -79,18 +65,8 @@ class XmlRpcTransport:
         return proxies[service]
 
     def _guarded(self, action: Any) -> Any:
-        try:
+        with mapped_errors(self.config):
             return action()
-        except xmlrpc.client.Fault as fault:
-            raise fault_to_failure(fault) from None
-        except xmlrpc.client.ProtocolError as exc:
-            raise unreachable(self.config, f"HTTP {exc.errcode} {exc.errmsg}: not an Odoo XML-RPC endpoint?") from None
-        except TimeoutError:
-            raise timed_out(self.config) from None
-        except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise unreachable(self.config, f"cannot connect ({exc})") from None
-        except xmlrpc.client.ResponseError as exc:
-            raise unreachable(self.config, f"unexpected answer ({exc})") from None
 
     def version(self) -> dict[str, Any]:
         return self._guarded(lambda: self._proxy("common").version())

@@ -15,18 +15,15 @@ them by name.
 
 from __future__ import annotations
 
-import socket
-import urllib.error
 from typing import Any
 from urllib.parse import urlsplit
 
 from guard import fastjson
-from guard.spec import ToolFailure
 
-from .errors import odoo_failure, wrong_credentials
+from .errors import OdooRequestError, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import Connections, exchange
 from .settings import ConnectionConfig
-from .transport import ssl_context, timed_out, unreachable
+from .transport import ssl_context, unreachable
 
 POSITIONAL: dict[str, tuple[str, ...]] = {
     "search": ("domain", "offset", "limit", "order"),
@@ -73,11 +70,11 @@ def named_body(method: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str
         body["ids"] = [ids] if isinstance(ids, int) else ids
     names = POSITIONAL.get(method, ())
     if len(rest) > len(names):
-        raise ToolFailure(f"JSON-2 takes parameters by name: pass the arguments of {method!r} in kwargs")
+        raise OdooRequestError(f"JSON-2 takes parameters by name: pass the arguments of {method!r} in kwargs")
     body.update(zip(names, rest, strict=False))
     clash = set(body) & set(kwargs)
     if clash:
-        raise ToolFailure(f"{method}: {sorted(clash)} given both positionally and by name")
+        raise OdooRequestError(f"{method}: {sorted(clash)} given both positionally and by name")
     body.update(kwargs)
     return body
 
@@ -102,14 +99,10 @@ class Json2Transport:
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else fastjson.dumps_bytes(body)
-        try:
+        with mapped_errors(self.config):
             response, content = exchange(
                 self._connections, self._host, method, self._prefix + path, data, self._headers, self.config.timeout
             )
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-                raise timed_out(self.config) from None
-            raise unreachable(self.config, f"cannot connect ({exc.reason})") from None
         try:
             payload = fastjson.loads(content) if content.strip() else None
         except ValueError:

@@ -11,10 +11,8 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from guard.spec import NotConfigured, ToolFailure
-from odoo_mcp.config import ConfigError
-
 from .connection import OdooConnection
+from .errors import ConfigError, NoConnection, OdooRequestError
 from .settings import ConnectionConfig, OdooSettings, normalize_url
 
 
@@ -30,11 +28,11 @@ class OdooPool:
         with self._lock:
             name = alias or self._default
             if name is None:
-                raise NotConfigured("no Odoo connection: set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or "
+                raise NoConnection("no Odoo connection: set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or "
                                     "ODOO_API_KEY, or add one with odoo_connect")
             if name not in self._configs:
                 known = ", ".join(sorted(self._configs)) or "none"
-                raise NotConfigured(f"no Odoo connection named {name!r} (known: {known})")
+                raise NoConnection(f"no Odoo connection named {name!r} (known: {known})")
             if name not in self._open:
                 self._open[name] = OdooConnection(self._configs[name])
             return self._open[name]
@@ -54,18 +52,21 @@ class OdooPool:
                          "protocol": protocol, "verify_ssl": verify_ssl}
             changed = sorted(key for key, value in overrides.items() if value is not None)
             if alias in self.settings.connections and changed:
-                raise ToolFailure(f"connection {alias!r} is configured by the operator and is reopened as configured; "
-                                  f"{', '.join(changed)} cannot be changed (use another alias for a connection of "
-                                  "your own)")
+                raise OdooRequestError(
+                    f"connection {alias!r} is configured by the operator and is reopened as configured; "
+                    f"{', '.join(changed)} cannot be changed (use another alias for a connection of your own)"
+                )
             if base is None and not url:
-                raise ToolFailure(f"no configured connection {alias!r}: give url, db, username and a secret")
+                raise OdooRequestError(f"no configured connection {alias!r}: give url, db, username and a secret")
             if url:
                 try:
                     normalized = normalize_url(url)
                 except ConfigError as exc:
-                    raise ToolFailure(str(exc)) from None
+                    raise OdooRequestError(str(exc)) from None
                 if normalized not in self.settings.allowed_urls:
-                    raise ToolFailure(f"url {normalized} is not in ALLOWED_ODOO_URLS (nor a configured connection)")
+                    raise OdooRequestError(
+                        f"url {normalized} is not in ALLOWED_ODOO_URLS (nor a configured connection)"
+                    )
             fields: dict[str, Any] = {"alias": alias, "url": url, "db": db, "username": username,
                                       "password": password, "api_key": api_key, "protocol": protocol,
                                       "verify_ssl": verify_ssl}
@@ -76,7 +77,7 @@ class OdooPool:
                 missing = [key for key in ("db", "username") if key not in given]
                 if missing or not (password or api_key):
                     needed = [*missing, *([] if password or api_key else ["password or api_key"])]
-                    raise ToolFailure(f"a new connection {alias!r} needs url, db, username and a secret "
+                    raise OdooRequestError(f"a new connection {alias!r} needs url, db, username and a secret "
                                       f"(missing: {', '.join(needed)}); nothing is inherited from another server")
                 if "protocol" not in given:
                     given["protocol"] = "json2" if api_key and not password else "jsonrpc"
@@ -86,7 +87,7 @@ class OdooPool:
             try:
                 config = candidate.check(f"connection {alias!r}")
             except ConfigError as exc:
-                raise ToolFailure(str(exc)) from None
+                raise OdooRequestError(str(exc)) from None
             old = self._open.pop(alias, None)
             self._configs[alias] = config
             if self._default is None:
@@ -100,7 +101,7 @@ class OdooPool:
         """Close the connection; an alias added at run time is forgotten, a configured one stays known."""
         with self._lock:
             if alias not in self._configs:
-                raise NotConfigured(f"no Odoo connection named {alias!r}")
+                raise NoConnection(f"no Odoo connection named {alias!r}")
             connection = self._open.pop(alias, None)
             if alias not in self.settings.connections:
                 del self._configs[alias]

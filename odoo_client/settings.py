@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from odoo_mcp.config import ConfigError
+from .env import first_set, parse_bool
+from .errors import ConfigError
+from .names import is_alias
 
 PROTOCOLS = ("jsonrpc", "xmlrpc", "json2")
 DEFAULT_ALIAS = "default"
@@ -96,8 +98,8 @@ class ConnectionConfig:
         }
 
     def check(self, where: str) -> ConnectionConfig:
-        if not self.alias or not self.alias.replace("_", "").replace("-", "").replace(".", "").isalnum():
-            raise ConfigError(f"{where}: alias {self.alias!r} must be letters, digits, '-', '_' or '.'")
+        if not is_alias(self.alias):
+            raise ConfigError(f"{where}: alias {self.alias!r} must be 1 to 64 ASCII letters, digits, '-', '_' or '.'")
         for name in ("db", "username"):
             if not getattr(self, name):
                 raise ConfigError(f"{where}: {name} is required")
@@ -114,15 +116,7 @@ class ConnectionConfig:
         return replace(self, url=normalize_url(self.url, f"{where}: url"))
 
 
-def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{where}: {value!r} is not a boolean")
+_bool = parse_bool
 
 
 def _float(value: Any, where: str) -> float:
@@ -164,11 +158,7 @@ def _check_env_connection(get: Any, password: str | None, api_key: str | None) -
 
 def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None:
     def get(*names: str) -> str | None:
-        for name in names:
-            value = env.get(name, "").strip()
-            if value:
-                return value
-        return None
+        return first_set(env, *names)
 
     url = get("ODOO_URL")
     if not url:

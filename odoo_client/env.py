@@ -1,0 +1,39 @@
+"""Reading settings from an environment mapping: the one reader and the one boolean parser.
+
+Every layer that takes settings from the environment (the server's `Settings`, the Odoo
+connection settings, the addons family's settings) reads them through these functions, so a
+variable is found the same way (our name first, upstream fallbacks after; blank means unset)
+and `1/0, true/false, yes/no, on/off` mean the same everywhere. It lives at the bottom of the
+layers (`odoo_client` imports nothing of ours) so that every layer above can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ConfigError
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def first_set(env: Mapping[str, str], *names: str) -> str | None:
+    """The first non-empty variable among `names`, stripped; None when none is set."""
+    for name in names:
+        value = (env.get(name) or "").strip()
+        if value:
+            return value
+    return None
+
+
+def parse_bool(value: Any, where: str) -> bool:
+    """A boolean setting; anything but the words above is a `ConfigError` naming `where`."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ConfigError(f"{where}: {value!r} is not a boolean (1/0, true/false, yes/no, on/off)")

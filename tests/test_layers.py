@@ -1,0 +1,153 @@
+"""The layers point one way: `guard <- tools -> odoo_client`, `odoo_mcp -> {guard, tools, odoo_client}`.
+
+Read from the source (every `import` statement of every module, at any depth, including
+imports inside functions), so a lazy import cannot hide an edge. And the registry is explicit:
+every family package under `tools/` is in the server's one family list.
+"""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import tools
+from odoo_mcp.families import FAMILIES
+from tests.harness import REPO
+
+PACKAGES = ("guard", "tools", "odoo_client", "odoo_mcp")
+ALLOWED = {
+    "guard": set(),
+    "odoo_client": set(),
+    "tools": {"guard", "odoo_client"},
+    "odoo_mcp": {"guard", "tools", "odoo_client"},
+}
+NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot"), ("odoo_client", "guard.fastjson")}
+"""Modules of a layer the package may use although the layer is not below it: two utilities of
+guard with no policy in them — `guard.fsroot` (a root opened once, everything relative to its
+descriptor: the client's certificate pins) and `guard.fastjson` (orjson with the stdlib as the
+fallback: the client's request and answer bodies). Nothing else of guard (no tags, no errors, no
+specs). Still no cycle: guard imports none of the others. (Both could move to a bottom package.)"""
+FORBIDDEN_LIBRARIES = {
+    "guard": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette"},
+    "odoo_client": {"mcp", "mcp_types", "starlette"},
+    "tools": {"mcp", "mcp_types", "starlette"},
+}
+
+
+def module_imports_of(path: Path, package: str) -> set[str]:
+    """Dotted module names `path` imports (relative imports resolve to its own package)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = package if node.level else (node.module or "")
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def excepted(package: str, name: str) -> str | None:
+    """The narrow exception `name` (a module, or a name imported from it) falls under, if any."""
+    for owner, module in NARROW_EXCEPTIONS:
+        if owner == package and (name == module or name.startswith(module + ".")):
+            return module
+    return None
+
+
+def imports_of(path: Path, package: str) -> set[str]:
+    """Top-level names `path` imports, leaving out the narrow exceptions."""
+    return {name.split(".")[0] for name in module_imports_of(path, package) if excepted(package, name) is None}
+
+
+def edges() -> dict[str, dict[str, set[str]]]:
+    """package -> imported top-level name -> the files importing it."""
+    graph: dict[str, dict[str, set[str]]] = {package: {} for package in PACKAGES}
+    for package in PACKAGES:
+        for path in sorted((REPO / package).rglob("*.py")):
+            for name in imports_of(path, package):
+                graph[package].setdefault(name, set()).add(str(path.relative_to(REPO)))
+    return graph
+
+
+GRAPH = edges()
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_a_package_imports_only_the_layers_below_it(package):
+    wrong = {
+        name: sorted(files)
+        for name, files in GRAPH[package].items()
+        if name in PACKAGES and name != package and name not in ALLOWED[package]
+    }
+    assert wrong == {}, f"{package} imports layers it must not: {wrong}"
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN_LIBRARIES))
+def test_inner_layers_import_no_transport_library(package):
+    wrong = {name: sorted(files) for name, files in GRAPH[package].items() if name in FORBIDDEN_LIBRARIES[package]}
+    assert wrong == {}
+
+
+def test_the_package_graph_has_no_cycle():
+    internal = {package: {n for n in GRAPH[package] if n in PACKAGES and n != package} for package in PACKAGES}
+    done: set[str] = set()
+
+    def visit(package: str, path: tuple[str, ...]) -> None:
+        assert package not in path, f"import cycle: {' -> '.join((*path, package))}"
+        if package in done:
+            return
+        for target in internal[package]:
+            visit(target, (*path, package))
+        done.add(package)
+
+    for package in PACKAGES:
+        visit(package, ())
+
+
+def test_the_narrow_exceptions_are_still_used_and_only_them():
+    used = {
+        (package, excepted(package, name))
+        for package, _ in NARROW_EXCEPTIONS
+        for path in (REPO / package).rglob("*.py")
+        for name in module_imports_of(path, package)
+        if name.split(".")[0] in PACKAGES and name.split(".")[0] != package
+    }
+    assert used == NARROW_EXCEPTIONS
+
+
+def test_the_walk_sees_real_edges():
+    """The walker itself can fail: the server does import every layer, and the odoo tools the client."""
+    assert {"guard", "tools", "odoo_client"} <= set(GRAPH["odoo_mcp"])
+    assert "odoo_client" in GRAPH["tools"]
+    assert imports_of(REPO / "odoo_client" / "pool.py", "odoo_client") >= {"odoo_client"}  # from .connection
+
+
+def test_every_family_package_under_tools_is_served():
+    packages = {module.name for module in pkgutil.iter_modules(tools.__path__) if module.ispkg}
+    served = {family.specs[0].handler.__module__.split(".")[1] for family in FAMILIES if family.specs}
+    assert packages == served, f"families not in odoo_mcp.families.FAMILIES: {sorted(packages - served)}"
+
+
+def test_every_decorated_handler_of_a_family_is_in_its_specs():
+    """A handler module a family forgot to list would leave its tools out, silently: not here."""
+    import importlib
+
+    from tools.registry import SPEC_ATTRIBUTE
+
+    served = {spec.name for family in FAMILIES for spec in family.specs}
+    described = set()
+    for family_pkg in pkgutil.iter_modules(tools.__path__):
+        if not family_pkg.ispkg:
+            continue
+        package = importlib.import_module(f"tools.{family_pkg.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            loaded = importlib.import_module(f"tools.{family_pkg.name}.{module.name}")
+            for value in vars(loaded).values():
+                spec = getattr(value, SPEC_ATTRIBUTE, None)
+                if spec is not None and value.__module__ == loaded.__name__:
+                    described.add(spec.name)
+    assert described - served == set()
+    assert described == served
