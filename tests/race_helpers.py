@@ -81,6 +81,21 @@ def _restore(folder: Path, spare: Path) -> None:
 
 
 @contextlib.contextmanager
+def _co_tenant(script: str, stop: Path, *args: str) -> Iterator[Swapper]:
+    """Run a co-tenant `script` in another process until the block ends; count what it did."""
+    state = Swapper()
+    child = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        yield state
+    finally:
+        stop.touch()
+        out, _ = child.communicate(timeout=30)
+        stop.unlink()
+        state.swaps = int(out.strip() or 0)
+
+
+@contextlib.contextmanager
 def swapping(folder: Path, outside: Path, *, seconds: float = 60.0, hold: int = 4000) -> Iterator[Swapper]:
     """While the block runs: atomically exchange `folder` with a link to `outside`, and back, repeatedly.
 
@@ -89,20 +104,12 @@ def swapping(folder: Path, outside: Path, *, seconds: float = 60.0, hold: int = 
     """
     spare = folder.with_name(folder.name + ".swap")
     stop = folder.with_name(folder.name + ".stop-swapping")
-    state = Swapper()
-    child = subprocess.Popen(
-        [sys.executable, "-c", _SWAPPER, str(folder), str(outside), str(spare), str(stop), str(seconds), str(hold)],
-        stdout=subprocess.PIPE, text=True,
-    )
     try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        time.sleep(0.01)
-        yield state
+        args = (str(folder), str(outside), str(spare), str(stop), str(seconds), str(hold))
+        with _co_tenant(_SWAPPER, stop, *args) as state:
+            time.sleep(0.01)
+            yield state
     finally:
-        stop.touch()
-        out, _ = child.communicate(timeout=30)
-        stop.unlink()
-        state.swaps = int(out.strip() or 0)
         _restore(folder, spare)
 
 
@@ -110,19 +117,10 @@ def swapping(folder: Path, outside: Path, *, seconds: float = 60.0, hold: int = 
 def planting(name: Path, outside: Path, *, seconds: float = 60.0, hold: int = 4000) -> Iterator[Swapper]:
     """While the block runs: keep planting a link `name` → `outside` (when the name is free) and removing it."""
     stop = name.with_name(name.name + ".stop-planting")
-    state = Swapper()
-    child = subprocess.Popen(
-        [sys.executable, "-c", _PLANTER, str(name), str(outside), str(stop), str(seconds), str(hold)],
-        stdout=subprocess.PIPE, text=True,
-    )
     try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        yield state
+        with _co_tenant(_PLANTER, stop, str(name), str(outside), str(stop), str(seconds), str(hold)) as state:
+            yield state
     finally:
-        stop.touch()
-        out, _ = child.communicate(timeout=30)
-        stop.unlink()
-        state.swaps = int(out.strip() or 0)
         if name.is_symlink():
             name.unlink()
 
