@@ -129,6 +129,11 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[\w][\w .,/#:-]{0,63}$": "a plain-text reference: letters, digits, spaces and . , / # : - (at most 64; no "
     "quotes or brackets)",
     r"^[A-Za-z0-9_.-]{1,32}$": "a selection code: letters, digits, . _ and - (at most 32)",
+    r"^[a-z0-9_]{1,64}$": "a module's technical name: lowercase letters, digits and _ (e.g. website)",
+    r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$": "a language code such as fr_FR, en_US or sr@latin",
+    r"^[a-z]{2,3}(_[A-Z]{2})?$": "a language code such as fr_FR or en_US",
+    r"^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$": "a field name or a path of field names (e.g. partner_id/name)",
+    r"^[a-z0-9_]+\.s_[a-z0-9_]+$": "a snippet template key: module.s_name (e.g. website.s_banner)",
 }
 """The argument patterns of the tool catalogue in words (a test checks that every pattern has some)."""
 

@@ -7,7 +7,7 @@ Adding a family is its own package under `tools/` exporting `FAMILY`, plus one l
 from __future__ import annotations
 
 from guard.spec import ToolSpec
-from tools import addons, fiscal, identity, odoo, status, stock
+from tools import addons, fiscal, identity, odoo, public_access, status, stock, translations, web_session, website
 from tools.registry import Family, assemble
 
 FAMILIES: tuple[Family, ...] = (
@@ -17,6 +17,10 @@ FAMILIES: tuple[Family, ...] = (
     fiscal.FAMILY,
     stock.FAMILY,
     identity.FAMILY,
+    translations.FAMILY,
+    website.FAMILY,
+    web_session.FAMILY,
+    public_access.FAMILY,
 )
 
 

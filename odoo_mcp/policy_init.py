@@ -31,7 +31,8 @@ READS_PER_MINUTE = 120
 WRITES_PER_MINUTE = 20
 MAX_IDS = 100
 FILESYSTEM_FAMILIES = frozenset({"enterprise", "oca"})
-APPROVAL_NAMES = frozenset({"odoo_execute"})
+APPROVAL_NAMES = frozenset({"odoo_execute", "odoo_web_call"})
+"""Generic method callers: any method of any model, so a human approves each call."""
 
 
 @dataclass(frozen=True)

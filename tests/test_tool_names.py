@@ -22,9 +22,9 @@ KNOWN = [spec.name for spec in all_specs()]
         ("version: '1'\ntools:\n  frobnicate:\n    rules: []\n",
          ["tools.frobnicate: 'frobnicate' is not a tool of this server"], []),
         ('{"version": "1", "default": "deny", "hide": ["*"], "tools": {"*": {}, "ee_link": {}}}', [], []),
-        ('{"version": "1", "default": "deny", "tools": {"odoo_web_login": {}}, "hide": ["ee__ee_license_status"]}',
-         [], ["tools.odoo_web_login: 'odoo_web_login' is an upstream Odoo Claude MCP tool that this server does "
-              "not implement; its rule has no effect",
+        ('{"version": "1", "default": "deny", "tools": {"oca__oca_changelog": {}}, "hide": ["ee__ee_license_status"]}',
+         [], ["tools.oca__oca_changelog: 'oca__oca_changelog' is an upstream Odoo Claude MCP tool that this server "
+              "does not implement; its rule has no effect",
               "hide[0]: 'ee__ee_license_status' is an upstream Odoo Claude MCP tool that this server does not "
               "implement; its rule has no effect"]),
     ],

@@ -41,6 +41,8 @@ class Field:
     readonly: bool = False
     store: bool = True
     related: str | None = None
+    translate: str | None = None
+    """None, "simple", "html" or "xml" (tests/odoo_double/translations.py)."""
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"type": self.type, "string": self.string, "required": self.required,
@@ -49,6 +51,8 @@ class Field:
             info["relation"] = self.relation
         if self.related:
             info["related"] = self.related
+        if self.translate:
+            info["translate"] = True
         if self.selection is not None:
             info["selection"] = [list(pair) for pair in self.selection]
         return info
@@ -207,6 +211,8 @@ class Env:
             value = record.get(name, spec.empty())
             if spec.type == "many2one" and value:
                 value = [value, self.display_name(spec.relation or "", value)]
+            if self.db.translate_read is not None:
+                value = self.db.translate_read(self, model, record, name, value)
             row[name] = value if value is not None else False
         return row
 
@@ -331,7 +337,8 @@ def write(env: Env, model: Model, ids: list[int], vals: Any) -> bool:
     env.check_access(model, "write")
     clean_values = env.coerce(model, vals, creating=False)
     for record in env.existing(model, ids):
-        record.update(clean_values)
+        hook = env.db.translate_write
+        record.update(hook(env, model, record, clean_values) if hook is not None else clean_values)
     return True
 
 
@@ -466,6 +473,10 @@ class Database:
         self.sessions: dict[str, int] = {}
         self.addons_paths: list[Any] = []
         self.lock = threading.RLock()
+        self.translate_read: Callable[..., Any] | None = None
+        self.translate_write: Callable[..., Any] | None = None
+        self.web_log: list[tuple[str, str, bool]] = []
+        self.csrf: dict[str | None, str] = {}
 
     @property
     def version_info(self) -> list[Any]:

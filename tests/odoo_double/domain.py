@@ -46,7 +46,15 @@ def _like(pattern: str, value: Any, *, insensitive: bool, wrap: bool) -> bool:
     text = str(value)
     if wrap:
         pattern = f"%{pattern}%"
-    glob = pattern.replace("*", "[*]").replace("?", "[?]").replace("%", "*").replace("_", "?")
+    glob, escaped = "", False
+    for char in pattern:  # SQL LIKE: % and _ are wildcards, a backslash makes the next character literal
+        if escaped or char in "*?[":
+            glob += f"[{char}]"
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            glob += {"%": "*", "_": "?"}.get(char, char)
     if insensitive:
         return fnmatch.fnmatchcase(text.lower(), glob.lower())
     return fnmatch.fnmatchcase(text, glob)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import modules
+from . import modules, translations
 from .database import Database, Env, Field, Model, User, record_method
 
 ALL = {"system"}
@@ -134,6 +134,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "report_name": Field("char", "Template Name"), "report_type": Field("char", "Report Type"),
     }, _acl(EVERYONE))
     _seed(db, partners)
+    translations.install(db)
     return db
 
 

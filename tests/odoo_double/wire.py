@@ -20,6 +20,7 @@ from typing import Any
 from .database import Database, Env, User
 from .errors import AccessDeniedOdoo, OdooError, SessionExpiredOdoo, ValueErrorOdoo
 from .seed import render_pdf
+from .web_routes import handle_get, handle_post
 
 
 class Behaviour:
@@ -81,6 +82,8 @@ class DoubleHandler(BaseHTTPRequestHandler):
             self._json(200, {"version_info": self.db.version_info, "version": self.db.version})
         elif self.path.startswith("/report/pdf/"):
             self._report()
+        elif handle_get(self):
+            pass
         else:
             self._send(404, b"Not Found", "text/plain")
 
@@ -91,6 +94,8 @@ class DoubleHandler(BaseHTTPRequestHandler):
             self._xmlrpc(self.path.removeprefix("/xmlrpc/2/"), body)
         elif self.path.startswith("/json/2/"):
             self._json2(self.path.removeprefix("/json/2/"), body)
+        elif handle_post(self, body):
+            pass
         else:
             self._jsonrpc(self.path, body)
 

@@ -1,0 +1,10 @@
+"""Web session family (`odoo_web_*`): a cookie session per grant and connection, on the connection's origin."""
+
+from tools.odoo import errors
+from tools.odoo.context import odoo_context
+from tools.registry import Family, collect, wrap_handlers
+from tools.web_session import tools
+
+FAMILY = Family(name="web", specs=wrap_handlers(collect(tools), errors.translated), context=odoo_context)
+
+__all__ = ["FAMILY"]
