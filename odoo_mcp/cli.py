@@ -10,7 +10,7 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,7 +361,20 @@ def _tools(args: argparse.Namespace) -> int:
     for spec in specs:
         print(f"\n{spec.name}  [{spec.family}, {spec.risk.value}]")
         print(textwrap.fill(" ".join(spec.description.split()), 100, initial_indent="    ", subsequent_indent="    "))
+    print("\n" + upstream_summary(spec.name for spec in specs))
     return 0
+
+
+def upstream_summary(served: Iterable[str]) -> str:
+    """How much of upstream's tool surface this server serves, family by family (what a migrating
+    user asks first: will my prompts and policies find their tools here?)."""
+    from odoo_mcp.tool_names import upstream_coverage
+
+    coverage = upstream_coverage(served)
+    complete = sum(have == total for _, have, total in coverage)
+    lines = [f"upstream Odoo Claude MCP families present: {complete} of {len(coverage)}"]
+    lines += [f"  {family}: {have}/{total}" for family, have, total in coverage]
+    return "\n".join(lines)
 
 
 def _demo(args: argparse.Namespace) -> int:

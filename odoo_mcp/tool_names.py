@@ -20,48 +20,66 @@ from dataclasses import dataclass, field
 
 from guard.policy import Policy
 
-UPSTREAM_TOOL_NAMES: frozenset[str] = frozenset(
-    {
-        # ee-mcp
+UPSTREAM_FAMILIES: dict[str, tuple[str, ...]] = {
+    "ee-mcp": (
         "ee_clone", "ee_update", "ee_modules", "ee_search", "ee_depends", "ee_link", "ee_unlink",
         "ee_deploy", "ee_token_check", "ee_license_status", "ee_oca_conflicts", "ee_oca_recommend",
-        # oca-mcp
+    ),
+    "oca-mcp": (
         "oca_clone_all", "oca_clone_repo", "oca_update", "oca_status", "oca_search", "oca_deploy",
         "oca_link", "oca_gen_readme", "oca_gen_table", "oca_gen_icon", "oca_gen_requirements",
         "oca_changelog", "oca_migrate", "oca_fix_website",
-        # odoo-rpc-mcp: CRUD, introspection, modules, files, connections
+    ),
+    "odoo-rpc-mcp: CRUD, introspection, modules, files, connections": (
         "odoo_list_models", "odoo_fields_get", "odoo_search", "odoo_read", "odoo_search_read",
-        "odoo_search_count", "odoo_create", "odoo_write", "odoo_unlink", "odoo_execute",
-        "odoo_message_post", "odoo_version", "odoo_refresh", "odoo_record_backup", "odoo_module_info",
-        "odoo_report", "odoo_attachment_upload", "odoo_attachment_download", "odoo_connect",
-        "odoo_disconnect", "odoo_connections", "odoo_cert_info", "odoo_cert_refresh",
-        # odoo-rpc-mcp: translations
+        "odoo_search_count", "odoo_create", "odoo_write", "odoo_unlink", "odoo_execute", "odoo_message_post",
+        "odoo_version", "odoo_refresh", "odoo_record_backup", "odoo_module_info", "odoo_report",
+        "odoo_attachment_upload", "odoo_attachment_download", "odoo_connect", "odoo_disconnect",
+        "odoo_connections", "odoo_cert_info", "odoo_cert_refresh",
+    ),
+    "odoo-rpc-mcp: translations": (
         "odoo_get_field_translations", "odoo_list_translatable_fields", "odoo_translate_context_aware",
         "odoo_translate_field", "odoo_translate_html",
-        # odoo-rpc-mcp: website snippets
+    ),
+    "odoo-rpc-mcp: website snippets": (
         "odoo_website_add_snippet", "odoo_website_list_page_snippets", "odoo_website_list_snippets",
         "odoo_website_remove_snippet", "odoo_website_update_snippet",
-        # odoo-rpc-mcp: fiscal positions
+    ),
+    "odoo-rpc-mcp: fiscal positions": (
         "odoo_fp_configure", "odoo_fp_details", "odoo_fp_list", "odoo_fp_remove_action", "odoo_fp_types",
-        # odoo-rpc-mcp: stock
+    ),
+    "odoo-rpc-mcp: stock": (
         "odoo_stock_close_unaccounted_value", "odoo_stock_initial_delete", "odoo_stock_initial_import",
         "odoo_stock_initial_opening_journal", "odoo_stock_mo_delete_draft",
         "odoo_stock_product_flip_to_storable",
-        # odoo-rpc-mcp: web session
+    ),
+    "odoo-rpc-mcp: web session": (
         "odoo_web_call", "odoo_web_export", "odoo_web_login", "odoo_web_logout", "odoo_web_read",
         "odoo_web_report", "odoo_web_request",
-        # odoo-rpc-mcp: public access (portal, shop, reports)
+    ),
+    "odoo-rpc-mcp: public access (portal, shop, reports)": (
         "public_access_barcode", "public_access_download", "public_access_export_csv",
         "public_access_export_xlsx", "public_access_image", "public_access_portal_home",
         "public_access_report_html", "public_access_report_pdf", "public_access_report_xlsx",
-        "public_access_shop", "public_access_sitemap",
-        # odoo-rpc-mcp: identity
-        "identify", "who_am_i", "user_connection_add", "user_connection_list",
-        "user_connection_activate", "user_connection_delete",
-    }
-)  # fmt: skip
+        "public_access_shop", "public_access_sitemap", "public_access_portal_invoices",
+        "public_access_portal_orders", "public_access_portal_purchases", "public_access_portal_tickets",
+    ),
+    "odoo-rpc-mcp: identity": (
+        "identify", "who_am_i", "user_connection_add", "user_connection_list", "user_connection_activate",
+        "user_connection_delete",
+    ),
+}  # fmt: skip
+"""Upstream's tools by server and family, as its users and PolicyLayer's pages name them."""
+
+UPSTREAM_TOOL_NAMES: frozenset[str] = frozenset(name for names in UPSTREAM_FAMILIES.values() for name in names)
 
 PROXY_PREFIXES = ("ee__", "oca__")
+
+
+def upstream_coverage(served: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Per upstream family: (family, how many of its tools this server serves, how many it has)."""
+    have = set(served)
+    return [(family, sum(name in have for name in names), len(names)) for family, names in UPSTREAM_FAMILIES.items()]
 
 
 def is_upstream_name(name: str) -> bool:

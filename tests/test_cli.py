@@ -150,3 +150,20 @@ def test_policy_init_lists_writes_and_never_overwrites(tmp_path):
     assert target.read_text() == before
     unknown = odoo_mcp("policy", "init", "--example", "nope")
     assert unknown.returncode == 1 and "readonly" in unknown.stderr
+
+
+def test_tools_says_every_upstream_family_is_present():
+    done = odoo_mcp("tools")
+    assert "upstream Odoo Claude MCP families present: 10 of 10" in done.stdout
+    for family in ("ee-mcp: 12/12", "oca-mcp: 14/14", "translations: 5/5", "fiscal positions: 5/5",
+                   "stock: 6/6", "web session: 7/7", "public access (portal, shop, reports): 15/15", "identity: 6/6"):
+        assert family in done.stdout
+
+
+def test_upstream_summary_counts_what_is_missing():
+    from odoo_mcp.cli import upstream_summary
+
+    served = [spec.name for spec in all_specs() if spec.name not in ("identify", "oca_migrate")]
+    summary = upstream_summary(served)
+    assert "families present: 8 of 10" in summary
+    assert "oca-mcp: 13/14" in summary and "identity: 5/6" in summary
