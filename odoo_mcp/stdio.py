@@ -86,8 +86,21 @@ class _Writer:
         self._answered: dict[Any, Any] = {}
 
     async def send(self, message: dict[str, Any]) -> None:
+        """Write an early answer and wait until all of it is in the pipe.
+
+        A tools/list answer (~75 KB) is larger than a pipe holds, and `drain()` returns once the
+        rest fits under the high-water mark — but building the server right after blocks the loop,
+        so the tail of the answer would wait for it (measured: 0.35 s more before the client had
+        its list). With the high-water mark at 0 for this one write, `drain()` waits for the last byte.
+        """
         self._writer.write(fastjson.dumps_bytes(message) + b"\n")
-        await self._writer.drain()
+        transport = self._writer.transport
+        low, high = transport.get_write_buffer_limits()
+        transport.set_write_buffer_limits(high=0)
+        try:
+            await self._writer.drain()
+        finally:
+            transport.set_write_buffer_limits(high=high, low=low)
 
     async def write(self, text: str) -> None:
         if self._answered:
