@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from guard import fastjson
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection
@@ -305,10 +306,15 @@ def finish_read(call: Call, plan: ReadPlan, rows: Any, *, more: Callable[[int], 
 
 
 def cap_rows(rows: list[Any], max_chars: int) -> int:
-    """How many leading rows fit in `max_chars` of JSON text (at least one, so an answer is never empty)."""
+    """How many leading rows fit in `max_chars` of JSON text (at least one, so an answer is never empty).
+
+    The common case — everything fits — costs one serialisation of the whole list (a row at a time
+    with the stdlib cost ~0.4 ms per 100-record read, a third of the server's time per call)."""
+    if len(fastjson.dumps(rows)) <= max_chars:
+        return len(rows)
     total = 2
     for index, row in enumerate(rows):
-        total += len(json.dumps(row, ensure_ascii=False, default=str, separators=(",", ":"))) + 1
+        total += len(fastjson.dumps(row)) + 1
         if total > max_chars:
             return max(index, 1)
     return len(rows)
