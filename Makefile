@@ -5,7 +5,10 @@
 PYTHON ?= python3
 VENV := .venv
 UV := $(VENV)/bin/uv
-INSTALL := $(UV) pip install --quiet --python $(VENV)/bin/python
+# --compile-bytecode: uv does not write .pyc files by default, and where PYTHONDONTWRITEBYTECODE is
+# set (as on the CI machine) nothing ever does: every server process the tests start would then
+# compile pydantic, mcp & co. from source (measured: the suite 112 s instead of 64 s, start-up 2x).
+INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(VENV)/bin/python
 
 .PHONY: demo test bench bench-peers redis
 
