@@ -41,7 +41,7 @@ from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits
 from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
-from guard.paths import confine, path_error
+from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
 from guard.refusals import Outcome
@@ -415,7 +415,9 @@ class GuardedTool:
             refusal = counting(guard.limiter.check, limits, caller)
             if refusal is not None:
                 return finish(Outcome.RATE_LIMITED, Result(True, refusal.render()), decision)
-            settled = await self._approve(args, caller, paths, channel)
+            if dumped is None:  # approval asked for by an equivalent tool's rule, not this tool's plan
+                dumped = args.model_dump(mode="json")
+            settled = await self._approve(args, dumped, caller, paths, channel)
             if not settled.approved:
                 result = Result(not settled.pending, settled.text, pending=settled.pending)
                 return finish(settled.outcome, result, decision)
@@ -515,16 +517,13 @@ class GuardedTool:
             root = self.guard.roots.get(marker.root)
             if root is None:
                 raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
-            try:
-                resolved[name] = confine(name, value, root, must_exist=marker.must_exist)
-            except OSError as exc:
-                raise path_error(name, exc) from None
+            resolved[name] = confine(name, value, root, must_exist=marker.must_exist)  # OSError → PathRefused inside
         return resolved
 
-    async def _approve(self, args: Any, caller: Caller, paths: dict[str, Path], channel: ChannelSource) -> Settled:
+    async def _approve(
+        self, args: Any, dumped: dict[str, Any], caller: Caller, paths: dict[str, Path], channel: ChannelSource
+    ) -> Settled:
         """The approval step; its question shows the validated call in full and the tool's preview."""
         call = Call(caller=caller, runtime=self.context, paths=paths)
         describe = functools.partial(question_for, self.spec, args, call)
-        return await self.guard.approvals.settle(
-            self.spec.name, args.model_dump(mode="json"), caller, channel, describe
-        )
+        return await self.guard.approvals.settle(self.spec.name, dumped, caller, channel, describe)
