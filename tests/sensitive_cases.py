@@ -155,6 +155,12 @@ async def call(guard: Guard, tool: str, arguments: dict[str, Any]) -> Result:
     return await guard.tools[tool](arguments, Caller())
 
 
+def leaked(seen: str) -> list[str]:
+    """Which planted secrets (and the admin's login) an agent could read in `seen`."""
+    names = [name for name, secret in SECRETS.items() if secret in seen]
+    return names + (["admin login"] if '"admin"' in seen else [])
+
+
 def everything_seen(result: Result, files: Path) -> str:
     """The answer's text, plus any file it wrote: what an agent could read next."""
     seen = result.text
@@ -163,4 +169,4 @@ def everything_seen(result: Result, files: Path) -> str:
     return seen
 
 
-__all__ = ["MASK", "MASKED", "OPT_IN", "REFUSE", "Route", "call", "everything_seen", "in_process", "routes"]
+__all__ = ["MASK", "MASKED", "OPT_IN", "REFUSE", "Route", "call", "everything_seen", "in_process", "leaked", "routes"]
