@@ -365,16 +365,12 @@ class Limiter:
         return None
 
     def acquire(self, limits: list[Limit], caller: Caller) -> Refusal | None:
-        """Count the call on every limit, or on none if any would refuse it."""
-        unique = self._unique(limits)
-        if len(unique) > 1:  # a single hit is all-or-nothing by itself (and atomic in the store)
-            refusal = self.check(unique, caller)
-            if refusal is not None:
-                return refusal
-        for limit in unique:
-            item = _item(limit.max, limit.seconds)
-            if not self._strategy.hit(item, *_identifiers(limit, caller)):
-                return Refusal(limit, self._retry_in(limit, caller))
+        """Count a call that runs at once on every limit, or on none: `reserve`, then `commit`
+        (the guard's own path, so a caller of this one counts exactly as a guarded call does)."""
+        taken = self.reserve(limits, caller)
+        if isinstance(taken, Refusal):
+            return taken
+        self.commit(taken)
         return None
 
     def reserve(
