@@ -159,6 +159,20 @@ def test_masking_keeps_the_key_and_says_which():
     assert mask_rows(OPTED_IN, "res.users", rows) == ["totp_secret"] and rows[0]["login"] == "admin"
 
 
+@pytest.mark.parametrize(("rows", "masked", "clear"), [
+    # a sensitive key that only a later row carries (an answer mixing record shapes)
+    ([{"id": 1, "name": "A"}, {"id": 2, "name": "B", "totp_secret": "X"}], ["totp_secret"], ["A", "B"]),
+    # rows whose keys differ, then return to the first shape
+    ([{"id": 1, "login": "a"}, {"id": 2, "name": "B"}, {"id": 3, "login": "c"}], ["login"], ["B"]),
+    # a row that is not a record is left as it is
+    ([{"id": 1, "name": "A"}, 7, {"id": 2, "login": "b", "name": "B"}], ["login"], ["A", "B"]),
+])
+def test_masking_judges_every_row_shape(rows, masked, clear):
+    assert mask_rows(DEFAULT, "res.users", rows) == masked
+    assert all(row[name] == MASK for row in rows if isinstance(row, dict) for name in masked if name in row)
+    assert [row["name"] for row in rows if isinstance(row, dict) and "name" in row] == clear
+
+
 def test_masking_follows_related_fields_and_attachment_owners():
     rows = [{"id": 1, "name": "A", "user_login": "admin", "user_name": "Admin"}]
     assert mask_rows(DEFAULT, "res.partner", rows, SCHEMA) == ["user_login"]

@@ -230,16 +230,20 @@ def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema
     """
     known: dict[str, bool] = {}
     masked: dict[str, None] = {}
+    keys: set[str] | None = None
+    hidden: list[str] = []
     for row in rows:
         if not isinstance(row, dict):
             continue
-        for name in row:
-            if name not in known:
+        if keys is None or row.keys() != keys:  # Odoo's rows share their keys: judged once, not per row
+            keys = set(row)
+            for name in keys - known.keys():
                 known[name] = name != "id" and (rules.hides(schema, model, name) if schema is not None
                                                  else rules.masks(model, name))
-            if known[name]:
-                row[name] = MASK
-                masked[name] = None
+            hidden = [name for name in row if known[name]]
+        for name in hidden:
+            row[name] = MASK
+            masked[name] = None
         if model == "ir.attachment" and _secret_attachment(rules, row):
             for name in ATTACHMENT_CONTENT & row.keys():
                 row[name] = MASK
