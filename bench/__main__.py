@@ -2,7 +2,7 @@
 
 import importlib
 
-for name in ("bench.bench_guard", "bench.bench_addons", "bench.bench_odoo", "bench.bench_teams"):
+for name in ("bench.bench_guard", "bench.bench_addons", "bench.bench_odoo", "bench.bench_teams", "bench.bench_floor"):
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -4,11 +4,16 @@
 `python -m bench.noop_servers guarded POLICY AUDIT_LOG` — the product as deployed: the whole
 catalogue, the policy given, the audit log written to a file.
 `python -m bench.noop_servers minimal POLICY` — the guard's floor: only the no-op tool, no audit sink.
+`python -m bench.noop_servers stdlib WAIT_MS` / `sdk WAIT_MS` — the protocol layer's floor (see
+`bench/bench_floor.py`): a `read` tool that waits WAIT_MS (as for Odoo) and answers 8,000
+characters, served by a stdlib JSON-RPC loop, and by a bare MCPServer on this project's stdio.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -62,9 +67,72 @@ def minimal(policy: str) -> None:
     build_server(guard).run("stdio")
 
 
+ANSWER = "x" * 8000
+"""About the size of the peer benchmark's answer (100 partners, three fields)."""
+
+
+def stdlib(wait_ms: float) -> None:
+    """MCP over stdio on the stdlib alone (what a server without the SDK does): the floor of the protocol layer.
+
+    Blocking, line by line: `initialize`, `tools/list`, `tools/call` of one tool; notifications
+    are read and ignored. Not a server to use: enough of the protocol for the `mcp` client.
+    """
+    tool = {"name": "read", "description": "Wait, then answer (benchmark tool).", "inputSchema": {"type": "object"}}
+    for line in sys.stdin.buffer:
+        message = json.loads(line)
+        if "id" not in message:
+            continue
+        method = message.get("method")
+        if method == "initialize":
+            result: dict = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                            "serverInfo": {"name": "stdlib", "version": "0"}}
+        elif method == "tools/list":
+            result = {"tools": [tool]}
+        elif method == "tools/call":
+            time.sleep(wait_ms / 1000)
+            result = {"content": [{"type": "text", "text": ANSWER}], "isError": False}
+        else:
+            result = {}
+        sys.stdout.buffer.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+
+def sdk(wait_ms: float) -> None:
+    """The same tool on a bare MCPServer served by `odoo_mcp.stdio` (as this server is): the SDK's floor.
+
+    A sync tool, so the SDK runs it in a worker thread, as the guard runs a blocking Odoo call.
+    """
+    import anyio
+
+    from odoo_mcp.stdio import event_loop_stdio
+
+    server = MCPServer("sdk", log_level="WARNING")
+
+    @server.tool()
+    def read() -> str:
+        """Wait, then answer (benchmark tool)."""
+        time.sleep(wait_ms / 1000)
+        return ANSWER
+
+    async def serve() -> None:
+        from mcp.server.stdio import stdio_server
+
+        lowlevel = server._lowlevel_server
+        async with event_loop_stdio() as pipes:
+            stdin, stdout = pipes if pipes is not None else (None, None)
+            async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+                await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+    anyio.run(serve)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "bare":
         bare()
+    elif sys.argv[1] == "stdlib":
+        stdlib(float(sys.argv[2]))
+    elif sys.argv[1] == "sdk":
+        sdk(float(sys.argv[2]))
     elif sys.argv[1] == "minimal":
         minimal(sys.argv[2])
     else:
