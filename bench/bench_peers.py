@@ -476,21 +476,19 @@ def ratios(all_servers: list[Server], instant: dict[str, Any], delayed: dict[str
     def best(values: list[tuple[float, str]]) -> tuple[float, str] | None:
         return min(values) if values else None
 
-    for label, results in (("instant", instant), ("delayed", delayed)):
+    def per_protocol(title: str, results: dict[str, Any], field: str) -> None:
+        """One row per protocol: this server's `field` against the best peer's on that protocol."""
         for protocol in ("jsonrpc", "json2", "xmlrpc"):
-            mine = [results.get(s.key, {}).get("ms") for s in ours if s.protocol == protocol]
-            theirs = best([(results[s.key]["ms"], s.key) for s in peers
-                           if s.protocol == protocol and results.get(s.key, {}).get("ms")])
+            mine = [results.get(s.key, {}).get(field) for s in ours if s.protocol == protocol]
+            theirs = best([(results[s.key][field], s.key) for s in peers
+                           if s.protocol == protocol and results.get(s.key, {}).get(field)])
             if mine and mine[0] and theirs:
-                lines.append(f"| ms/call {label}, {protocol} | {mine[0]:.2f} | {theirs[0]:.2f} ({theirs[1]}) | "
+                lines.append(f"| {title}, {protocol} | {mine[0]:.2f} | {theirs[0]:.2f} ({theirs[1]}) | "
                              f"{mine[0] / theirs[0]:.2f} |")
-    for protocol in ("jsonrpc", "json2", "xmlrpc"):
-        mine_cpu = [instant.get(s.key, {}).get("cpu_ms") for s in ours if s.protocol == protocol]
-        theirs_cpu = best([(instant[s.key]["cpu_ms"], s.key) for s in peers
-                           if s.protocol == protocol and instant.get(s.key, {}).get("cpu_ms")])
-        if mine_cpu and mine_cpu[0] and theirs_cpu:
-            lines.append(f"| server CPU ms/call, {protocol} | {mine_cpu[0]:.2f} | "
-                         f"{theirs_cpu[0]:.2f} ({theirs_cpu[1]}) | {mine_cpu[0] / theirs_cpu[0]:.2f} |")
+
+    per_protocol("ms/call instant", instant, "ms")
+    per_protocol("ms/call delayed", delayed, "ms")
+    per_protocol("server CPU ms/call", instant, "cpu_ms")
     cold_mine = best([(instant[s.key]["cold_s"], s.key) for s in ours if instant.get(s.key, {}).get("cold_s")])
     cold_theirs = best([(instant[s.key]["cold_s"], s.key) for s in peers if instant.get(s.key, {}).get("cold_s")])
     if cold_mine and cold_theirs:

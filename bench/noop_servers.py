@@ -102,9 +102,7 @@ def sdk(wait_ms: float) -> None:
 
     A sync tool, so the SDK runs it in a worker thread, as the guard runs a blocking Odoo call.
     """
-    import anyio
-
-    from odoo_mcp.stdio import event_loop_stdio
+    from odoo_mcp.stdio import run_stdio
 
     server = MCPServer("sdk", log_level="WARNING")
 
@@ -114,16 +112,7 @@ def sdk(wait_ms: float) -> None:
         time.sleep(wait_ms / 1000)
         return ANSWER
 
-    async def serve() -> None:
-        from mcp.server.stdio import stdio_server
-
-        lowlevel = server._lowlevel_server
-        async with event_loop_stdio() as pipes:
-            stdin, stdout = pipes if pipes is not None else (None, None)
-            async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
-                await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
-
-    anyio.run(serve)
+    run_stdio(None, lambda: server, early=False)  # no guard: nothing to answer before the SDK
 
 
 if __name__ == "__main__":
