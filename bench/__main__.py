@@ -2,7 +2,8 @@
 
 import importlib
 
-for name in ("bench.bench_guard", "bench.bench_addons", "bench.bench_odoo", "bench.bench_teams", "bench.bench_floor"):
+for name in ("bench.bench_guard", "bench.bench_addons", "bench.bench_odoo", "bench.bench_teams", "bench.bench_floor",
+             "bench.bench_cold_start"):
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -13,6 +13,7 @@ Target: cached ≥ 20x faster than naive.
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import shutil
 import statistics
@@ -20,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from guard.spec import Call, Caller
 from odoo_mcp.config import Roots, Settings
@@ -112,7 +114,66 @@ def run(count: int = MODULES, rounds: int = ROUNDS) -> dict[str, float]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+async def _guarded_calls(tool: Any, arguments: dict[str, Any], calls: int) -> float:
+    caller = Caller()
+    started = time.perf_counter()
+    for _ in range(calls):
+        result = await tool(arguments, caller)
+        if result.is_error:
+            raise RuntimeError(result.text)
+    return (time.perf_counter() - started) / calls
+
+
+def through_guard(count: int = MODULES, rounds: int = ROUNDS, calls: int = 200) -> dict[str, float]:
+    """Seconds per guarded call on an unchanged tree: a read answering one module, with the tree's
+    watch (no file touched) and with the watch too old to vouch (a stat per folder and manifest,
+    as before the watch), against a no-op call (`policy_status` about one tool) through the same
+    guard, rounds interleaved, best of each kept (the whole catalogue, as `serve` builds it)."""
+    from guard.policy import parse_policy
+    from odoo_mcp.server import build_guard
+    from tools.addons.index import AddonsIndex
+    from tools.addons.service import ADDONS_INDEX
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench_addons_guard_"))
+    try:
+        root = workdir / "enterprise"
+        generate_tree(root, count)
+        settings = Settings(policy_path=workdir / "policy.json", audit_log=workdir / "audit.jsonl",
+                            roots=Roots(ee_dir=root), env={})
+        policy = parse_policy({"version": "1", "default": "deny", "tools": {"policy_status": {}, "ee_modules": {}}})
+        guard, runtime = build_guard(settings, policy)
+        unwatched, unwatched_runtime = build_guard(settings, policy)
+        unwatched_runtime.service(ADDONS_INDEX, lambda _runtime: AddonsIndex(watch=False))
+        noop = (guard.tools["policy_status"], {"tool": "ee_modules"})
+        arguments = {"filter": "ee_module_0042"}
+        variants = {"noop": noop, "watched": (guard.tools["ee_modules"], arguments),
+                    "stat": (unwatched.tools["ee_modules"], arguments)}
+        best = dict.fromkeys(variants, float("inf"))
+
+        async def rounds_() -> None:
+            for tool, args in variants.values():
+                await _guarded_calls(tool, args, 5)  # the cold scans, untimed
+            for _ in range(rounds):
+                for name, (tool, args) in variants.items():
+                    best[name] = min(best[name], await _guarded_calls(tool, args, calls))
+
+        asyncio.run(rounds_())
+        runtime.close()
+        unwatched_runtime.close()
+        return best
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> int:
+    guarded = through_guard()
+    extra = guarded["watched"] - guarded["noop"]
+    print(f"guarded ee_modules answering 1 of {MODULES} modules, tree unchanged (in process, best of {ROUNDS} rounds)")
+    print(f"  no-op call (policy_status of one tool)  {guarded['noop'] * 1000:7.3f} ms/call")
+    print(f"  watched tree (no file touched)          {guarded['watched'] * 1000:7.3f} ms/call  "
+          f"+{extra * 1000:.3f} ms over the no-op ({'meets' if guarded['watched'] <= 0.0015 else 'MISSES'} <= 1.5 ms)")
+    print(f"  no watch: a stat per folder and manifest{guarded['stat'] * 1000:7.3f} ms/call  "
+          f"{guarded['stat'] / guarded['watched']:.1f}x the watched call")
     figures = run()
     naive = figures["naive"]
     best = figures["naive_best"]
@@ -129,7 +190,7 @@ def main() -> int:
     speedup = naive / figures["cached"]
     verdict = "meets" if speedup >= 20 else "MISSES"
     print(f"cached is {speedup:.1f}x faster than the naive rescan ({verdict} the 20x target)")
-    return 0 if speedup >= 20 else 1
+    return 0 if speedup >= 20 and guarded["watched"] <= 0.0015 else 1
 
 
 if __name__ == "__main__":

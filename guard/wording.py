@@ -134,6 +134,8 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[a-z]{2,3}(_[A-Z]{2})?$": "a language code such as fr_FR or en_US",
     r"^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$": "a field name or a path of field names (e.g. partner_id/name)",
     r"^[a-z0-9_]+\.s_[a-z0-9_]+$": "a snippet template key: module.s_name (e.g. website.s_banner)",
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$": "a tool's name: letters, digits, _ . and -, not starting with . or - "
+    "(e.g. odoo_search_read)",
 }
 """The argument patterns of the tool catalogue in words (a test checks that every pattern has some)."""
 

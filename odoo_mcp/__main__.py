@@ -2,6 +2,6 @@
 
 import sys
 
-from odoo_mcp.cli import main
+from odoo_mcp.launch import main
 
 sys.exit(main())

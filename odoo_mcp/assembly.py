@@ -18,16 +18,10 @@ from guard.spec import ToolFailure, ToolSpec
 from odoo_mcp.approver import open_approvals
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.families import FAMILIES
+from odoo_mcp.handshake import INSTRUCTIONS, SERVER_NAME  # noqa: F401 - re-exported
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
 from tools.registry import assemble
-
-SERVER_NAME = "odoo-guard-mcp"
-INSTRUCTIONS = (
-    "Odoo tools behind a policy guard. Call policy_status first to see which tools you may call, "
-    "why others are denied and how much of each rate limit remains. Refusals start with a tag "
-    "such as [POLICY DENIED], [RATE LIMITED] or [INVALID ARGUMENTS]."
-)
 
 
 def open_audit(settings: Settings) -> AuditLog:

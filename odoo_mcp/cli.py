@@ -41,7 +41,8 @@ def refuse_to_start(problem: Exception) -> int:
 
 
 def run_server(
-    settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None, mounts: Any = None
+    settings: Settings, extra_specs: Sequence[ToolSpec] = (), http: HttpOptions | None = None, mounts: Any = None,
+    handoff: Any = None,
 ) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_client.settings import OdooSettings
@@ -122,7 +123,9 @@ def run_server(
             from odoo_mcp.stdio import run_stdio
 
             early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
-            run_stdio(guard, make_server, early=early)  # the SDK's stdio, minus its thread hop per line
+            if handoff is not None and handoff.key is not None:  # kept now: a client may close the session soon
+                remember_listing(handoff, guard, settings.env)
+            run_stdio(guard, make_server, early=early, handoff=handoff)  # the SDK's stdio, minus its thread hops
         else:
             serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
     finally:
@@ -133,6 +136,16 @@ def run_server(
         guard.audit.record("server_stop")
         guard.audit.close()
     return 0
+
+
+def remember_listing(handoff: Any, guard: Any, env: Any) -> None:
+    """Keep the list this start serves for the next start with the same inputs (`listing_cache`)."""
+    from odoo_mcp.fast_start import early_tools_list
+    from odoo_mcp.listing_cache import store
+
+    tools = early_tools_list(guard)
+    if handoff.entry is None or handoff.entry.get("tools") != tools:
+        store(handoff.key, env, tools)
 
 
 @dataclass(frozen=True)
@@ -197,7 +210,7 @@ def _serve(args: argparse.Namespace) -> int:
             mounts = Mounts(configs) if configs else None
     except ConfigError as exc:
         return refuse_to_start(exc)
-    return run_server(settings, http=http, mounts=mounts)
+    return run_server(settings, http=http, mounts=mounts, handoff=getattr(args, "handoff", None))
 
 
 def checked_loader(extra_names: Sequence[str] = (), mounts: Sequence[str] = ()) -> Any:
@@ -456,8 +469,10 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, handoff: Any = None) -> int:
+    """`handoff`: what the launcher (`odoo_mcp.launch`) answered before this module was imported."""
     args = parser().parse_args(argv)
+    args.handoff = handoff
     return int(args.run(args) or 0)
 
 

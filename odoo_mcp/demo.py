@@ -64,6 +64,8 @@ def _names(items: list[Any], keep: int = 4) -> str:
     for item in items:
         if isinstance(item, dict):
             label = next((str(item[k]) for k in ("module", "tool", "name", "counter") if k in item), None)
+            if label is None and isinstance(item.get("tools"), list):  # a group: its members' names
+                label = ", ".join(map(str, item["tools"]))
             labels.append(label or json.dumps(item, separators=(",", ":")))
         else:
             labels.append(str(item))
@@ -82,7 +84,7 @@ def brief(data: Any) -> str:
         if isinstance(value, list):
             parts.append(f"{key}: {_names(value)}")
         elif isinstance(value, dict):
-            parts.append(f"{key}: {len(value)} entries")
+            parts.append(f"{key}: {value['count']}" if "count" in value else f"{key}: {len(value)} entries")
         else:
             parts.append(f"{key}: {value}")
     return " | ".join(parts)

@@ -32,7 +32,8 @@ if sys.platform != "win32":
     import fcntl
 
 from guard import fastjson
-from odoo_mcp.fast_start import early_initialize, early_tools_list, is_first_page_request, response
+from odoo_mcp.fast_start import early_tools_list
+from odoo_mcp.handshake import early_initialize, is_first_page_request, is_initialized_notification, response
 
 _LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n'
 _LINE_LIMIT = 1 << 30
@@ -165,8 +166,10 @@ def _stderr_output() -> int:
 
 
 @contextlib.asynccontextmanager
-async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
-    """The process's stdin/stdout as (lines, writer) served by the event loop, or None if it cannot be."""
+async def event_loop_stdio(preread: bytes = b"") -> AsyncIterator[tuple[_Lines, _Writer] | None]:
+    """The process's stdin/stdout as (lines, writer) served by the event loop, or None if it cannot be.
+
+    `preread`: bytes already read from stdin (by the launcher) that come before the rest."""
     if sys.platform == "win32" or not (_is_fd(sys.stdin, 0) and _is_fd(sys.stdout, 1)):
         yield None
         return
@@ -183,6 +186,8 @@ async def event_loop_stdio() -> AsyncIterator[tuple[_Lines, _Writer] | None]:
         if claimed_out is not None:
             releases.append(claimed_out[1])
         reader = asyncio.StreamReader(limit=_LINE_LIMIT, loop=loop)
+        if preread:
+            reader.feed_data(preread)
         try:
             if claimed_in is None or claimed_out is None:
                 raise ValueError("the standard descriptors could not be claimed")
@@ -251,7 +256,7 @@ async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list
             initialized = True
             writer._answered[message["id"]] = result
             await writer.send(response(message["id"], result))
-        elif isinstance(message, dict) and message.get("method") == "notifications/initialized":
+        elif is_initialized_notification(message):
             continue
         elif is_first_page_request(message):
             result = early_tools_list(guard)
@@ -262,15 +267,25 @@ async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list
             return False
 
 
-async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None) -> None:
     """Run the guard's `MCPServer` (built by `make_server`) on stdio.
 
     With the event loop serving the pipes and `early` set, `initialize` and the first
-    `tools/list` are answered before `make_server` imports the SDK.
+    `tools/list` are answered before `make_server` imports the SDK. A `handoff` from the launcher
+    (`odoo_mcp.launch.Handoff`) that answered them already from the listing cache carries the
+    lines it read, to be replayed, and what it answered.
     """
-    async with event_loop_stdio() as streams:
+    preread = handoff.lines and handoff.rest if handoff is not None else b""
+    async with event_loop_stdio(preread or b"") as streams:
         replay: list[str] = []
-        if streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
+        if handoff is not None and handoff.lines:
+            if streams is None:  # the launcher checked for pipes; should claiming them fail now, say so
+                raise RuntimeError("stdin was read by the launcher but cannot be served by the event loop")
+            replay = list(handoff.lines)
+            streams[1]._answered.update(handoff.answered)
+            if handoff.ended:
+                return
+        elif streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
             return
         server = make_server()
         from mcp.server.stdio import stdio_server
@@ -284,6 +299,6 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
-def run_stdio(guard: Any, make_server: Callable[[], Any], *, early: bool = True) -> None:
+def run_stdio(guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None) -> None:
     """Serve stdio until the client closes it (see the module docstring)."""
-    anyio.run(functools.partial(serve, guard, make_server, early=early))
+    anyio.run(functools.partial(serve, guard, make_server, early=early, handoff=handoff))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.addons_helpers import copy_stub
+from tools.addons import tree_watch
 from tools.addons.graph import Universe, dependencies
 from tools.addons.index import AddonsIndex
 from tools.addons.manifest import ManifestError, inherited_models, parse_manifest_text
@@ -93,6 +94,66 @@ def test_cache_hits_until_the_tree_changes(stub: Path) -> None:
 
     shutil.rmtree(ee_dir / "sign")
     assert "sign" not in index.scan(ee_dir, "enterprise").by_name
+
+
+watched = pytest.mark.skipif(tree_watch.INotify is None, reason="inotify is Linux-only")
+
+
+@watched
+def test_an_unchanged_tree_is_answered_without_touching_its_files(stub: Path) -> None:
+    index = AddonsIndex()
+    ee_dir = stub / "enterprise"
+    first = index.scan(ee_dir, "enterprise")
+    for _ in range(5):
+        assert index.scan(ee_dir, "enterprise") is first
+    assert (index.cold_scans, index.cache_hits, index.stat_checks) == (1, 5, 0)
+    index.close()
+
+
+@watched
+def test_the_watch_sees_an_edit_that_stat_cannot(stub: Path) -> None:
+    """Same size, mtime put back: the fingerprint alone would keep the stale manifest."""
+    index = AddonsIndex()
+    ee_dir = stub / "enterprise"
+    first = index.scan(ee_dir, "enterprise")
+    manifest = ee_dir / "planning" / "__manifest__.py"
+    before = manifest.stat()
+    manifest.write_text(manifest.read_text().replace('"Planning"', '"Plannin2"'))
+    os.utime(manifest, ns=(before.st_atime_ns, before.st_mtime_ns))
+    second = index.scan(ee_dir, "enterprise")
+    assert second.get("planning").manifest.name == "Plannin2" and second is not first
+    index.close()
+
+
+@watched
+def test_a_module_added_after_the_scan_is_watched_too(stub: Path) -> None:
+    index = AddonsIndex()
+    ee_dir = stub / "enterprise"
+    index.scan(ee_dir, "enterprise")
+    new = ee_dir / "new_module"
+    new.mkdir()
+    manifest = new / "__manifest__.py"
+    manifest.write_text("{'name': 'Neu', 'depends': ['base']}")
+    assert index.scan(ee_dir, "enterprise").get("new_module").manifest.name == "Neu"
+    stamp = manifest.stat()
+    manifest.write_text("{'name': 'New', 'depends': ['base']}")
+    os.utime(manifest, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert index.scan(ee_dir, "enterprise").get("new_module").manifest.name == "New"
+    index.close()
+
+
+def test_without_a_watch_every_call_checks_by_stat(stub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where inotify is missing or too old to vouch alone, the fingerprint decides, on every call."""
+    ee_dir = stub / "enterprise"
+    unwatched = AddonsIndex(watch=False)
+    first = unwatched.scan(ee_dir, "enterprise")
+    assert unwatched.scan(ee_dir, "enterprise") is first and unwatched.stat_checks == 1
+    monkeypatch.setattr(tree_watch, "TRUST_SECONDS", -1.0)
+    expiring = AddonsIndex()
+    first = expiring.scan(ee_dir, "enterprise")
+    assert expiring.scan(ee_dir, "enterprise") is first and expiring.scan(ee_dir, "enterprise") is first
+    assert expiring.stat_checks == 2
+    expiring.close()
 
 
 def test_oca_cache_sees_a_new_repo(stub: Path) -> None:

@@ -20,7 +20,7 @@ from odoo_mcp.families import all_specs
 from odoo_mcp.server import build_guard
 from odoo_mcp.startup import check_directories, refusal_line, start_line
 from tests.harness import REPO, guarded_server
-from tools.status.policy_status import StatusContext, policy_status
+from tools.status.policy_status import PolicyStatusArgs, StatusContext, policy_status
 
 CATALOGUE = len(all_specs())
 
@@ -44,10 +44,14 @@ def test_list_allowed_lists_only_callable_tools(tmp_path):
     _, guard, runtime = guard_for({**LISTING, "list": "allowed"}, tmp_path)
     assert [t.name for t in guard.listed()] == ["ee_link", "odoo_create", "policy_status"]
     assert not guard.lists("odoo_unlink") and not guard.lists("ee_deploy") and not guard.lists("odoo_write")
-    status = policy_status(None, Call(caller=Caller(), runtime=StatusContext(guard)))  # its context: the guard
-    denied = {entry["tool"] for entry in status["denied"]}
-    assert {"odoo_unlink", "odoo_write"} <= denied  # policy_status still tells everything
-    assert "ee_deploy" not in denied  # but never mentions a hidden tool
+    call = Call(caller=Caller(), runtime=StatusContext(guard))  # its context: the guard
+    status = policy_status(PolicyStatusArgs(), call)
+    assert [group["tools"] for group in status["denied"]] == [["odoo_unlink"]]  # policy_status still tells
+    assert status["not_listed"]["count"] == CATALOGUE - 5  # everything: what the policy does not list, counted
+    one = policy_status(PolicyStatusArgs(tool="odoo_write"), call)
+    assert one["allowed"] is False and 'add "odoo_write" under "tools"' in one["reason"]
+    assert "ee_deploy" not in json.dumps(status)  # but never mentions a hidden tool
+    assert policy_status(PolicyStatusArgs(tool="ee_deploy"), call)["reason"] == "unknown tool 'ee_deploy'"
     runtime.close()
 
 

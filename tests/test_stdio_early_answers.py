@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
-from odoo_mcp.fast_start import HANDSHAKE_VERSIONS
+from odoo_mcp.handshake import HANDSHAKE_VERSIONS
 from tests.harness import REPO
 
 POLICY = {"version": "1", "default": "deny", "hide": ["odoo_unlink"], "tools": {"policy_status": {}}}

@@ -15,6 +15,7 @@ from pydantic import Field
 from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
 from tools.addons import deploy, git_tools
 from tools.addons.graph import classified, dependencies
+from tools.addons.index import Folded
 from tools.addons.link_ops import check_sources, link_modules, target_for, unlink_modules
 from tools.addons.names import BranchName, InstanceName, Mode, ModuleName, TargetDir
 from tools.addons.overlap import conflicts, recommend
@@ -51,15 +52,12 @@ def ee_modules(args: EeModulesArgs, call: Call) -> dict[str, Any]:
     entries that resolve outside the checkout are listed under `problems`, the rest still answer."""
     scan = ee_scan(call, args.mode, args.instance)
     modules: list[dict[str, Any]] | tuple[dict[str, Any], ...] = scan.summaries
-    if args.filter:
-        needle = args.filter.casefold()
+    if args.filter or args.category:
+        needle, prefix = (args.filter or "").casefold(), (args.category or "").casefold()
         modules = [
-            m for m in modules
-            if needle in m["module"] or needle in m["name"].casefold() or needle in m["summary"].casefold()
+            m for m, f in zip(modules, scan.folded, strict=True)
+            if (needle in f.module or needle in f.name or needle in f.summary) and f.category.startswith(prefix)
         ]
-    if args.category:
-        prefix = args.category.casefold()
-        modules = [m for m in modules if m["category"].casefold().startswith(prefix)]
     if args.country:
         code = args.country.lower()
         modules = [m for m in modules if code in m["countries"]]
@@ -78,20 +76,20 @@ class EeSearchArgs(CheckoutArgs):
     limit: int = Field(default=50, ge=1, le=1000, description="At most this many results.")
 
 
-def _score(summary: dict[str, Any], description: str, words: list[str]) -> int:
+def _score(folded: Folded, words: list[str]) -> int:
     fields = (
-        (summary["module"], 8),
-        (summary["name"].casefold(), 5),
-        (summary["summary"].casefold(), 3),
-        (summary["category"].casefold(), 2),
-        (description, 1),
+        (folded.module, 8),
+        (folded.name, 5),
+        (folded.summary, 3),
+        (folded.category, 2),
+        (folded.description, 1),
     )
     total = 0
     for word in words:
         hits = sum(weight for text, weight in fields if word in text)
         if not hits:
             return 0
-        total += hits + (10 if summary["module"] == word else 0)
+        total += hits + (10 if folded.module == word else 0)
     return total
 
 
@@ -104,13 +102,10 @@ def ee_search(args: EeSearchArgs, call: Call) -> dict[str, Any]:
     if not words:
         raise ToolFailure("query has no words")
     ranked = []
-    for record in scan.records:
-        if not record.ok or record.manifest is None:
-            continue
-        summary = record.summary()
-        score = _score(summary, record.manifest.description.casefold(), words)
+    for summary, folded in zip(scan.summaries, scan.folded, strict=True):
+        score = _score(folded, words)
         if score:
-            ranked.append((score, record.name, summary))
+            ranked.append((score, folded.module, summary))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return {
         "query": args.query,

@@ -18,6 +18,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -33,6 +34,7 @@ from tools.addons.manifest import (
     inherited_models,
     read_manifest_at,
 )
+from tools.addons.tree_watch import EXPIRED, QUIET, TreeWatch, arm
 
 Kind = Literal["enterprise", "community", "oca"]
 Layout = Literal["flat", "repos"]
@@ -83,6 +85,16 @@ class ModuleRecord(NamedTuple):
         return data
 
 
+class Folded(NamedTuple):
+    """A module's searchable texts, case-folded (the technical name is lowercase already)."""
+
+    module: str
+    name: str
+    summary: str
+    category: str
+    description: str
+
+
 @dataclass
 class Scan:
     """All modules of one root, by name; problems are kept per entry, never raised."""
@@ -101,6 +113,17 @@ class Scan:
         self.by_name = {name: tuple(items) for name, items in grouped.items()}
         self.summaries = tuple(record.summary() for record in self.records if record.ok)
         self.problems = tuple(record.summary() for record in self.records if not record.ok)
+
+    @cached_property
+    def folded(self) -> tuple[Folded, ...]:
+        """The text fields of each usable module, case-folded once per scan (parallel to `summaries`).
+
+        Searches and filters compare against these: folding 1,000 modules' texts on every call
+        cost more than the rest of a cached listing."""
+        return tuple(
+            Folded(r.name, m.name.casefold(), m.summary.casefold(), m.category.casefold(), m.description.casefold())
+            for r in self.records if r.ok and (m := r.manifest) is not None
+        )
 
     def get(self, name: str) -> ModuleRecord | None:
         """The first usable module called `name` (OCA: several repos may ship it)."""
@@ -271,21 +294,27 @@ class _Cached:
     manifest_paths: tuple[str, ...]
     dir_paths: tuple[str, ...]
     key: tuple[Any, ...]
+    watch: TreeWatch | None = None
+    """Armed before the scan: while it is quiet, the tree is the one scanned (no stat needed)."""
 
 
 class AddonsIndex:
     """The runtime service (`runtime.service("addons_index", AddonsIndex.factory)`).
 
     `scan(root, kind, layout)` returns a cached `Scan` while the root's fingerprint holds.
-    Counters `cold_scans` / `cache_hits` let tests check the cache without timing anything.
+    Counters `cold_scans` / `cache_hits` / `stat_checks` let tests check the cache without timing
+    anything. A hit is proved by the tree's watch where the platform has one (`tree_watch.py`: no
+    file touched), else by the fingerprint (one stat per folder and manifest).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, watch: bool = True) -> None:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], _Cached] = {}
         self._inherits: dict[str, tuple[tuple[Any, ...], frozenset[str]]] = {}
+        self._watch = watch
         self.cold_scans = 0
         self.cache_hits = 0
+        self.stat_checks = 0
 
     @classmethod
     def factory(cls, _runtime: object = None) -> AddonsIndex:
@@ -306,9 +335,24 @@ class AddonsIndex:
         cache_key = (kind, str(real_root))
         with self._lock:
             cached = self._cache.get(cache_key)
-            if cached is not None and cached.layout == layout and self._quick_key(cached) == cached.key:
-                self.cache_hits += 1
-                return cached.scan
+            if cached is not None and cached.layout == layout:
+                state = cached.watch.state() if cached.watch is not None else EXPIRED
+                if state == QUIET:
+                    self.cache_hits += 1
+                    return cached.scan
+                if cached.watch is not None:
+                    cached.watch.close()
+                    cached.watch = None
+                if state == EXPIRED:  # nothing seen, but no watch (or too old to vouch alone): ask stat
+                    watch = self._arm(real_root, layout)  # armed before the check it continues
+                    self.stat_checks += 1
+                    if self._quick_key(cached) == cached.key:
+                        cached.watch = watch
+                        self.cache_hits += 1
+                        return cached.scan
+                    if watch is not None:
+                        watch.close()
+            watch = self._arm(real_root, layout)  # before the scan: a change racing it leaves an event
             # Folders' stats first, scan second: an entry added or removed during the scan changes a
             # folder's stat, so the next call rescans. Each manifest's key is the stat of the very
             # file that was parsed (taken by descriptor before reading); entries that were not read
@@ -322,10 +366,21 @@ class AddonsIndex:
             scan = scan_root(real_root, kind, layout, keys, listed)
             manifest_paths = tuple(listed)
             manifest_keys = tuple(keys.get(path, ("changed",)) for path in manifest_paths)
-            entry = _Cached(scan, layout, manifest_paths, tuple(dir_paths), dir_keys + manifest_keys)
+            entry = _Cached(scan, layout, manifest_paths, tuple(dir_paths), dir_keys + manifest_keys, watch)
             self._cache[cache_key] = entry
             self.cold_scans += 1
             return entry.scan
+
+    def _arm(self, real_root: Path, layout: Layout) -> TreeWatch | None:
+        return arm(str(real_root), layout == "repos") if self._watch else None
+
+    def close(self) -> None:
+        """Release the trees' watches (their inotify descriptors)."""
+        with self._lock:
+            for cached in self._cache.values():
+                if cached.watch is not None:
+                    cached.watch.close()
+                    cached.watch = None
 
     def inherits(self, record: ModuleRecord) -> frozenset[str]:
         """Models the module extends with `_inherit` (its Python files read as text, cached by stat).

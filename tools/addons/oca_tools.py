@@ -36,10 +36,10 @@ def oca_search(args: OcaSearchArgs, call: Call) -> dict[str, Any]:
     if not words:
         raise ToolFailure("query has no words")
     results = []
-    for summary in scan.summaries:
+    for summary, folded in zip(scan.summaries, scan.folded, strict=True):
         if args.repo and summary.get("repo") != args.repo:
             continue
-        haystack = " ".join((summary["module"], summary["name"], summary["summary"], summary["category"])).casefold()
+        haystack = " ".join((folded.module, folded.name, folded.summary, folded.category))
         if all(word in haystack for word in words):
             results.append(summary)
     problems = [p for p in scan.problems if not args.repo or p.get("repo") == args.repo]

@@ -10,9 +10,12 @@ from tools.addons.index import AddonsIndex, Scan
 from tools.addons.roots import community_roots, enterprise_root, oca_root
 from tools.addons.settings import AddonsSettings
 
+ADDONS_INDEX = "addons_index"
+"""The runtime service's name (a benchmark registers an index of its own under it)."""
+
 
 def addons_index(call: Call) -> AddonsIndex:
-    return call.runtime.service("addons_index", AddonsIndex.factory)
+    return call.runtime.service(ADDONS_INDEX, AddonsIndex.factory)
 
 
 def addons_settings(call: Call) -> AddonsSettings:
