@@ -250,7 +250,7 @@ class Mounts:
             risk=risk,
             args=args_model(tool.input_schema, name),
             handler=handler,
-            description=f"[mounted from {mount}] {tool.description or tool.name}",
+            description=marked(mount, tool.description or tool.name),
             idempotent=bool(getattr(tool.annotations, "idempotent_hint", False)),
             open_world=bool(getattr(tool.annotations, "open_world_hint", True)),
         )
@@ -272,8 +272,8 @@ class Mounts:
         if result.is_error:
             raise MountedToolError(f"{mount}: {text or 'the mounted tool reported an error'}")
         if not text and result.structured_content is not None:
-            return result.structured_content
-        return text  # what a client of the mounted server would read
+            text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+        return marked(mount, text)
 
     def close(self) -> None:
         if self._loop is None:
@@ -292,6 +292,18 @@ class Mounts:
         if self._thread is not None:
             self._thread.join(5)
         self._loop = None
+
+
+def marker(mount: str) -> str:
+    """What every mounted answer starts with. The guard's own answers start with an upper-case tag
+    (`[POLICY DENIED]`, `[APPROVAL PENDING] ap_…`, guard/refusals.py); a mount's text comes after
+    this fixed, lower-case marker, so a mount cannot answer in the guard's voice."""
+    return f"[mounted from {mount}] "
+
+
+def marked(mount: str, text: str) -> str:
+    """A mounted answer as the agent reads it: the mount's marker, then the mount's text as sent."""
+    return marker(mount) + text
 
 
 def _describe(exc: BaseException) -> str:
