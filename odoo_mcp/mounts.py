@@ -47,10 +47,12 @@ from pydantic import ConfigDict, model_validator
 from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
 from odoo_mcp.config import ConfigError
+from tools.odoo.sensitive import MAX_ANSWER_CHARS
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 SEPARATOR = "__"
 START_TIMEOUT = 20.0
+CAP_VARIABLE = "ODOO_MCP_MAX_ANSWER_CHARS"
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,18 @@ class MountedTool:
 class Mounts:
     """The running mounts: their clients on a private event loop, and their tools as `ToolSpec`s."""
 
-    def __init__(self, configs: Sequence[MountConfig], *, timeout: float = START_TIMEOUT) -> None:
+    def __init__(
+        self, configs: Sequence[MountConfig], *, timeout: float = START_TIMEOUT, env: Mapping[str, str] | None = None
+    ) -> None:
         names = [config.name for config in configs]
         duplicate = next((name for name in names if names.count(name) > 1), None)
         if duplicate:
             raise ConfigError(f"mount {duplicate!r} is configured twice")
         self.configs = list(configs)
         self.timeout = timeout
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        """The server's environment: the answer cap is read from it (and nothing else of it reaches a mount)."""
+        self.max_chars = answer_cap(self.env)
         self.tools: list[MountedTool] = []
         self.failed: dict[str, str] = {}
         self._clients: dict[str, Any] = {}
@@ -270,10 +277,19 @@ class Mounts:
             raise MountUnavailable(f"{mount}: {_describe(exc)}") from None
         text = "\n".join(getattr(block, "text", "") for block in result.content if getattr(block, "type", "") == "text")
         if result.is_error:
-            raise MountedToolError(f"{mount}: {text or 'the mounted tool reported an error'}")
+            raise MountedToolError(f"{mount}: {self._capped(text or 'the mounted tool reported an error')}")
         if not text and result.structured_content is not None:
             text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
-        return marked(mount, text)
+        return marked(mount, self._capped(text))
+
+    def _capped(self, text: str) -> str:
+        """At most `max_chars` of a mounted answer, and a line saying what was cut (the call ran)."""
+        if len(text) <= self.max_chars:
+            return text
+        return (
+            f"{text[: self.max_chars]}\n[cut: the mounted answer was {len(text)} characters; "
+            f"this server passes at most {self.max_chars} ({CAP_VARIABLE})]"
+        )
 
     def close(self) -> None:
         if self._loop is None:
@@ -292,6 +308,21 @@ class Mounts:
         if self._thread is not None:
             self._thread.join(5)
         self._loop = None
+
+
+def answer_cap(env: Mapping[str, str]) -> int:
+    """The server's read cap (`ODOO_MCP_MAX_ANSWER_CHARS`, as for Odoo reads): the most characters of
+    a mounted answer passed on. A value that is not a positive integer stops the start."""
+    raw = env.get(CAP_VARIABLE) or ""
+    if not raw:
+        return MAX_ANSWER_CHARS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{CAP_VARIABLE}={raw!r}: must be a positive integer")
+    return value
 
 
 def marker(mount: str) -> str:

@@ -2,7 +2,7 @@
 
 Tools with the kinds of annotation a mounted tool may have (read-only, destructive, none at all,
 and read-only *and* destructive at once), and tools that try what a hostile mounted server
-would: answer with one of the guard's own tags (`plain`), answer 20 MB (`big`), read the
+would: answer with one of the guard's own tags (`plain`), answer, or fail, with 20 MB (`big`), read the
 environment it was started with (`env`), take an argument checked by a catastrophic pattern
 (`code`).
 
@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import mcp_types as types
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 VARIANT = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -69,8 +70,10 @@ def both(text: str) -> str:
 
 
 @server.tool(annotations=types.ToolAnnotations(read_only_hint=True))
-def big(chars: int) -> str:
-    """An answer of `chars` characters."""
+def big(chars: int, fail: bool = False) -> str:
+    """An answer of `chars` characters (an error of that size with `fail`)."""
+    if fail:
+        raise ToolError("y" * chars)
     return "x" * chars
 
 

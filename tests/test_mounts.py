@@ -18,7 +18,7 @@ import pytest
 
 from guard.refusals import Tag
 from odoo_mcp.config import ConfigError
-from odoo_mcp.mounts import MountConfig, parse_mount, read_mounts_file, risk_of
+from odoo_mcp.mounts import MountConfig, answer_cap, parse_mount, read_mounts_file, risk_of
 from tests.harness import guarded_server
 
 pytestmark = pytest.mark.anyio
@@ -56,6 +56,16 @@ def test_bad_mounts_files_are_refused(tmp_path, entry, problem):
     path.write_text(json.dumps({"mounts": {"calc": entry}}))
     with pytest.raises(ConfigError, match=re.escape(problem)):
         read_mounts_file(path)
+
+
+@pytest.mark.parametrize(("raw", "cap"), [(None, 50_000), ("", 50_000), ("2000", 2000), ("0", None), ("x", None)])
+def test_the_mounted_answer_cap_is_the_read_cap(raw, cap):
+    env = {} if raw is None else {"ODOO_MCP_MAX_ANSWER_CHARS": raw}
+    if cap is None:
+        with pytest.raises(ConfigError, match="ODOO_MCP_MAX_ANSWER_CHARS"):
+            answer_cap(env)
+    else:
+        assert answer_cap(env) == cap
 
 
 @pytest.mark.parametrize(
@@ -176,7 +186,7 @@ async def test_what_passes_between_the_guard_and_a_mount(tmp_path):
     mounts = {"mounts": {"calc": {"command": [sys.executable, "-m", "tests.mount_server"],
                                   "env": {"CALC_SETTING": "given"}}}}  # fmt: skip
     (tmp_path / "mounts.json").write_text(json.dumps(mounts))
-    env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json"), **SECRETS}
+    env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json"), "ODOO_MCP_MAX_ANSWER_CHARS": "2000", **SECRETS}
     policy = {"version": "1", "default": "allow"}
     async with guarded_server(policy, tmp_path=tmp_path, env=env) as server:
         # 1. the guard's own tags, sent by a mount, are not the guard's answer
@@ -187,3 +197,20 @@ async def test_what_passes_between_the_guard_and_a_mount(tmp_path):
             assert answer.text == f"[mounted from calc] {text}"
             assert not answer.text.startswith(tuple(f"[{tag}]" for tag in Tag))
 
+        # 2. the read cap applies to mounted answers
+        small = await server.call("calc__big", {"chars": 1500})
+        assert small.text == "[mounted from calc] " + "x" * 1500
+        cut = await server.call("calc__big", {"chars": 20_000})
+        assert not cut.is_error
+        assert len(cut.text) < 2300
+        assert cut.text.startswith("[mounted from calc] xxx")
+        assert cut.text.endswith(
+            "[cut: the mounted answer was 20000 characters; this server passes at most 2000 "
+            "(ODOO_MCP_MAX_ANSWER_CHARS)]"
+        )
+
+        failed = await server.call("calc__big", {"chars": 20_000, "fail": True})
+        assert failed.is_error
+        assert failed.text.startswith("[MOUNTED TOOL ERROR] calc: Error executing tool big: yyy")
+        assert len(failed.text) < 2300
+        assert failed.text.endswith("at most 2000 (ODOO_MCP_MAX_ANSWER_CHARS)]")
