@@ -5,9 +5,14 @@ connects to a streamable-HTTP one instead); a mounts file (`--mounts FILE`,
 `ODOO_MCP_MOUNTS`) does the same for several:
 
     {"mounts": {
-        "cf":  {"command": ["npx", "-y", "@cloudflare/mcp-server-cloudflare"], "env": {"CF_TOKEN": "…"}},
+        "cf":  {"command": ["npx", "-y", "@cloudflare/mcp-server-cloudflare"], "env": {"CF_ACCOUNT": "…"},
+                "inherit": ["CF_TOKEN"]},
         "s3":  {"url": "http://127.0.0.1:9100/mcp"}
     }}
+
+A started mount gets a small environment (`SAFE_ENV`: PATH, HOME, the locale…), the server's
+variables its entry names in `inherit`, and its `env` values — never the rest of the server's
+environment (`ODOO_PASSWORD`, the approval key, tokens).
 
 The real `mcp` client connects at start-up, lists the mounted server's tools and keeps the
 connection for the server's lifetime. Each tool becomes a `ToolSpec` wrapped by the same
@@ -53,6 +58,11 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 SEPARATOR = "__"
 START_TIMEOUT = 20.0
 CAP_VARIABLE = "ODOO_MCP_MAX_ANSWER_CHARS"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SAFE_ENV = ("HOME", "USER", "LOGNAME", "SHELL", "PATH", "TERM", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_ALL",
+            "LC_CTYPE", "LC_MESSAGES")  # fmt: skip
+"""What a started mount gets of the server's environment without asking: where and who it runs as,
+its terminal, time zone and language. Nothing else (no `ODOO_PASSWORD`, no approval key, no tokens)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class MountConfig:
     command: tuple[str, ...] = ()
     url: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    inherit: tuple[str, ...] = ()
+    """Names of the server's environment variables the mounted process also gets (when set)."""
 
 
 def _check_name(name: str, where: str) -> None:
@@ -96,9 +108,10 @@ def read_mounts_file(path: Path) -> list[MountConfig]:
     for name, entry in mounts.items():
         where = f"mounts file {path}: mounts.{name}"
         _check_name(name, where)
-        if not isinstance(entry, dict) or set(entry) - {"command", "url", "env"}:
-            raise ConfigError(f"{where}: expected an object with command (a list) or url, and optional env")
+        if not isinstance(entry, dict) or set(entry) - {"command", "url", "env", "inherit"}:
+            raise ConfigError(f"{where}: expected an object with command (a list) or url, and optional env, inherit")
         command, url, env = entry.get("command"), entry.get("url"), entry.get("env") or {}
+        inherit = entry.get("inherit") or []
         if (command is None) == (url is None):
             raise ConfigError(f"{where}: give command or url (one of them)")
         if command is not None and (
@@ -109,7 +122,11 @@ def read_mounts_file(path: Path) -> list[MountConfig]:
             raise ConfigError(f"{where}.url: must be an http(s) URL")
         if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
             raise ConfigError(f"{where}.env: must map names to strings")
-        found.append(MountConfig(name, tuple(command or ()), url, dict(env)))
+        if not isinstance(inherit, list) or not all(isinstance(n, str) and ENV_NAME.match(n) for n in inherit):
+            raise ConfigError(f"{where}.inherit: must be a list of environment variable names")
+        if url is not None and (env or inherit):
+            raise ConfigError(f"{where}: env and inherit are for a started command, not a url")
+        found.append(MountConfig(name, tuple(command or ()), url, dict(env), tuple(inherit)))
     return found
 
 
@@ -229,7 +246,7 @@ class Mounts:
         from mcp import Client
 
         try:
-            async with Client(_transport(config), read_timeout_seconds=60) as client:
+            async with Client(_transport(config, self.env), read_timeout_seconds=60) as client:
                 tools = (await client.list_tools()).tools
                 self._clients[config.name] = client
                 ready.set_result(list(tools))
@@ -345,16 +362,23 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _transport(config: MountConfig) -> Any:
+def mount_environment(config: MountConfig, server_env: Mapping[str, str]) -> dict[str, str]:
+    """A started mount's whole environment: `SAFE_ENV` and the `inherit` names taken from the server's
+    environment, then the mount's own `env` values. The server's secrets are not in it unless named."""
+    names = (*SAFE_ENV, *config.inherit)
+    return {**{name: server_env[name] for name in names if name in server_env}, **config.env}
+
+
+def _transport(config: MountConfig, server_env: Mapping[str, str]) -> Any:
     if config.url:
         from mcp.client.streamable_http import streamable_http_client
 
         return streamable_http_client(config.url)
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
-    params = StdioServerParameters(
-        command=config.command[0], args=list(config.command[1:]), env={**os.environ, **config.env}
-    )
+    # the SDK adds its own safe set (HOME, LOGNAME, PATH, SHELL, TERM, USER) under these: all in SAFE_ENV
+    env = mount_environment(config, server_env)
+    params = StdioServerParameters(command=config.command[0], args=list(config.command[1:]), env=env)
     return stdio_client(params, errlog=sys.stderr)
 
 

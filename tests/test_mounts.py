@@ -49,6 +49,9 @@ def test_bad_mount_flags_are_refused(text):
         ({"url": "ftp://h"}, "url: must be an http(s) URL"),
         ({"command": ["x"], "env": {"A": 1}}, "env: must map names to strings"),
         ({"command": ["x"], "cwd": "/"}, "expected an object with command"),
+        ({"command": ["x"], "inherit": "CF_TOKEN"}, "inherit: must be a list of environment variable names"),
+        ({"command": ["x"], "inherit": ["CF TOKEN"]}, "inherit: must be a list of environment variable names"),
+        ({"url": "http://h/mcp", "env": {"A": "b"}}, "env and inherit are for a started command"),
     ],
 )
 def test_bad_mounts_files_are_refused(tmp_path, entry, problem):
@@ -184,7 +187,7 @@ async def test_what_passes_between_the_guard_and_a_mount(tmp_path):
     """A mounted answer is marked as the mount's, bounded by the read cap; the mounted process sees
     only the environment its configuration names, plus a safe minimum."""
     mounts = {"mounts": {"calc": {"command": [sys.executable, "-m", "tests.mount_server"],
-                                  "env": {"CALC_SETTING": "given"}}}}  # fmt: skip
+                                  "env": {"CALC_SETTING": "given"}, "inherit": ["SOME_API_TOKEN"]}}}  # fmt: skip
     (tmp_path / "mounts.json").write_text(json.dumps(mounts))
     env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json"), "ODOO_MCP_MAX_ANSWER_CHARS": "2000", **SECRETS}
     policy = {"version": "1", "default": "allow"}
@@ -214,3 +217,14 @@ async def test_what_passes_between_the_guard_and_a_mount(tmp_path):
         assert failed.text.startswith("[MOUNTED TOOL ERROR] calc: Error executing tool big: yyy")
         assert len(failed.text) < 2300
         assert failed.text.endswith("at most 2000 (ODOO_MCP_MAX_ANSWER_CHARS)]")
+
+        # 4. the mounted process gets what its configuration names, and a safe minimum
+        async def seen(name: str) -> str:
+            return (await server.call("calc__env", {"name": name})).text.removeprefix("[mounted from calc] ")
+
+        for name in ("ODOO_PASSWORD", "ODOO_USERNAME", "ODOO_MCP_APPROVAL_KEY", "ODOO_MCP_STATE_DIR",
+                     "ODOO_MCP_MOUNTS", "ODOO_MCP_AUDIT_LOG"):  # fmt: skip
+            assert await seen(name) == "(absent)", name
+        assert await seen("CALC_SETTING") == "given"
+        assert await seen("SOME_API_TOKEN") == "token-never-for-mounts"  # named by `inherit`
+        assert await seen("PATH") == os.environ["PATH"]
