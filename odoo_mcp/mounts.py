@@ -24,7 +24,10 @@ default; no annotations at all → `unknown`, which `policy init` treats as dest
 
 A mount that does not start (command not found, no handshake within the timeout, a listing
 that fails) is reported on stderr and in the audit (`mount_failed`), and its tools are absent;
-the server starts anyway. A mount that dies later answers `[MOUNT UNAVAILABLE]`.
+the server starts anyway. So does one whose listing is partly unusable: a tool listed twice,
+a prefixed name two mounts offer (`a_` + `b` and `a` + `_b`), a schema the guard will not run
+(`odoo_mcp/mounted_schema.py`) — those tools are left out and reported (`skipped` in
+`mount_started`), the rest are served. A mount that dies later answers `[MOUNT UNAVAILABLE]`.
 
 The clients live on their own event loop in one thread: `serve` runs the MCP transport on a
 loop it creates itself, and a client must be opened and closed on the loop it runs on. Calls
@@ -47,14 +50,19 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 from pydantic import ConfigDict, model_validator
 
 from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
+from odoo_mcp import mounted_schema
 from odoo_mcp.config import ConfigError
+from odoo_mcp.mounted_schema import UnusableSchema
 from tools.odoo.sensitive import MAX_ANSWER_CHARS
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+"""A mounted tool's own name (MCP's advice for tool names): anything else is left out."""
 SEPARATOR = "__"
 START_TIMEOUT = 20.0
 CAP_VARIABLE = "ODOO_MCP_MAX_ANSWER_CHARS"
@@ -151,10 +159,12 @@ def _problem(error: jsonschema.ValidationError) -> str:
 
 
 def args_model(schema: Mapping[str, Any], tool: str) -> type[ToolArgs]:
-    """A pass-through argument model that validates against the mounted tool's JSON Schema."""
+    """A pass-through argument model that validates against the mounted tool's JSON Schema.
+
+    UnusableSchema when the schema cannot be used safely (`mounted_schema.check`): the tool is then
+    left out at mount time, with the reason."""
     schema = dict(schema) if isinstance(schema, Mapping) else {"type": "object"}
-    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    validator = validator_class(schema)
+    validator = mounted_schema.validator(schema)
 
     class MountedArgs(ToolArgs):
         model_config = ConfigDict(extra="allow")
@@ -162,7 +172,10 @@ def args_model(schema: Mapping[str, Any], tool: str) -> type[ToolArgs]:
         @model_validator(mode="before")
         @classmethod
         def _schema(cls, data: Any) -> Any:
-            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            try:
+                errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            except referencing.exceptions.Unresolvable as exc:  # a `#…` pointer to nothing: never fetched
+                raise ValueError(f"(arguments): the tool's schema has a reference that cannot be resolved ({exc})")
             if errors:
                 raise ValueError("; ".join(dict.fromkeys(_problem(e) for e in errors[:5])))
             return data
@@ -181,6 +194,8 @@ class MountedTool:
     name: str
     risk_label: str
     spec: ToolSpec
+    remote: str = ""
+    """The tool's name on the mounted server."""
 
 
 class Mounts:
@@ -200,6 +215,8 @@ class Mounts:
         self.max_chars = answer_cap(self.env)
         self.tools: list[MountedTool] = []
         self.failed: dict[str, str] = {}
+        self.skipped: dict[str, dict[str, str]] = {}
+        """Per mount, the tools left out at start (listed twice, a name collision, an unusable schema) and why."""
         self._clients: dict[str, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -229,8 +246,35 @@ class Mounts:
                 ready.cancel()
                 self.failed[config.name] = _describe(exc)
                 continue
-            for tool in listed:
-                self.tools.append(self._tool(config.name, tool))
+            self._add_tools(config.name, listed)
+        self._drop_collisions()
+
+    def _add_tools(self, mount: str, listed: Sequence[Any]) -> None:
+        """The mount's tools the guard can serve; each one it cannot is left out, with the reason."""
+        skipped = self.skipped.setdefault(mount, {})
+        names = [tool.name for tool in listed]
+        for tool in listed:
+            if names.count(tool.name) > 1:
+                skipped[tool.name] = "listed twice by the mounted server"
+            elif not isinstance(tool.name, str) or not TOOL_NAME.match(tool.name):
+                skipped[str(tool.name)[:80]] = "not a tool name (letters, digits, '_', '-', '.'; at most 64)"
+            else:
+                try:
+                    self.tools.append(self._tool(mount, tool))
+                except UnusableSchema as exc:
+                    skipped[tool.name] = str(exc)
+
+    def _drop_collisions(self) -> None:
+        """Two mounts offering one prefixed name (`a_` + `b`, `a` + `_b`): neither is served."""
+        owners: dict[str, list[MountedTool]] = {}
+        for tool in self.tools:
+            owners.setdefault(tool.name, []).append(tool)
+        for name, tools in owners.items():
+            if len(tools) > 1:
+                mounts = " and ".join(dict.fromkeys(tool.mount for tool in tools))
+                for tool in tools:
+                    self.skipped[tool.mount][tool.remote] = f"{name} is offered by mounts {mounts}"
+        self.tools = [tool for tool in self.tools if len(owners[tool.name]) == 1]
 
     async def _make_event(self) -> asyncio.Event:
         return asyncio.Event()
@@ -278,7 +322,7 @@ class Mounts:
             idempotent=bool(getattr(tool.annotations, "idempotent_hint", False)),
             open_world=bool(getattr(tool.annotations, "open_world_hint", True)),
         )
-        return MountedTool(mount, name, label, spec)
+        return MountedTool(mount, name, label, spec, remote)
 
     async def call(self, mount: str, tool: str, arguments: dict[str, Any]) -> Any:
         """Forward one validated call to the mounted server (from the serving loop)."""
@@ -398,4 +442,7 @@ def report_mounts(mounts: Mounts, audit: Any) -> None:
             audit.record("mount_failed", mount=name, error=mounts.failed[name])
         else:
             tools = [tool.name for tool in mounts.tools if tool.mount == name]
-            audit.record("mount_started", mount=name, tools=tools)
+            skipped = mounts.skipped.get(name, {})
+            for tool, why in skipped.items():
+                print(f"odoo-mcp: mount {name}: tool {tool} left out: {why}", file=sys.stderr)
+            audit.record("mount_started", mount=name, tools=tools, skipped=skipped)

@@ -12,13 +12,16 @@ import json
 import os
 import re
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import mcp_types as types
 import pytest
 
 from guard.refusals import Tag
 from odoo_mcp.config import ConfigError
-from odoo_mcp.mounts import MountConfig, answer_cap, parse_mount, read_mounts_file, risk_of
+from odoo_mcp.mounts import MountConfig, UnusableSchema, answer_cap, args_model, parse_mount, read_mounts_file, risk_of
 from tests.harness import guarded_server
 
 pytestmark = pytest.mark.anyio
@@ -83,6 +86,90 @@ def test_the_mounted_answer_cap_is_the_read_cap(raw, cap):
 )
 def test_risk_from_annotations(annotations, label):
     assert risk_of(annotations)[1] == label
+
+
+@contextmanager
+def schema_host():
+    """A loopback HTTP server that serves a schema and records every request it gets."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            hits.append(self.path)
+            body = b'{"type": "integer"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/schema+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/schema.json", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("ref", ["{url}", "{url}#/x", "other.json", "//127.0.0.1/x"])
+def test_a_mounted_schema_with_a_remote_ref_is_refused_and_never_fetched(ref):
+    with schema_host() as (url, hits):
+        schema = {"type": "object", "properties": {"x": {"$ref": ref.format(url=url)}}}
+        with pytest.raises(UnusableSchema, match="outside its own schema"):
+            model = args_model(schema, "calc__x")
+            model.model_validate({"x": "text"})  # today: the guard fetches the reference to validate
+        assert hits == []
+
+
+def test_a_mounted_schema_with_local_refs_is_used():
+    schema = {"type": "object", "$defs": {"n": {"type": "integer"}}, "properties": {"x": {"$ref": "#/$defs/n"}}}
+    model = args_model(schema, "calc__x")
+    assert model.model_validate({"x": 3}).model_dump() == {"x": 3}
+    with pytest.raises(ValueError, match="x: 'a' is not of type 'integer'"):
+        model.model_validate({"x": "a"})
+
+
+CATASTROPHIC = r"^(a+)+$"  # Python's re takes 2^n steps on "aaa…ab"; RE2 is linear
+ATTACK = "a" * 30 + "b"  # with re, this call would not end in the test's lifetime
+
+
+@pytest.mark.parametrize(
+    ("schema", "arguments", "problem"),
+    [
+        ({"properties": {"v": {"type": "string", "pattern": CATASTROPHIC}}}, {"v": ATTACK}, "does not match"),
+        ({"properties": {"v": {"type": "string", "pattern": CATASTROPHIC}}}, {"v": "aaa"}, None),
+        ({"patternProperties": {CATASTROPHIC: {"type": "integer"}}}, {ATTACK: "x", "aa": 1}, None),
+        ({"patternProperties": {CATASTROPHIC: {"type": "integer"}}}, {"aa": "x"}, "aa: 'x' is not of type"),
+        ({"patternProperties": {CATASTROPHIC: {}}, "additionalProperties": False}, {ATTACK: 1}, "does not match any of the regexes"),
+        ({"patternProperties": {CATASTROPHIC: {}}, "additionalProperties": False}, {"aa": 1}, None),
+    ],
+)
+def test_mounted_schema_patterns_run_on_re2(schema, arguments, problem):
+    model = args_model({"type": "object", **schema}, "calc__x")
+    if problem is None:
+        assert model.model_validate(arguments).model_dump() == arguments
+    else:
+        with pytest.raises(ValueError, match=problem):
+            model.model_validate(arguments)
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        ({"properties": {"v": {"type": "string", "pattern": "^(?=a)a$"}}}, "pattern '^(?=a)a$': RE2 cannot run it (invalid perl operator: (?=)"),
+        ({"properties": {"v": {"type": "string", "pattern": r"^(a)\1$"}}}, "RE2 cannot run it"),
+        ({"patternProperties": {"(?<=a)b": {}}}, "RE2 cannot run it"),
+        ({"patternProperties": {"a": {}}, "unevaluatedProperties": False}, "unevaluatedProperties"),
+    ],
+)
+def test_mounted_schemas_re2_cannot_run_are_refused(schema, problem):
+    with pytest.raises(UnusableSchema, match=re.escape(problem)):
+        args_model({"type": "object", **schema}, "calc__x")
 
 
 POLICY = {
@@ -228,3 +315,40 @@ async def test_what_passes_between_the_guard_and_a_mount(tmp_path):
         assert await seen("CALC_SETTING") == "given"
         assert await seen("SOME_API_TOKEN") == "token-never-for-mounts"  # named by `inherit`
         assert await seen("PATH") == os.environ["PATH"]
+
+
+async def test_a_broken_mounted_catalogue_is_reported_and_the_rest_serves(tmp_path):
+    """A tool listed twice, two mounts offering the same prefixed name, a remote `$ref`, a pattern
+    RE2 cannot run: each left out and reported; the server starts and serves everything else."""
+    with schema_host() as (url, hits):
+        mounts = {"mounts": {
+            "calc": {"command": [sys.executable, "-m", "tests.mount_server", "odd", url]},
+            "calc_": {"command": [sys.executable, "-m", "tests.mount_server"]},
+        }}  # fmt: skip
+        (tmp_path / "mounts.json").write_text(json.dumps(mounts))
+        env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json")}
+        async with guarded_server({"version": "1", "default": "allow"}, tmp_path=tmp_path, env=env) as server:
+            names = await server.tool_names()
+            assert {"calc__plain", "calc__code", "calc___wipe", "calc___plain"} <= names
+            assert not {"calc__wipe", "calc___add", "calc__remote", "calc__lookahead"} & names
+
+            assert (await server.call("calc___wipe", {"target": "t"})).text == "[mounted from calc_] wiped t"
+            refused = await server.call("calc__remote", {"x": 1})
+            assert refused.text.startswith("[POLICY DENIED]")
+            assert hits == []  # the remote reference was never fetched
+
+            # 3. a catastrophic pattern runs on RE2 (with Python's re this call would not end)
+            attack = await server.call("calc__code", {"value": "a" * 30 + "b"})
+            assert attack.text.startswith("[INVALID ARGUMENTS] (arguments): value: 'aaaaaaaaaa")
+            assert attack.text.endswith("does not match '^(a+)+$'")
+            assert (await server.call("calc__code", {"value": "aaa"})).text == "[mounted from calc] aaa"
+
+            stderr = server.stderr_text()
+            assert "mount calc: tool wipe left out: listed twice by the mounted server" in stderr
+            assert "mount calc: tool remote left out: /properties/x: $ref " in stderr
+            assert "points outside its own schema (never fetched)" in stderr
+            assert "mount calc: tool lookahead left out: /properties/x: pattern '^(?=a)a$': RE2 cannot run it" in stderr
+            assert "mount calc_: tool add left out: calc___add is offered by mounts calc and calc_" in stderr
+            started = {r["mount"]: r for r in server.audit_records("mount_started")}
+            assert set(started["calc"]["skipped"]) == {"wipe", "remote", "lookahead", "_add"}
+            assert set(started["calc_"]["skipped"]) == {"add"}
