@@ -175,7 +175,9 @@ def args_model(schema: Mapping[str, Any], tool: str) -> type[ToolArgs]:
             try:
                 errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
             except referencing.exceptions.Unresolvable as exc:  # a `#…` pointer to nothing: never fetched
-                raise ValueError(f"(arguments): the tool's schema has a reference that cannot be resolved ({exc})")
+                raise ValueError(
+                    f"(arguments): the tool's schema has a reference that cannot be resolved ({exc})"
+                ) from None
             if errors:
                 raise ValueError("; ".join(dict.fromkeys(_problem(e) for e in errors[:5])))
             return data

@@ -94,7 +94,7 @@ def schema_host():
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_GET(self) -> None:
             hits.append(self.path)
             body = b'{"type": "integer"}'
             self.send_response(200)
@@ -145,10 +145,10 @@ ATTACK = "a" * 30 + "b"  # with re, this call would not end in the test's lifeti
         ({"properties": {"v": {"type": "string", "pattern": CATASTROPHIC}}}, {"v": "aaa"}, None),
         ({"patternProperties": {CATASTROPHIC: {"type": "integer"}}}, {ATTACK: "x", "aa": 1}, None),
         ({"patternProperties": {CATASTROPHIC: {"type": "integer"}}}, {"aa": "x"}, "aa: 'x' is not of type"),
-        ({"patternProperties": {CATASTROPHIC: {}}, "additionalProperties": False}, {ATTACK: 1}, "does not match any of the regexes"),
+        ({"patternProperties": {CATASTROPHIC: {}}, "additionalProperties": False}, {ATTACK: 1}, "does not match any"),
         ({"patternProperties": {CATASTROPHIC: {}}, "additionalProperties": False}, {"aa": 1}, None),
     ],
-)
+)  # fmt: skip
 def test_mounted_schema_patterns_run_on_re2(schema, arguments, problem):
     model = args_model({"type": "object", **schema}, "calc__x")
     if problem is None:
@@ -161,7 +161,10 @@ def test_mounted_schema_patterns_run_on_re2(schema, arguments, problem):
 @pytest.mark.parametrize(
     ("schema", "problem"),
     [
-        ({"properties": {"v": {"type": "string", "pattern": "^(?=a)a$"}}}, "pattern '^(?=a)a$': RE2 cannot run it (invalid perl operator: (?=)"),
+        (
+            {"properties": {"v": {"type": "string", "pattern": "^(?=a)a$"}}},
+            "pattern '^(?=a)a$': RE2 cannot run it (invalid perl operator: (?=)",
+        ),
         ({"properties": {"v": {"type": "string", "pattern": r"^(a)\1$"}}}, "RE2 cannot run it"),
         ({"patternProperties": {"(?<=a)b": {}}}, "RE2 cannot run it"),
         ({"patternProperties": {"a": {}}, "unevaluatedProperties": False}, "unevaluatedProperties"),
