@@ -19,8 +19,9 @@ connection for the server's lifetime. Each tool becomes a `ToolSpec` wrapped by 
 `Guard.wrap` as every native tool, so policy, hiding, limits, approvals, shadow mode and the
 audit apply unchanged. Its arguments are validated against the mounted tool's own input schema
 (`jsonschema`) before anything is forwarded; its risk class comes from the tool's annotations
-(`readOnlyHint` → read, `destructiveHint: false` → write, otherwise destructive — MCP's own
-default; no annotations at all → `unknown`, which `policy init` treats as destructive).
+(`destructiveHint: true` → destructive, even next to `readOnlyHint`; else `readOnlyHint` → read,
+`destructiveHint: false` → write, otherwise destructive — MCP's own default; no annotations at
+all → `unknown`, which `policy init` treats as destructive).
 
 A mount that does not start (command not found, no handshake within the timeout, a listing
 that fails) is reported on stderr and in the audit (`mount_failed`), and its tools are absent;
@@ -139,9 +140,14 @@ def read_mounts_file(path: Path) -> list[MountConfig]:
 
 
 def risk_of(annotations: Any) -> tuple[Risk, str]:
-    """(the guard's risk class, the label `policy init` reads: read/write/destructive/unknown)."""
+    """(the guard's risk class, the label `policy init` reads: read/write/destructive/unknown).
+
+    A tool that says it is destructive is destructive, whatever else it says: a `readOnlyHint`
+    next to `destructiveHint: true` contradicts itself, and the stricter reading wins."""
     if annotations is None:
         return Risk.DESTRUCTIVE, "unknown"
+    if getattr(annotations, "destructive_hint", None) is True:
+        return Risk.DESTRUCTIVE, "destructive"
     if getattr(annotations, "read_only_hint", None):
         return Risk.READ, "read"
     if getattr(annotations, "destructive_hint", None) is False:

@@ -81,6 +81,8 @@ def test_the_mounted_answer_cap_is_the_read_cap(raw, cap):
         (types.ToolAnnotations(read_only_hint=True), "read"),
         (types.ToolAnnotations(destructive_hint=False), "write"),
         (types.ToolAnnotations(destructive_hint=True), "destructive"),
+        (types.ToolAnnotations(read_only_hint=True, destructive_hint=True), "destructive"),  # destructive wins
+        (types.ToolAnnotations(read_only_hint=True, destructive_hint=False), "read"),
         (types.ToolAnnotations(title="x"), "destructive"),  # MCP's default: destructive unless said otherwise
     ],
 )
@@ -243,6 +245,7 @@ def test_policy_init_reads_mounted_tools_risk_from_their_annotations(tmp_path):
     assert tools["calc__add"]["limits"][0]["counter"] == "reads"  # read-only hint
     assert tools["calc__wipe"]["action"] == "require_approval"  # destructive hint
     assert tools["calc__plain"]["action"] == "require_approval"  # no annotations: unknown = destructive
+    assert tools["calc__both"]["action"] == "require_approval"  # read-only and destructive: destructive wins
 
 
 @pytest.mark.parametrize(
