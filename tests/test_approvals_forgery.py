@@ -54,6 +54,13 @@ class SqliteRows:
                     (record["status"], json.dumps(record), approval_id),
                 )
 
+    def retarget(self, approval_id: str, onto: str) -> None:
+        """Make `approval_id` the newest approval found for the call `onto` is for."""
+        with sqlite3.connect(self.path) as db:
+            binding, created = db.execute("SELECT binding, created FROM approvals WHERE id = ?", (onto,)).fetchone()
+            moved = (binding, created + 1, approval_id)
+            db.execute("UPDATE approvals SET binding = ?, created = ? WHERE id = ?", moved)
+
 
 class RedisRows:
     """The same for Redis: any local process can reach a Redis on loopback."""
@@ -76,6 +83,11 @@ class RedisRows:
         if new:  # the call's pointer to its newest approval, moved to the forged one
             self.redis.set(next(iter(self.redis.scan_iter(self.prefix + "for:*"))), approval_id)
             self.redis.zadd(self.prefix + "index", {approval_id: record["created"]})
+
+    def retarget(self, approval_id: str, onto: str) -> None:
+        for key in self.redis.scan_iter(self.prefix + "for:*"):
+            if self.redis.get(key) == onto.encode():
+                self.redis.set(key, approval_id)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -140,3 +152,16 @@ async def test_a_used_approval_written_back_is_not_used_twice(setup):
     assert not replay.approved
     assert replay.text.startswith("[APPROVAL REFUSED] this approval was already used")
     assert ("refused", "replayed") in _approval_actions(audit)
+
+
+async def test_an_approval_moved_to_another_call_does_not_approve_it(setup):
+    gate, rows, _ = setup
+    await gate.settle("odoo_unlink", {"ids": [1]}, ALICE, None, describe)
+    [small] = rows.records()
+    gate.decide(small, True, "local:carol")  # a human approved deleting record 1
+    await gate.settle("odoo_unlink", {"ids": [1, 2, 3]}, ALICE, None, describe)
+    [large] = [approval_id for approval_id in rows.records() if approval_id != small]
+    rows.retarget(small, onto=large)  # the approval of the small call, found for the large one
+    moved = await gate.settle("odoo_unlink", {"ids": [1, 2, 3]}, ALICE, None, describe)
+    assert not moved.approved
+    assert moved.text.startswith("[APPROVAL REFUSED] the approval state was altered")
