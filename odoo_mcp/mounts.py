@@ -30,6 +30,11 @@ a prefixed name two mounts offer (`a_` + `b` and `a` + `_b`), a schema the guard
 (`odoo_mcp/mounted_schema.py`) — those tools are left out and reported (`skipped` in
 `mount_started`), the rest are served. A mount that dies later answers `[MOUNT UNAVAILABLE]`.
 
+What a mount answers is its own words, never the guard's: every answer starts with
+`[mounted from NAME] ` (`marker`), so `[POLICY DENIED]` or `[APPROVAL PENDING] ap_…` sent by a
+mount cannot pass for the guard's; and no more than the read cap (`ODOO_MCP_MAX_ANSWER_CHARS`)
+of it is passed on, with a line saying what was cut.
+
 The clients live on their own event loop in one thread: `serve` runs the MCP transport on a
 loop it creates itself, and a client must be opened and closed on the loop it runs on. Calls
 cross over with `run_coroutine_threadsafe`.
