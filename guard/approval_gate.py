@@ -10,6 +10,12 @@ the agent's retry with the same arguments then runs once.
 
 Every step is audited as an `approval` record: asked, approved (by whom), declined,
 expired, used, refused (with the reason).
+
+The store can be written by other processes of the server's Unix user (a stdio mount): its
+records are sealed with the approval key (guard/approval_store.py), and a record whose seal
+does not match is refused (`altered`) and discarded. An old, genuinely sealed copy written back
+after its approval was used is refused too (`replayed`): the gate remembers, until they expire,
+the ids it used and the tickets it claimed in this process.
 """
 
 from __future__ import annotations
@@ -19,7 +25,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from guard.approval_store import APPROVED, DECLINED, EXPIRED, PENDING, USED, ApprovalStore, PendingApproval
+from guard.approval_store import (
+    APPROVED,
+    DECLINED,
+    EXPIRED,
+    PENDING,
+    USED,
+    AlteredApproval,
+    ApprovalStore,
+    PendingApproval,
+)
 from guard.approvals import (
     AnswerRefused,
     Binding,
@@ -98,6 +113,19 @@ class Approvals:
         self.pending_ttl = pending_ttl
         self.out_of_band = out_of_band
         self.clock = clock
+        self._spent: dict[str, float] = {}
+        """Approval and ticket ids used by this process, with their expiry: never used again,
+        whatever the store says (a store another process can write may be rolled back)."""
+
+    def _spend(self, approval_id: str, expires: float) -> bool:
+        """True the first time this process spends `approval_id`; False ever after, until it expired."""
+        now = self.clock()
+        if len(self._spent) > 1024:
+            self._spent = {k: until for k, until in self._spent.items() if until > now}
+        if approval_id in self._spent:
+            return False
+        self._spent[approval_id] = expires
+        return True
 
     def __repr__(self) -> str:  # never the key
         return f"Approvals(store={type(self.store).__name__}, ttl={self.ttl}, out_of_band={self.out_of_band})"
@@ -128,7 +156,11 @@ class Approvals:
         binding = self.binding(caller, tool, arguments)
         if channel.answer is not None:
             return self._answered(binding, channel.answer)
-        existing = self.store.find(binding)
+        try:
+            existing = self.store.find(binding)
+        except AlteredApproval as altered:
+            self.store.discard(altered.id)
+            return self._refused(binding, AnswerRefused(Refusal.ALTERED), altered.id)
         if existing is not None:
             settled = self._resume(binding, existing)
             if settled is not None:
@@ -152,7 +184,7 @@ class Approvals:
     def _answered(self, binding: Binding, answer: Answer) -> Settled:
         try:
             ticket = verify(self._key, answer.state, binding, self.clock())
-            if not self.store.claim(ticket.id, ticket.expires):
+            if not self.store.claim(ticket.id, ticket.expires) or not self._spend(ticket.id, ticket.expires):
                 raise AnswerRefused(Refusal.REPLAYED)
         except AnswerRefused as refusal:
             return self._refused(binding, refusal)
@@ -208,7 +240,11 @@ class Approvals:
                 declined = f"[APPROVAL DECLINED] {approval.id} was declined by {by}"
                 return Settled(False, declined, Outcome.APPROVAL_DECLINED)
             return None
+        if state == APPROVED and approval.id in self._spent:  # used here before: a copy written back
+            self.store.discard(approval.id)
+            return self._refused(binding, AnswerRefused(Refusal.REPLAYED), approval.id)
         if state == APPROVED and self.store.transition(approval.id, APPROVED, USED, by=None, now=now) is not None:
+            self._spend(approval.id, approval.expires)
             self._record("used", binding, approval.id, by=approval.decided_by, via="out_of_band")
             return Settled(True)
         return None

@@ -14,11 +14,20 @@ Three stores, one interface, chosen from the limiter's storage URI (as `limits` 
 
 A state change is a compare-and-set (`transition`): approving needs `pending`, using needs
 `approved`, so two approvers or two retries racing each other cannot both win.
+
+The SQLite file and Redis are reachable by every process of the server's Unix user — a stdio
+mount among them. So each record they hold is sealed with the server's approval key (an HMAC
+over the whole record: call, state, decider, expiry). A record whose seal does not match (edited
+in place, inserted, re-targeted) is never believed: `get` and `all` leave it out as if absent,
+`find` raises `AlteredApproval` so the gate can refuse the call, audit it and discard the record.
+What the seal cannot tell is an old, genuinely sealed record written back over a newer one;
+the gate remembers the approvals it used (guard/approval_gate.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -35,6 +44,40 @@ CLOSED = (USED, EXPIRED)
 """Terminal states: a closed approval is never found for a call again."""
 KEEP_AFTER_EXPIRY = 86400.0
 """Finished or expired approvals stay listable this long, then they are dropped."""
+
+
+class AlteredApproval(ValueError):
+    """A stored approval whose seal does not match: written by something without the approval key."""
+
+    def __init__(self, approval_id: str) -> None:
+        super().__init__(f"approval {approval_id} was altered outside this server (its seal does not match)")
+        self.id = approval_id
+
+
+def _mac(key: bytes, fields: dict[str, object]) -> str:
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hmac.new(key, b"approval\x00" + body, hashlib.sha256).hexdigest()
+
+
+def seal(approval: PendingApproval, key: bytes) -> str:
+    """The record as stored: its fields and `mac`, their HMAC under the approval key."""
+    fields = asdict(approval)
+    return json.dumps({**fields, "mac": _mac(key, fields)}, sort_keys=True)
+
+
+def unseal(text: str | bytes, key: bytes, expected_id: str | None = None) -> PendingApproval:
+    """The approval a stored record holds, if its seal matches (AlteredApproval otherwise)."""
+    try:
+        fields = json.loads(text)
+        mac = fields.pop("mac")
+        approval = PendingApproval(**fields)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise AlteredApproval(expected_id or "?") from None
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, asdict(approval))):
+        raise AlteredApproval(approval.id if isinstance(approval.id, str) else "?")
+    if expected_id is not None and approval.id != expected_id:
+        raise AlteredApproval(expected_id)
+    return approval
 
 
 def binding_key(binding: Binding) -> str:
@@ -69,12 +112,6 @@ class PendingApproval:
             return EXPIRED
         return self.status
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> PendingApproval:
-        return cls(**json.loads(text))
 
 
 class ApprovalStore(Protocol):
@@ -98,6 +135,10 @@ class ApprovalStore(Protocol):
         """True the first time an in-call ticket id is claimed, False ever after (until it expired)."""
         ...
 
+    def discard(self, approval_id: str) -> None:
+        """Forget an approval (one whose seal did not match)."""
+        ...
+
 
 def _transitioned(
     approval: PendingApproval | None, expect: str, status: str, by: str | None, now: float, expires: float | None
@@ -111,6 +152,14 @@ def _transitioned(
         decided_at=now if status in (APPROVED, DECLINED) else approval.decided_at,
         expires=expires if expires is not None else approval.expires,
     )
+
+
+def _found(approval: PendingApproval, binding: Binding) -> PendingApproval:
+    """The record found for `binding`, if it is for that call (a record moved to another call's
+    place keeps its own, sealed binding: AlteredApproval)."""
+    if approval.binding != binding:
+        raise AlteredApproval(approval.id)
+    return approval
 
 
 class MemoryApprovalStore:
@@ -154,13 +203,24 @@ class MemoryApprovalStore:
             self._claims[ticket_id] = expires
             return True
 
+    def discard(self, approval_id: str) -> None:
+        with self._lock:
+            self._approvals.pop(approval_id, None)
+
 
 class SqliteApprovalStore:
     """A SQLite file shared by the server processes and the approver CLI of one machine."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, key: bytes) -> None:
         self.path = path
+        self._key = key
         self._local = threading.local()
+
+    def _open(self, record: str | bytes, approval_id: str | None = None) -> PendingApproval | None:
+        try:
+            return unseal(record, self._key, approval_id)
+        except AlteredApproval:
+            return None
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection; the file and its tables are made on first use (a server whose
@@ -193,28 +253,29 @@ class SqliteApprovalStore:
                 approval.status,
                 approval.created,
                 approval.expires,
-                approval.to_json(),
+                seal(approval, self._key),
             ),
         )
 
     def get(self, approval_id: str) -> PendingApproval | None:
         row = self._db().execute("SELECT record FROM approvals WHERE id = ?", (approval_id,)).fetchone()
-        return PendingApproval.from_json(row[0]) if row else None
+        return self._open(row[0], approval_id) if row else None
 
     def all(self) -> list[PendingApproval]:
-        rows = self._db().execute("SELECT record FROM approvals ORDER BY created").fetchall()
-        return [PendingApproval.from_json(row[0]) for row in rows]
+        rows = self._db().execute("SELECT id, record FROM approvals ORDER BY created").fetchall()
+        return [a for a in (self._open(record, approval_id) for approval_id, record in rows) if a is not None]
 
     def find(self, binding: Binding) -> PendingApproval | None:
         row = (
             self._db()
             .execute(
-                "SELECT record FROM approvals WHERE binding = ? AND status NOT IN (?, ?) ORDER BY created DESC LIMIT 1",
+                "SELECT id, record FROM approvals WHERE binding = ? AND status NOT IN (?, ?) "
+                "ORDER BY created DESC LIMIT 1",
                 (binding_key(binding), *CLOSED),
             )
             .fetchone()
         )
-        return PendingApproval.from_json(row[0]) if row else None
+        return _found(unseal(row[1], self._key, row[0]), binding) if row else None
 
     def transition(
         self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
@@ -224,13 +285,16 @@ class SqliteApprovalStore:
             return None
         cursor = self._db().execute(
             "UPDATE approvals SET status = ?, expires = ?, record = ? WHERE id = ? AND status = ? AND expires > ?",
-            (status, changed.expires, changed.to_json(), approval_id, expect, now),
+            (status, changed.expires, seal(changed, self._key), approval_id, expect, now),
         )
         return changed if cursor.rowcount == 1 else None
 
     def claim(self, ticket_id: str, expires: float) -> bool:
         cursor = self._db().execute("INSERT OR IGNORE INTO claims (id, expires) VALUES (?, ?)", (ticket_id, expires))
         return cursor.rowcount == 1
+
+    def discard(self, approval_id: str) -> None:
+        self._db().execute("DELETE FROM approvals WHERE id = ?", (approval_id,))
 
 
 _REDIS_TRANSITION = """
@@ -248,9 +312,10 @@ class RedisApprovalStore:
 
     PREFIX = "odoo-guard:approval:"
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, *, key: bytes) -> None:
         import redis  # the `redis` extra, as for the limiter's Redis storage
 
+        self._key = key
         self._redis = redis.Redis.from_url(uri)
         self._transition = self._redis.register_script(_REDIS_TRANSITION)
 
@@ -259,15 +324,21 @@ class RedisApprovalStore:
 
     def add(self, approval: PendingApproval) -> None:
         pipe = self._redis.pipeline()
-        pipe.set(self.PREFIX + "id:" + approval.id, approval.to_json(), ex=self._ttl(approval))
+        pipe.set(self.PREFIX + "id:" + approval.id, seal(approval, self._key), ex=self._ttl(approval))
         pipe.set(self.PREFIX + "for:" + binding_key(approval.binding), approval.id, ex=self._ttl(approval))
         pipe.zadd(self.PREFIX + "index", {approval.id: approval.created})
         pipe.zremrangebyscore(self.PREFIX + "index", "-inf", time.time() - 2 * KEEP_AFTER_EXPIRY)
         pipe.execute()
 
-    def get(self, approval_id: str) -> PendingApproval | None:
+    def _read(self, approval_id: str) -> PendingApproval | None:
         record = self._redis.get(self.PREFIX + "id:" + approval_id)
-        return PendingApproval.from_json(record) if record else None
+        return unseal(record, self._key, approval_id) if record else None
+
+    def get(self, approval_id: str) -> PendingApproval | None:
+        try:
+            return self._read(approval_id)
+        except AlteredApproval:
+            return None
 
     def all(self) -> list[PendingApproval]:
         ids = [i.decode() for i in self._redis.zrange(self.PREFIX + "index", 0, -1)]
@@ -276,8 +347,8 @@ class RedisApprovalStore:
 
     def find(self, binding: Binding) -> PendingApproval | None:
         approval_id = self._redis.get(self.PREFIX + "for:" + binding_key(binding))
-        approval = self.get(approval_id.decode()) if approval_id else None
-        return approval if approval is not None and approval.status not in CLOSED else None
+        approval = self._read(approval_id.decode()) if approval_id else None
+        return _found(approval, binding) if approval is not None and approval.status not in CLOSED else None
 
     def transition(
         self, approval_id: str, expect: str, status: str, *, by: str | None, now: float, expires: float | None = None
@@ -285,21 +356,27 @@ class RedisApprovalStore:
         changed = _transitioned(self.get(approval_id), expect, status, by, now, expires)
         if changed is None:
             return None
-        done = self._transition(keys=[self.PREFIX + "id:" + approval_id], args=[expect, changed.to_json(), now])
+        sealed = seal(changed, self._key)
+        done = self._transition(keys=[self.PREFIX + "id:" + approval_id], args=[expect, sealed, now])
         return changed if done is not None else None
 
     def claim(self, ticket_id: str, expires: float) -> bool:
         ttl = max(1, int(expires - time.time()) + 1)
         return bool(self._redis.set(self.PREFIX + "claim:" + ticket_id, b"1", nx=True, ex=ttl))
 
+    def discard(self, approval_id: str) -> None:
+        self._redis.delete(self.PREFIX + "id:" + approval_id)
+        self._redis.zrem(self.PREFIX + "index", approval_id)
 
-def open_store(storage_uri: str, state_dir: Path | None) -> ApprovalStore:
-    """The approval store beside the limiter's counters (see the module docstring)."""
+
+def open_store(storage_uri: str, state_dir: Path | None, *, key: bytes) -> ApprovalStore:
+    """The approval store beside the limiter's counters (see the module docstring), its records
+    sealed with the approval `key`."""
     scheme = storage_uri.split("://", 1)[0]
     if scheme in ("redis", "rediss"):
-        return RedisApprovalStore(storage_uri)
+        return RedisApprovalStore(storage_uri, key=key)
     if scheme == "memory":
         if state_dir is None:
             return MemoryApprovalStore()
-        return SqliteApprovalStore(state_dir / "approvals.sqlite3")
+        return SqliteApprovalStore(state_dir / "approvals.sqlite3", key=key)
     raise ValueError(f"approvals cannot be kept in {scheme}:// storage (use memory:// or redis://)")

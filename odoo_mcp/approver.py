@@ -40,7 +40,7 @@ def open_approvals(settings: Settings, audit: AuditLog) -> Approvals:
     config = settings.approvals
     key = load_approval_key(config, settings.env)
     try:
-        store = open_store(settings.limits_storage, config.state_dir)
+        store = open_store(settings.limits_storage, config.state_dir, key=key)
     except (ValueError, OSError, ImportError) as exc:
         raise ConfigError(f"approvals store: {exc}") from None
     return Approvals(key, store, audit, ttl=config.ttl, pending_ttl=config.pending_ttl, out_of_band=config.out_of_band)

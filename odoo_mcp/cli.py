@@ -207,7 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
             from odoo_mcp.mounts import Mounts, mount_configs  # jsonschema: loaded only when mounts are configured
 
             configs = mount_configs(args.mount, args.mounts or settings.env.get("ODOO_MCP_MOUNTS"))
-            mounts = Mounts(configs) if configs else None
+            mounts = Mounts(configs, env=settings.env) if configs else None
     except ConfigError as exc:
         return refuse_to_start(exc)
     return run_server(settings, http=http, mounts=mounts, handoff=getattr(args, "handoff", None))

@@ -32,6 +32,9 @@ def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
     try:
         for name, why in mounts.failed.items():
             print(f"policy init: mount {name} did not start ({why}); its tools are not in the policy", file=sys.stderr)
+        for name, skipped in mounts.skipped.items():
+            for tool, why in skipped.items():
+                print(f"policy init: mount {name}: tool {tool} left out ({why})", file=sys.stderr)
         return [
             ToolInfo(tool.name, tool.risk_label, tool.spec.family, False,
                      tuple(tool.spec.args.model_json_schema().get("required") or ()), tool.spec.description)

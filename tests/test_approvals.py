@@ -150,8 +150,8 @@ def store(request, tmp_path):
     if request.param == "memory":
         return MemoryApprovalStore()
     if request.param == "sqlite":
-        return SqliteApprovalStore(tmp_path / "a.sqlite3")
-    return RedisApprovalStore(request.getfixturevalue("redis_url"))
+        return SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
+    return RedisApprovalStore(request.getfixturevalue("redis_url"), key=KEY)
 
 
 def _approval(approval_id: str = "ap_1", binding: Binding = CALL, created: float = NOW) -> PendingApproval:
@@ -188,8 +188,8 @@ def test_racing_approvers_one_wins(store, tmp_path, request):
     kind = request.node.callspec.params["store"]
     openers = {
         "memory": lambda: store,
-        "sqlite": lambda: SqliteApprovalStore(tmp_path / "a.sqlite3"),
-        "redis": lambda: RedisApprovalStore(request.getfixturevalue("redis_url")),
+        "sqlite": lambda: SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY),
+        "redis": lambda: RedisApprovalStore(request.getfixturevalue("redis_url"), key=KEY),
     }
     stores = [openers[kind]() for _ in range(8)]
     barrier = threading.Barrier(len(stores))
@@ -223,7 +223,8 @@ def test_store_claims_an_id_once(store):
 
 
 def test_sqlite_store_is_shared_between_two_openers(tmp_path):
-    one, two = SqliteApprovalStore(tmp_path / "a.sqlite3"), SqliteApprovalStore(tmp_path / "a.sqlite3")
+    one = SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
+    two = SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
     one.add(_approval())
     assert two.transition("ap_1", PENDING, APPROVED, by="carol", now=NOW) is not None
     assert one.get("ap_1").status == APPROVED
