@@ -23,6 +23,7 @@ from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, ModelName, OnModel, RecordId
 from tools.odoo.files import SavePath
 from tools.registry import tool
+from tools.web_session.routes import segment
 from tools.web_session.session import WebSession, anonymous, logged_in
 from tools.web_session.tools import ExportFields, report_bytes, save_or_embed
 
@@ -191,7 +192,7 @@ def _anonymous_get(call: Call, alias: str | None, path: str, params: dict[str, A
 @tool("public_access_barcode", family="public", risk=Risk.WRITE, args=BarcodeArgs, idempotent=True, open_world=True)
 def public_access_barcode(args: BarcodeArgs, call: Call) -> Any:
     """Render a barcode image (/report/barcode), anonymously; saved in the files root or embedded."""
-    path = f"/report/barcode/{quote(args.barcode_type, safe='')}/{quote(args.value, safe='')}"
+    path = f"/report/barcode/{segment(args.barcode_type)}/{segment(args.value)}"
     data = _anonymous_get(call, args.connection, path, {"width": args.width, "height": args.height})
     return save_or_embed(call, data, f"barcode_{args.barcode_type}.png", "image/png", {"type": args.barcode_type})
 
