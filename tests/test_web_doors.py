@@ -3,16 +3,21 @@ over real HTTP): each test is an escape the second attack corpus found, and fail
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
 
+from guard.sensitive import FieldInfo, SensitiveRules
 from guard.spec import ToolFailure
 from odoo_client.connection import OdooConnection
 from odoo_client.settings import ConnectionConfig
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, OdooDouble
+from tests.odoo_double.database import Env
+from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import call, in_process, odoo_env
+from tools.odoo.sensitive import attachment_content_refusal
 from tools.web_session.session import WebSession
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +86,66 @@ async def test_a_barcode_of_dots_stays_one_segment(double, tmp_path):
         result = await call(guard, "public_access_barcode", {"value": ".."})
     assert not result.is_error, result.text
     assert double.database.web_log[-1][1].startswith("/report/barcode/Code128/%2E%2E?")
+
+
+def attachment(double: OdooDouble, name: str) -> int:
+    return next(r["id"] for r in double.database.models["ir.attachment"].records.values() if r["name"] == name)
+
+
+async def test_every_route_to_a_file_applies_the_attachment_owner_check(double, tmp_path):
+    """`public_access_image(model="ir.attachment", field="datas")` served the file of an attachment whose owner is a
+    sensitive model or field, which `public_access_download` refuses; exports of attachment content did the same."""
+    env = Env(double.database, double.database.users[2])
+    owned = env.insert(double.database.models["ir.attachment"], {
+        "name": "params.txt", "res_model": "ir.config_parameter", "res_id": 2,
+        "datas": base64.b64encode(b"database.secret=s3cr3t").decode(), "mimetype": "text/plain"})
+    secrets = [base64.b64decode(SECRETS["smtp_pem"]), base64.b64decode(SECRETS["private_key_file"]),
+               b"database.secret=s3cr3t"]
+    secrets += [base64.b64encode(secret) for secret in secrets]
+    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=server_env(double, tmp_path)) as server:
+        assert not (await server.call("odoo_web_login", {})).is_error
+        answers = []
+        for content_id in (attachment(double, "smtp.pem"), attachment(double, "company.key"), owned):
+            image = {"model": "ir.attachment", "record_id": content_id, "field": "datas"}
+            answers.append(await server.call("public_access_image", image))
+            answers.append(await server.call("public_access_image", {**image, "save_path": f"i{content_id}.png"}))
+            answers.append(await server.call("public_access_download", {"content_id": content_id}))
+        for tool in ("public_access_export_csv", "odoo_web_export"):
+            for fields in (["name", "datas"], ["name", "raw"]):
+                answers.append(await server.call(tool, {"model": "ir.attachment", "fields": fields,
+                                                        "save_path": "a.csv"} if tool.startswith("public")
+                                                 else {"model": "ir.attachment", "fields": fields}))
+        answers.append(await server.call("public_access_export_csv", {
+            "model": "res.partner", "fields": ["name", "message_main_attachment_id/datas"], "save_path": "b.csv"}))
+        # not a binary field: Odoo would decode the field's text as base64 and serve it
+        answers.append(await server.call("public_access_image", {"model": "res.partner", "record_id": 1,
+                                                                 "field": "email"}))
+        fine = await server.call("public_access_image", {"model": "res.partner", "record_id": 1})
+        hello = await server.call("public_access_download", {"content_id": attachment(double, "hello.txt")})
+    for answer in answers:
+        assert answer.is_error and answer.tag in ("POLICY DENIED", "TOOL ERROR"), answer.text
+        assert not any(secret.decode("latin-1") in answer.text for secret in secrets), answer.text
+    written = b"".join(path.read_bytes() for path in (tmp_path / "files").iterdir())
+    assert not any(secret in written for secret in secrets)
+    assert not fine.is_error and not hello.is_error, (fine.text, hello.text)
+
+
+SCHEMA = {"res.partner": {"message_main_attachment_id": FieldInfo("many2one", "ir.attachment"),
+                          "user_id": FieldInfo("many2one", "res.users"), "name": FieldInfo("char")},
+          "ir.attachment": {"datas": FieldInfo("binary"), "name": FieldInfo("char")},
+          "res.users": {"name": FieldInfo("char")}}
+
+
+@pytest.mark.parametrize(("model", "paths", "refused"), [
+    ("ir.attachment", ["name", "datas"], True),
+    ("ir.attachment", ["raw"], True),
+    ("ir.attachment", ["db_datas"], True),
+    ("res.partner", ["message_main_attachment_id/datas"], True),
+    ("res.partner", ["unknown_relation/datas"], True),  # the schema cannot tell: judged by the name
+    ("res.partner", ["name", "message_main_attachment_id/name"], False),
+    ("res.partner", ["user_id/name"], False),
+    ("res.users", ["datas"], False),  # a binary field of another model: its own model and field rules apply
+])
+def test_exports_of_attachment_content_are_refused(model, paths, refused):
+    found = attachment_content_refusal(SensitiveRules(), SCHEMA, model, paths)
+    assert (found is not None) is refused, found

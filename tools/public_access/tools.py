@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 import lxml.html
 from lxml import etree
@@ -153,9 +152,7 @@ def public_access_report_xlsx(args: SavedReportArgs, call: Call) -> Any:
 def public_access_download(args: DownloadArgs, call: Call) -> Any:
     """Download an attachment (/web/content/<id>) as the logged-in web user; saved in the files root or embedded."""
     connection, session = logged_in(call, args.connection)
-    rows = connection.execute("ir.attachment", "read", [[args.content_id]], {"fields": ["res_model", "res_field"]})
-    for row in rows:
-        sensitive.check_attachment(call, row)
+    sensitive.check_attachment_ids(call, connection, [args.content_id])
     response = session.get(f"/web/content/{args.content_id}")
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for attachment {args.content_id}")
@@ -169,8 +166,10 @@ def public_access_download(args: DownloadArgs, call: Call) -> Any:
 def public_access_image(args: ImageArgs, call: Call) -> Any:
     """Fetch a record's image field (/web/image/<model>/<id>/<field>) as the logged-in web user."""
     connection, session = logged_in(call, args.connection)
-    sensitive.check_search(call, connection, args.model, domain=[[args.field, "!=", False]])
-    response = session.get(f"/web/image/{quote(args.model, safe='')}/{args.record_id}/{quote(args.field, safe='')}")
+    sensitive.check_binary_file(call, connection, args.model, args.field)
+    if args.model == "ir.attachment":  # the attachment's own file: judged by its owner, as a download is
+        sensitive.check_attachment_ids(call, connection, [args.record_id])
+    response = session.get(f"/web/image/{segment(args.model)}/{args.record_id}/{segment(args.field)}")
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for the image")
     return save_or_embed(call, response.content, f"{args.model}_{args.record_id}_{args.field}.png",
