@@ -149,3 +149,35 @@ SCHEMA = {"res.partner": {"message_main_attachment_id": FieldInfo("many2one", "i
 def test_exports_of_attachment_content_are_refused(model, paths, refused):
     found = attachment_content_refusal(SensitiveRules(), SCHEMA, model, paths)
     assert (found is not None) is refused, found
+
+
+DOCUMENTS = [
+    '<html><head><script>alert(1)</script></head><body><p>Bureau</p></body></html>',
+    '<!doctype html><html><body onload="alert(1)"><p>Bureau</p></body></html>',
+    '<!DOCTYPE html><p>Bureau</p><img src=x onerror=alert(1)>',
+    '<HTML><body onload=alert(1)>Bureau',
+    '<p>Bureau</p><body onload="alert(1)">',
+    '<p>Bureau<!-- --!><img src=x onerror=alert(1)> --></p>',
+]
+
+
+async def test_translated_markup_is_judged_whole_whatever_its_shape(double, tmp_path):
+    """Markup starting with `<html` or `<!doctype` was parsed as a document and only `<body>`'s children compared
+    with the sanitiser's output: `<head><script>` and `<body onload>` were stored and served to visitors."""
+    record = double.database.models["product.template"].records[1]
+    before = dict(record["__translations__"].get("website_description", {}))
+    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=server_env(double, tmp_path)) as server:
+        replaced = [await server.call("odoo_translate_html", {
+            "model": "product.template", "res_id": 1, "field_name": "website_description", "mode": "replace",
+            "translations": {"bg_BG": html}}) for html in DOCUMENTS]
+        termed = [await server.call("odoo_translate_html", {
+            "model": "product.template", "res_id": 1, "field_name": "website_description",
+            "translations": {"fr_FR": {"Made of oak": html}}}) for html in DOCUMENTS]
+        fine = await server.call("odoo_translate_html", {
+            "model": "product.template", "res_id": 1, "field_name": "website_description",
+            "translations": {"fr_FR": {"Made of oak": "En <b>chêne</b>"}}})
+    for html, answer in zip(DOCUMENTS * 2, replaced + termed, strict=True):
+        assert answer.tag == "INVALID ARGUMENTS" and "nothing was written" in answer.text, (html, answer.text)
+    assert not fine.is_error, fine.text
+    stored = record["__translations__"]["website_description"]
+    assert stored.get("bg_BG") == before.get("bg_BG") and "alert" not in str(stored)
