@@ -263,3 +263,24 @@ async def test_page_and_translation_writes_obey_odoo_writes_rule(double, tmp_pat
     denied = [r for r in records if r["outcome"] == "denied" and r["tool"] != "odoo_write"]
     assert {r["tool"] for r in denied} == {tool for tool, _ in writes[:-1]}
     assert all(r.get("equivalent_of") == ["odoo_write"] for r in denied)
+
+
+async def test_replace_mode_never_takes_the_callers_word_for_the_source_language(double, tmp_path):
+    """`source_lang` was trusted, even an inactive language: naming `de_DE` as the source let `replace` overwrite
+    the real source (en_US) and orphan every other language's terms."""
+    record = double.database.models["product.template"].records[1]
+    source = record["website_description"]
+    base = {"model": "product.template", "res_id": 1, "field_name": "website_description", "mode": "replace"}
+    async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=server_env(double, tmp_path)) as server:
+        inactive = await server.call("odoo_translate_html", {**base, "source_lang": "de_DE",
+                                                             "translations": {"en_US": "<p>Overwritten</p>"}})
+        unknown = await server.call("odoo_translate_html", {**base, "source_lang": "xx_XX",
+                                                            "translations": {"bg_BG": "<p>Бюро</p>"}})
+        other = await server.call("odoo_translate_html", {**base, "source_lang": "fr_FR",
+                                                          "translations": {"en_US": "<p>Overwritten</p>"}})
+        fine = await server.call("odoo_translate_html", {**base, "translations": {"bg_BG": "<div><p>Бюро</p></div>"}})
+    assert inactive.is_error and "not active" in inactive.text and "de_DE" in inactive.text, inactive.text
+    assert unknown.is_error and "not active" in unknown.text, unknown.text
+    assert other.is_error and "en_US" in other.text and "source" in other.text, other.text
+    assert not fine.is_error, fine.text
+    assert record["website_description"] == source
