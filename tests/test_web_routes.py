@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.web_session.routes import NEVER_ROUTES, RouteRefused, canonical, decide, normal_form, segment
+from guard.spec import ToolFailure
+from tools.web_session.routes import NEVER_ROUTES, canonical, decide, normal_form, segment
 
 ALLOWED = ("/my", "/shop", "/sitemap.xml", "/web/webclient/version_info")
 
@@ -60,7 +61,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("path", "why"), HOSTILE)
 def test_hostile_paths_are_refused_naming_why(path, why):
-    with pytest.raises(RouteRefused) as refused:
+    with pytest.raises(ToolFailure) as refused:
         decide(path, ALLOWED)
     assert why in str(refused.value)
 
@@ -74,7 +75,7 @@ def test_plain_paths_are_sent_as_written(path):
 @pytest.mark.parametrize("route", NEVER_ROUTES)
 def test_the_never_list_holds_even_when_everything_is_allowed(route):
     for path in (route, route + "/x", route.upper() + "/x"):
-        with pytest.raises(RouteRefused, match="whatever ODOO_MCP_WEB_ROUTES says"):
+        with pytest.raises(ToolFailure, match="whatever ODOO_MCP_WEB_ROUTES says"):
             decide(path, ("/",))
 
 
@@ -88,6 +89,6 @@ def test_canonical_is_its_own_normal_form():
     for path, _ in HOSTILE:
         try:
             kept = canonical(path)
-        except RouteRefused:
+        except ToolFailure:
             continue
         assert normal_form(kept) == kept

@@ -45,10 +45,6 @@ tool serves with its own checks: refused by `odoo_web_request` whatever `ODOO_MC
 (compared without regard to case)."""
 
 
-class RouteRefused(ToolFailure):
-    """A path `odoo_web_request` will not send (a `[TOOL ERROR]` naming why)."""
-
-
 def _decoded(path: str) -> str:
     """Percent-escapes decoded until nothing changes (a proxy and Odoo may each decode once); overlong or
     invalid UTF-8 refused."""
@@ -56,11 +52,11 @@ def _decoded(path: str) -> str:
         try:
             decoded = unquote(path, errors="strict")
         except UnicodeDecodeError:
-            raise RouteRefused(f"path {path[:100]!r} refused: a percent-escape is not valid UTF-8") from None
+            raise ToolFailure(f"path {path[:100]!r} refused: a percent-escape is not valid UTF-8") from None
         if decoded == path:
             return decoded
         path = decoded
-    raise RouteRefused(f"path {path[:100]!r} refused: percent-escapes nested too deep")
+    raise ToolFailure(f"path {path[:100]!r} refused: percent-escapes nested too deep")
 
 
 def normal_form(path: str) -> str:
@@ -75,19 +71,19 @@ def normal_form(path: str) -> str:
 def canonical(path: str) -> str:
     """`path` itself when it is its own normal form and only plain characters; refused otherwise."""
     if not path.startswith("/"):
-        raise RouteRefused(f"path {path[:100]!r} refused: it must be an absolute path on the connection's own server")
+        raise ToolFailure(f"path {path[:100]!r} refused: it must be an absolute path on the connection's own server")
     if "?" in path or "#" in path:
-        raise RouteRefused(f"path {path[:100]!r} refused: no query or fragment in the path; put the query in params")
+        raise ToolFailure(f"path {path[:100]!r} refused: no query or fragment in the path; put the query in params")
     normal = normal_form(path)
     if normal != path:
-        raise RouteRefused(f"path {path[:100]!r} refused: it would be read as {normal[:100]!r}; write the path as it "
+        raise ToolFailure(f"path {path[:100]!r} refused: it would be read as {normal[:100]!r}; write the path as it "
                            "is sent (no percent-escapes, '.' or '..' segments, '//' or '\\')")
     segments = path[1:].split("/")
     if segments[-1] == "" and len(segments) > 1:
         segments.pop()  # one trailing slash: `/my/`
     bad = next((segment for segment in segments if segment and not SEGMENT.fullmatch(segment)), None)
     if bad is not None:
-        raise RouteRefused(f"path {path[:100]!r} refused: segment {bad[:60]!r} has characters other than letters, "
+        raise ToolFailure(f"path {path[:100]!r} refused: segment {bad[:60]!r} has characters other than letters, "
                            "digits and -._~!$'()*+,=:&")
     return path
 
@@ -108,10 +104,10 @@ def decide(path: str, allowed: tuple[str, ...]) -> str:
     checked = canonical(path)
     blocked = never(checked)
     if blocked is not None:
-        raise RouteRefused(f"route {checked[:100]!r} is not allowed, whatever ODOO_MCP_WEB_ROUTES says: {blocked} "
+        raise ToolFailure(f"route {checked[:100]!r} is not allowed, whatever ODOO_MCP_WEB_ROUTES says: {blocked} "
                            "runs code, changes accounts or serves what another tool guards")
     if not any(_under(checked, route) for route in allowed):
-        raise RouteRefused(f"route {checked[:100]!r} is not allowed (allowed: {', '.join(allowed)})")
+        raise ToolFailure(f"route {checked[:100]!r} is not allowed (allowed: {', '.join(allowed)})")
     return checked
 
 
