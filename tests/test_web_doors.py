@@ -17,7 +17,7 @@ from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.database import Env
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import call, in_process, odoo_env
-from tools.odoo.sensitive import attachment_content_refusal
+from tools.odoo.sensitive import attachment_content_refusal, execute_refusal
 from tools.web_session.session import WebSession
 
 pytestmark = pytest.mark.anyio
@@ -120,10 +120,17 @@ async def test_every_route_to_a_file_applies_the_attachment_owner_check(double, 
         # not a binary field: Odoo would decode the field's text as base64 and serve it
         answers.append(await server.call("public_access_image", {"model": "res.partner", "record_id": 1,
                                                                  "field": "email"}))
+        spec = {"datas": {}, "name": {}}
+        masked = [await server.call(tool, {"model": "ir.attachment", "method": "web_search_read",
+                                           "kwargs": {"domain": [], "specification": spec}})
+                  for tool in ("odoo_web_call", "odoo_execute")]
         fine = await server.call("public_access_image", {"model": "res.partner", "record_id": 1})
         hello = await server.call("public_access_download", {"content_id": attachment(double, "hello.txt")})
     for answer in answers:
         assert answer.is_error and answer.tag in ("POLICY DENIED", "TOOL ERROR"), answer.text
+        assert not any(secret.decode("latin-1") in answer.text for secret in secrets), answer.text
+    for answer in masked:  # the records of web_search_read are masked like a read's rows
+        assert not answer.is_error and "hello.txt" in answer.text, answer.text
         assert not any(secret.decode("latin-1") in answer.text for secret in secrets), answer.text
     written = b"".join(path.read_bytes() for path in (tmp_path / "files").iterdir())
     assert not any(secret in written for secret in secrets)
@@ -284,3 +291,17 @@ async def test_replace_mode_never_takes_the_callers_word_for_the_source_language
     assert other.is_error and "en_US" in other.text and "source" in other.text, other.text
     assert not fine.is_error, fine.text
     assert record["website_description"] == source
+
+
+@pytest.mark.parametrize(("model", "method", "kwargs", "refused"), [
+    ("res.partner", "web_read", {"specification": {"message_main_attachment_id": {"fields": {"datas": {}}}}}, True),
+    ("res.partner", "web_search_read", {"specification": {"message_main_attachment_id": {"fields": {"raw": {}}}}},
+     True),
+    ("res.partner", "web_read", {"specification": {"message_main_attachment_id": {"fields": {"name": {}}}}}, False),
+    ("res.partner", "web_read", {"specification": {"user_id": {"fields": {"name": {}}}}}, False),
+    ("ir.attachment", "web_search_read", {"specification": {"datas": {}, "name": {}}}, False),  # masked by owner
+    ("ir.attachment", "export_data", {"fields_to_export": ["datas"]}, True),
+])
+def test_attachment_content_through_a_relation_is_refused(model, method, kwargs, refused):
+    found = execute_refusal(SensitiveRules(), SCHEMA, model, method, [[1]], kwargs)
+    assert (found is not None) is refused, found

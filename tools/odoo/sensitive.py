@@ -392,9 +392,10 @@ ORDER_AT = {"search": 3, "search_read": 4, "search_fetch": 4, "web_search_read":
 
 
 def attachment_content_refusal(rules: SensitiveRules, schema: Schema, model: str, paths: list[str]) -> str | None:
-    """An export path that ends on an attachment's content (`datas`, `raw`, `db_datas`, also through a relation:
-    `message_main_attachment_id/datas`): an export carries files without their owners' check, so it is
-    refused (a path whose model the schema cannot tell is judged by its last name)."""
+    """A path that ends on an attachment's content (`datas`, `raw`, `db_datas`, also through a relation:
+    `message_main_attachment_id/datas`), in an export or nested in a `web_read` specification: neither
+    is masked by its owner, so it is refused (a path whose model the schema cannot tell is judged by its
+    last name)."""
     for spec in paths:
         path = field_of(spec)
         head, _, last = path.rpartition(".")
@@ -402,8 +403,8 @@ def attachment_content_refusal(rules: SensitiveRules, schema: Schema, model: str
             continue
         owner = rules.target_model(schema, model, head) if head else model
         if owner in (None, "ir.attachment"):
-            return (f"cannot export {spec}: attachment content leaves Odoo one file at a time, its owner checked "
-                    "(public_access_download, odoo_attachment_download)")
+            return (f"cannot export or read {spec} through a relation: attachment content leaves Odoo one file at "
+                    "a time, its owner checked (public_access_download, odoo_attachment_download)")
     return None
 
 
@@ -430,7 +431,10 @@ def execute_refusal(rules: SensitiveRules, schema: Schema, model: str, method: s
         checks.append((exported, "export"))
         refusals.append(attachment_content_refusal(rules, schema, model, exported))
     if method in ("web_read", "web_search_read"):
-        checks.append((_spec_paths(_arg(args, kwargs, 1, "specification")), "read"))
+        paths = _spec_paths(_arg(args, kwargs, 1, "specification"))
+        checks.append((paths, "read"))
+        # the rows are masked, but not the records nested in them: attachment content through a relation is refused
+        refusals.append(attachment_content_refusal(rules, schema, model, [p for p in paths if "." in p]))
     refusals += [rules.names_refusal(schema, model, names, use) for names, use in checks]
     return next((refusal for refusal in refusals if refusal), None)
 
@@ -463,8 +467,9 @@ def finish_execute(call: Call, connection: OdooConnection, model: str, result: A
     """An `odoo_execute` answer with sensitive values masked, saying which."""
     rules = rules_of(call)
     masked: dict[str, None] = {}
-    if isinstance(result, list):
-        masked.update(dict.fromkeys(mask_rows(rules, model, result, schema_of(call, connection))))
+    rows = result.get("records") if isinstance(result, dict) else result  # web_search_read: {"length", "records"}
+    if isinstance(rows, list):
+        masked.update(dict.fromkeys(mask_rows(rules, model, rows, schema_of(call, connection))))
     cleaned = mask_deep(rules, model, result, masked)
     if not masked:
         return cleaned
