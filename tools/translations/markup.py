@@ -41,7 +41,7 @@ ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 SCRIPT_SCHEMES = {"javascript", "vbscript", "data", "livescript", "mocha"}
-"""Schemes refused in any attribute value, even one that is not a URL to the sanitiser (`data-*`)."""
+"""Schemes that run script; refused in `data-*` values too (but `data:` there only where the name says URL)."""
 IMPLIED = {"tbody", "tr", "colgroup"}
 """Elements an HTML5 parser adds by itself (`<table><td>` gets a tbody and a tr): not a difference."""
 _STYLE_BAD = re.compile(r"expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding|@import|url\s*\(\s*['\"]?"
@@ -97,8 +97,9 @@ def url_refusal(name: str, value: str) -> str | None:
     """Why attribute `name="value"` is refused as a URL, or None.
 
     A URL attribute (and a `data-*` whose name says URL: `src`, `href`, `url`, `link`) may only
-    use http, https, mailto or tel, and never be protocol-relative; any attribute is refused
-    with a script scheme (`java<TAB>script:` included)."""
+    use http, https, mailto or tel, and never be protocol-relative; any other `data-*` (which page
+    scripts may read as a URL) is refused with a script scheme (`java<TAB>script:` included). Other
+    attributes (`title`, `alt`, `aria-label`) are text to a browser: `Data: 2024` is not a URL there."""
     lowered = name.lower()
     if lowered == "srcset":  # "a.png 1x, //host/b.png 2x": each candidate is a URL
         return next((why for part in value.split(",") if (why := url_refusal("src", part.strip().split(" ")[0]))),
@@ -106,12 +107,10 @@ def url_refusal(name: str, value: str) -> str | None:
     url = browser_url(value)
     scheme = _SCHEME.match(url)
     found = scheme.group(1).lower() if scheme else None
-    if found in SCRIPT_SCHEMES:
-        return f"{found}: URL"
     is_url = lowered in URL_ATTRIBUTES or (lowered.startswith("data-") and any(
         word in lowered for word in ("src", "href", "url", "link")))
     if not is_url:
-        return None
+        return f"{found}: URL" if lowered.startswith("data-") and found in SCRIPT_SCHEMES - {"data"} else None
     if url[:2].replace("\\", "/") == "//":
         return "protocol-relative link (another host)"
     if found is not None and found not in URL_SCHEMES:
