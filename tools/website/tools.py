@@ -157,7 +157,7 @@ def check_page(call: Call, connection: Any, args: PageArgs) -> None:
     if info is None or info.type != "html":
         kind = f"a {info.type} field" if info is not None else "not a field Odoo describes"
         raise ToolFailure(f"{args.model}.{args.field_name} is {kind}: the website tools edit HTML fields and website "
-                          "pages' views only")
+                          "pages' views only (a page's markup: model ir.ui.view, the page's view_id, arch_db)")
 
 
 def _edit(args: EditArgs, call: Call, change: Callable[[etree._Element], str]) -> Any:
