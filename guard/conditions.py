@@ -186,6 +186,17 @@ def holds(
     return any(passes(condition, value) for value in values)
 
 
+def argument_of(condition: Condition | str) -> str | None:
+    """The top-level argument a condition reads (`values` for `args.values.name`), "" for a counter, None when
+    it cannot be told."""
+    if isinstance(condition, str):
+        return require_parts(condition)[0]
+    private = condition.__pydantic_private__
+    if private["_source"] == "state":
+        return ""
+    return private["_parts"][0] if private["_parts"] else None
+
+
 def describe(condition: Condition | str) -> str:
     """A condition in words for refusal messages (`more than 5 modules are given`): see `guard.wording`."""
     return condition_words(condition)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from guard.conditions import argument_of
 from guard.decisions import Decision, StateCounter, Verdict, gate_arguments, gate_tool, plan_for
 from guard.policy import Limit, Policy
 from guard.spec import Equivalent
@@ -39,7 +40,29 @@ def decide_equivalent(policy: Policy, tool: str, equivalent: Equivalent) -> Deci
             f"the conditions on '{equivalent.tool}' cannot be checked on {tool}'s arguments; call "
             f"'{equivalent.tool}' itself",
         )
+    unread = _reads_unknown(policy, equivalent)
+    if unread is not None:
+        return Decision(
+            Verdict.DENY,
+            unread,
+            f"the conditions on '{equivalent.tool}' read its '{'/'.join(equivalent.unknown)}', which {tool} only "
+            f"computes when it runs; call '{equivalent.tool}' itself",
+        )
     return gate_arguments(policy, equivalent.tool, equivalent.arguments)
+
+
+def _reads_unknown(policy: Policy, equivalent: Equivalent) -> str | None:
+    """The rule of the first own condition of the dedicated tool that reads an argument the call cannot tell."""
+    if not equivalent.unknown:
+        return None
+    for check in plan_for(policy, equivalent.tool).checks:
+        if not _own(equivalent.tool, check.rule):
+            continue
+        for condition in check.conditions:
+            first = argument_of(condition)
+            if first is None or first in equivalent.unknown:
+                return check.rule
+    return None
 
 
 def combine(policy: Policy, tool: str, own: Decision, equivalents: Sequence[Equivalent]) -> Decision:
@@ -60,10 +83,19 @@ def combine(policy: Policy, tool: str, own: Decision, equivalents: Sequence[Equi
     return decision
 
 
+def once_per_tool(equivalents: Sequence[Equivalent]) -> list[Equivalent]:
+    """The first equivalent of each tool: one call that does a tool's work on several values (a translation in
+    three languages) is decided on each value but counted once."""
+    first: dict[str, Equivalent] = {}
+    for equivalent in equivalents:
+        first.setdefault(equivalent.tool, equivalent)
+    return list(first.values())
+
+
 def equivalent_limits(policy: Policy, equivalents: Sequence[Equivalent]) -> list[Limit]:
     """The dedicated tools' own limits: a call through the generic door counts against them too."""
     limits: list[Limit] = []
-    for equivalent in equivalents:
+    for equivalent in once_per_tool(equivalents):
         rule = policy.tools.get(equivalent.tool)
         if rule is not None:
             limits.extend(rule.own_limits(equivalent.tool))
@@ -75,7 +107,7 @@ def equivalent_counters(
 ) -> list[tuple[StateCounter, Mapping[str, Any]]]:
     """The dedicated tools' own Intercept counters, each with the arguments its `increment_from` reads."""
     spent: list[tuple[StateCounter, Mapping[str, Any]]] = []
-    for equivalent in equivalents:
+    for equivalent in once_per_tool(equivalents):
         for counter in plan_for(policy, equivalent.tool).counters:
             if _own(equivalent.tool, counter.rule):
                 spent.append((counter, equivalent.arguments))

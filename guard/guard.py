@@ -391,7 +391,7 @@ class GuardedTool:
             decision = gate_arguments(guard.policy, spec.name, dumped, values)
         equivalents = self._equivalents(args)
         if equivalents:
-            state["equivalents"] = [equivalent.tool for equivalent in equivalents]
+            state["equivalents"] = list(dict.fromkeys(equivalent.tool for equivalent in equivalents))
             decision = combine(guard.policy, spec.name, decision, equivalents)
         state["decision"] = decision
         if not decision.allowed:

@@ -105,11 +105,16 @@ class Equivalent:
 
     `complete` is False when some of the dedicated tool's arguments cannot be known from this
     call (module names behind ids): its conditions then cannot be checked and it fails closed.
+    `unknown` narrows that to named arguments.
     """
 
     tool: str
     arguments: dict[str, Any]
     complete: bool = True
+    unknown: tuple[str, ...] = ()
+    """Arguments whose value only the handler learns (the new arch a snippet edit computes from the page):
+    a condition of the dedicated tool that reads one of them cannot be checked, and fails closed; the
+    others are checked on `arguments`."""
 
 
 Equivalents = Callable[[Any], list[Equivalent]]

@@ -32,6 +32,9 @@ HOMEPAGE = ('<t name="Home" t-name="website.homepage">\n  <t t-call="website.lay
             '      <section class="s_banner" data-snippet="s_banner" data-name="Banner">'
             '<h1 t-esc="title">Welcome</h1><p>Our <b>shop</b><br/>is open</p></section>\n'
             '    </div>\n  </t>\n</t>')
+LAYOUT = ('<t t-name="web.layout"><html><head><script src="/web/assets/web.js"/></head>'
+          '<body><t t-out="0"/></body></html></t>')
+FORM = '<form string="Partner"><sheet><group><field name="name"/></group></sheet></form>'
 DESCRIPTION = "<div><p>A <b>solid</b> desk</p><p>Made of oak</p></div>"
 
 
@@ -200,6 +203,9 @@ def install(db: Database) -> None:
         "name": Field("char", "View Name", required=True), "key": Field("char", "Key"),
         "type": Field("selection", "View Type", selection=[("qweb", "QWeb"), ("form", "Form")]),
         "arch_db": Field("text", "Arch Blob", translate="xml")}, ACL))
+    db.add_model(Model("website.page", "Page", {
+        "name": Field("char", "Name"), "url": Field("char", "Page URL"),
+        "view_id": Field("many2one", "View", relation="ir.ui.view")}, ACL))
     translatable = [db.models[name] for name in ("product.template", "ir.ui.view")]
     if major(db) >= 16:
         for model in translatable:
@@ -219,8 +225,11 @@ def install(db: Database) -> None:
                                                       "website_description": DESCRIPTION, "list_price": 100.0})
     for key, arch in SNIPPETS.items():
         env.insert(db.models["ir.ui.view"], {"name": key.split(".")[1], "key": key, "type": "qweb", "arch_db": arch})
-    env.insert(db.models["ir.ui.view"], {"name": "Home", "key": "website.homepage", "type": "qweb",
-                                         "arch_db": HOMEPAGE})
+    home = env.insert(db.models["ir.ui.view"], {"name": "Home", "key": "website.homepage", "type": "qweb",
+                                                "arch_db": HOMEPAGE})
+    env.insert(db.models["website.page"], {"name": "Home", "url": "/", "view_id": home})
+    env.insert(db.models["ir.ui.view"], {"name": "layout", "key": "web.layout", "type": "qweb", "arch_db": LAYOUT})
+    env.insert(db.models["ir.ui.view"], {"name": "res.partner.form", "key": False, "type": "form", "arch_db": FORM})
     record = db.models["product.template"].records[desk]
     if major(db) >= 16:
         _store(record)["name"] = {"fr_FR": "Bureau"}

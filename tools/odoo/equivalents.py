@@ -30,13 +30,30 @@ approval and its counters applied too; the audit record names both (`equivalent_
 "Incomplete" means the dedicated tool's arguments cannot all be known from the call (module
 names behind ids, the values a copy carries over): if that tool's rule has conditions, the call
 is refused and the agent is told to use the dedicated tool, whose arguments can be checked.
+
+The tools that write one field of one record through another door are decided by `odoo_write`'s
+rule as well (`field_write_equivalents`), with `model`, `ids: [res_id]` and, where the call says
+it, `values: {field: value}`:
+
+| Tool                                                     | `values` given to `odoo_write`'s conditions        |
+|----------------------------------------------------------|----------------------------------------------------|
+| `odoo_translate_field`                                   | `{field: value}`, once per language                 |
+| `odoo_translate_html` `mode=replace`                     | `{field: html}`, once per language                  |
+| `odoo_translate_html` `mode=terms`                       | unknown (Odoo rebuilds the value from the terms)    |
+| `odoo_translate_context_aware` (`dry_run=false`)         | `{field: text}` per record; unknown with terms      |
+| `odoo_website_add_snippet`, `_update_snippet`, `_remove_snippet` | unknown (the new arch is computed from the page) |
+
+A condition of `odoo_write` that reads an unknown `values` fails closed (the call is refused and
+the agent told why); conditions on `model` and `ids` are checked. Dry runs, extracts and previews
+write nothing and are not decided by `odoo_write`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from guard.spec import Equivalent
+from guard.spec import Equivalent, Equivalents, ToolSpec
 
 MODULE_MODEL = "ir.module.module"
 MODULE_READS = frozenset(
@@ -172,3 +189,39 @@ def execute_equivalents(args: Any) -> list[Equivalent]:
     if wizard is not None:
         found.append(Equivalent(wizard, _given(connection=connection), complete=False))
     return found
+
+
+# --- tools that write one field of a record through another door ----------------------------
+
+
+def _field_write(args: Any, record_id: int, values: dict[str, Any] | None) -> Equivalent:
+    arguments = _given(connection=getattr(args, "connection", None), model=args.model, ids=[record_id], values=values)
+    return Equivalent("odoo_write", arguments, unknown=() if values is not None else ("values",))
+
+
+def field_write_equivalents(args: Any) -> list[Equivalent]:
+    """`odoo_write` of the field a translation or website tool rewrites (see the table above)."""
+    if getattr(args, "dry_run", False) or getattr(args, "mode", None) == "extract":
+        return []
+    translations = getattr(args, "translations", None)
+    if hasattr(args, "ids") and isinstance(translations, dict):  # odoo_translate_context_aware
+        found = []
+        for record_id, fields in translations.items():
+            texts = {name: value for name, value in fields.items() if isinstance(value, str)}
+            found.append(_field_write(args, int(record_id), texts if len(texts) == len(fields) else None))
+        return found
+    field_name = getattr(args, "field_name", None)
+    if isinstance(translations, dict) and getattr(args, "mode", "replace") == "replace" and translations and all(
+            value is None or isinstance(value, str) for value in translations.values()):
+        return [_field_write(args, args.res_id, {field_name: value if value is not None else False})
+                for value in translations.values()]
+    return [_field_write(args, args.res_id, None)]
+
+
+def with_equivalents(specs: tuple[ToolSpec, ...], deciders: dict[str, Equivalents]) -> tuple[ToolSpec, ...]:
+    """A family's specs with the dedicated tools that also decide the named ones (every name must be a spec)."""
+    names = {spec.name for spec in specs}
+    missing = sorted(set(deciders) - names)
+    if missing:
+        raise ValueError(f"equivalents declared for tools this family does not have: {', '.join(missing)}")
+    return tuple(replace(spec, equivalents=deciders[spec.name]) if spec.name in deciders else spec for spec in specs)

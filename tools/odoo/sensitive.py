@@ -162,6 +162,26 @@ def check_attachment(call: Call, row: dict[str, Any]) -> None:
             refuse(rules.field_refusal(str(model), str(field_name), "download"))
 
 
+def check_attachment_ids(call: Call, connection: OdooConnection, ids: list[int]) -> None:
+    """The owner check of `check_attachment` on attachments named by id (the download and image routes)."""
+    rows = connection.execute("ir.attachment", "read", [ids], {"fields": ["res_model", "res_field"]})
+    for row in rows or []:
+        check_attachment(call, row)
+
+
+def check_binary_file(call: Call, connection: OdooConnection, model: str, field_name: str) -> None:
+    """`/web/image/<model>/<id>/<field>`: a binary field of a model and field that are not sensitive.
+
+    Odoo's image route serves whatever the field holds (a text field decoded as base64), so the
+    field must be a binary field where the schema knows it; the file of an attachment is checked
+    by its owner (`check_attachment_ids`) by the caller."""
+    check_search(call, connection, model, domain=[[field_name, "!=", False]])
+    info = schema_of(call, connection)[model].get(field_name)
+    if info is not None and info.type != "binary":
+        raise PolicyRefusal(f"{model}.{field_name} is a {info.type} field, not an image or file: the image route "
+                            "would serve its value")
+
+
 def describe_fields(call: Call, connection: OdooConnection, model: str, described: dict[str, Any]) -> dict[str, Any]:
     """`fields_get` with each sensitive field marked, so an agent knows before it reads."""
     rules, schema = rules_of(call), schema_of(call, connection)
@@ -371,6 +391,23 @@ ORDER_AT = {"search": 3, "search_read": 4, "search_fetch": 4, "web_search_read":
 """Where the reading methods take `order` when it is passed by position."""
 
 
+def attachment_content_refusal(rules: SensitiveRules, schema: Schema, model: str, paths: list[str]) -> str | None:
+    """A path that ends on an attachment's content (`datas`, `raw`, `db_datas`, also through a relation:
+    `message_main_attachment_id/datas`), in an export or nested in a `web_read` specification: neither
+    is masked by its owner, so it is refused (a path whose model the schema cannot tell is judged by its
+    last name)."""
+    for spec in paths:
+        path = field_of(spec)
+        head, _, last = path.rpartition(".")
+        if last not in ATTACHMENT_CONTENT:
+            continue
+        owner = rules.target_model(schema, model, head) if head else model
+        if owner in (None, "ir.attachment"):
+            return (f"cannot export or read {spec} through a relation: attachment content leaves Odoo one file at "
+                    "a time, its owner checked (public_access_download, odoo_attachment_download)")
+    return None
+
+
 def execute_refusal(rules: SensitiveRules, schema: Schema, model: str, method: str, args: list[Any],
                     kwargs: dict[str, Any]) -> str | None:
     """Why an `odoo_execute` call would let a sensitive value out, or None: the dedicated tools' rules
@@ -390,9 +427,14 @@ def execute_refusal(rules: SensitiveRules, schema: Schema, model: str, method: s
                    ([a for a in _strings(_arg(args, kwargs, 2, "aggregates")) if a != "__count"], "aggregate"),
                    (order_fields(_arg(args, kwargs, 6, "order")), "sort by")]
     if method == "export_data":
-        checks.append((_strings(_arg(args, kwargs, 1, "fields_to_export")), "export"))
+        exported = _strings(_arg(args, kwargs, 1, "fields_to_export"))
+        checks.append((exported, "export"))
+        refusals.append(attachment_content_refusal(rules, schema, model, exported))
     if method in ("web_read", "web_search_read"):
-        checks.append((_spec_paths(_arg(args, kwargs, 1, "specification")), "read"))
+        paths = _spec_paths(_arg(args, kwargs, 1, "specification"))
+        checks.append((paths, "read"))
+        # the rows are masked, but not the records nested in them: attachment content through a relation is refused
+        refusals.append(attachment_content_refusal(rules, schema, model, [p for p in paths if "." in p]))
     refusals += [rules.names_refusal(schema, model, names, use) for names, use in checks]
     return next((refusal for refusal in refusals if refusal), None)
 
@@ -425,8 +467,9 @@ def finish_execute(call: Call, connection: OdooConnection, model: str, result: A
     """An `odoo_execute` answer with sensitive values masked, saying which."""
     rules = rules_of(call)
     masked: dict[str, None] = {}
-    if isinstance(result, list):
-        masked.update(dict.fromkeys(mask_rows(rules, model, result, schema_of(call, connection))))
+    rows = result.get("records") if isinstance(result, dict) else result  # web_search_read: {"length", "records"}
+    if isinstance(rows, list):
+        masked.update(dict.fromkeys(mask_rows(rules, model, rows, schema_of(call, connection))))
     cleaned = mask_deep(rules, model, result, masked)
     if not masked:
         return cleaned

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 import lxml.html
 from lxml import etree
@@ -23,6 +22,7 @@ from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, ModelName, OnModel, RecordId
 from tools.odoo.files import SavePath
 from tools.registry import tool
+from tools.web_session.routes import segment
 from tools.web_session.session import WebSession, anonymous, logged_in
 from tools.web_session.tools import ExportFields, report_bytes, save_or_embed
 
@@ -152,9 +152,7 @@ def public_access_report_xlsx(args: SavedReportArgs, call: Call) -> Any:
 def public_access_download(args: DownloadArgs, call: Call) -> Any:
     """Download an attachment (/web/content/<id>) as the logged-in web user; saved in the files root or embedded."""
     connection, session = logged_in(call, args.connection)
-    rows = connection.execute("ir.attachment", "read", [[args.content_id]], {"fields": ["res_model", "res_field"]})
-    for row in rows:
-        sensitive.check_attachment(call, row)
+    sensitive.check_attachment_ids(call, connection, [args.content_id])
     response = session.get(f"/web/content/{args.content_id}")
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for attachment {args.content_id}")
@@ -168,8 +166,10 @@ def public_access_download(args: DownloadArgs, call: Call) -> Any:
 def public_access_image(args: ImageArgs, call: Call) -> Any:
     """Fetch a record's image field (/web/image/<model>/<id>/<field>) as the logged-in web user."""
     connection, session = logged_in(call, args.connection)
-    sensitive.check_search(call, connection, args.model, domain=[[args.field, "!=", False]])
-    response = session.get(f"/web/image/{quote(args.model, safe='')}/{args.record_id}/{quote(args.field, safe='')}")
+    sensitive.check_binary_file(call, connection, args.model, args.field)
+    if args.model == "ir.attachment":  # the attachment's own file: judged by its owner, as a download is
+        sensitive.check_attachment_ids(call, connection, [args.record_id])
+    response = session.get(f"/web/image/{segment(args.model)}/{args.record_id}/{segment(args.field)}")
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for the image")
     return save_or_embed(call, response.content, f"{args.model}_{args.record_id}_{args.field}.png",
@@ -191,7 +191,7 @@ def _anonymous_get(call: Call, alias: str | None, path: str, params: dict[str, A
 @tool("public_access_barcode", family="public", risk=Risk.WRITE, args=BarcodeArgs, idempotent=True, open_world=True)
 def public_access_barcode(args: BarcodeArgs, call: Call) -> Any:
     """Render a barcode image (/report/barcode), anonymously; saved in the files root or embedded."""
-    path = f"/report/barcode/{quote(args.barcode_type, safe='')}/{quote(args.value, safe='')}"
+    path = f"/report/barcode/{segment(args.barcode_type)}/{segment(args.value)}"
     data = _anonymous_get(call, args.connection, path, {"width": args.width, "height": args.height})
     return save_or_embed(call, data, f"barcode_{args.barcode_type}.png", "image/png", {"type": args.barcode_type})
 

@@ -2,9 +2,18 @@
 
 from tools.odoo import errors
 from tools.odoo.context import odoo_context
+from tools.odoo.equivalents import field_write_equivalents, with_equivalents
 from tools.registry import Family, collect, wrap_handlers
 from tools.translations import tools
 
-FAMILY = Family(name="translations", specs=wrap_handlers(collect(tools), errors.translated), context=odoo_context)
+WRITES = {name: field_write_equivalents for name in (
+    "odoo_translate_field",
+    "odoo_translate_html",
+    "odoo_translate_context_aware",
+)}
+"""One action, one rule: these write a field of a record, so `odoo_write`'s rule decides them too."""
+
+FAMILY = Family(name="translations", specs=wrap_handlers(with_equivalents(collect(tools), WRITES), errors.translated),
+                context=odoo_context)
 
 __all__ = ["FAMILY"]

@@ -24,6 +24,8 @@ from .markup import safe_markup_values, safe_record_translations, visible_text
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language code, e.g. fr_FR.")]
 SourceLang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$", description="Language of the source.")]
 IDENTICAL = Field(True, description="Ignored: nothing invisible is added.")
+ODOO_SOURCE = "en_US"
+"""The language Odoo 16+ keeps the source of a term-translated field in; `source_lang` cannot move it."""
 LANG = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$")
 
 
@@ -187,9 +189,11 @@ def odoo_translate_html(args: TranslateHtmlArgs, call: Call) -> Any:
     if not args.translations:
         raise ToolFailure("translations is empty: nothing to write")
     sensitive.check_values(call, args.model, {args.field_name: ""})
-    check_langs(connection, list(args.translations))
-    if args.source_lang in args.translations:
-        raise ToolFailure(f"{args.source_lang} is the source language: changing the source here would orphan the "
+    check_langs(connection, [*args.translations, args.source_lang])
+    source = next((lang for lang in (ODOO_SOURCE, args.source_lang) if lang in args.translations), None)
+    if source is not None:
+        raise ToolFailure(f"{source} is the source language ({ODOO_SOURCE} is the source of every term-translated "
+                          "field from Odoo 16, whatever source_lang says): changing the source here would orphan the "
                           "other languages' terms; edit the source with the website tools or odoo_write")
     if args.mode == "terms":
         checked = _checked_terms(args, known)

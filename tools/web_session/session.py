@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -31,15 +31,6 @@ class SessionGone(Exception):
 LOG_IN_FIRST = "the web session expired or is not logged in: call odoo_web_login"
 
 
-def check_path(path: str) -> str:
-    """A path on the connection's own origin: starts with one '/', no '..', no backslash or control chars."""
-    decoded = unquote(path)
-    if (not path.startswith("/") or path.startswith("//") or "\\" in decoded or "@" in path.split("?")[0]
-            or any(ord(ch) < 32 for ch in decoded) or ".." in decoded.split("?")[0].split("/")):
-        raise ToolFailure(f"path {path[:100]!r} refused: it must be an absolute path on the connection's own server")
-    return path
-
-
 class WebSession:
     """One cookie jar against one Odoo, used by one grant."""
 
@@ -49,6 +40,7 @@ class WebSession:
         self.anonymous = anonymous
         origin = urlsplit(config.url)
         self.origin = (origin.scheme, origin.hostname, origin.port)
+        self._base = httpx.URL(config.url)
         self._client = httpx.Client(
             base_url=config.url, timeout=config.timeout, follow_redirects=False,
             headers={"User-Agent": "odoo-guard-mcp"},
@@ -57,11 +49,28 @@ class WebSession:
         self.info: dict[str, Any] | None = None
         self.lock = threading.Lock()
 
-    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        request = self._client.build_request(method, check_path(path), **kwargs)
-        url = request.url
-        if (url.scheme, url.host, url.port) != self.origin:
+    def url(self, path: str, params: dict[str, Any] | None = None) -> tuple[httpx.URL, bytes]:
+        """The URL for `path` (encoded by the caller) and `params` on the connection's origin, and the raw
+        path and query it must carry."""
+        plain = all(32 < ord(ch) < 127 and ch not in "\\#" for ch in path)
+        if not path.startswith("/") or path.startswith("//") or not plain:
+            raise ToolFailure(f"path {path[:100]!r} refused: it must be an absolute path on the connection's own "
+                              "server")
+        query = str(httpx.QueryParams(params)) if params else ""
+        raw = (f"{path}{'&' if '?' in path else '?'}{query}" if query else path).encode("ascii")
+        return self._base.copy_with(raw_path=raw), raw
+
+    def send(self, method: str, path: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        """Send to exactly `path` and `params`: refused if the HTTP client would send anything else (it removes
+        dot segments, for one) or leave the connection's origin."""
+        url, raw = self.url(path, params)
+        request = self._client.build_request(method, url, **kwargs)
+        sent = request.url
+        if (sent.scheme, sent.host, sent.port) != self.origin:
             raise ToolFailure(f"path {path[:100]!r} refused: it leaves the connection's origin")
+        if url.raw_path != raw or sent.raw_path != raw:
+            raise ToolFailure(f"path {path[:100]!r} refused: the request would go to "
+                              f"{sent.raw_path.decode('ascii', 'replace')[:100]!r}, not to the path that was checked")
         try:
             return self._client.send(request)
         except httpx.TimeoutException:

@@ -21,14 +21,10 @@ from tools.odoo.equivalents import execute_equivalents
 from tools.odoo.files import MAX_BYTES, SavePath, write_new
 from tools.registry import tool
 
-from .session import check_path, logged_in, sessions
+from . import routes
+from .session import logged_in, sessions
 
-DEFAULT_ROUTES = ("/web/webclient/version_info", "/web/session/get_session_info", "/website/info", "/my",
-                  "/shop", "/sitemap.xml", "/robots.txt")
-NEVER_ROUTES = ("/web/database", "/web/dataset", "/web/export", "/web/session/authenticate", "/web/session/destroy",
-                "/xmlrpc", "/jsonrpc", "/json/", "/web/content", "/web/image", "/report")
-"""Routes with a dedicated tool (and its checks: sensitive data, files root) or none at all (the database
-manager): refused by odoo_web_request whatever ODOO_MCP_WEB_ROUTES says."""
+DEFAULT_ROUTES = ("/web/webclient/version_info", "/website/info", "/my", "/shop", "/sitemap.xml", "/robots.txt")
 ExportFields = Annotated[list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$",
                                                    max_length=256)]],
                          Field(min_length=1, max_length=200, description='Field paths, e.g. "partner_id/name".')]
@@ -87,18 +83,6 @@ def allowed_routes(call: Call) -> tuple[str, ...]:
     if not raw:
         return DEFAULT_ROUTES
     return tuple(part.strip() for part in raw.split(",") if part.strip().startswith("/"))
-
-
-def _under(path: str, route: str) -> bool:
-    return path == route.rstrip("/") or path.startswith(route.rstrip("/") + "/") or (
-        route.endswith("/") and path.startswith(route))
-
-
-def route_allowed(path: str, routes: tuple[str, ...]) -> bool:
-    bare = path.split("?")[0].split("#")[0]
-    if any(_under(bare, never) or bare.startswith(never) for never in NEVER_ROUTES):
-        return False
-    return any(_under(bare, route) for route in routes)
 
 
 @tool("odoo_web_login", family="web", risk=Risk.WRITE, args=LoginArgs, open_world=True)
@@ -209,10 +193,7 @@ def odoo_web_report(args: ReportArgs, call: Call) -> Any:
 def odoo_web_request(args: RequestArgs, call: Call) -> Any:
     """Send a GET or POST to an allowed route (ODOO_MCP_WEB_ROUTES) of the connection's own server through
     the web session."""
-    path = check_path(args.path)
-    routes = allowed_routes(call)
-    if not route_allowed(path, routes):
-        raise ToolFailure(f"route {path.split('?')[0][:100]!r} is not allowed (allowed: {', '.join(routes)})")
+    path = routes.decide(args.path, allowed_routes(call))
     _, session = logged_in(call, args.connection)
     if args.method == "GET":
         response = session.send("GET", path, params=args.params or None)

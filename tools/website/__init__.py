@@ -2,9 +2,18 @@
 
 from tools.odoo import errors
 from tools.odoo.context import odoo_context
+from tools.odoo.equivalents import field_write_equivalents, with_equivalents
 from tools.registry import Family, collect, wrap_handlers
 from tools.website import tools
 
-FAMILY = Family(name="website", specs=wrap_handlers(collect(tools), errors.translated), context=odoo_context)
+WRITES = {name: field_write_equivalents for name in (
+    "odoo_website_add_snippet",
+    "odoo_website_update_snippet",
+    "odoo_website_remove_snippet",
+)}
+"""One action, one rule: these write a field of a record, so `odoo_write`'s rule decides them too."""
+
+FAMILY = Family(name="website", specs=wrap_handlers(with_equivalents(collect(tools), WRITES), errors.translated),
+                context=odoo_context)
 
 __all__ = ["FAMILY"]

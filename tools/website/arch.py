@@ -16,7 +16,7 @@ from copy import deepcopy
 from lxml import etree
 
 from guard.spec import ToolFailure
-from tools.translations.markup import UnsafeMarkup, check_attribute
+from tools.translations.markup import RAW_TEXT, UnsafeMarkup, check_attribute
 
 WRAP = "odoo-guard-wrap"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
@@ -82,7 +82,13 @@ def apply_substitutions(node: etree._Element, substitutions: dict[str, str]) -> 
             target_path, attribute = ".", key[1:]
         target = node if target_path in (".", "") else find(node, target_path if target_path.startswith(".")
                                                             else "./" + target_path.lstrip("/"), key)
+        tag = etree.QName(target).localname if isinstance(target.tag, str) else ""
         if not attribute:
+            inside = next((etree.QName(n).localname for n in (target, *target.iterancestors())
+                           if isinstance(n.tag, str) and etree.QName(n).localname.lower() in RAW_TEXT), None)
+            if inside is not None:
+                raise ToolFailure(f"substitution {key!r}: the text of <{inside}> is not page text (a browser runs or "
+                                  "parses it); nothing was written")
             for child in list(target):
                 target.remove(child)
             target.text = value
@@ -91,19 +97,19 @@ def apply_substitutions(node: etree._Element, substitutions: dict[str, str]) -> 
         if prop:
             if name != "style" or not _CSS_PROP.match(prop):
                 raise ToolFailure(f"substitution {key!r}: only @style:<property> takes a property")
-            _checked(check_attribute, "style", f"{prop}: {value}", key)
+            _checked("style", f"{prop}: {value}", key, tag)
             kept = [part for part in (target.get("style") or "").split(";")
                     if part.strip() and part.split(":")[0].strip() != prop]
             target.set("style", "; ".join([*(p.strip() for p in kept), f"{prop}: {value}"]))
         else:
-            _checked(check_attribute, name, value, key)
+            _checked(name, value, key, tag)
             target.set(name, value)
 
 
-def _checked(check: object, name: str, value: str, key: str) -> None:
-    """The argument validator already refused these; checked again where the tree is changed."""
+def _checked(name: str, value: str, key: str, tag: str) -> None:
+    """Checked again where the tree is changed, now knowing the element the attribute goes on."""
     try:
-        check_attribute(name, value, f"substitution {key!r}")
+        check_attribute(name, value, f"substitution {key!r}", tag)
     except UnsafeMarkup as exc:
         raise ToolFailure(str(exc)) from None
 

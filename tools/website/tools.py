@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from guard.refusals import Conflict
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
+from odoo_client.errors import OdooFault
 from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo
 from tools.odoo.files import write_new
@@ -134,7 +135,33 @@ def odoo_website_list_page_snippets(args: PageArgs, call: Call) -> Any:
     return {"snippets": rows}
 
 
+VIEW_ARCH = ("arch_db", "arch")
+
+
+def check_page(call: Call, connection: Any, args: PageArgs) -> None:
+    """The edit tools change website content only: the arch of a website page's view (`website.page`), or an
+    HTML field of a record. Other views (`web.layout`, backend forms, snippet templates) run for every page or
+    every user, and no snippet belongs in them."""
+    if args.model == "ir.ui.view":
+        if args.field_name not in VIEW_ARCH:
+            raise ToolFailure(f"ir.ui.view.{args.field_name} is not a page's markup: only arch_db is edited")
+        try:
+            pages = connection.execute("website.page", "search_count", [[["view_id", "=", args.res_id]]])
+        except OdooFault:
+            pages = 0
+        if not pages:
+            raise ToolFailure(f"view {args.res_id} is not a website page's view: the website tools edit pages "
+                              "(website.page) and HTML fields, never layouts, templates or backend views")
+        return
+    info = sensitive.schema_of(call, connection)[args.model].get(args.field_name)
+    if info is None or info.type != "html":
+        kind = f"a {info.type} field" if info is not None else "not a field Odoo describes"
+        raise ToolFailure(f"{args.model}.{args.field_name} is {kind}: the website tools edit HTML fields and website "
+                          "pages' views only (a page's markup: model ir.ui.view, the page's view_id, arch_db)")
+
+
 def _edit(args: EditArgs, call: Call, change: Callable[[etree._Element], str]) -> Any:
+    check_page(call, odoo(call, args.connection), args)
     connection, before = _read(call, args)
     sensitive.check_values(call, args.model, {args.field_name: ""})
     root = arch.parse(before, f"{args.model}.{args.field_name}")
