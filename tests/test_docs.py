@@ -38,7 +38,8 @@ def test_every_variable_the_code_reads_is_in_the_configuration_table():
 
 
 def test_the_configuration_table_has_no_variable_the_code_does_not_read():
-    documented_elsewhere = {"XDG_STATE_HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"}  # read through the platform's conventions
+    # read through the platform's conventions
+    documented_elsewhere = {"XDG_STATE_HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"}
     extra = table_variables() - variables_in_code() - documented_elsewhere
     assert not extra, f"docs/configuration.md lists variables nothing reads: {sorted(extra)}"
 
