@@ -1,0 +1,102 @@
+"""OAuth end to end: the MCP SDK's own OAuth client against the real server, a person signing in to the Odoo double.
+
+Discovery (401 → protected-resource metadata → authorization-server metadata), registration,
+sign-in with an Odoo login, code + PKCE, token, tools/call running as that Odoo user, refresh
+(rotated), revocation — then static tokens beside it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.oauth_helpers import SigningIn, oauth_client, start_oauth_server, stop
+from tests.odoo_double.seed import ADMIN
+
+pytestmark = pytest.mark.anyio
+WRITE_RIGHTS = {"model": "ir.model", "method": "check_access_rights", "args": [[], "write"]}
+
+
+@pytest.fixture
+def server(tmp_path, state_dir):
+    running = start_oauth_server(tmp_path, state_dir, tokens={"ci": "ci-token"})
+    yield running
+    assert stop(running) == b""  # nothing on stdout, ever
+
+
+def connect(url: str, auth) -> Client:
+    return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(auth=auth, timeout=30)))
+
+
+async def test_a_person_signs_in_with_the_sdk_client_and_calls_as_their_own_odoo_user(server):
+    person = SigningIn(server.base)
+    auth, storage = oauth_client(server, person)
+    async with connect(server.url, auth) as client:
+        status = json.loads((await client.call_tool("policy_status", {})).content[0].text)
+        assert status["grant"] == "demo@default"
+        who = await client.call_tool("odoo_execute", {"model": "res.users", "method": "context_get"})
+        assert json.loads(who.content[0].text)["uid"] == 6  # Marc Demo, not the operator's admin
+        refused = await client.call_tool("odoo_execute", WRITE_RIGHTS)
+        assert refused.is_error and refused.content[0].text.startswith("[ODOO ERROR] AccessError")  # Odoo's rights
+        other = await client.call_tool("odoo_search_read", {"model": "res.partner", "domain": [],
+                                                            "connection": "elsewhere"})
+        assert other.is_error and "not available to demo@default" in other.content[0].text
+    assert "the suite&#x27;s client" in person.pages[0].text  # the page says who asks (escaped)
+    issued = storage.tokens
+    assert issued is not None and issued.refresh_token and issued.scope == "odoo"
+    secret_seen = [line for line in server.audit.read_text().splitlines() if "demo-secret-pw" in line]
+    assert secret_seen == []  # never logged
+    signed = server.records("oauth_signed_in")
+    assert [(r["grant"], r["login"], r["scopes"]) for r in signed] == [("demo@default", "demo", ["odoo"])]
+
+    # refresh: rotated, the old refresh token then opens nothing and revokes its family
+    async with httpx2.AsyncClient(base_url=server.base) as raw:
+        client_id = storage.client.client_id
+        fresh = await raw.post("/token", data={"grant_type": "refresh_token", "refresh_token": issued.refresh_token,
+                                               "client_id": client_id, "client_secret": storage.client.client_secret})
+        assert fresh.status_code == 200, fresh.text
+        rotated = fresh.json()
+        assert rotated["refresh_token"] != issued.refresh_token and rotated["access_token"] != issued.access_token
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        mcp_headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+        bearer = {**mcp_headers, "Authorization": f"Bearer {issued.access_token}"}
+        old = await raw.post("/mcp", json=call, headers=bearer)
+        assert old.status_code == 401  # the refresh replaced the family's access token
+        assert 'resource_metadata="' + server.base + '/.well-known/oauth-protected-resource/mcp"' in (
+            old.headers["www-authenticate"])
+        # revocation (RFC 7009): the new access token stops working at once
+        revoked = await raw.post("/revoke", data={"token": rotated["access_token"], "client_id": client_id,
+                                                  "client_secret": storage.client.client_secret})
+        assert revoked.status_code == 200
+        after = await raw.post("/mcp", json=call, headers={**mcp_headers,
+                                                            "Authorization": f"Bearer {rotated['access_token']}"})
+        assert after.status_code == 401 and 'error="invalid_token"' in after.headers["www-authenticate"]
+        again = await raw.post("/token", data={"grant_type": "refresh_token",
+                                               "refresh_token": rotated["refresh_token"], "client_id": client_id,
+                                               "client_secret": storage.client.client_secret})
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    reasons = [r["reason"] for r in server.records("oauth_token_refused")]
+    assert reasons == ["revoked", "revoked"]
+    assert server.records("oauth_token_revoked")[0]["grant"] == "demo@default"
+
+    # static tokens keep working beside OAuth
+    static = Client(streamable_http_client(server.url, http_client=httpx2.AsyncClient(
+        headers={"Authorization": "Bearer ci-token"}, timeout=30)))
+    async with static as ci:
+        assert json.loads((await ci.call_tool("policy_status", {})).content[0].text)["grant"] == "ci"
+
+
+async def test_a_person_of_an_odoo_group_gets_that_groups_policy(server):
+    person = SigningIn(server.base, login=ADMIN["login"], secret=ADMIN["api_key"])  # an API key signs in too
+    auth, _ = oauth_client(server, person)
+    async with connect(server.url, auth) as client:
+        status = json.loads((await client.call_tool("policy_status", {})).content[0].text)
+        assert status["grant"] == "admin@default"
+        allowed_tools = {entry["tool"] for entry in status["allowed"]}
+        assert allowed_tools == {"policy_status", "odoo_execute"}  # admins.json, not the default policy
+        allowed = await client.call_tool("odoo_execute", WRITE_RIGHTS)
+        assert json.loads(allowed.content[0].text) is True  # Odoo's own rights: the admin may
