@@ -152,3 +152,116 @@ def oauth_client(server: OAuthServer, person: SigningIn, storage: MemoryStorage 
     provider = OAuthClientProvider(server.url, metadata, storage, redirect_handler=person.redirect,
                                    callback_handler=person.callback)
     return provider, storage
+
+
+# ---- in process: the OAuth routes and the bearer gate on an ASGI transport, Odoo the double on loopback ----
+
+def pkce() -> tuple[str, str]:
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+async def granted_to(scope: Any, receive: Any, send: Any) -> None:
+    """The app behind the bearer gate: answers which grant the request was let in as."""
+    body = json.dumps({"grant": scope["state"]["grant"]}).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@dataclass
+class InProcess:
+    """An OAuth server in this process: `web` talks to it over ASGI; `oauth` is every part of it."""
+
+    oauth: Any
+    web: httpx2.AsyncClient
+    audit_path: Path
+    double: OdooDouble
+    policies: Any
+
+    @property
+    def base(self) -> str:
+        return self.oauth.config.public_url
+
+    def records(self, event: str | None = None) -> list[dict[str, Any]]:
+        if not self.audit_path.exists():
+            return []
+        rows = [json.loads(line) for line in self.audit_path.read_text().splitlines() if line.strip()]
+        return [row for row in rows if event is None or row["event"] == event]
+
+    async def register(self, redirect: str = REDIRECT, **extra: Any) -> dict[str, Any]:
+        answer = await self.web.post("/register", json={"redirect_uris": [redirect], "client_name": "hostile suite",
+                                                        "token_endpoint_auth_method": "none", **extra})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    async def authorize(self, client_id: str, challenge: str, **extra: Any) -> httpx2.Response:
+        params = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "s1",
+                  "code_challenge": challenge, "code_challenge_method": "S256",
+                  "resource": f"{self.base}/mcp", **extra}
+        return await self.web.get("/authorize", params={k: v for k, v in params.items() if v is not None})
+
+    async def sign_in(self, signin_url: str, login: str = DEMO["login"], secret: str = DEMO["password"]
+                      ) -> httpx2.Response:
+        page = await self.web.get(signin_url)
+        assert page.status_code == 200, page.text
+        return await self.web.post("/oauth/signin", data={**form_fields(page.text), "login": login, "secret": secret})
+
+    async def code_for(self, client_id: str, challenge: str, **signin: Any) -> str:
+        hop = await self.authorize(client_id, challenge)
+        assert hop.status_code == 302, hop.text
+        answer = await self.sign_in(hop.headers["location"], **signin)
+        assert answer.status_code == 302, answer.text
+        return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+
+    async def exchange(self, client_id: str, code: str, verifier: str | None) -> httpx2.Response:
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": client_id,
+                "code_verifier": verifier, "resource": f"{self.base}/mcp"}
+        return await self.web.post("/token", data={k: v for k, v in data.items() if v is not None})
+
+    async def tokens(self, **signin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        client = await self.register()
+        verifier, challenge = pkce()
+        code = await self.code_for(client["client_id"], challenge, **signin)
+        answer = await self.exchange(client["client_id"], code, verifier)
+        assert answer.status_code == 200, answer.text
+        return client, answer.json()
+
+    async def call_as(self, access_token: str, path: str = "/mcp") -> httpx2.Response:
+        return await self.web.post(path, headers={"Authorization": f"Bearer {access_token}"}, json={})
+
+
+def in_process(folder: Path, oauth: dict[str, Any] | None = None) -> InProcess:
+    from guard.audit import AuditLog
+    from guard.limiter import Limiter
+    from guard.policy import load_policy
+    from guard.policy_set import PolicySet
+    from odoo_mcp.config import Settings
+    from odoo_mcp.http_auth import BearerGrants
+    from odoo_mcp.oauth import OAuthRoutes, build_oauth
+    from odoo_mcp.oauth.config import parse_oauth
+
+    double = OdooDouble(partners=3).start()
+    (folder / "policy.json").write_text(json.dumps(POLICY))
+    (folder / "admins.json").write_text(json.dumps(ADMINS_POLICY))
+    audit_path = folder / "audit.jsonl"
+    env = {"ODOO_URL": double.url, "ODOO_DB": double.db, "ODOO_USERNAME": ADMIN["login"],
+           "ODOO_PASSWORD": ADMIN["password"], "ODOO_PROTOCOL": "xmlrpc", "ODOO_MCP_STATE_DIR": str(folder / "state"),
+           "ODOO_MCP_POLICY": str(folder / "policy.json")}
+    settings = Settings.load(env=env)
+    document = {"public_url": "http://127.0.0.1:8765", "approvers": {"logins": [ADMIN["login"]]},
+                "policies": [{"group": "base.group_system", "policy": "admins.json"}],
+                "signin_limits": {"per_login": {"max": 3, "window": 600}, "per_address": {"max": 5, "window": 600}},
+                **(oauth or {})}
+    config = parse_oauth(document, "oauth.json", folder)
+    policies = PolicySet(load_policy(folder / "policy.json"),
+                         {key: load_policy(path) for key, path in config.policy_files.items()})
+    audit = AuditLog(audit_path, stderr=False)
+    server = build_oauth(config, settings, policies, Limiter(), audit)
+    app = OAuthRoutes(BearerGrants(granted_to, {}, verifier=server.tools), server)
+    web = httpx2.AsyncClient(transport=httpx2.ASGITransport(app), base_url=config.public_url)
+    return InProcess(server, web, audit_path, double, policies)
