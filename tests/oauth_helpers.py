@@ -194,6 +194,7 @@ class InProcess:
         return [row for row in rows if event is None or row["event"] == event]
 
     async def register(self, redirect: str = REDIRECT, **extra: Any) -> dict[str, Any]:
+        extra = {key: value for key, value in extra.items() if value is not None}
         answer = await self.web.post("/register", json={"redirect_uris": [redirect], "client_name": "hostile suite",
                                                         "token_endpoint_auth_method": "none", **extra})
         assert answer.status_code == 201, answer.text
@@ -211,8 +212,8 @@ class InProcess:
         assert page.status_code == 200, page.text
         return await self.web.post("/oauth/signin", data={**form_fields(page.text), "login": login, "secret": secret})
 
-    async def code_for(self, client_id: str, challenge: str, **signin: Any) -> str:
-        hop = await self.authorize(client_id, challenge)
+    async def code_for(self, client_id: str, challenge: str, scope: str | None = None, **signin: Any) -> str:
+        hop = await self.authorize(client_id, challenge, scope=scope)
         assert hop.status_code == 302, hop.text
         answer = await self.sign_in(hop.headers["location"], **signin)
         assert answer.status_code == 302, answer.text
@@ -223,10 +224,10 @@ class InProcess:
                 "code_verifier": verifier, "resource": f"{self.base}/mcp"}
         return await self.web.post("/token", data={k: v for k, v in data.items() if v is not None})
 
-    async def tokens(self, **signin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        client = await self.register()
+    async def tokens(self, scope: str | None = None, **signin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        client = await self.register(scope=scope)
         verifier, challenge = pkce()
-        code = await self.code_for(client["client_id"], challenge, **signin)
+        code = await self.code_for(client["client_id"], challenge, scope=scope, **signin)
         answer = await self.exchange(client["client_id"], code, verifier)
         assert answer.status_code == 200, answer.text
         return client, answer.json()
