@@ -32,7 +32,7 @@ def connect(url: str, auth) -> Client:
     return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(auth=auth, timeout=30)))
 
 
-async def test_a_person_signs_in_with_the_sdk_client_and_calls_as_their_own_odoo_user(server):
+async def test_people_sign_in_with_the_sdk_client_and_call_as_their_own_odoo_user_under_their_policy(server):
     person = SigningIn(server.base)
     auth, storage = oauth_client(server, person)
     async with connect(server.url, auth) as client:
@@ -83,14 +83,7 @@ async def test_a_person_signs_in_with_the_sdk_client_and_calls_as_their_own_odoo
     assert reasons == ["revoked", "revoked"]
     assert server.records("oauth_token_revoked")[0]["grant"] == "demo@default"
 
-    # static tokens keep working beside OAuth
-    static = Client(streamable_http_client(server.url, http_client=httpx2.AsyncClient(
-        headers={"Authorization": "Bearer ci-token"}, timeout=30)))
-    async with static as ci:
-        assert json.loads((await ci.call_tool("policy_status", {})).content[0].text)["grant"] == "ci"
-
-
-async def test_a_person_of_an_odoo_group_gets_that_groups_policy(server):
+    # another person, of an Odoo group the OAuth file names: that group's policy (one server, one start)
     person = SigningIn(server.base, login=ADMIN["login"], secret=ADMIN["api_key"])  # an API key signs in too
     auth, _ = oauth_client(server, person)
     async with connect(server.url, auth) as client:
@@ -100,3 +93,9 @@ async def test_a_person_of_an_odoo_group_gets_that_groups_policy(server):
         assert allowed_tools == {"policy_status", "odoo_execute"}  # admins.json, not the default policy
         allowed = await client.call_tool("odoo_execute", WRITE_RIGHTS)
         assert json.loads(allowed.content[0].text) is True  # Odoo's own rights: the admin may
+
+    # static tokens keep working beside OAuth
+    static = Client(streamable_http_client(server.url, http_client=httpx2.AsyncClient(
+        headers={"Authorization": "Bearer ci-token"}, timeout=30)))
+    async with static as ci:
+        assert json.loads((await ci.call_tool("policy_status", {})).content[0].text)["grant"] == "ci"
