@@ -84,7 +84,7 @@ def run_server(
             from odoo_mcp.oauth import build_oauth
             from tools.odoo.common import SIGNED_IN
 
-            oauth = build_oauth(oauth_config, settings, guard.policies, guard.limiter, guard.audit)
+            oauth = build_oauth(oauth_config, settings, guard.policies, guard.limiter, guard.audit, digests.values())
             runtime.service(SIGNED_IN, lambda _runtime: oauth.people)  # people's calls run as themselves
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         if mounts is not None:

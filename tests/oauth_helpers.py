@@ -236,7 +236,7 @@ class InProcess:
         return await self.web.post(path, headers={"Authorization": f"Bearer {access_token}"}, json={})
 
 
-def in_process(folder: Path, oauth: dict[str, Any] | None = None) -> InProcess:
+def in_process(folder: Path, oauth: dict[str, Any] | None = None, static: tuple[str, ...] = ()) -> InProcess:
     from guard.audit import AuditLog
     from guard.limiter import Limiter
     from guard.policy import load_policy
@@ -262,7 +262,7 @@ def in_process(folder: Path, oauth: dict[str, Any] | None = None) -> InProcess:
     policies = PolicySet(load_policy(folder / "policy.json"),
                          {key: load_policy(path) for key, path in config.policy_files.items()})
     audit = AuditLog(audit_path, stderr=False)
-    server = build_oauth(config, settings, policies, Limiter(), audit)
+    server = build_oauth(config, settings, policies, Limiter(), audit, static)
     app = OAuthRoutes(BearerGrants(granted_to, {}, verifier=server.tools), server)
     web = httpx2.AsyncClient(transport=httpx2.ASGITransport(app), base_url=config.public_url)
     return InProcess(server, web, audit_path, double, policies)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from odoo_mcp.oauth.store import Person
 from tests.oauth_helpers import REDIRECT, form_fields, in_process, pkce
 from tests.odoo_double.seed import ADMIN, DEMO
 
@@ -164,3 +165,22 @@ async def test_the_form_needs_its_csrf_cookie_and_field(server):
     assert [r["reason"] for r in server.records("oauth_signin_refused")] == ["CSRF check failed"] * 2
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+async def test_a_person_cannot_take_the_name_of_a_tokens_file_grant(tmp_path):
+    running = in_process(tmp_path, static=("demo@default",))
+    try:
+        async with running.web:
+            client = await running.register()
+            hop = await running.authorize(client["client_id"], pkce()[1])
+            answer = await running.sign_in(hop.headers["location"])
+            assert answer.status_code == 403 and "name of another grant" in answer.text
+        assert running.oauth.store.person("demo@default") is None
+        people = running.oauth.people  # a row left from before the operator named the static grant: unused
+        people.store.put_person(Person("demo@default", "default", "demo", 6, people.sealer.seal("pw", "demo@default"),
+                                       None, ["odoo"]))
+        assert people.connection("demo@default", None) is None  # the static grant's calls use the pool
+        assert running.records("oauth_signin_refused")[0]["reason"].endswith("name of another grant of this server")
+    finally:
+        running.oauth.close()
+        running.double.stop()

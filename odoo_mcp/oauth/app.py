@@ -15,6 +15,7 @@ SDK's handlers answer most refusals themselves, so the audit reads what the clie
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,14 +72,14 @@ def check_connections(config: OAuthConfig, odoo: OdooSettings) -> None:
 
 
 def build_oauth(config: OAuthConfig, settings: Settings, policies: PolicySet, limiter: Limiter,
-                audit: Any = None) -> OAuthServer:
+                audit: Any = None, static_grants: Iterable[str] = ()) -> OAuthServer:
     """Every part of the authorization server, from the checked settings."""
     odoo = OdooSettings.from_env(settings.env)
     check_connections(config, odoo)
     state_dir = settings.approvals.state_dir
     sealer = Sealer(load_oauth_key(settings.env, state_dir))
     store = OAuthStore(state_dir / STORE_FILE if state_dir else None)
-    people = People(config, store, sealer, odoo, policies, audit)
+    people = People(config, store, sealer, odoo, policies, audit, frozenset(static_grants))
     provider = GuardAuthorizationServer(config, store, audit)
     issuer = str(_metadata(config).issuer)
     signin = SigninPage(config, store, people, sealer, limiter, issuer, audit)

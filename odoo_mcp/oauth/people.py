@@ -6,6 +6,9 @@ is checked by Odoo (`odoo_identity.identify`); their secret is sealed into the s
 from it — their own Odoo user, so Odoo's access rights apply under the policy. A signed-in
 person never reaches the operator's accounts: a call naming another connection is refused.
 
+A grant of the tokens file is never a person: a sign-in whose grant name is a static grant's is
+refused, and a static grant's calls never get a person's connection (`static`).
+
 A grant of the external identity provider (`jwt_verifier.py`) is mapped by the OAuth file to a
 grant name and to one configured connection; its calls use that connection.
 
@@ -25,8 +28,9 @@ from guard.policy_set import PolicySet
 from odoo_client.connection import OdooConnection
 from odoo_client.errors import NoConnection
 from odoo_client.settings import ConnectionConfig, OdooSettings
+from odoo_mcp.config import ConfigError
 from odoo_mcp.oauth.config import SCOPE_APPROVALS, SCOPE_TOOLS, OAuthConfig
-from odoo_mcp.oauth.odoo_identity import OdooPerson, personal_config
+from odoo_mcp.oauth.odoo_identity import OdooPerson, SigninRefused, personal_config
 from odoo_mcp.oauth.sealing import Sealer
 from odoo_mcp.oauth.store import OAuthStore, Person
 
@@ -44,8 +48,10 @@ class People:
     """Signed-in people and IdP grants → their Odoo connection and policy (the tools' `signed_in` service)."""
 
     def __init__(self, config: OAuthConfig, store: OAuthStore, sealer: Sealer, odoo: OdooSettings,
-                 policies: PolicySet | None = None, audit: Any = None) -> None:
+                 policies: PolicySet | None = None, audit: Any = None, static: frozenset[str] = frozenset()) -> None:
         self.config = config
+        self.static = static
+        """The tokens file's grants: names no person and no identity-provider subject may take."""
         self.store = store
         self.sealer = sealer
         self.odoo = odoo
@@ -54,6 +60,8 @@ class People:
         self.mapped: dict[str, Mapped] = {}
         if config.idp is not None:
             for subject in config.idp.subjects.values():
+                if subject.grant in static:
+                    raise ConfigError(f"oauth idp: grant {subject.grant!r} is also a grant of the tokens file")
                 self.mapped[subject.grant] = Mapped(subject.connection, config.policy_key(subject.policy),
                                                     subject.approver)
         self._open: dict[str, tuple[bytes, OdooConnection]] = {}
@@ -89,6 +97,8 @@ class People:
     def remember(self, person: OdooPerson, secret: str) -> Person:
         """Keep a person who signed in: sealed secret, policy, the scopes they may hold."""
         grant = self.grant_of(person)
+        if grant in self.static or grant in self.mapped:
+            raise SigninRefused(f"{grant} is the name of another grant of this server")
         row = Person(grant=grant, connection=person.connection, login=person.login, uid=person.uid,
                      sealed=self.sealer.seal(secret, grant), policy=self.policy_for(person),
                      scopes=self.scopes_for(person))
@@ -124,6 +134,8 @@ class People:
 
     def connection(self, grant: str, alias: str | None) -> OdooConnection | None:
         """The connection a call of `grant` must use; None when the grant is not OAuth's (static tokens, stdio)."""
+        if grant in self.static:
+            return None
         if grant in self.mapped:
             mapped = self.mapped[grant].connection
             if mapped is None:

@@ -164,7 +164,11 @@ class SigninPage:
             return self._form(request_id, "Odoo did not accept this login and password or API key.", 401, login)
         self.limiter.rollback(taken)
         self.limiter.rollback(by_address)
-        return self._signed_in(request_id, found[0], found[1], person, secret, address)
+        try:
+            return self._signed_in(request_id, found[0], found[1], person, secret, address)
+        except SigninRefused as exc:
+            self._record("oauth_signin_refused", login=login, connection=alias, address=address, reason=str(exc))
+            return _page("Sign-in refused", f"<p>{html.escape(str(exc))}.</p>", 403)
 
     def _limited(self, request_id: str, refusal: Refusal, login: str, address: str, per: str) -> Response:
         self._record("oauth_signin_refused", reason=f"too many sign-in attempts per {per}", login=login,
@@ -174,9 +178,9 @@ class SigninPage:
     def _signed_in(self, request_id: str, client_id: str, params: dict[str, Any], person: Any, secret: str,
                    address: str) -> Response:
         redirect = params["redirect_uri"]
+        row = self.people.remember(person, secret)  # SigninRefused: the name is another grant's
         if not self.store.take_request(request_id):
             return self._form("")
-        row = self.people.remember(person, secret)
         beyond = [scope for scope in params["scopes"] if scope not in row.scopes]
         if beyond:
             self._record("oauth_refused", endpoint="signin", error="invalid_scope", grant=row.grant,
