@@ -77,7 +77,10 @@ def build_oauth(config: OAuthConfig, settings: Settings, policies: PolicySet, li
     odoo = OdooSettings.from_env(settings.env)
     check_connections(config, odoo)
     state_dir = settings.approvals.state_dir
-    sealer = Sealer(load_oauth_key(settings.env, state_dir))
+    key = load_oauth_key(settings.env, state_dir)
+    if audit is not None:
+        audit.add_secrets([key.decode("utf-8", "replace")])  # masked wherever it could appear
+    sealer = Sealer(key)
     store = OAuthStore(state_dir / STORE_FILE if state_dir else None)
     people = People(config, store, sealer, odoo, policies, audit, frozenset(static_grants))
     provider = GuardAuthorizationServer(config, store, audit)
