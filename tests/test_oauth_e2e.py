@@ -53,39 +53,36 @@ async def test_people_sign_in_with_the_sdk_client_and_call_as_their_own_odoo_use
     signed = server.records("oauth_signed_in")
     assert [(r["grant"], r["login"], r["scopes"]) for r in signed] == [("demo@default", "demo", ["odoo"])]
 
-    # refresh: rotated, the old refresh token then opens nothing and revokes its family
+    # refresh, by the SDK client itself once its access token has expired: both tokens rotated
+    auth.context.token_expiry_time = 1.0  # as if the 15 minutes had passed (the client's own clock)
+    async with connect(server.url, auth) as client:
+        assert json.loads((await client.call_tool("policy_status", {})).content[0].text)["grant"] == "demo@default"
+    rotated = storage.tokens
+    assert rotated.refresh_token != issued.refresh_token and rotated.access_token != issued.access_token
+    assert len(server.records("oauth_signed_in")) == 1  # refreshed without signing in again
+
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    mcp_headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    secret = {"client_id": storage.client.client_id, "client_secret": storage.client.client_secret}
     async with httpx2.AsyncClient(base_url=server.base) as raw:
-        client_id = storage.client.client_id
-        fresh = await raw.post("/token", data={"grant_type": "refresh_token", "refresh_token": issued.refresh_token,
-                                               "client_id": client_id, "client_secret": storage.client.client_secret})
-        assert fresh.status_code == 200, fresh.text
-        rotated = fresh.json()
-        assert rotated["refresh_token"] != issued.refresh_token and rotated["access_token"] != issued.access_token
-        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
-        mcp_headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
-        bearer = {**mcp_headers, "Authorization": f"Bearer {issued.access_token}"}
-        old = await raw.post("/mcp", json=call, headers=bearer)
+        old = await raw.post("/mcp", json=call,
+                             headers={**mcp_headers, "Authorization": f"Bearer {issued.access_token}"})
         assert old.status_code == 401  # the refresh replaced the family's access token
         assert 'resource_metadata="' + server.base + '/.well-known/oauth-protected-resource/mcp"' in (
             old.headers["www-authenticate"])
-        # revocation (RFC 7009): the new access token stops working at once
-        revoked = await raw.post("/revoke", data={"token": rotated["access_token"], "client_id": client_id,
-                                                  "client_secret": storage.client.client_secret})
-        assert revoked.status_code == 200
+        # a rotated refresh token presented again: refused, and its whole family revoked (it may have been stolen)
+        replayed = await raw.post("/token", data={"grant_type": "refresh_token", "refresh_token": issued.refresh_token,
+                                                  **secret})
+        assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
         after = await raw.post("/mcp", json=call, headers={**mcp_headers,
-                                                            "Authorization": f"Bearer {rotated['access_token']}"})
+                                                            "Authorization": f"Bearer {rotated.access_token}"})
         assert after.status_code == 401 and 'error="invalid_token"' in after.headers["www-authenticate"]
-        again = await raw.post("/token", data={"grant_type": "refresh_token",
-                                               "refresh_token": rotated["refresh_token"], "client_id": client_id,
-                                               "client_secret": storage.client.client_secret})
-        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
-    reasons = [r["reason"] for r in server.records("oauth_token_refused")]
-    assert reasons == ["revoked", "revoked"]
-    assert server.records("oauth_token_revoked")[0]["grant"] == "demo@default"
+    assert server.records("oauth_reuse_detected")[0]["reason"].startswith("rotated refresh token used twice")
+    assert [r["reason"] for r in server.records("oauth_token_refused")] == ["revoked", "revoked"]
 
     # another person, of an Odoo group the OAuth file names: that group's policy (one server, one start)
     person = SigningIn(server.base, login=ADMIN["login"], secret=ADMIN["api_key"])  # an API key signs in too
-    auth, _ = oauth_client(server, person)
+    auth, admin_storage = oauth_client(server, person)
     async with connect(server.url, auth) as client:
         status = json.loads((await client.call_tool("policy_status", {})).content[0].text)
         assert status["grant"] == "admin@default"
@@ -93,6 +90,18 @@ async def test_people_sign_in_with_the_sdk_client_and_call_as_their_own_odoo_use
         assert allowed_tools == {"policy_status", "odoo_execute"}  # admins.json, not the default policy
         allowed = await client.call_tool("odoo_execute", WRITE_RIGHTS)
         assert json.loads(allowed.content[0].text) is True  # Odoo's own rights: the admin may
+    # revocation (RFC 7009): the access token stops working at once, and its refresh token with it
+    admin = {"client_id": admin_storage.client.client_id, "client_secret": admin_storage.client.client_secret}
+    async with httpx2.AsyncClient(base_url=server.base) as raw:
+        revoked = await raw.post("/revoke", data={"token": admin_storage.tokens.access_token, **admin})
+        assert revoked.status_code == 200
+        gone = await raw.post("/mcp", json=call, headers={
+            **mcp_headers, "Authorization": f"Bearer {admin_storage.tokens.access_token}"})
+        assert gone.status_code == 401
+        again = await raw.post("/token", data={"grant_type": "refresh_token",
+                                               "refresh_token": admin_storage.tokens.refresh_token, **admin})
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert server.records("oauth_token_revoked")[0]["grant"] == "admin@default"
 
     # static tokens keep working beside OAuth
     static = Client(streamable_http_client(server.url, http_client=httpx2.AsyncClient(
