@@ -184,3 +184,21 @@ async def test_a_person_cannot_take_the_name_of_a_tokens_file_grant(tmp_path):
     finally:
         running.oauth.close()
         running.double.stop()
+
+
+async def test_registrations_and_authorization_requests_are_capped_per_address(tmp_path):
+    running = in_process(tmp_path, {"flow_limits": {"per_address": {"max": 3, "window": 600}}})
+    try:
+        async with running.web:
+            client = await running.register()
+            for _ in range(2):
+                assert (await running.authorize(client["client_id"], pkce()[1])).status_code == 302
+            flood = await running.web.post("/register", json={"redirect_uris": [REDIRECT]})
+            assert flood.status_code == 429 and flood.json()["error"] == "too_many_requests"
+            assert int(flood.headers["retry-after"]) > 0
+        assert [(r["endpoint"], r["error"]) for r in running.records("oauth_refused")] == [
+            ("/register", "too_many_requests")]
+        assert running.oauth.store.client("nonexistent") is None
+    finally:
+        running.oauth.close()
+        running.double.stop()

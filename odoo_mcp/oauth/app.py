@@ -10,6 +10,8 @@
 not start); `OAuthRoutes` is the ASGI dispatcher, which audits every OAuth error answered on
 those routes as `oauth_refused` (endpoint, OAuth error code, its description, client id) — the
 SDK's handlers answer most refusals themselves, so the audit reads what the client was told.
+Registrations and authorization requests store something before anyone signed in, so they are
+counted per client address (`flow_limits`, the guard's limiter): past the cap, `429`.
 """
 
 from __future__ import annotations
@@ -20,14 +22,23 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from mcp.server.auth.routes import build_metadata, create_auth_routes, create_protected_resource_routes
+from mcp.server.auth.routes import (
+    AUTHORIZATION_PATH,
+    REGISTRATION_PATH,
+    build_metadata,
+    create_auth_routes,
+    create_protected_resource_routes,
+)
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from guard.limiter import Limiter
+from guard.policy import Limit
 from guard.policy_set import PolicySet
+from guard.spec import Caller
 from odoo_client.settings import OdooSettings
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.oauth.bearer import OAuthBearer
@@ -40,6 +51,7 @@ from odoo_mcp.oauth.signin import SigninPage
 from odoo_mcp.oauth.store import OAuthStore
 
 STORE_FILE = "oauth.sqlite3"
+LIMITED_PATHS = frozenset({REGISTRATION_PATH, AUTHORIZATION_PATH})
 
 
 @dataclass
@@ -122,6 +134,9 @@ class OAuthRoutes:
     def __init__(self, app: Any, oauth: OAuthServer) -> None:
         self.app = app
         self.audit = oauth.audit
+        self.limiter = oauth.signin.limiter
+        cap = oauth.config.flow.per_address
+        self.per_address = Limit(counter="oauth_flow", window=cap.window, max=cap.max, scope="grant")
         routes = oauth_routes(oauth)
         self.paths = frozenset(route.path for route in routes)
         self.router = Starlette(routes=routes)
@@ -130,6 +145,17 @@ class OAuthRoutes:
         if scope["type"] != "http" or scope.get("path") not in self.paths:
             await self.app(scope, receive, send)
             return
+        if scope["path"] in LIMITED_PATHS:
+            client = scope.get("client") or ("unknown", 0)
+            refusal = self.limiter.acquire([self.per_address], Caller(grant=str(client[0])))
+            if refusal is not None:
+                response = JSONResponse({"error": "too_many_requests", "error_description":
+                                         f"too many registrations and authorization requests from this address; "
+                                         f"retry in {refusal.retry_in} s"}, status_code=429,
+                                        headers={"Retry-After": str(refusal.retry_in)})
+                await response(scope, receive, send)
+                self._audit(scope["path"], {"status": 429, "body": response.body})
+                return
         answer: dict[str, Any] = {"body": b""}
 
         async def watch(message: Any) -> None:

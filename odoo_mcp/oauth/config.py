@@ -73,6 +73,11 @@ class SigninLimits(_Strict):
     per_address: Cap = Cap(max=30, window=900)
 
 
+class FlowLimits(_Strict):
+    per_address: Cap = Cap(max=60, window=600)
+    """Registrations and authorization requests (both store something before anyone signed in)."""
+
+
 class Subject(_Strict):
     grant: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")
     connection: str | None = None
@@ -101,6 +106,7 @@ class OAuthFile(_Strict):
     refresh_token_ttl: int = Field(30 * 86_400, ge=300, le=365 * 86_400)
     code_ttl: int = Field(300, ge=30, le=600)
     signin_limits: SigninLimits = SigninLimits()
+    flow_limits: FlowLimits = FlowLimits()
     idp: IdpFile | None = None
 
 
@@ -117,6 +123,7 @@ class OAuthConfig:
     code_ttl: int
     limits: SigninLimits
     idp: IdpFile | None
+    flow: FlowLimits = field(default_factory=FlowLimits)
     base: Path = Path()
     policy_files: dict[str, Path] = field(default_factory=dict)
     """pseudo-grant (`oauth-policy:<path>`) → policy file, for every policy the file names."""
@@ -177,6 +184,7 @@ def parse_oauth(document: Any, source: str, base: Path) -> OAuthConfig:
         code_ttl=parsed.code_ttl,
         limits=parsed.signin_limits,
         idp=parsed.idp,
+        flow=parsed.flow_limits,
         base=base,
         policy_files=files,
     )
