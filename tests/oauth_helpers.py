@@ -36,7 +36,7 @@ ADMINS_POLICY = {"version": "1", "default": "deny", "tools": {"policy_status": {
 
 
 @dataclass
-class OAuthServer:
+class RunningServer:
     url: str
     base: str
     audit: Path
@@ -51,7 +51,7 @@ class OAuthServer:
 
 
 def start_oauth_server(folder: Path, state: Path, oauth: dict[str, Any] | None = None,
-                       tokens: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> OAuthServer:
+                       tokens: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> RunningServer:
     """`odoo-mcp serve --http --oauth` against a fresh Odoo double; stop it with `stop(server)`."""
     double = OdooDouble(partners=5).start()
     port = free_port()
@@ -83,10 +83,10 @@ def start_oauth_server(folder: Path, state: Path, oauth: dict[str, Any] | None =
     except AssertionError:
         double.stop()
         raise
-    return OAuthServer(f"{base}/mcp", base, audit, process, double)
+    return RunningServer(f"{base}/mcp", base, audit, process, double)
 
 
-def stop(server: OAuthServer) -> bytes:
+def stop(server: RunningServer) -> bytes:
     server.process.terminate()
     out, _ = server.process.communicate(timeout=10)
     server.double.stop()
@@ -144,7 +144,7 @@ class SigningIn:
         return AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
 
 
-def oauth_client(server: OAuthServer, person: SigningIn, storage: MemoryStorage | None = None,
+def oauth_client(server: RunningServer, person: SigningIn, storage: MemoryStorage | None = None,
                  scope: str | None = None) -> tuple[OAuthClientProvider, MemoryStorage]:
     storage = storage or MemoryStorage()
     metadata = OAuthClientMetadata(redirect_uris=[REDIRECT], client_name="the suite's client", scope=scope,

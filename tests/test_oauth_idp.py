@@ -101,6 +101,7 @@ async def test_provider_tokens_that_differ_in_one_way_are_each_refused_for_it(se
              "email": "dave@example.com"}, "x" * 32, algorithm="HS256", headers={"kid": "k1"}),
         "email 'eve@example.com' is not mapped to a grant": token(keys, email="eve@example.com"),
         "invalid token (MissingRequiredClaimError)": token(keys, exp=None),
+        "email 'ev\u0142@example.com' is not mapped to a grant": token(keys, email="ev\u0142@example.com"),
     }
     for reason, value in cases.items():
         answer = await server.call_as(value)

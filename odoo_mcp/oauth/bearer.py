@@ -48,7 +48,8 @@ class OAuthBearer:
     def challenge(self, status: int, error: str | None, description: str | None) -> Response:
         parts = []
         if error:
-            parts += [f'error="{error}"', f'error_description="{description}"']
+            quoted = (description or "").encode("ascii", "replace").decode().replace('"', "'").replace("\\", "/")
+            parts += [f'error="{error}"', f'error_description="{quoted}"']  # a header: ASCII, no quote inside
         if status == 403:
             parts.append(f'scope="{self.scope}"')
         parts.append(f'resource_metadata="{self.metadata_url}"')
