@@ -202,3 +202,15 @@ async def test_registrations_and_authorization_requests_are_capped_per_address(t
     finally:
         running.oauth.close()
         running.double.stop()
+
+
+async def test_an_odoo_outage_is_nobodys_failed_sign_in(server):
+    client = await server.register()
+    hop = await server.authorize(client["client_id"], pkce()[1])
+    signin = hop.headers["location"]
+    server.double.stop()  # Odoo goes away
+    for _ in range(4):  # more than the per-login cap of 3
+        down = await server.sign_in(signin)
+        assert down.status_code == 503 and "cannot be reached" in down.text
+    assert server.records("oauth_signin_failed") == []
+    assert len(server.records("oauth_signin_refused")) == 4

@@ -34,7 +34,11 @@ class OdooPerson:
 
 
 class SigninRefused(Exception):
-    """Odoo did not accept the login and secret (or could not be asked): a failed sign-in."""
+    """Odoo did not accept the login and secret: a failed sign-in."""
+
+
+class OdooUnavailable(Exception):
+    """Odoo could not be asked: no one's attempt, nothing counted."""
 
 
 def personal_config(base: ConnectionConfig, login: str, secret: str) -> ConnectionConfig:
@@ -67,7 +71,7 @@ def identify(base: ConnectionConfig, login: str, secret: str, groups: Sequence[s
     except OdooFault as exc:
         raise SigninRefused(f"Odoo refused the login ({exc.exception or 'fault'})") from None
     except OdooError as exc:
-        raise SigninRefused(f"Odoo could not be asked ({type(exc).__name__})") from None
+        raise OdooUnavailable(f"Odoo could not be asked ({type(exc).__name__})") from None
     finally:
         connection.close()
     return OdooPerson(base.alias, uid, own_login, member)

@@ -34,7 +34,7 @@ from guard.limiter import Limiter, Refusal
 from guard.policy import Limit
 from guard.spec import Caller
 from odoo_mcp.oauth.config import OAuthConfig
-from odoo_mcp.oauth.odoo_identity import SigninRefused, identify
+from odoo_mcp.oauth.odoo_identity import OdooUnavailable, SigninRefused, identify
 from odoo_mcp.oauth.people import People
 from odoo_mcp.oauth.sealing import Sealer
 from odoo_mcp.oauth.store import OAuthStore, digest, new_secret
@@ -162,6 +162,11 @@ class SigninPage:
         except SigninRefused as exc:
             self._record("oauth_signin_failed", login=login, connection=alias, address=address, reason=str(exc))
             return self._form(request_id, "Odoo did not accept this login and password or API key.", 401, login)
+        except OdooUnavailable as exc:  # an outage is nobody's failed attempt
+            self.limiter.rollback(taken)
+            self.limiter.rollback(by_address)
+            self._record("oauth_signin_refused", login=login, connection=alias, address=address, reason=str(exc))
+            return self._form(request_id, "Odoo cannot be reached right now. Try again in a moment.", 503, login)
         self.limiter.rollback(taken)
         self.limiter.rollback(by_address)
         try:
