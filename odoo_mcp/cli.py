@@ -58,10 +58,16 @@ def run_server(
         check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs], mounts=mount_names)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         check_directories(settings)  # a missing folder stops the start, not the first call
-        grants = read_grants(http.tokens) if http is not None else GrantsFile()
+        grants = read_grants(http.tokens) if http is not None and http.tokens else GrantsFile()
         digests = grants.digests
+        oauth_config = None
+        if http is not None and http.oauth is not None:
+            from odoo_mcp.oauth import read_oauth
+
+            oauth_config = read_oauth(http.oauth)
         loader = checked_loader([spec.name for spec in extra_specs], mount_names)
-        policies, sources = grant_policies(policy, settings.policy_path, grants.policies, loader)
+        own_policies = {**grants.policies, **(oauth_config.policy_files if oauth_config else {})}
+        policies, sources = grant_policies(policy, settings.policy_path, own_policies, loader)
         interval = reload_interval(settings.env)
         approvers = None
         if http is not None and http.approver_tokens:
@@ -74,6 +80,13 @@ def run_server(
             guard, runtime = build_guard(settings, policies, extra_specs)
         except OSError as exc:
             raise audit_unwritable(settings, exc) from exc
+        oauth = None
+        if oauth_config is not None:
+            from odoo_mcp.oauth import build_oauth
+            from tools.odoo.common import SIGNED_IN
+
+            oauth = build_oauth(oauth_config, settings, guard.policies, guard.limiter, guard.audit, digests.values())
+            runtime.service(SIGNED_IN, lambda _runtime: oauth.people)  # people's calls run as themselves
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         if mounts is not None:
             mounts.close()
@@ -113,7 +126,8 @@ def run_server(
         approvals_store=type(guard.approvals.store).__name__,
         approvals_endpoint=bool(http and http.approver_tokens),
         mode=policy.mode,
-        grant_policies={grant: str(path) for grant, path in grants.policies.items()},
+        grant_policies={grant: str(path) for grant, path in own_policies.items()},
+        oauth=oauth_config.issuer if oauth_config else None,
         policy_reload_s=interval,
         stateless=bool(http and http.security and http.security.stateless),
     )
@@ -127,8 +141,10 @@ def run_server(
                 remember_listing(handoff, guard, settings.env)
             run_stdio(guard, make_server, early=early, handoff=handoff)  # the SDK's stdio, minus its thread hops
         else:
-            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers, oauth)
     finally:
+        if oauth is not None:
+            oauth.close()
         reloader.stop()
         if mounts is not None:
             mounts.close()
@@ -152,9 +168,10 @@ def remember_listing(handoff: Any, guard: Any, env: Any) -> None:
 class HttpOptions:
     host: str
     port: int
-    tokens: Path
+    tokens: Path | None
     security: HttpSecurity | None = None
     approver_tokens: Path | None = None
+    oauth: Path | None = None
 
 
 def serve_http(
@@ -164,20 +181,27 @@ def serve_http(
     audit: Any = None,
     approvals: Any = None,
     approvers: dict[str, str] | None = None,
+    oauth: Any = None,
 ) -> None:
     """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
 
     `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
-    before the grants' middleware sees the request.
+    before the grants' middleware sees the request; with OAuth, its routes (odoo_mcp/oauth/app.py)
+    come first, and OAuth access tokens open /mcp and /approvals beside the files' tokens.
     """
     import uvicorn
 
     from odoo_mcp.approvals_http import ApprovalsEndpoint
     from odoo_mcp.http_app import HttpSecurity, build_http_app
 
-    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
+    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit,
+                              oauth.tools if oauth else None)
     if approvals is not None:
-        app = ApprovalsEndpoint(app, approvals, approvers)
+        app = ApprovalsEndpoint(app, approvals, approvers, oauth.approvals if oauth else None)
+    if oauth is not None:
+        from odoo_mcp.oauth import OAuthRoutes
+
+        app = OAuthRoutes(app, oauth)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -187,8 +211,12 @@ def _serve(args: argparse.Namespace) -> int:
         http = None
         if args.http:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
-            if not tokens:
-                raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
+            oauth = args.oauth or settings.env.get("ODOO_MCP_OAUTH")
+            if not tokens and not oauth:
+                raise ConfigError(
+                    "--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS) or --oauth FILE (or ODOO_MCP_OAUTH): "
+                    "no token, no access"
+                )
             from odoo_mcp.http_app import HttpSecurity, parse_allowed_hosts, parse_session_cap
 
             security = HttpSecurity(
@@ -201,7 +229,8 @@ def _serve(args: argparse.Namespace) -> int:
                 stateless=args.stateless or settings.env.get("ODOO_MCP_HTTP_STATELESS", "").lower() in TRUE,
             )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
-            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
+            http = HttpOptions(args.host, args.port, Path(tokens) if tokens else None, security,
+                               Path(approvers) if approvers else None, Path(oauth) if oauth else None)
         mounts = None
         if args.mount or args.mounts or settings.env.get("ODOO_MCP_MOUNTS"):
             from odoo_mcp.mounts import Mounts, mount_configs  # jsonschema: loaded only when mounts are configured
@@ -408,6 +437,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
+    serve.add_argument(
+        "--oauth",
+        help="HTTP: JSON file of the OAuth sign-in (or ODOO_MCP_OAUTH): people sign in with their Odoo login; "
+        "see docs/teams.md",
+    )
     serve.add_argument(
         "--approver-tokens",
         help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",

@@ -75,9 +75,9 @@ def transport_security(bind: str, allowed: Sequence[str]) -> TransportSecuritySe
 
 
 def build_http_app(
-    server: Any, bind: str, digests: dict[str, str], security: HttpSecurity, audit: Any = None
+    server: Any, bind: str, digests: dict[str, str], security: HttpSecurity, audit: Any = None, verifier: Any = None
 ) -> BearerGrants:
-    """The ASGI app `serve --http` runs: tokens, then sessions, then the SDK's transport."""
+    """The ASGI app `serve --http` runs: tokens (`verifier`: OAuth's), then sessions, then the SDK's transport."""
     mcp_app = server.streamable_http_app(
         host=bind,
         transport_security=transport_security(bind, security.allowed_hosts),
@@ -85,6 +85,6 @@ def build_http_app(
         stateless_http=security.stateless,
     )
     if security.stateless:  # no session ids are issued: the guard's session scope is the grant
-        return BearerGrants(mcp_app, digests)
+        return BearerGrants(mcp_app, digests, verifier=verifier)
     sessions = GrantSessions(max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout)
-    return BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit))
+    return BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit), verifier=verifier)

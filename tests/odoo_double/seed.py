@@ -13,6 +13,7 @@ from typing import Any
 
 from . import modules, translations
 from .database import Database, Env, Field, Model, User, record_method
+from .errors import TypeErrorOdoo
 
 ALL = {"system"}
 EVERYONE = {"system", "user"}
@@ -38,7 +39,17 @@ def _model(db: Database, name: str, description: str, fields: dict[str, Field], 
 
 
 def _context_get(env: Env, model: Model) -> dict[str, Any]:
-    return {"lang": "en_US", "tz": "Europe/Brussels"}
+    return {"lang": "en_US", "tz": "Europe/Brussels", "uid": env.user.id}
+
+
+def _has_group(env: Env, model: Model, *args: Any) -> bool:
+    """`has_group`: on the user record from 17.0 (`[[uid], xml_id]`), on the model before (`[xml_id]`).
+    A group's XML id `module.group_name` is the double's group `name` (`base.group_system` → system)."""
+    on_records = env.db.version_info[0] >= 17
+    if len(args) != (2 if on_records else 1):
+        raise TypeErrorOdoo(f"res.users.has_group() takes {'ids and ' if on_records else ''}one group XML id")
+    user = env.db.users[Env.ids(args[0])[0]] if on_records else env.user
+    return str(args[-1]).partition(".")[2].removeprefix("group_") in user.groups
 
 
 @record_method
@@ -93,6 +104,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
     }, _acl(EVERYONE))
     _sensitive_models(db)
     db.models["res.users"].methods["context_get"] = _context_get
+    db.models["res.users"].methods["has_group"] = _has_group
     _model(db, "ir.config_parameter", "System Parameter", {
         "key": Field("char", "Key", required=True), "value": Field("text", "Value", required=True),
     }, _acl(ALL))

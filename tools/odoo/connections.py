@@ -10,7 +10,7 @@ from guard.spec import Call, Risk, ToolArgs
 from odoo_client.names import ALIAS, anchored
 from tools.registry import tool
 
-from .common import ConnectionName, odoo_pool
+from .common import ConnectionName, odoo_pool, signed_in_connection
 
 Alias = Field(pattern=anchored(ALIAS), description="Name of the connection.")
 
@@ -69,7 +69,7 @@ def odoo_disconnect(args: AliasArgs, call: Call) -> Any:
 @tool("odoo_refresh", family="odoo", risk=Risk.WRITE, args=RefreshArgs, idempotent=True, open_world=True)
 def odoo_refresh(args: RefreshArgs, call: Call) -> Any:
     """Log in again and re-read the server version (after a password change, an upgrade or a restart)."""
-    connection = odoo_pool(call).get(args.connection)
+    connection = signed_in_connection(call, args.connection) or odoo_pool(call).get(args.connection)
     connection.refresh()
     uid = connection.uid()
     return {"connection": connection.alias, "uid": uid, "server_version": connection.version().get("server_version")}
