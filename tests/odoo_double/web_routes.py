@@ -166,7 +166,9 @@ def web_search_read(env: Env, model: Any, domain: Any = (), specification: Any =
 
 
 @record_method
-def export_data(env: Env, model: Any, ids: list[int], fields_to_export: Any, import_compat: bool = False) -> Any:
+def export_data(env: Env, model: Any, ids: list[int], fields_to_export: Any) -> Any:
+    """Odoo's signature: no `import_compat` keyword (the web client passes it in the context, default True)."""
+    env.db.last_export_context = {"import_compat": env.context.get("import_compat", True)}
     rows = GENERIC["read"](env, model, ids, [name.split("/")[0] for name in fields_to_export])
     return {"datas": [[row.get(name.split("/")[0]) for name in fields_to_export] for row in rows]}
 

@@ -173,7 +173,10 @@ def odoo_web_export(args: ExportArgs, call: Call) -> Any:
     ids = session.call_kw(args.model, "search", [args.domain], {"limit": args.limit})
     if not ids:
         return {"model": args.model, "fields": args.fields, "rows": []}
-    result = session.call_kw(args.model, "export_data", [ids, args.fields], {"import_compat": args.import_compat})
+    # export_data(self, fields_to_export) takes no keyword: import_compat is read from the context (as Odoo's
+    # own export dialog sends it), so an unknown keyword never reaches Odoo
+    result = session.call_kw(args.model, "export_data", [ids, args.fields],
+                             {"context": {"import_compat": args.import_compat}})
     rows = result.get("datas", []) if isinstance(result, dict) else result
     return {"model": args.model, "fields": args.fields, "rows": rows, "records": len(ids)}
 
