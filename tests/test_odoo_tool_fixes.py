@@ -46,3 +46,49 @@ async def test_web_export_sends_only_what_export_data_takes(double, tmp_path, im
                                                             "limit": 2, "import_compat": import_compat}))
         assert exported["records"] == 2 and len(exported["rows"]) == 2
         assert double.database.last_export_context.get("import_compat") is import_compat
+
+
+# ---- odoo_message_post: body_is_html for sanitised markup (17+), one post per record ----
+
+
+def messages(double: OdooDouble) -> list[dict]:
+    return list(double.database.models["mail.message"].records.values())
+
+
+@pytest.mark.parametrize("version", ["16.0", "18.0", "19.0"])
+async def test_message_post_markup_shows_as_markup_and_text_as_text(tmp_path, version):
+    with OdooDouble(partners=3, version=version) as double:
+        async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+            posted = ok(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1],
+                                                                "body": "<p>note <b>bold</b></p>"}))
+            plain = ok(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1],
+                                                               "body": "a < b & <c is text"}))
+    stored = {m["id"]: m["body"] for m in messages(double)}
+    assert stored[posted["message_ids"][0]] == "<p>note <b>bold</b></p>"  # not escaped into literal tags
+    assert stored[plain["message_ids"][0]] == "a &lt; b &amp; &lt;c is text"  # text shown as typed
+
+
+async def test_message_post_refuses_markup_the_sanitiser_would_change(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        for body in ('<p onclick="steal()">hi</p>', "<script>alert(1)</script>", '<a href="javascript:x()">y</a>'):
+            refused(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1], "body": body}),
+                    "[INVALID ARGUMENTS]")
+    assert messages(double) == []
+
+
+async def test_message_post_on_several_records_posts_once_on_each(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        done = ok(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1, 2], "body": "hello"}))
+        assert len(done["message_ids"]) == 2
+        assert sorted(m["res_id"] for m in messages(double)) == [1, 2]
+        # one missing record: refused before any message is posted
+        refused(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [3, 999], "body": "x"}),
+                "999")
+    assert sorted(m["res_id"] for m in messages(double)) == [1, 2]
+
+
+async def test_the_double_answers_expected_singleton_as_odoo_does(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        refused(await call(guard, "odoo_execute", {"model": "res.partner", "method": "message_post",
+                                                   "args": [[1, 2]], "kwargs": {"body": "x"}}),
+                "Expected singleton: res.partner(1, 2)")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from guard.spec import Call, Risk, ToolFailure
 from odoo_client.domain import METHOD_NAME
 from tools.registry import tool
 
-from . import sensitive
+from . import message_body, sensitive
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
 from .equivalents import execute_equivalents
+from .message_body import BodyFormat
 from .previews import unlink_preview, write_preview
 
 
@@ -72,9 +73,17 @@ class ReadGroupArgs(OnModel):
 
 class MessagePostArgs(OnModel):
     ids: Ids
-    body: str = Field(min_length=1, max_length=100_000, description="Message body (HTML allowed).")
+    body: str = Field(min_length=1, max_length=100_000, description=(
+        "Message body: HTML (kept only if the sanitiser would keep all of it) or plain text (shown as typed)."))
+    body_format: BodyFormat = Field("auto", description=(
+        "auto: HTML when the body holds HTML elements, text otherwise; html; text (never interpreted)."))
     subject: str | None = Field(None, max_length=500)
     message_type: Literal["comment", "notification"] = "comment"
+
+    @model_validator(mode="after")
+    def _safe_body(self) -> MessagePostArgs:
+        message_body.checked(self.body, self.body_format)
+        return self
 
 
 @tool("odoo_search", family="odoo", risk=Risk.READ, args=SearchArgs, idempotent=True, open_world=True)
@@ -178,10 +187,20 @@ def odoo_read_group(args: ReadGroupArgs, call: Call) -> Any:
 
 @tool("odoo_message_post", family="odoo", risk=Risk.WRITE, args=MessagePostArgs, open_world=True)
 def odoo_message_post(args: MessagePostArgs, call: Call) -> Any:
-    """Post a message in the chatter of records (mail.thread models)."""
+    """Post a message in the chatter of records (mail.thread models): one message on each record given.
+    HTML is kept as HTML (sent with body_is_html on Odoo 17+) only if the sanitiser would keep all of it;
+    plain text shows as typed."""
     sensitive.check_model(call, args.model)
-    kwargs: dict[str, Any] = {"body": args.body, "message_type": args.message_type}
+    connection = odoo(call, args.connection)
+    kwargs: dict[str, Any] = {**message_body.post_kwargs(args.body, args.body_format, connection.major_version()),
+                              "message_type": args.message_type}
     if args.subject:
         kwargs["subject"] = args.subject
-    result = odoo(call, args.connection).execute(args.model, "message_post", [args.ids], kwargs)
-    return {"message_ids": result if isinstance(result, list) else [result]}
+    # message_post is one record's (Odoo answers "Expected singleton" otherwise): every record is checked
+    # first (a missing one refuses the call before anything is posted), then one post per record
+    connection.execute(args.model, "read", [args.ids, ["display_name"]], {})
+    posted = []
+    for record_id in args.ids:
+        result = connection.execute(args.model, "message_post", [[record_id]], kwargs)
+        posted.append(result[0] if isinstance(result, list) else result)
+    return {"message_ids": posted}
