@@ -92,3 +92,24 @@ async def test_the_double_answers_expected_singleton_as_odoo_does(double, tmp_pa
         refused(await call(guard, "odoo_execute", {"model": "res.partner", "method": "message_post",
                                                    "args": [[1, 2]], "kwargs": {"body": "x"}}),
                 "Expected singleton: res.partner(1, 2)")
+
+
+# ---- odoo_module_info: what is installed and what is on disk, named apart ----
+
+
+async def test_module_info_says_what_is_installed_and_what_is_on_disk(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        # Odoo's own fields: installed_version is "Latest Version" (the manifest on disk),
+        # latest_version is "Installed Version" (in the database, none while not installed)
+        raw = ok(await call(guard, "odoo_read", {"model": "ir.module.module", "ids": [5],
+                                                 "fields": ["name", "installed_version", "latest_version"]}))
+        assert raw[0]["name"] == "sale" and raw[0]["installed_version"] == "19.0.1.0" and not raw[0]["latest_version"]
+        info = ok(await call(guard, "odoo_module_info", {"module": "sale"}))
+        assert (info["state"], info["installed"], info["installed_version"]) == ("uninstalled", False, None)
+        assert info["version_on_disk"] == "19.0.1.0"
+        ok(await call(guard, "odoo_module_install", {"modules": ["sale"]}))
+        info = ok(await call(guard, "odoo_module_info", {"module": "sale"}))
+        assert (info["state"], info["installed"], info["installed_version"]) == ("installed", True, "19.0.1.0")
+        ok(await call(guard, "odoo_module_uninstall", {"modules": ["sale"], "confirm": True}))
+        info = ok(await call(guard, "odoo_module_info", {"module": "sale"}))
+        assert (info["installed"], info["installed_version"], info["version_on_disk"]) == (False, None, "19.0.1.0")

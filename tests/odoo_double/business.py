@@ -203,9 +203,10 @@ def _seed(db: Database, bg: bool) -> None:
             "l10n_bg_move_type": "standard", "l10n_bg_type_vat": "standard", "l10n_bg_document_type": "01",
             "l10n_bg_doc_type": "01", "l10n_bg_narration": "Art. 53 VAT Act", "company_id": main})
         ins(m["ir.module.module"], {**_values("l10n_bg_tax_admin", {"name": "Bulgaria - Tax administration"}),
-                                    "state": "installed"})
+                                    "state": "installed", "latest_version": "1.0"})
     for name in ("account", "stock", "stock_account", "mrp"):
-        ins(m["ir.module.module"], {**_values(name, {"name": name.title()}), "state": "installed"})
+        ins(m["ir.module.module"], {**_values(name, {"name": name.title()}), "state": "installed",
+                                    "latest_version": "1.0"})
     categ = ins(m["product.category"], {
         "name": "Goods", "property_valuation": "real_time",
         "property_stock_valuation_account_id": accounts[("304000", main)],

@@ -119,7 +119,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "name": Field("char", "Technical Name", required=True), "shortdesc": Field("char", "Module Name"),
         "summary": Field("char", "Summary"), "author": Field("char", "Author"), "license": Field("char", "License"),
         "application": Field("boolean", "Application"), "category_id": Field("integer", "Category"),
-        "latest_version": Field("char", "Latest Version"), "installed_version": Field("char", "Installed Version"),
+        "latest_version": Field("char", "Installed Version"), "installed_version": Field("char", "Latest Version"),
         "state": Field("selection", "Status", selection=[
             ("uninstallable", "Uninstallable"), ("uninstalled", "Not Installed"), ("installed", "Installed"),
             ("to upgrade", "To be upgraded"), ("to remove", "To be removed"), ("to install", "To be installed")]),
