@@ -113,3 +113,18 @@ async def test_module_info_says_what_is_installed_and_what_is_on_disk(double, tm
         ok(await call(guard, "odoo_module_uninstall", {"modules": ["sale"], "confirm": True}))
         info = ok(await call(guard, "odoo_module_info", {"module": "sale"}))
         assert (info["installed"], info["installed_version"], info["version_on_disk"]) == (False, None, "19.0.1.0")
+
+
+# ---- odoo_website_add_snippet: the inserted section is a snippet for Odoo's editor and for our own list ----
+
+
+async def test_an_added_snippet_carries_data_snippet_and_data_name_and_is_listed(double, tmp_path):
+    views = double.database.models["ir.ui.view"].records
+    home = next(v["id"] for v in views.values() if v["key"] == "website.homepage")
+    assert not any("data-snippet" in v["arch_db"] for v in views.values() if v["key"].startswith("website.s_"))
+    page = {"model": "ir.ui.view", "res_id": home, "field_name": "arch_db"}
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        ok(await call(guard, "odoo_website_add_snippet", {**page, "snippet_key": "website.s_text_block"}))
+        listed = ok(await call(guard, "odoo_website_list_page_snippets", page))["snippets"]
+    assert [(s["name"], s["data_name"]) for s in listed] == [("s_banner", "Banner"), ("s_text_block", "Text")]
+    assert 'data-snippet="s_text_block" data-name="Text"' in views[home]["arch_db"]
