@@ -128,3 +128,50 @@ async def test_an_added_snippet_carries_data_snippet_and_data_name_and_is_listed
         listed = ok(await call(guard, "odoo_website_list_page_snippets", page))["snippets"]
     assert [(s["name"], s["data_name"]) for s in listed] == [("s_banner", "Banner"), ("s_text_block", "Text")]
     assert 'data-snippet="s_text_block" data-name="Text"' in views[home]["arch_db"]
+
+
+# ---- typed downloads: what Odoo sent is checked (content type, magic bytes) before it is called a file ----
+
+REPORT = {"report_name": "contacts.report_partner_card", "ids": [1]}
+
+
+def install_module(double: OdooDouble, name: str) -> None:
+    modules = double.database.models["ir.module.module"]
+    record_id = max(modules.records) + 1
+    modules.records[record_id] = {"id": record_id, "name": name, "shortdesc": name, "state": "installed",
+                                  "installed_version": "18.0.1.0.0", "latest_version": "18.0.1.0.0"}
+
+
+async def test_an_xlsx_report_without_report_xlsx_is_refused_naming_the_module(double, tmp_path):
+    files = tmp_path / "f"
+    async with in_process(ALLOW_ALL, double, "jsonrpc", files) as guard:
+        ok(await call(guard, "odoo_web_login", {}))
+        text = refused(await call(guard, "public_access_report_xlsx", {**REPORT, "save_path": "r.xlsx"}),
+                       "[NOT CONFIGURED]")
+        assert "report_xlsx" in text and "Converter xlsx not implemented" in text
+        assert list(files.iterdir()) == []  # nothing saved
+        embedded = await call(guard, "public_access_report_xlsx", REPORT)
+        assert embedded.is_error and "report_xlsx" in embedded.text
+        install_module(double, "report_xlsx")
+        saved = ok(await call(guard, "public_access_report_xlsx", {**REPORT, "save_path": "r.xlsx"}))
+        assert (files / saved["path"]).read_bytes().startswith(b"PK\x03\x04")
+
+
+@pytest.mark.parametrize(("kind", "data", "content_type", "needle"), [
+    ("pdf", b"<html><body><h1>Internal Server Error</h1></body></html>", "text/html", "not a PDF file"),
+    ("xlsx", b"<!DOCTYPE html><html><body>Converter xlsx not implemented.</body></html>", "text/html",
+     "report_xlsx"),
+    ("png", b"<html><body>login</body></html>", "text/html; charset=utf-8", "not a PNG file"),
+    ("pdf", b"%PDF-1.7 ...", "application/pdf", None),
+    ("xlsx", b"PK\x03\x04....", "application/octet-stream", None),
+])
+def test_the_file_check_refuses_a_page_where_a_file_was_promised(kind, data, content_type, needle):
+    from guard.refusals import ToolFailure
+    from tools.web_session.filetype import expect
+
+    if needle is None:
+        assert expect(kind, data, content_type, "the report") == data
+        return
+    with pytest.raises(ToolFailure) as caught:
+        expect(kind, data, content_type, "the report", needs_module="report_xlsx" if kind == "xlsx" else None)
+    assert needle in str(caught.value) and "nothing was saved" in str(caught.value)

@@ -21,6 +21,7 @@ from tools.odoo.equivalents import execute_equivalents
 from tools.odoo.files import MAX_BYTES, SavePath, write_new
 from tools.registry import tool
 
+from .filetype import MAGIC, expect
 from .session import check_path, logged_in, sessions
 
 DEFAULT_ROUTES = ("/web/webclient/version_info", "/web/session/get_session_info", "/website/info", "/my",
@@ -197,6 +198,9 @@ def report_bytes(call: Call, alias: str | None, kind: str, report_name: str, ids
     response = session.get(path)
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for the {kind} report {report_name}")
+    if kind in MAGIC:  # pdf, xlsx: the file itself, or a refusal saying what came instead
+        return expect(kind, response.content, response.headers.get("content-type", ""),
+                      f"the {kind} report {report_name}", needs_module="report_xlsx" if kind == "xlsx" else None)
     return response.content
 
 
