@@ -175,3 +175,103 @@ def test_the_file_check_refuses_a_page_where_a_file_was_promised(kind, data, con
     with pytest.raises(ToolFailure) as caught:
         expect(kind, data, content_type, "the report", needs_module="report_xlsx" if kind == "xlsx" else None)
     assert needle in str(caught.value) and "nothing was saved" in str(caught.value)
+
+
+# ---- stock repairs on 18.0 (valuation layers, lots on move lines) and 19.0 (value and entry on the move) ----
+
+CHAIR, LAMP, STOCK, LOT = 1, 3, 1, 1
+VERSIONS = ["18.0", "19.0"]
+
+
+@pytest.fixture(params=VERSIONS)
+def stock_double(request) -> Iterator[OdooDouble]:
+    from tests.odoo_double.business import install
+
+    with OdooDouble(partners=3, version=request.param) as running:
+        install(running.database)
+        for model in ("product.template", "product.product"):  # the serial-tracked lamp becomes storable
+            running.database.models[model].records[LAMP]["is_storable"] = True
+        yield running
+
+
+def table(double: OdooDouble, model: str) -> dict[int, dict]:
+    return double.database.models[model].records
+
+
+async def applied(guard, tool: str, args: dict) -> dict:
+    plan = ok(await call(guard, tool, args))
+    assert plan["dry_run"] and plan["can_apply"], plan
+    return ok(await call(guard, tool, {**args, "confirm": True, "fingerprint": plan["fingerprint"]}))
+
+
+async def test_opening_stock_import_journal_and_take_back_on_each_version(stock_double, tmp_path):
+    double = stock_double
+    v19 = double.database.version == "19.0"
+    items = [{"product_id": CHAIR, "location_id": STOCK, "quantity": 10, "unit_cost": 2.5, "value": 25},
+             {"product_id": LAMP, "location_id": STOCK, "quantity": 1, "unit_cost": 5, "value": 5, "lot_id": LOT}]
+    day = {"accounting_date": "2026-01-31", "tz": "UTC"}
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        assert ok(await call(guard, "odoo_stock_initial_import", {**day, "items": items}))["can_apply"]
+        assert (await applied(guard, "odoo_stock_initial_import", {**day, "items": items}))["imported"] == 2
+
+        posted = await applied(guard, "odoo_stock_initial_opening_journal", day)
+        entry = posted["account_move_id"]
+        lines = [ln for ln in table(double, "account.move.line").values() if ln["move_id"] == entry]
+        assert sorted((ln["account_id"], ln["debit"], ln["credit"]) for ln in lines) == [(1, 30, 0), (3, 0, 30)]
+        linked = "stock.move" if v19 else "stock.valuation.layer"
+        assert list(posted["linked"]) == [linked]
+        assert all(table(double, linked)[i]["account_move_id"] == entry for i in posted["linked"][linked])
+        rerun = ok(await call(guard, "odoo_stock_initial_opening_journal", day))
+        assert not rerun["can_apply"] and not rerun["changes"]  # the same moves are never posted twice
+
+        take_back = {"tz": "UTC", "date_from": "2026-01-31", "date_to": "2026-01-31"}
+        refusals = ok(await call(guard, "odoo_stock_initial_delete", take_back))["refusals"]
+        assert any("accounted" in r for r in refusals), refusals
+        for record in table(double, linked).values():
+            record["account_move_id"] = False
+        undone = await applied(guard, "odoo_stock_initial_delete", take_back)
+        assert undone["counter_adjusted"] == 2
+    quants = {(q["product_id"], q["lot_id"]): q["quantity"] for q in table(double, "stock.quant").values()}
+    assert quants == {(CHAIR, False): 0.0, (LAMP, LOT): 0.0}  # the lamp taken back from its own lot
+
+
+async def test_close_unaccounted_value_reads_the_valuation_where_the_version_keeps_it(stock_double, tmp_path):
+    double = stock_double
+    v19 = double.database.version == "19.0"
+    moves = table(double, "stock.move")
+    move = max(moves) + 1
+    moves[move] = {**moves[1], "id": move, "state": "done", "quantity": 3, "product_id": CHAIR,
+                   "raw_material_production_id": False, **({"value": 30.0, "account_move_id": False} if v19 else {})}
+    double.database.models["stock.move"].sequence = iter(range(move + 1, 10_000))
+    record = move
+    if not v19:
+        layers = double.database.models["stock.valuation.layer"]
+        record = 1
+        layers.records[record] = {"id": record, "stock_move_id": move, "product_id": CHAIR, "quantity": 3,
+                                  "unit_cost": 10, "value": 30.0, "company_id": 1, "account_move_id": False,
+                                  "lot_id": False, "description": "receipt"}
+        layers.sequence = iter(range(2, 10_000))
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        done = await applied(guard, "odoo_stock_close_unaccounted_value", {"record_id": record, "date": "2026-02-01"})
+        model = "stock.move" if v19 else "stock.valuation.layer"
+        assert table(double, model)[record]["account_move_id"] == done["account_move_id"]
+        lines = sorted((ln["account_id"], ln["debit"], ln["credit"]) for ln in table(double, "account.move.line")
+                       .values() if ln["move_id"] == done["account_move_id"])
+        assert lines == [(1, 30, 0), (2, 0, 30)]  # valuation debited, the category's GRNI account credited
+        wrong = "stock.valuation.layer" if v19 else "stock.move"
+        refused(await call(guard, "odoo_stock_close_unaccounted_value", {"record_id": record, "source_model": wrong}),
+                f"keeps a valuation on {model}")
+        # a move that is accounted (by its layer on 18.0) is not a draft a manufacturing order may lose
+        assert ok(await call(guard, "odoo_stock_mo_delete_draft", {"mo_id": 1}))["can_apply"]
+
+
+async def test_stock_repairs_before_18_say_so(tmp_path):
+    from tests.odoo_double.business import install
+
+    with OdooDouble(partners=3, version="17.0") as double:
+        install(double.database)
+        async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+            for tool, args in (("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01",
+                                                              "date_to": "2026-01-02"}),
+                               ("odoo_stock_close_unaccounted_value", {"record_id": 1})):
+                refused(await call(guard, tool, args), "[NOT CONFIGURED] the stock repairs need Odoo 18.0 or later")
