@@ -11,6 +11,7 @@ from odoo_client.domain import METHOD_NAME
 from tools.registry import tool
 
 from . import message_body, sensitive
+from .canonical import canonical_call_args, canonical_record_args
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
 from .equivalents import execute_equivalents
 from .message_body import BodyFormat
@@ -127,7 +128,8 @@ def odoo_read(args: ReadArgs, call: Call) -> Any:
         f"read the remaining {len(args.ids) - kept} ids, from id {args.ids[min(kept, len(args.ids) - 1)]} on"))
 
 
-@tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True)
+@tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True,
+      canonical=canonical_record_args)
 def odoo_create(args: CreateArgs, call: Call) -> Any:
     """Create a record (values is an object) or several (values is a list); returns the new id(s)."""
     batch = isinstance(args.values, list)
@@ -138,7 +140,7 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
 
 
 @tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True,
-      preview=write_preview)
+      preview=write_preview, canonical=canonical_record_args)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
     sensitive.check_values(call, args.model, args.values)
@@ -156,7 +158,7 @@ def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
 
 
 @tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True,
-      equivalents=execute_equivalents)
+      equivalents=execute_equivalents, canonical=canonical_call_args)
 def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
     """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused.
     A call that does what a dedicated tool does (create, write, unlink, module install...) is also decided

@@ -16,6 +16,7 @@ from guard.spec import Blob, Call, Risk, ToolArgs, ToolFailure, ToolOutput
 from odoo_client.domain import METHOD_NAME
 from odoo_client.settings import normalize_url
 from tools.odoo import sensitive
+from tools.odoo.canonical import canonical_call_args
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, Limit, Offset, OnModel, Order, odoo
 from tools.odoo.equivalents import execute_equivalents
 from tools.odoo.files import MAX_BYTES, SavePath, write_new
@@ -133,7 +134,7 @@ def odoo_web_logout(args: ConnectionArgs, call: Call) -> Any:
 
 
 @tool("odoo_web_call", family="web", risk=Risk.EXECUTE, args=CallArgs, open_world=True,
-      equivalents=execute_equivalents)
+      equivalents=execute_equivalents, canonical=canonical_call_args)
 def odoo_web_call(args: CallArgs, call: Call) -> Any:
     """Call a public model method through the web session (/web/dataset/call_kw), as the logged-in user."""
     if args.method.startswith("_"):
