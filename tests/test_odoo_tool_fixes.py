@@ -76,10 +76,13 @@ async def test_message_post_refuses_markup_the_sanitiser_would_change(double, tm
     assert messages(double) == []
 
 
-async def test_message_post_on_several_records_posts_once_on_each(double, tmp_path):
-    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
-        done = ok(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1, 2], "body": "hello"}))
+@pytest.mark.parametrize("protocol", ["jsonrpc", "json2", "xmlrpc"])
+async def test_message_post_on_several_records_posts_once_on_each(double, tmp_path, protocol):
+    async with in_process(ALLOW_ALL, double, protocol, tmp_path / "f") as guard:
+        done = ok(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [1, 2],
+                                                          "body": "<p>hello</p>"}))
         assert len(done["message_ids"]) == 2
+        assert {m["body"] for m in messages(double)} == {"<p>hello</p>"}
         assert sorted(m["res_id"] for m in messages(double)) == [1, 2]
         # one missing record: refused before any message is posted
         refused(await call(guard, "odoo_message_post", {"model": "res.partner", "ids": [3, 999], "body": "x"}),
