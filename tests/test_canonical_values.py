@@ -97,3 +97,17 @@ def test_values_odoo_cannot_store_or_would_store_otherwise_are_refused(kind, giv
     with pytest.raises(InvalidArguments) as caught:
         canonical_value(kind, None, given, "values.x")
     assert caught.value.render().startswith("[INVALID ARGUMENTS] values.x:")
+
+
+async def test_a_field_added_after_the_first_call_is_canonicalised_too(double, tmp_path):
+    from tests.odoo_double.database import Field
+
+    policy = {"version": "1", "default": "allow", "tools": {"odoo_write": {"deny_if": [
+        {"path": "args.values.x_blocked", "op": "eq", "value": False}]}}}
+    async with in_process(policy, double, "jsonrpc", tmp_path / "f") as guard:
+        first = await call(guard, "odoo_write", {"model": "res.partner", "ids": [1], "values": {"city": "X"}})
+        assert not first.is_error, first.text  # res.partner's field types are now cached
+        # a module installed since adds a boolean field: its 0 is false for the policy too (no stale field list)
+        double.database.models["res.partner"].fields["x_blocked"] = Field("boolean", "Blocked")
+        blocked = await call(guard, "odoo_write", {"model": "res.partner", "ids": [1], "values": {"x_blocked": 0}})
+        assert blocked.text.startswith("[POLICY DENIED]"), blocked.text

@@ -50,11 +50,12 @@ _cache: weakref.WeakKeyDictionary[OdooConnection, dict[str, FieldTypes]] = weakr
 _lock = threading.Lock()
 
 
-def field_types(connection: OdooConnection, model: str) -> FieldTypes:
-    """`fields_get` (type and selection) of `model`, asked once per connection."""
+def field_types(connection: OdooConnection, model: str, names: Any = ()) -> FieldTypes:
+    """`fields_get` (type and selection) of `model`, asked once per connection — and again when `names` holds
+    a field the cached answer lacks (a module installed since may have added it: never decide on a stale list)."""
     with _lock:
         known = _cache.setdefault(connection, {}).get(model)
-    if known is not None:
+    if known is not None and all(name in known for name in names):
         return known
     described = connection.execute(model, "fields_get", [], {"attributes": ["type", "selection"]}) or {}
     types: FieldTypes = {}
@@ -189,6 +190,11 @@ def canonical_values(types: FieldTypes, values: Any, where: str) -> Any:
     return converted
 
 
+def _names(values: Any) -> set[str]:
+    rows = values if isinstance(values, list) else [values]
+    return {name for row in rows if isinstance(row, dict) for name in row}
+
+
 def _for_records(types: FieldTypes, values: Any, where: str) -> Any:
     """`create` takes one dict or a list of them."""
     if isinstance(values, list):
@@ -198,7 +204,7 @@ def _for_records(types: FieldTypes, values: Any, where: str) -> Any:
 
 def canonical_record_args(args: Any, call: Call) -> Any:
     """`odoo_create` / `odoo_write`: `values` as Odoo will store them."""
-    types = field_types(odoo(call, args.connection), args.model)
+    types = field_types(odoo(call, args.connection), args.model, _names(args.values))
     return args.model_copy(update={"values": _for_records(types, args.values, "values")})
 
 
@@ -212,7 +218,8 @@ def canonical_call_args(args: Any, call: Call) -> Any:
     if args.method not in WRITING:
         return args
     index, keyword = WRITING[args.method]
-    types = field_types(odoo(call, args.connection), args.model)
+    values = args.args[index] if index < len(args.args) else args.kwargs.get(keyword)
+    types = field_types(odoo(call, args.connection), args.model, _names(values))
     if index < len(args.args):
         positional = list(args.args)
         positional[index] = _for_records(types, positional[index], f"args[{index}]")
