@@ -44,10 +44,14 @@ async def test_deny_if_on_a_boolean_refuses_every_spelling_of_false(double, tmp_
             assert result.is_error and result.text.startswith(tag), (spelling, result.text)
             assert partner(double, 1)["active"] is True, spelling
         # the generic doors are decided on the same canonical values (odoo_write's rule applies to them)
-        for tool in ("odoo_execute",):
+        assert not (await call(guard, "odoo_web_login", {})).is_error
+        for tool in ("odoo_execute", "odoo_web_call"):
             result = await call(guard, tool, {"model": "res.partner", "method": "write",
                                               "args": [[1], {"active": 0}]})
             assert result.text.startswith("[POLICY DENIED]"), result.text
+            by_keyword = await call(guard, tool, {"model": "res.partner", "method": "write", "args": [[1]],
+                                                  "kwargs": {"vals": {"active": "0"}}})
+            assert by_keyword.text.startswith("[INVALID ARGUMENTS] kwargs.vals.active"), by_keyword.text
         allowed = await call(guard, "odoo_write", {"model": "res.partner", "ids": [1], "values": {"active": 1}})
         assert not allowed.is_error, allowed.text
         assert partner(double, 1)["active"] is True  # sent as true, not 1
