@@ -1,7 +1,8 @@
 """The guard decorator: the one way a tool handler becomes callable.
 
 `Guard.wrap(spec)` returns a `GuardedTool`. Calling it runs, in order: the policy's
-tool gate, argument validation (the tool's pydantic model), the policy's conditions,
+tool gate, argument validation (the tool's pydantic model), the tool's canonicalisation step
+if it has one (`ToolSpec.canonical`: values as the target will store them), the policy's conditions,
 path confinement, approval, rate limits — and only then the handler. Whatever the
 outcome, an audit record is written and the caller gets a `Result` whose error text
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
@@ -382,6 +383,11 @@ class GuardedTool:
         if not isinstance(raw, dict):
             return finish(Outcome.INVALID, Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         args = self._validate(raw)
+        if spec.canonical is not None:  # the values as they will be stored, before any condition sees them
+            try:
+                args = await self._canonical(args, caller)
+            except ToolFailure as failure:
+                return finish(failure.outcome, Result(True, failure.render()), decision)
 
         plan = plan_for(guard.policy, spec.name)
         dumped = None
@@ -500,6 +506,15 @@ class GuardedTool:
             raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
         except RecursionError:
             raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+
+    async def _canonical(self, args: Any, caller: Caller) -> Any:
+        """The tool's canonicalisation step (`ToolSpec.canonical`), off the event loop (it may ask the target)."""
+        call = Call(caller=caller, runtime=self.context)
+        canonical = self.spec.canonical
+        assert canonical is not None
+        if inspect.iscoroutinefunction(canonical):
+            return await canonical(args, call)
+        return await anyio.to_thread.run_sync(canonical, args, call)
 
     def _equivalents(self, args: Any) -> list[Equivalent]:
         """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""

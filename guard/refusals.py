@@ -69,6 +69,14 @@ class ToolFailure(Exception):
         return f"[{self.tag}] {self.message}"
 
 
+class InvalidArguments(ToolFailure):
+    """Arguments the tool's own canonicalisation step cannot turn into what the target stores
+    (`ToolSpec.canonical`): refused before the policy's conditions, like a schema error."""
+
+    tag = Tag.INVALID_ARGUMENTS
+    outcome = Outcome.INVALID
+
+
 class PathRefused(ToolFailure):
     """A path argument (or a path a tool derived from one) would leave its root."""
 

@@ -164,8 +164,11 @@ async def test_bad_input_is_a_clear_error_and_the_server_goes_on(protocol, doubl
         await refused("odoo_execute", {"model": "res.partner", "method": "_write"}, "INVALID ARGUMENTS", "method")
         await refused("odoo_search", {"model": "res.partner", "domain": [["nofield", "=", 1]]}, "ODOO ERROR",
                       "nofield")
+        # a value Odoo cannot store for the field's type: refused before Odoo is asked (tools/odoo/canonical.py)
         await refused("odoo_create", {"model": "res.partner", "values": {"name": "x", "employee": "many"}},
-                      "ODOO ERROR", "employee")
+                      "INVALID ARGUMENTS", "values.employee")
+        await refused("odoo_create", {"model": "res.partner", "values": {"name": "x", "nofield": 1}},
+                      "ODOO ERROR", "nofield")
         await refused("odoo_module_install", {"modules": ["does_not_exist"]}, "TOOL ERROR", "does_not_exist")
         await refused("odoo_connect", {"alias": "evil", "url": "http://169.254.169.254", "db": "x", "username": "a",
                                        "password": "p"}, "TOOL ERROR", "ALLOWED_ODOO_URLS")
