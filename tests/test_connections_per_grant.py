@@ -74,6 +74,9 @@ async def test_a_grant_never_reaches_another_grants_runtime_connections(served):
     async with client_for(url, "alice") as alice, client_for(url, "bob") as bob:
         ok(await alice.call_tool("odoo_connect", admin))
         assert ok(await alice.call_tool("odoo_search_count", count)) == 4  # her first alias: her default
+        acting = ok(await alice.call_tool("who_am_i", {}))["acting_as"]  # what her unnamed calls run as
+        assert (acting["alias"], acting["username"], acting["source"]) == ("main", "admin", "odoo_connect")
+        assert ok(await bob.call_tool("who_am_i", {}))["acting_as"] is None
 
         listed = text(await bob.call_tool("odoo_connections", {}))
         assert '"main"' not in listed and '"admin"' not in listed, listed
@@ -93,6 +96,7 @@ async def test_a_grant_never_reaches_another_grants_runtime_connections(served):
         assert (hers["alias"], hers["username"], hers["logged_in"]) == ("main", "admin", True)
         denied = await bob.call_tool("odoo_create", {"model": "res.partner.category", "values": {"name": "x"}})
         assert text(denied).startswith("[ODOO ERROR] AccessError"), text(denied)  # demo's rights, never admin's
+        assert ok(await bob.call_tool("who_am_i", {}))["acting_as"]["username"] == "demo"
         assert ok(await alice.call_tool("odoo_create", {"model": "res.partner.category", "values": {"name": "a"}}))
 
         ok(await bob.call_tool("odoo_disconnect", {"alias": "main"}))
