@@ -206,8 +206,26 @@ class KnownSecrets:
         return self.mask(event) if self._pattern is not None else event
 
 
+LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""What a JSON encoder may leave raw in a string but some reader takes as the end of a line (U+2028,
+U+2029, NEL and the other C1 controls, DEL) or as a display reordering (bidi controls). C0 controls
+are escaped by JSON already; they are in the set so that the line is safe whatever encoder ran."""
+
+
+def one_line(line: str) -> str:
+    """The rendered record with every `LINE_BREAKERS` character written as a `\\uXXXX` escape.
+
+    They can only occur inside JSON strings (the syntax is ASCII), where the escape means the
+    same character: the record decodes to the same value and is one line for any reader.
+    """
+    if line.isascii() and "\x7f" not in line:
+        return line
+    return LINE_BREAKERS.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
+
+
 class _MaskedRenderer:
-    """The chain's last processor: render the record (orjson), then mask configured secrets in the line.
+    """The chain's last processor: render the record (orjson), mask configured secrets in the line,
+    then escape what would break the line (`one_line`).
 
     Two records a call, each walked field by field for every configured secret, cost more than
     the rest of the audit; scanning the rendered line once gives the same masking.
@@ -217,7 +235,7 @@ class _MaskedRenderer:
         self._secrets = secrets
 
     def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> str:
-        return self._secrets.mask_rendered(fastjson.dumps(event), event)
+        return one_line(self._secrets.mask_rendered(fastjson.dumps(event), event))
 
 
 def write_all(descriptor: int, data: bytes) -> None:
@@ -322,6 +340,11 @@ class AuditLog:
             self._report(failure)
             return False
         return True
+
+    def start(self) -> None:
+        """Write the `audit_start` record, whole, or raise: a sink that cannot be written (`/dev/full`,
+        a full disk) stops the start instead of refusing every call later."""
+        self.record("audit_start", required=True, pid=os.getpid())
 
     def _report(self, exc: Exception) -> None:
         if not self._warned:

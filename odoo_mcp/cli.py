@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guard import Policy, PolicyError, decide, load_policy
+from guard.audit import AuditUnavailable
 from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
@@ -71,7 +72,8 @@ def run_server(
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         try:
             guard, runtime = build_guard(settings, policies, extra_specs)
-        except OSError as exc:
+            guard.audit.start()  # a sink that cannot be written stops the start (/dev/full), not every call
+        except (OSError, AuditUnavailable) as exc:
             raise audit_unwritable(settings, exc) from exc
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         if mounts is not None:
