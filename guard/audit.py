@@ -33,6 +33,7 @@ from typing import Any
 import structlog
 
 from guard import fastjson
+from guard.audit_chain import chain_for, stamp
 
 REDACTED = "***"
 SECRET_KEY = re.compile(
@@ -253,12 +254,16 @@ class _Sinks:
 
     The audit file is opened `O_APPEND`: every record lands at the end even when several
     server processes share the file, and nothing waits in a userspace buffer if the process
-    dies. A line whose write failed half-way is remembered as torn; the next record starts
+    dies. The first sink (the log of record) is written through its hash chain
+    (`guard/audit_chain.py`), which stamps the record with `prev`, serialises writers of one
+    file and ends a line left torn before the next record; the copies get the same stamped
+    line. A copy whose write failed half-way is remembered as torn; its next record starts
     with a newline so it begins a line of its own.
     """
 
     def __init__(self, descriptors: Iterable[int], writer: Any = write_all) -> None:
         self._descriptors = list(descriptors)
+        self._chain = chain_for(self._descriptors[0]) if self._descriptors else None
         self._torn: set[int] = set()
         self._write = writer
 
@@ -268,18 +273,23 @@ class _Sinks:
         The first sink is the audit file when one is configured, else stderr. A copy on stderr
         next to a file is a convenience: its failure (a closed pipe) does not stop calls.
         """
-        line = (message + "\n").encode("utf-8")
-        for position, descriptor in enumerate(self._descriptors):
+        if self._chain is None:
+            return
+        try:
+            stamped = self._chain.append(message, self._write)
+        except OSError as exc:
+            stamped = stamp(message, "unwritten")  # the copy still gets the record, as best it can
+            self._copy((stamped + "\n").encode("utf-8"))
+            raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
+        self._copy((stamped + "\n").encode("utf-8"))
+
+    def _copy(self, line: bytes) -> None:
+        for descriptor in self._descriptors[1:]:
             data = b"\n" + line if descriptor in self._torn else line
             try:
                 self._write(descriptor, data)
-            except OSError as exc:
+            except OSError:
                 self._torn.add(descriptor)
-                if position == 0:
-                    for other in self._descriptors[1:]:  # the copy still gets the record, as best it can
-                        with contextlib.suppress(OSError):
-                            self._write(other, line)
-                    raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
             else:
                 self._torn.discard(descriptor)
 
@@ -295,7 +305,8 @@ class AuditLog:
         self._owned: int | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._owned = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            # read too: the chain continues from the file's last line (guard/audit_chain.py)
+            self._owned = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             descriptors.append(self._owned)
         if stderr:
             descriptors.append(sys.stderr.fileno())

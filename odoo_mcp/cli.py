@@ -21,6 +21,7 @@ from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approver import add_commands as add_approval_commands
+from odoo_mcp.audit_commands import add_commands as add_audit_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.policy_commands import add_commands as add_policy_commands
@@ -428,6 +429,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     add_approval_commands(commands)
+    add_audit_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True
