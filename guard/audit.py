@@ -236,7 +236,11 @@ class _MaskedRenderer:
         self._secrets = secrets
 
     def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> str:
-        return one_line(self._secrets.mask_rendered(fastjson.dumps(event), event))
+        try:
+            rendered = fastjson.dumps(event)
+        except UnicodeEncodeError:  # a lone surrogate (JSON text may carry one): only ASCII escapes hold it
+            return json.dumps(self._secrets.mask(event), ensure_ascii=True, default=str, separators=(",", ":"))
+        return one_line(self._secrets.mask_rendered(rendered, event))
 
 
 def write_all(descriptor: int, data: bytes) -> None:

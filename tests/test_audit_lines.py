@@ -46,3 +46,15 @@ def test_an_audit_file_that_cannot_be_written_stops_the_start(tmp_path):
     assert line.startswith("odoo-mcp: refusing to start") and "ODOO_MCP_AUDIT_LOG" in line, line
     assert "/dev/full" in line and "No space left on device" in line, line
     assert done.stdout == ""
+
+
+def test_a_lone_surrogate_is_recorded_not_a_reason_to_refuse_the_record(tmp_path):
+    """JSON text may carry `\\ud800`; Python decodes it to a lone surrogate that UTF-8 cannot encode."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.add_secrets(["s3cr\u00e9t-value"])
+    assert log.record("tool_call", required=True, arguments={"name": "x\ud800y\u2028", "echo": "s3cr\u00e9t-value"})
+    log.close()
+    [line] = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["arguments"] == {"name": "x\ud800y\u2028", "echo": "***"}
