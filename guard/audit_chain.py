@@ -38,7 +38,7 @@ if sys.platform != "win32":
 
 CHAIN_START = hashlib.sha256(b"odoo-mcp audit chain v1").hexdigest()
 """The `prev` of a file's (or a stream's) first record."""
-TAIL_CHUNK = 65536
+TAIL_CHUNK = 4096
 
 Writer = Callable[[int, bytes], None]
 
@@ -121,16 +121,16 @@ class FileChain:
         torn = os.pread(self.descriptor, 1, size - 1) != b"\n"
         end = size if torn else size - 1
         pieces: list[bytes] = []
-        position = end
-        while position > 0:
-            start = max(0, position - TAIL_CHUNK)
+        position, size_wanted = end, TAIL_CHUNK
+        while position > 0:  # a record is usually well under the first chunk; a huge line is read in growing ones
+            start = max(0, position - size_wanted)
             chunk = os.pread(self.descriptor, position - start, start)
             newline = chunk.rfind(b"\n")
             if newline >= 0:
                 pieces.append(chunk[newline + 1:])
                 break
             pieces.append(chunk)
-            position = start
+            position, size_wanted = start, min(size_wanted * 2, 1 << 20)
         return line_hash(b"".join(reversed(pieces))), torn
 
 

@@ -147,3 +147,13 @@ def test_stderr_only_is_one_chain_per_process(tmp_path, capfd):
 def test_an_unreadable_file_is_exit_2(tmp_path, capsys):
     assert main(["audit", "verify", str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_last_line_longer_than_the_first_tail_chunk_is_read_whole(tmp_path, capsys):
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.record("tool_call", arguments={"ids": list(range(5000))})  # one line of ~25 kB
+    log.close()
+    write(path, 2)  # a restart reads that line back
+    code, out = verify(path, capsys)
+    assert code == 0, out
