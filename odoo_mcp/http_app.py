@@ -89,7 +89,7 @@ def build_http_app(
         session_idle_timeout=security.session_idle_timeout,
         stateless_http=security.stateless,
     )
-    checked = AllowedHosts(hosts.allowed_hosts)
+    checked = AllowedHosts(hosts.allowed_hosts, strict=False)  # configured ones were checked at start
     if security.stateless:  # no session ids are issued: the guard's session scope is the grant
         return HostCheck(BearerGrants(mcp_app, digests), checked)
     sessions = GrantSessions(max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout)

@@ -76,11 +76,15 @@ def parse_origin(value: str) -> HostPort | None:
 class AllowedHosts:
     """The allowed entries, parsed once; `allows` compares a parsed `Host` with them."""
 
-    def __init__(self, entries: Iterable[str]) -> None:
+    def __init__(self, entries: Iterable[str], *, strict: bool = True) -> None:
+        """`strict=False` skips an entry that does not parse (a bind address with a zone id, `[fe80::1%eth0]`):
+        no strictly parsed `Host` could match it anyway."""
         self.entries: list[HostPort] = []
         for entry in entries:
             parsed = parse_host(entry, pattern=True)
             if parsed is None:
+                if not strict:
+                    continue
                 raise ValueError(f"{entry!r} is not host[:port] or host:* (an IPv6 address in brackets)")
             self.entries.append(parsed)
 
