@@ -33,7 +33,7 @@ from typing import Any
 import structlog
 
 from guard import fastjson
-from guard.audit_chain import chain_for, stamp
+from guard.audit_chain import StreamChain, chain_for, stamp
 
 REDACTED = "***"
 SECRET_KEY = re.compile(
@@ -265,9 +265,12 @@ class _Sinks:
     with a newline so it begins a line of its own.
     """
 
-    def __init__(self, descriptors: Iterable[int], writer: Any = write_all) -> None:
+    def __init__(self, descriptors: Iterable[int], writer: Any = write_all, *, owned_file: bool = False) -> None:
+        """`owned_file`: the first descriptor is the audit file this log opened (read and write); only
+        such a file is chained as a file — stderr is a stream even when redirected to a file."""
         self._descriptors = list(descriptors)
-        self._chain = chain_for(self._descriptors[0]) if self._descriptors else None
+        first = self._descriptors[0] if self._descriptors else None
+        self._chain = None if first is None else chain_for(first) if owned_file else StreamChain(first)
         self._torn: set[int] = set()
         self._write = writer
 
@@ -319,7 +322,7 @@ class AuditLog:
         self._warned = False
         # Bound once (not a lazy proxy re-binding on every call): the audit line is on every call's path.
         self._logger = structlog.wrap_logger(
-            _Sinks(descriptors, writer),
+            _Sinks(descriptors, writer, owned_file=self._owned is not None),
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
                 redact_processor,

@@ -15,8 +15,9 @@ Where the chain is kept depends on the sink of record (`guard/audit.py`):
   record chains to it. So a restart continues the chain, and several processes appending to one
   file (replicas on one host) keep one chain. A last line without its newline (a writer died
   half-way) is ended first, and the next record chains to it as it stands.
-- anything else — stderr, a pipe, a character device (`StreamChain`): nothing can be read back,
-  so the chain is the process's: it starts at `CHAIN_START` and follows this process's records.
+- anything else — stderr (even redirected to a file: other lines go there too, and it may not be
+  readable), a pipe, a character device (`StreamChain`): nothing is read back, so the chain is the
+  process's: it starts at `CHAIN_START` and follows this process's records.
 
 `verify` reads a file twice (hashes first, then each line's `prev`) and reports every break.
 """

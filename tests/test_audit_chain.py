@@ -157,3 +157,24 @@ def test_a_last_line_longer_than_the_first_tail_chunk_is_read_whole(tmp_path, ca
     write(path, 2)  # a restart reads that line back
     code, out = verify(path, capsys)
     assert code == 0, out
+
+
+def test_stderr_redirected_to_a_write_only_file_is_still_a_stream(tmp_path):
+    """`ODOO_MCP_AUDIT_LOG=-` with `2>>server.log`: stderr is a regular file the server cannot read back,
+    holding other lines too; the chain is the process's, never a read of that file."""
+    import subprocess
+    import sys
+
+    from guard.audit_chain import CHAIN_START
+    from tests.harness import REPO
+
+    log = tmp_path / "server.log"
+    log.write_text("odoo-mcp 0.1.0: a start line that is not a record\n")
+    script = ("from guard.audit import AuditLog\nlog = AuditLog(None, stderr=True)\nlog.start()\n"
+              "for n in range(2):\n    log.record('tool_call', required=True, arguments={'n': n})\n")
+    with log.open("ab") as stderr:  # write-only, appending: what a shell's 2>> gives
+        done = subprocess.run([sys.executable, "-c", script], cwd=REPO, stderr=stderr, timeout=60)
+    assert done.returncode == 0, log.read_text()
+    start, *calls = [json.loads(line) for line in log.read_text().splitlines()[1:]]
+    assert start["event"] == "audit_start" and start["prev"] == CHAIN_START
+    assert [record["arguments"]["n"] for record in calls] == [0, 1]
