@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
@@ -312,8 +313,10 @@ class AuditLog:
         self._owned: int | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # read too: the chain continues from the file's last line (guard/audit_chain.py)
-            self._owned = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            self._owned = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            if stat.S_ISREG(os.fstat(self._owned).st_mode):  # read too: the chain continues from its last line
+                os.close(self._owned)  # (a FIFO or a device stays write-only: nothing is read back from it)
+                self._owned = os.open(path, os.O_RDWR | os.O_APPEND)
             descriptors.append(self._owned)
         if stderr:
             descriptors.append(sys.stderr.fileno())
