@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guard import Policy, PolicyError, decide, load_policy
+from guard.audit import AuditUnavailable
 from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approver import add_commands as add_approval_commands
+from odoo_mcp.audit_commands import add_commands as add_audit_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.policy_commands import add_commands as add_policy_commands
@@ -78,7 +80,8 @@ def run_server(
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         try:
             guard, runtime = build_guard(settings, policies, extra_specs)
-        except OSError as exc:
+            guard.audit.start()  # a sink that cannot be written stops the start (/dev/full), not every call
+        except (OSError, AuditUnavailable) as exc:
             raise audit_unwritable(settings, exc) from exc
         oauth = None
         if oauth_config is not None:
@@ -473,6 +476,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     add_approval_commands(commands)
+    add_audit_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True

@@ -134,8 +134,9 @@ async def test_every_tool_over(protocol, double, tmp_path):
         assert done["uninstalled"] is True
 
         await ok("odoo_refresh")
-        await ok("odoo_disconnect", {"alias": "default"})
-        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) > 100  # reopens
+        shared = await server.call("odoo_disconnect", {"alias": "default"})  # the operator's: not one grant's
+        assert shared.tag == "TOOL ERROR" and "shared by every grant" in shared.text, shared.text
+        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) > 100
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

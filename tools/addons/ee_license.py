@@ -65,7 +65,8 @@ def days_left(expiration: str | None, today: dt.date) -> int | None:
 def ee_license_status(args: LicenseArgs, call: Call) -> dict[str, Any]:
     """Report the Enterprise subscription of a configured connection: expiration date and reason, and the
     subscription code masked. No URL or credentials as arguments; TLS must be on."""
-    connection = signed_in_connection(call, args.connection) or odoo_pool(call).get(args.connection)
+    connection = signed_in_connection(call, args.connection) or odoo_pool(call).get(
+        args.connection, owner=call.caller.grant)
     config = connection.config
     pinned = config.pin_dir is not None and read_pin(config.pin_dir, config.url) is not None
     problem = tls_problem(config.url, config.verify_ssl, pinned)

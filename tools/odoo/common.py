@@ -107,4 +107,4 @@ def odoo(call: Call, connection: str | None) -> OdooConnection:
         own = active_connection(call)
         if own is not None:
             return own
-    return odoo_pool(call).get(connection)
+    return odoo_pool(call).get(connection, owner=call.caller.grant)
