@@ -1,0 +1,137 @@
+"""Which Odoo is on the other end, and the protocol picked for it: one double per version (16.0 to 19.0).
+
+A key-only configuration (the README's examples: URL, database, user, API key, no ODOO_PROTOCOL)
+works on every version: JSON-2 on 19.0, JSON-RPC with the key as the password before. An explicit
+ODOO_PROTOCOL wins, and one that cannot work with that Odoo says which setting to change. Reports
+need a web session, which Odoo opens with a password only: with a password configured they work on
+every protocol, without one the refusal names the setting.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from odoo_client.errors import ConfigError
+from odoo_client.pool import OdooPool
+from odoo_client.settings import OdooSettings
+from tests.odoo_double import ADMIN, OdooDouble
+from tests.sensitive_cases import call, in_process
+
+VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
+ALLOW_ALL = {"version": "1", "default": "allow"}
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
+def double(request) -> Iterator[OdooDouble]:
+    with OdooDouble(partners=3, version=request.param) as running:
+        yield running
+
+
+def key_only(double: OdooDouble, **extra: str) -> dict[str, str]:
+    """The README's Claude Desktop configuration: no ODOO_PROTOCOL, no password."""
+    return {"ODOO_URL": double.url, "ODOO_DB": double.db, "ODOO_USERNAME": ADMIN["login"],
+            "ODOO_API_KEY": ADMIN["api_key"], **extra}
+
+
+def major(double: OdooDouble) -> int:
+    return int(double.database.version.split(".")[0])
+
+
+def test_a_key_only_configuration_works_on_every_version(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
+    try:
+        assert connection.execute("res.partner", "search_count", [[]]) == 4
+        assert connection.protocol == ("json2" if major(double) >= 19 else "jsonrpc")
+        assert connection.major_version() == major(double)
+    finally:
+        connection.close()
+
+
+@pytest.mark.anyio
+async def test_odoo_version_reports_what_was_detected(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "json2", tmp_path / "f", ODOO_PROTOCOL="") as guard:
+        result = await call(guard, "odoo_version", {})
+    assert not result.is_error, result.text
+    answer = json.loads(result.text)
+    assert answer["server_version"] == double.database.version
+    assert answer["major_version"] == major(double)
+    assert answer["protocol"] == ("json2" if major(double) >= 19 else "jsonrpc")
+    assert answer["protocol_chosen"] == "detected"
+
+
+def test_an_explicit_protocol_wins_and_json2_before_19_names_the_setting(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="json2"))).get()
+    try:
+        if major(double) >= 19:
+            assert connection.execute("res.partner", "search_count", [[]]) == 4
+            return
+        with pytest.raises(ConfigError) as refused:
+            connection.execute("res.partner", "search_count", [[]])
+        message = str(refused.value)
+        assert "\n" not in message
+        assert message.startswith(f"ODOO_PROTOCOL is json2, which Odoo {double.database.version} does not have")
+        assert "set ODOO_PROTOCOL to jsonrpc" in message
+    finally:
+        connection.close()
+    xmlrpc = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="xmlrpc"))).get()
+    try:
+        assert xmlrpc.protocol == "xmlrpc" and xmlrpc.execute("res.partner", "search_count", [[]]) == 4
+    finally:
+        xmlrpc.close()
+
+
+def test_reports_open_a_web_session_with_the_password_whatever_the_protocol(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PASSWORD=ADMIN["password"]))).get()
+    try:
+        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
+        double.drop_sessions()
+        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
+    finally:
+        connection.close()
+
+
+def test_a_report_without_a_password_is_refused_naming_the_setting(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
+    try:
+        with pytest.raises(ConfigError) as refused:
+            connection.report_pdf("contacts.report_partner_card", [1])
+        message = str(refused.value)
+        assert "ODOO_PASSWORD" in message and "report" in message and "wrong" not in message
+    finally:
+        connection.close()
+
+
+def test_the_double_refuses_what_that_odoo_refuses(double):
+    """Web login with an API key, a report without a session, JSON-2 and /web/version before 19."""
+    body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "db": double.db, "login": ADMIN["login"], "password": ADMIN["api_key"]}}).encode()
+    answer = json.loads(urllib.request.urlopen(urllib.request.Request(
+        double.url + "/web/session/authenticate", body, {"Content-Type": "application/json"})).read())
+    assert answer["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect())
+    report = urllib.request.Request(double.url + "/report/pdf/contacts.report_partner_card/1",
+                                    headers={"Authorization": f"bearer {ADMIN['api_key']}"})
+    with pytest.raises(urllib.error.HTTPError) as redirected:
+        opener.open(report)
+    assert redirected.value.code == 303 and "/web/login" in redirected.value.headers["Location"]
+
+    version = urllib.request.Request(double.url + "/web/version")
+    json2 = urllib.request.Request(double.url + "/json/2/res.partner/search_count", b"{}",
+                                   {"Authorization": f"bearer {ADMIN['api_key']}", "Content-Type": "application/json"})
+    for request in (version, json2):
+        if major(double) >= 19:
+            assert opener.open(request).status == 200
+        else:
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                opener.open(request)
+            assert missing.value.code == 404
