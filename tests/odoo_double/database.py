@@ -209,7 +209,7 @@ class Env:
             if name == "id":
                 continue
             spec = model.fields.get(name)
-            if spec is None and name == "display_name":  # every Odoo model has it (computed)
+            if name == "display_name":  # every Odoo model has it, computed (fields_get lists it from 17.0)
                 row[name] = self.display_name(model.name, record["id"])
                 continue
             if spec is None:
