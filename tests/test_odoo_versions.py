@@ -20,6 +20,7 @@ from odoo_client.errors import ConfigError
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
 from tests.odoo_double import ADMIN, OdooDouble
+from tests.odoo_double.business import install
 from tests.sensitive_cases import call, in_process
 
 VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
@@ -28,7 +29,9 @@ ALLOW_ALL = {"version": "1", "default": "allow"}
 
 @pytest.fixture(scope="module", params=VERSIONS)
 def double(request) -> Iterator[OdooDouble]:
+    """One double per version for the whole module (with the business models the stock tools use)."""
     with OdooDouble(partners=3, version=request.param) as running:
+        install(running.database)
         yield running
 
 
@@ -135,3 +138,56 @@ def test_the_double_refuses_what_that_odoo_refuses(double):
             with pytest.raises(urllib.error.HTTPError) as missing:
                 opener.open(request)
             assert missing.value.code == 404
+
+
+@pytest.mark.anyio
+async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(double, tmp_path):
+    """The generic Odoo tools, the web read and the version-gated stock family, as the README configures them."""
+    version = major(double)
+    files = tmp_path / "f"
+    async with in_process(ALLOW_ALL, double, "json2", files, ODOO_PROTOCOL="") as guard:
+        async def ok(name: str, arguments: dict | None = None):
+            result = await call(guard, name, arguments or {})
+            assert not result.is_error, f"{name} on {double.database.version}: {result.text}"
+            return result.data
+
+        companies = [["is_company", "=", True]]
+        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) == 4
+        [first] = await ok("odoo_search", {"model": "res.partner", "domain": companies, "limit": 1})
+        [row] = await ok("odoo_read", {"model": "res.partner", "ids": [first], "fields": ["name", "parent_id"]})
+        assert row["name"] == "YourCompany"
+        created = await ok("odoo_create", {"model": "res.partner", "values": {"name": "Versioned", "city": "Namur"}})
+        await ok("odoo_write", {"model": "res.partner", "ids": [created["id"]], "values": {"city": "Mons"}})
+        rows = await ok("odoo_search_read", {"model": "res.partner", "domain": [["city", "=", "Mons"]],
+                                             "fields": ["name"]})
+        assert [r["name"] for r in rows] == ["Versioned"]
+        groups = await ok("odoo_read_group", {"model": "res.partner", "groupby": ["city"], "aggregates": ["__count"]})
+        counts = {g["city"]: g.get("__count") for g in groups}  # formatted_read_group on 19, read_group before
+        assert counts["Mons"] == 1
+        posted = await ok("odoo_message_post", {"model": "res.partner", "ids": [created["id"]], "body": "hello"})
+        assert len(posted["message_ids"]) == 1
+        await ok("odoo_unlink", {"model": "res.partner", "ids": [created["id"]]})
+
+        moves = await ok("odoo_fields_get", {"model": "stock.move", "attributes": ["type"]})
+        assert ("quantity" in moves, "quantity_done" in moves) == ((True, False) if version >= 17 else (False, True))
+        assert ("value" in moves, "lot_id" in moves) == (version >= 19, False)  # as each Odoo answers fields_get
+        assert "res.partner" in {m["model"] for m in await ok("odoo_list_models", {"filter": "partner"})}
+        assert (await ok("odoo_module_info", {"module": "mail"}))["state"] == "installed"
+        listed = await ok("odoo_list_translatable_fields", {"model": "ir.ui.view"})  # 16.0+: JSONB translations
+        assert {"name": "arch_db", "kind": "xml"}.items() <= next(f for f in listed["fields"]
+                                                                 if f["name"] == "arch_db").items()
+
+        report = await call(guard, "odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
+        assert report.text.startswith("[NOT CONFIGURED] reports need") and "set ODOO_PASSWORD" in report.text
+        await ok("odoo_web_login", {"password": ADMIN["password"]})
+        read = await ok("odoo_web_read", {"model": "res.partner", "fields": ["name"], "domain": companies})
+        assert [r["name"] for r in read] == ["YourCompany"]  # fields on 16, specification from 17
+
+        flip = {"product_id": 2, "location_id": 1, "quantity": 7, "in_date": "2026-01-01"}
+        stock = await call(guard, "odoo_stock_product_flip_to_storable", flip)
+        if version >= 18:
+            assert not stock.is_error and stock.data["dry_run"], stock.text
+        else:  # 17.0 and before have no is_storable: refused before anything is read
+            assert stock.text.startswith("[NOT CONFIGURED] odoo_stock_product_flip_to_storable "), stock.text
+            assert stock.text.endswith(f"works with Odoo 18.0 and later; connection 'default' is Odoo "
+                                       f"{double.database.version}: nothing was done")
