@@ -3,10 +3,10 @@
 On first use the connection asks the server what it is (`detect.server_version`) and picks its
 protocol (`detect.choose`: JSON-2 from 19.0 with an API key, JSON-RPC otherwise, an explicit
 setting winning); the version is kept, so tools that differ by version decide from
-`major_version()` without asking again. The login happens on first use and is kept; when Odoo answers that the session expired, the
-connection logs in again once and repeats the call (a second expiry is reported, not looped).
-The record operations the tools need are thin wrappers over `execute`, written once for all
-three protocols.
+`major_version()` without asking again. The login happens on first use and is kept; when Odoo
+answers that the session expired, the connection logs in again once and repeats the call (a
+second expiry is reported, not looped). The record operations the tools need are thin wrappers
+over `execute`, written once for all three protocols.
 """
 
 from __future__ import annotations

@@ -361,8 +361,8 @@ def fields_get(env: Env, model: Model, allfields: Any = None, attributes: Any = 
     env.check_access(model, "read")
     described = {"id": {"type": "integer", "string": "ID", "readonly": True, "required": False,
                         "store": True, "help": False}}
-    described.update(env.db.schema and env.db.schema.describe_fields(model)
-                     or {name: spec.describe() for name, spec in model.fields.items()})
+    version_fields = env.db.schema.describe_fields(model) if env.db.schema is not None else None
+    described.update(version_fields or {name: spec.describe() for name, spec in model.fields.items()})
     if allfields:
         described = {name: info for name, info in described.items() if name in allfields}
     if attributes:
