@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from odoo_client.errors import ConfigError
+from odoo_client.errors import ConfigError, OdooFault
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
 from tests.odoo_double import ADMIN, OdooDouble
@@ -191,3 +191,35 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
             assert stock.text.startswith("[NOT CONFIGURED] odoo_stock_product_flip_to_storable "), stock.text
             assert stock.text.endswith(f"works with Odoo 18.0 and later; connection 'default' is Odoo "
                                        f"{double.database.version}: nothing was done")
+
+
+def test_the_double_answers_and_refuses_with_that_versions_schema(double):
+    """Fields, removed models, methods and keyword arguments as that Odoo has them, in Odoo's words."""
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PASSWORD=ADMIN["password"]))).get()
+    version = major(double)
+
+    def refusal(model: str, method: str, args: list, kwargs: dict | None = None) -> str:
+        with pytest.raises(OdooFault) as refused:
+            connection.execute(model, method, args, kwargs or {})
+        return str(refused.value)
+
+    try:
+        assert refusal("stock.move", "search_read", [[]], {"fields": ["lot_id"]}) == (
+            "ValueError: Invalid field 'lot_id' on model 'stock.move'")
+        export = {"fields_to_export": ["name"]}
+        assert refusal("res.partner", "export_data", [[1]], {**export, "import_compat": False}) == (
+            "TypeError: export_data() got an unexpected keyword argument 'import_compat'")
+        assert connection.execute("res.partner", "export_data", [[1]], export) == {"datas": [["YourCompany"]]}
+        described = connection.execute("product.template", "fields_get", [], {"attributes": ["type"]})
+        assert ("is_storable" in described) == (version >= 18) and ("detailed_type" in described) == (version < 18)
+        if version >= 19:
+            assert refusal("account.fiscal.position.tax", "search", [[]]) == (
+                "UserError: Object account.fiscal.position.tax doesn't exist")
+            assert refusal("res.partner", "check_access_rights", [], {"operation": "read"}) == (
+                "AttributeError: The method 'res.partner.check_access_rights' does not exist")
+        else:
+            assert connection.execute("account.fiscal.position.tax", "search_count", [[]]) == 1
+            assert refusal("res.partner", "formatted_read_group", [], {"domain": [], "groupby": ["city"]}) == (
+                "AttributeError: The method 'res.partner.formatted_read_group' does not exist")
+    finally:
+        connection.close()
