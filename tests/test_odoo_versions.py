@@ -67,6 +67,27 @@ async def test_odoo_version_reports_what_was_detected(double, tmp_path):
     assert answer["protocol_chosen"] == "detected"
 
 
+def test_connections_file_and_odoo_connect_pick_the_same_way(double, tmp_path):
+    """A file connection without `protocol` detects it; with json2 on an older Odoo, the refusal names its key."""
+    file = tmp_path / "connections.json"
+    file.write_text(json.dumps([
+        {"alias": "auto", "url": double.url, "db": double.db, "username": ADMIN["login"], "api_key": ADMIN["api_key"]},
+        {"alias": "forced", "url": double.url, "db": double.db, "username": ADMIN["login"],
+         "api_key": ADMIN["api_key"], "protocol": "json2"}]))
+    pool = OdooPool(OdooSettings.from_env({"CONNECTIONS_FILE": str(file)}))
+    try:
+        assert pool.get("auto").execute("res.partner", "search_count", [[]]) == 4
+        assert pool.get("auto").protocol == ("json2" if major(double) >= 19 else "jsonrpc")
+        added = pool.connect("added", url=double.url, db=double.db, username=ADMIN["login"], api_key=ADMIN["api_key"])
+        assert added.execute("res.partner", "search_count", [[]]) == 4 and added.protocol == pool.get("auto").protocol
+        if major(double) < 19:
+            with pytest.raises(ConfigError, match="^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "
+                                                  "which Odoo 1[678].0 does not have"):
+                pool.get("forced").execute("res.partner", "search_count", [[]])
+    finally:
+        pool.close()
+
+
 def test_an_explicit_protocol_wins_and_json2_before_19_names_the_setting(double):
     connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="json2"))).get()
     try:
