@@ -81,8 +81,8 @@ def test_connections_file_and_odoo_connect_pick_the_same_way(double, tmp_path):
         added = pool.connect("added", url=double.url, db=double.db, username=ADMIN["login"], api_key=ADMIN["api_key"])
         assert added.execute("res.partner", "search_count", [[]]) == 4 and added.protocol == pool.get("auto").protocol
         if major(double) < 19:
-            with pytest.raises(ConfigError, match="^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "
-                                                  "which Odoo 1[678].0 does not have"):
+            with pytest.raises(ConfigError, match=r"^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "
+                                                  r"which Odoo 1[678]\.0 does not have"):
                 pool.get("forced").execute("res.partner", "search_count", [[]])
     finally:
         pool.close()

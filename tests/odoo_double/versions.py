@@ -4,9 +4,10 @@
 their method signatures are the `def` lines of their source (`SIGNATURES` below, copied from the shared
 odoo-schema extract: 18.0 "release 18.0 final, July 2025"; 19.0 a plain public copy of upstream 19.0).
 16.0 and 17.0 are derived: 17.0 is 18.0 minus what 18.0 added, 16.0 is 17.0 minus what 17.0 added, each
-difference below with its source. Only the models and methods the tools touch are covered; a model
-the double has and the schema does not cover (e.g. `mrp.production`, not installed where the schema
-was taken) keeps the double's own fields.
+difference below with its source (mostly OCA/OpenUpgrade's upgrade analyses, which list the fields every
+release added and dropped, module by module). Fields nobody sourced stay as 18.0 has them. Only the
+models and methods the tools touch are covered; a model the double has and the schema does not cover
+(e.g. `mrp.production`, not installed where the schema was taken) keeps the double's own fields.
 """
 
 from __future__ import annotations
@@ -36,12 +37,6 @@ class Traits:
         and /xmlrpc/2/common."""
         return self.major >= 19
 
-    @property
-    def ir_translation(self) -> bool:
-        """Translations moved into JSONB columns in 16.0; `ir.translation` exists until 15.0 (16.0
-        release notes; 18.0's fields.json lists it under `absent`)."""
-        return self.major <= 15
-
 
 def traits(version: str) -> Traits:
     return Traits(major=int(version.split(".")[0].removeprefix("saas~")))
@@ -50,25 +45,38 @@ def traits(version: str) -> Traits:
 # ---- fields: 17.0 from 18.0, 16.0 from 17.0 (a spec string adds or changes a field, None removes it) ----
 
 FIELDS_17_FROM_18: dict[str, dict[str, str | None]] = {
-    # 18.0 made accounts shareable between companies: `company_ids` replaced the single `company_id`
-    # (Odoo 18.0 release notes, Accounting: "accounts shared between companies").
+    # Source: OCA/OpenUpgrade's upgrade analyses 17.0 → 18.0 (the fields each release added and dropped, read
+    # from real databases): openupgrade_scripts/scripts/account/18.0.1.3/upgrade_analysis.txt and
+    # openupgrade_scripts/scripts/stock/18.0.1.1/upgrade_analysis.txt.
+    # account: `company_id` (required) DEL, `company_ids` NEW — 18.0 shares accounts between companies.
     "account.account": {"company_ids": None, "company_id": "many2one|res.company|Rs|Company"},
-    # 18.0 replaced the "Storable Product" type with the `is_storable` flag ("Track Inventory") on goods;
-    # 17.0 has `detailed_type` and a `product` value in `type` (Odoo 18.0 release notes, Inventory).
+    # account: account.move `payment_id` and `to_check` DEL, `checked` and `origin_payment_id` NEW.
+    "account.move": {"checked": None, "origin_payment_id": None, "matched_payment_ids": None,
+                     "payment_id": "many2one|account.payment|s|Payment", "to_check": "boolean||s|To Check"},
+    # stock: product.template `detailed_type` DEL, `is_storable` NEW (the storable type became a flag);
+    # product.product has both as related fields.
     "product.template": {"is_storable": None, "detailed_type": "selection||Rs|Product Type"},
     "product.product": {"is_storable": None, "detailed_type": "selection||R|Product Type"},
-    # `check_access` is new in 18.0 (see SIGNATURES); nothing in the fields.
+    # stock: stock.move `location_final_id` and `never_product_template_attribute_value_ids` NEW.
+    "stock.move": {"location_final_id": None, "never_product_template_attribute_value_ids": None},
+    # stock: stock.location `return_location` DEL.
+    "stock.location": {"return_location": "boolean||s|Is a Return Location?"},
 }
 
 FIELDS_16_FROM_17: dict[str, dict[str, str | None]] = {
-    # 17.0 renamed the move's done quantity `quantity_done` to `quantity` and added `picked`; 16.0 also
-    # has `reserved_availability` (Odoo 17.0 release notes, Inventory: "quantity instead of
-    # reserved/done"; stock/models/stock_move.py of 16.0).
-    "stock.move": {"quantity": None, "picked": None,
-                   "quantity_done": "float||s|Quantity", "reserved_availability": "float||r|Quantity Reserved"},
-    # The same rename on move lines: 16.0 has `qty_done` and `reserved_uom_qty` (stock/models/stock_move_line.py).
-    "stock.move.line": {"quantity": None, "quantity_product_uom": None, "picked": None,
-                        "qty_done": "float||s|Quantity Done", "reserved_uom_qty": "float||Rs|Reserved"},
+    # Source: OCA/OpenUpgrade openupgrade_scripts/scripts/stock/17.0.1.1/upgrade_analysis.txt (16.0 → 17.0).
+    # stock.move: `quantity_done` DEL, `quantity` and `picked` NEW; `scrap_ids` DEL, `scrap_id` NEW;
+    # `move_line_nosuggest_ids` DEL.
+    "stock.move": {"quantity": None, "picked": None, "scrap_id": None,
+                   "quantity_done": "float||s|Quantity", "scrap_ids": "one2many|stock.scrap|s|Scrap",
+                   "move_line_nosuggest_ids": "one2many|stock.move.line|s|Operations"},
+    # stock.move.line: `qty_done`, `reserved_qty`, `reserved_uom_qty` (required) DEL; `quantity`,
+    # `quantity_product_uom`, `picked`, `quant_id` NEW.
+    "stock.move.line": {"quantity": None, "quantity_product_uom": None, "picked": None, "quant_id": None,
+                        "qty_done": "float||s|Quantity Done", "reserved_qty": "float||rs|Real Reserved Quantity",
+                        "reserved_uom_qty": "float||Rs|Reserved"},
+    # stock.lot: `location_id` and `lot_properties` NEW in 17.0.
+    "stock.lot": {"location_id": None, "lot_properties": None},
 }
 
 BEYOND_SCHEMA: dict[str, dict[str, str]] = {
@@ -84,6 +92,8 @@ BEYOND_SCHEMA: dict[str, dict[str, str]] = {
 }
 
 ABSENT_MODELS: dict[str, set[str]] = {
+    # `ir.translation` exists until 15.0: from 16.0 translations are JSONB columns (shared odoo-schema
+    # 18.0/fields.json lists it under `absent`; the translation tools branch on 16).
     # 19.0 removed the tax mapping model (mappings are the position's taxes and their `original_tax_ids`)
     # and the valuation layers (valuation is on stock.move): shared odoo-schema 19.0 README and fields.json.
     "19.0": {"account.fiscal.position.tax", "stock.valuation.layer", "ir.translation"},
@@ -151,16 +161,11 @@ SIGNATURES: dict[str, dict[str, str | None]] = {
         "check_access_rights": None,  # gone in 19.0: only check_access is listed (19.0/methods.md)
     },
 }
-SIGNATURES["17.0"] = {
-    **SIGNATURES["18.0"],
-    # `check_access(operation)` is new in 18.0 (18.0 release notes, ORM: check_access_rights +
-    # check_access_rule merged into check_access); 17.0 has only the two older methods.
-    "check_access": None,
-}
+SIGNATURES["17.0"] = dict(SIGNATURES["18.0"])  # no difference the tools meet is sourced: 18.0's signatures
 SIGNATURES["16.0"] = {
     **SIGNATURES["17.0"],
-    # 17.0 introduced the `specification` argument of web_search_read and the web_read method (17.0
-    # web/models/models.py; the tools' odoo_web_read branches on it); 16.0 reads with `fields`.
+    # 17.0's web client reads with a `specification` (web_search_read(domain, specification, ...) and the new
+    # web_read, addons/web/models/models.py of 17.0); 16.0's web_search_read takes `fields`.
     "web_search_read": "(self, domain=None, fields=None, offset=0, limit=None, order=None, count_limit=None)",
     "web_read": None,
 }
