@@ -6,14 +6,13 @@ import, take-back, opening entry), with the Odoo family's context and error tran
 `adjust` and `ledger` are their shared parts.
 """
 
-from tools.odoo import errors, versions
+from tools.odoo import errors
 from tools.odoo.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 from . import initial, repairs
 
-# 18.0 and later: the tools read and write `is_storable`, which replaced 17.0's storable product type
-FAMILY = Family(name="stock", specs=wrap_handlers(versions.gated(collect(repairs, initial), since=18),
-                                                  errors.translated), context=odoo_context)
+FAMILY = Family(name="stock", specs=wrap_handlers(collect(repairs, initial), errors.translated),
+                context=odoo_context)
 
 __all__ = ["FAMILY"]
