@@ -19,6 +19,7 @@ import pytest
 from odoo_client.errors import ConfigError, OdooFault
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
+from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.business import install
 from tests.sensitive_cases import call, in_process
@@ -242,3 +243,21 @@ def test_the_double_answers_and_refuses_with_that_versions_schema(double):
                 "AttributeError: The method 'res.partner.formatted_read_group' does not exist")
     finally:
         connection.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", ["18.0", "19.0"])
+async def test_the_readme_configuration_through_the_real_server(version, tmp_path):
+    """The README's Claude Desktop env (URL, DB, user, API key; no protocol) through a real server process."""
+    with OdooDouble(partners=3, version=version) as odoo:
+        env = {"ODOO_URL": odoo.url, "ODOO_DB": odoo.db, "ODOO_USERNAME": ADMIN["login"],
+               "ODOO_API_KEY": ADMIN["api_key"]}
+        async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=env) as server:
+            answer = await server.call("odoo_version", {})
+            assert not answer.is_error, answer.text
+            expected = "json2" if version == "19.0" else "jsonrpc"
+            assert (answer.data["server_version"], answer.data["protocol"]) == (version, expected)
+            count = await server.call("odoo_search_count", {"model": "res.partner", "domain": []})
+            assert (count.is_error, count.data) == (False, 4), count.text
+            report = await server.call("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
+            assert report.tag == "NOT CONFIGURED" and "set ODOO_PASSWORD" in report.text, report.text
