@@ -199,6 +199,21 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         assert {"name": "arch_db", "kind": "xml"}.items() <= next(f for f in listed["fields"]
                                                                  if f["name"] == "arch_db").items()
 
+        (files / "note.txt").write_bytes(b"versioned bytes")
+        upload = await ok("odoo_attachment_upload", {"name": "note.txt", "file_path": "note.txt",
+                                                     "res_model": "res.partner", "res_id": first})
+        await ok("odoo_attachment_download", {"attachment_id": upload["id"], "save_path": "back.txt"})
+        assert (files / "back.txt").read_bytes() == b"versioned bytes"
+        backup = await ok("odoo_record_backup", {"model": "res.partner", "ids": [first], "save_path": "b.json"})
+        assert backup["records"] == 1
+        assert (await ok("odoo_module_install", {"modules": ["sale"]}))["modules"][0]["state"] == "installed"
+        assert (await ok("odoo_module_uninstall", {"modules": ["sale"], "confirm": True}))["uninstalled"] is True
+        snippets = await ok("odoo_website_list_snippets", {"search": "banner"})
+        assert [s["key"] for s in snippets["snippets"]] == ["website.s_banner"]
+        assert (await ok("public_access_sitemap", {}))["urls"] == ["/shop"]
+        positions = await ok("odoo_fp_list", {})  # tax mappings: account.fiscal.position.tax up to 18.0
+        assert "Intra-EU B2B" in json.dumps(positions)
+
         report = await call(guard, "odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
         assert report.text.startswith("[NOT CONFIGURED] reports need") and "set ODOO_PASSWORD" in report.text
         await ok("odoo_web_login", {"password": ADMIN["password"]})
