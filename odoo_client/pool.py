@@ -116,8 +116,6 @@ class OdooPool:
                     needed = [*missing, *([] if password or api_key else ["password or api_key"])]
                     raise OdooRequestError(f"a new connection {alias!r} needs url, db, username and a secret "
                                            f"(missing: {', '.join(needed)}); nothing is inherited from another server")
-                if "protocol" not in given:
-                    given["protocol"] = "json2" if api_key and not password else "jsonrpc"
                 candidate = ConnectionConfig(timeout=self.settings.timeout, pin_dir=self.settings.pin_dir, **given)
             else:
                 candidate = replace(base, **given)

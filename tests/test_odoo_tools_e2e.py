@@ -98,12 +98,15 @@ async def test_every_tool_over(protocol, double, tmp_path):
         assert again.is_error and "already exists" in again.text
 
         report = await server.call("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1, 2]})
-        assert not report.is_error, report.text
-        [pdf] = blobs(report)
-        assert pdf.mime_type == "application/pdf" and base64.b64decode(pdf.blob).startswith(b"%PDF")
-        await ok("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1],
-                                 "save_path": "card.pdf"})
-        assert (files / "card.pdf").read_bytes().startswith(b"%PDF")
+        if protocol == "json2":  # an API key only: Odoo opens the web session reports need with a password only
+            assert report.tag == "NOT CONFIGURED" and "set ODOO_PASSWORD" in report.text, report.text
+        else:
+            assert not report.is_error, report.text
+            [pdf] = blobs(report)
+            assert pdf.mime_type == "application/pdf" and base64.b64decode(pdf.blob).startswith(b"%PDF")
+            await ok("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1],
+                                     "save_path": "card.pdf"})
+            assert (files / "card.pdf").read_bytes().startswith(b"%PDF")
 
         upload = await ok("odoo_attachment_upload", {"name": "note.txt", "file_path": "note.txt",
                                                      "res_model": "res.partner", "res_id": created["id"]})

@@ -67,7 +67,7 @@ class AddArgs(LeanArgs):
 def user_connection_add(args: AddArgs, call: Call) -> Any:
     """Add or replace a named Odoo connection in this grant's current profile; its secret is stored 0600, never
     shown again."""
-    protocol = args.protocol or ("json2" if args.api_key and not args.password else "jsonrpc")
+    protocol = args.protocol or "auto"  # picked at connect from the server's version (odoo_client.detect)
     entry = {"alias": args.alias, "url": check_url(args.url), "db": args.db, "username": args.user,
              "api_key": args.api_key, "password": args.password, "protocol": protocol, "verify_ssl": args.verify_ssl}
     return identities(call).add(call.caller.grant, entry)

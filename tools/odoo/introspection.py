@@ -40,11 +40,14 @@ class ModuleInfoArgs(ToolArgs):
 
 @tool("odoo_version", family="odoo", risk=Risk.READ, args=ConnectionArgs, idempotent=True, open_world=True)
 def odoo_version(args: ConnectionArgs, call: Call) -> Any:
-    """Odoo server version of a connection (no login needed)."""
+    """Odoo server version of a connection (no login needed) and the protocol spoken to it: detected from
+    the version (JSON-2 from 19.0 with an API key, JSON-RPC otherwise) unless the connection sets one."""
     connection = odoo(call, args.connection)
     info = connection.version()
-    return {"connection": connection.alias, "protocol": connection.config.protocol,
-            "server_version": info.get("server_version"), "server_version_info": info.get("server_version_info")}
+    return {"connection": connection.alias, "protocol": connection.protocol,
+            "protocol_chosen": "detected" if connection.config.protocol == "auto" else "configured",
+            "server_version": info.get("server_version"), "server_version_info": info.get("server_version_info"),
+            "major_version": connection.major_version()}
 
 
 @tool("odoo_fields_get", family="odoo", risk=Risk.READ, args=FieldsGetArgs, idempotent=True, open_world=True)

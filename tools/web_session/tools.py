@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from guard.spec import Blob, Call, Risk, ToolArgs, ToolFailure, ToolOutput
+from guard.spec import Blob, Call, NotConfigured, Risk, ToolArgs, ToolFailure, ToolOutput
 from odoo_client.domain import METHOD_NAME
 from odoo_client.settings import normalize_url
 from tools.odoo import sensitive
@@ -98,7 +98,10 @@ def odoo_web_login(args: LoginArgs, call: Call) -> Any:
     if args.db and args.db != config.db:
         raise ToolFailure("db must be the connection's database")
     login = args.login or config.username
-    password = args.password or config.secret
+    password = args.password or (config.password if login == config.username else None)
+    if not password:  # Odoo opens web sessions with a password only: an API key is refused there
+        raise NotConfigured(f"odoo_web_login needs a password: Odoo opens web sessions with a password only, never "
+                            f"an API key; give password, or set {config.setting('password')}")
     session = sessions(call).open(call.caller.grant, connection)
     with session.lock:
         info = session.login(login, password or "")
