@@ -14,13 +14,14 @@ import pytest
 
 from guard.refusals import InvalidArguments
 from tests.odoo_double import OdooDouble
+from tests.odoo_double.seed import ADMIN
 from tests.sensitive_cases import call, in_process
 from tools.odoo.canonical import canonical_value
 
 pytestmark = pytest.mark.anyio
 NO_ARCHIVING = {"version": "1", "default": "allow", "tools": {
     "odoo_write": {"deny_if": [{"path": "args.values.active", "op": "eq", "value": False}]},
-    "odoo_create": {"deny_if": [{"path": "args.values.employee", "op": "gt", "value": 100}]}}}
+    "odoo_create": {"deny_if": [{"path": "args.values.color", "op": "gt", "value": 100}]}}}
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ async def test_deny_if_on_a_boolean_refuses_every_spelling_of_false(double, tmp_
             assert result.is_error and result.text.startswith(tag), (spelling, result.text)
             assert partner(double, 1)["active"] is True, spelling
         # the generic doors are decided on the same canonical values (odoo_write's rule applies to them)
-        assert not (await call(guard, "odoo_web_login", {})).is_error
+        assert not (await call(guard, "odoo_web_login", {"password": ADMIN["password"]})).is_error
         for tool in ("odoo_execute", "odoo_web_call"):
             result = await call(guard, tool, {"model": "res.partner", "method": "write",
                                               "args": [[1], {"active": 0}]})
@@ -60,15 +61,15 @@ async def test_deny_if_on_a_boolean_refuses_every_spelling_of_false(double, tmp_
 async def test_what_the_policy_decided_on_is_what_odoo_receives(double, tmp_path):
     async with in_process(NO_ARCHIVING, double, "jsonrpc", tmp_path / "f") as guard:
         created = await call(guard, "odoo_create", {"model": "res.partner", "values": {
-            "name": "Canonical", "employee": "42", "credit_limit": "1.5e3", "is_company": 1, "city": 12}})
+            "name": "Canonical", "color": "42", "credit_limit": "1.5e3", "is_company": 1, "city": 12}})
         assert not created.is_error, created.text
         record = partner(double, json.loads(created.text)["id"])
-        assert (record["employee"], record["credit_limit"], record["is_company"], record["city"]) == (
+        assert (record["color"], record["credit_limit"], record["is_company"], record["city"]) == (
             42, 1500.0, True, "12")
         # "101" is a number for Odoo: the gt rule sees 101, not a text
-        over = await call(guard, "odoo_create", {"model": "res.partner", "values": {"name": "X", "employee": "101"}})
+        over = await call(guard, "odoo_create", {"model": "res.partner", "values": {"name": "X", "color": "101"}})
         assert over.text.startswith("[POLICY DENIED]"), over.text
-        for values, needle in (({"name": "X", "employee": 1.5}, "values.employee"),
+        for values, needle in (({"name": "X", "color": 1.5}, "values.color"),
                                ({"name": "X", "type": "nonsense"}, "values.type"),
                                ({"name": "X", "parent_id": "1"}, "values.parent_id"),
                                ([{"name": "ok"}, {"name": "X", "is_company": "yes"}], "values[1].is_company")):

@@ -79,7 +79,8 @@ def test_connections_file_and_odoo_connect_pick_the_same_way(double, tmp_path):
     try:
         assert pool.get("auto").execute("res.partner", "search_count", [[]]) == 4
         assert pool.get("auto").protocol == ("json2" if major(double) >= 19 else "jsonrpc")
-        added = pool.connect("added", url=double.url, db=double.db, username=ADMIN["login"], api_key=ADMIN["api_key"])
+        added = pool.connect("added", owner="local", url=double.url, db=double.db, username=ADMIN["login"],
+                             api_key=ADMIN["api_key"])
         assert added.execute("res.partner", "search_count", [[]]) == 4 and added.protocol == pool.get("auto").protocol
         if major(double) < 19:
             with pytest.raises(ConfigError, match=r"^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "

@@ -382,6 +382,12 @@ def check_access_rights(env: Env, model: Model, ids: list[int], operation: str =
     return True
 
 
+@record_method
+def check_access(env: Env, model: Model, ids: list[int], operation: str) -> None:
+    """18.0's replacement of check_access_rights (the only one left in 19.0): raises, else answers nothing."""
+    env.check_access(model, operation)
+
+
 def _group_key(env: Env, model: Model, record: dict[str, Any], spec: str) -> Any:
     name = spec.split(":")[0]
     if name not in model.fields:
@@ -465,7 +471,7 @@ def read_group(env: Env, model: Model, domain: Any, fields: Any, groupby: Any, o
 GENERIC: dict[str, Callable[..., Any]] = {
     function.__name__: function
     for function in (search, search_count, read, search_read, create, write, unlink, fields_get,
-                     check_access_rights, formatted_read_group, read_group)
+                     check_access_rights, check_access, formatted_read_group, read_group)
 }
 
 
