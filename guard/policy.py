@@ -333,6 +333,7 @@ class Policy(_Strict):
     """Our addition: "shadow" refuses nothing and audits every call it would have refused (docs/teams.md)."""
 
     _notes: list[str] = PrivateAttr(default_factory=list)
+    _implied: frozenset[str] = PrivateAttr(default_factory=frozenset)
     _plans: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("tools", mode="before")
@@ -346,6 +347,13 @@ class Policy(_Strict):
     def notes(self) -> list[str]:
         """What the reader should know about how the document was read (e.g. an implied default)."""
         return self._notes
+
+    @property
+    def implied(self) -> frozenset[str]:
+        """What the document left unsaid and the reading filled in: `default` (Intercept's implied
+        `allow`), `tools.<name>` (a YAML tool written with nothing under it). Live reload refuses a
+        new version that leaves unsaid what the old one said (`guard.policy_diff`)."""
+        return self._implied
 
     @property
     def shadow(self) -> bool:
@@ -486,7 +494,9 @@ def _check_states(policy: Policy) -> list[str]:
     return problems
 
 
-def parse_policy(document: Any, source: str = "<policy>", notes: list[str] | None = None) -> Policy:
+def parse_policy(
+    document: Any, source: str = "<policy>", notes: list[str] | None = None, implied: list[str] | None = None
+) -> Policy:
     """Validate a decoded document; raise `PolicyError` listing every problem with its path."""
     if not isinstance(document, dict):
         raise PolicyError(source, ["(document): must be a JSON object"])
@@ -501,6 +511,7 @@ def parse_policy(document: Any, source: str = "<policy>", notes: list[str] | Non
     if problems:
         raise PolicyError(source, problems)
     policy._notes = list(notes or [])
+    policy._implied = frozenset(implied or ())
     return policy
 
 
@@ -512,11 +523,11 @@ def parse_text(text: str, source: str = "<policy>", *, spelling: str | None = No
     try:
         if spelling == "json":
             return parse_policy(read_json(text), source)
-        document, notes, problems = from_intercept(read_yaml(text))
+        document, notes, problems, implied = from_intercept(read_yaml(text))
     except DocumentProblems as exc:
         raise PolicyError(source, exc.problems) from None
     try:
-        policy = parse_policy(document, source, notes)
+        policy = parse_policy(document, source, notes, implied)
     except PolicyError as exc:
         raise PolicyError(source, problems + exc.problems) from None
     if problems:

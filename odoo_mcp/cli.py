@@ -86,7 +86,7 @@ def run_server(
         from odoo_mcp.mounts import report_mounts
 
         report_mounts(mounts, guard.audit)
-    reloader = PolicyReloader(policies, sources, loader, guard.audit)
+    reloader = PolicyReloader(policies, sources, loader, guard.audit, tools=guard.tools)
     reloader.start(interval)
     url = f"http://{http.host}:{http.port}/mcp" if http else None
     print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)

@@ -166,17 +166,21 @@ def test_reload_swaps_a_valid_file_refuses_a_broken_one_and_ignores_a_touch(tmp_
 
     path.write_text(json.dumps({**OPEN, "hide": ["guard_echo"]}))
     os.utime(path, ns=(2, 2))
+    assert reloader.check() == [(None, "waiting")]  # read once it stood still over two polls
+    assert policies.default is first
     assert reloader.check() == [(None, "reloaded")]
     assert policies.default.hides("guard_echo")
     good = policies.default
 
-    path.write_text(json.dumps({**OPEN, "tools": {"odoo_serch": {}}}))  # a typo in a tool name
+    path.write_text(json.dumps({**OPEN, "hide": ["guard_echo"], "tools": {"odoo_serch": {}}}))  # a typo
     os.utime(path, ns=(3, 3))
+    assert reloader.check() == [(None, "waiting")]
     assert reloader.check() == [(None, "refused")]
     assert policies.default is good
 
     path.write_text("{not json")
     os.utime(path, ns=(4, 4))
+    assert reloader.check() == [(None, "waiting")]
     assert reloader.check() == [(None, "refused")]
     assert policies.default is good
 
