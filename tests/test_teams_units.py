@@ -218,10 +218,20 @@ REPLAY_CASES = [
         [record("a", 1), record("a", 2), record("a", 3), record("a", 62), record("a", 63, grant="h")],
         [(3, ALLOWED, LIMITED, "c")],
     ),
-    (  # a failed call spends no quota: the third call still fits
+    (  # a call that reached its tool is charged, whatever it answered: the third call does not fit
         policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
         [record("a", 1), record("a", 2, outcome="failed"), record("a", 3)],
+        [(3, ALLOWED, LIMITED, "c")],
+    ),
+    (  # ... as the outcome record says (`charged`): a refusal before any effect gave its quota back
+        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
+        [record("a", 1), record("a", 2, outcome="failed", charged=False), record("a", 3, outcome="cancelled")],
         [],
+    ),
+    (  # a cancelled call had reached its tool
+        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "grant"}]}}),
+        [record("a", 1, outcome="cancelled", charged=True), record("a", 2)],
+        [(2, ALLOWED, LIMITED, "c")],
     ),
     (  # recorded out of order: replayed in time order
         policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "session"}]}}),
