@@ -265,7 +265,8 @@ class Guard:
     ) -> None:
         """The outcome record of a call (best effort: the call is over, a failure goes to stderr).
 
-        `charged`: the call kept the quota it took (it reached its tool); replay reads it."""
+        `charged`: the call counts against quota — it reached its tool and was not refused before any
+        effect — whether or not this policy had a counter for it (replay reads it)."""
         self.audit.record(
             "tool_call",
             call=call_id,
@@ -483,7 +484,7 @@ class GuardedTool:
                     counters = self._counter_states(limits, states, caller)
             else:
                 guard.limiter.commit(reserved)
-                state["charged"] = bool(reserved.states)
+                state["charged"] = True
             if isinstance(exc, ToolFailure):
                 return finish(exc.outcome, Result(True, exc.render()), decision, counters)
             if not isinstance(exc, Exception):  # cancelled, or the process is stopping: the intent gets its outcome
@@ -494,7 +495,7 @@ class GuardedTool:
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish(Outcome.CRASHED, Result(True, text), decision, counters)
         guard.limiter.commit(reserved)
-        state["charged"] = bool(reserved.states)
+        state["charged"] = True
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)

@@ -59,7 +59,7 @@ class Call:
     before: str
     before_rule: str | None
     charged: bool
-    """The call kept the quota it took (it reached its tool): it spends the candidate's quota too."""
+    """The call counted against quota (it reached its tool): it spends the candidate's quota too."""
     decided: bool
 
 
@@ -135,7 +135,7 @@ def recorded_class(record: Mapping[str, Any]) -> tuple[str, str | None]:
 
 
 def charged(record: Mapping[str, Any]) -> bool:
-    """Whether the guard kept the quota of a recorded call: its `charged`, else read from its outcome."""
+    """Whether a recorded call counted against quota: its `charged`, else read from its outcome."""
     value = record.get("charged")
     if isinstance(value, bool):
         return value

@@ -134,6 +134,20 @@ async def test_every_intent_gets_an_outcome_and_the_outcome_says_whether_it_was_
     ]  # fmt: skip
 
 
+async def test_a_call_counts_as_charged_even_where_no_counter_counted_it(tmp_path):
+    """Replay spends a candidate policy's quota on the calls the record says were charged: a call that
+    ran under a policy without limits must say so too."""
+    audit = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    guard = guard_for('{"version": "1", "default": "allow"}', audit)
+    await guard.tools["flaky"]({"how": "odoo"}, Caller())
+    await guard.tools["flaky"]({"how": "path"}, Caller())
+    audit.close()
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(r["outcome"], r["charged"]) for r in records if r["event"] == "tool_call"] == [
+        ("failed", True), ("path_refused", False),
+    ]  # fmt: skip
+
+
 async def test_approval_declined_or_pending_spends_nothing():
     guard = guard_for(json.dumps(JSON_POLICY))
     tool = guard.tools["guard_echo"]
