@@ -10,8 +10,10 @@ is what a cut-off file looks like and a deliberate change can always be written 
 - `default`, written in the old policy, missing from the new one (Intercept's implied
   `allow`);
 - `hide` or `all_tools`, written in the old policy, missing from the new one;
-- a tool whose old entry had checks, now written with nothing under it (`odoo_unlink:` with no
-  `rules`, the shape a cut leaves; `rules: []` or `{}` written out is deliberate and accepted);
+- a tool written with nothing under it (`odoo_unlink:` with no `rules`, the shape a cut leaves)
+  where the policy in force checks or denies it — compared with the policy in force, whatever
+  version that is, so a second cut after a first one is caught too; `rules: []` or `{}` written
+  out is deliberate and accepted;
 - a tool whose old entry had checks, now gone, where the new `default: allow` would let it
   run unchecked.
 
@@ -52,15 +54,17 @@ def dropped(old: Policy, new: Policy) -> list[str]:
     for key in DROPPABLE:
         if said[key] and key not in new.model_fields_set:
             problems.append(f"{key}: the policy in force has it, the new file leaves it out")
+    for implied in sorted(new.implied - {"default"}):
+        name = implied.removeprefix("tools.")
+        if _has_checks(old.tools.get(name)) or not gate_tool(old, name, known=True).allowed:
+            problems.append(
+                f"tools.{name}: written with nothing under it, which would allow it unchecked where the policy "
+                "in force does not (a file cut off while being written? To mean it, write rules: [] explicitly)"
+            )
     for name, rule in old.tools.items():
         if not _has_checks(rule):
             continue
-        if f"tools.{name}" in new.implied:
-            problems.append(
-                f"tools.{name}: written with nothing under it, where the policy in force has rules "
-                "(a file cut off while being written? To drop the rules, write rules: [] explicitly)"
-            )
-        elif name not in new.tools and name != WILDCARD and new.default == "allow" and not new.hides(name):
+        if name not in new.tools and name != WILDCARD and new.default == "allow" and not new.hides(name):
             problems.append(
                 f"tools.{name}: gone, and default 'allow' would let it run unchecked where the policy in force "
                 "has rules (to drop them, write the tool with rules: [] explicitly)"

@@ -140,15 +140,34 @@ def test_a_rewrite_that_stalls_at_any_line_loosens_nothing(tmp_path, cut):
     assert allowed_by(policies.default, DENIED_BY_BOTH[:3]) == []
 
 
+def test_a_writer_that_stalls_at_every_line_in_turn_loosens_nothing(tmp_path):
+    """Each line stands still for two polls, so each prefix is read in turn: a partial version that was
+    accepted (tighter: the tools after the cut are denied) is then the policy in force, and the next
+    prefix is judged against it — `odoo_unlink:` with nothing under it must still be refused."""
+    path = tmp_path / "policy.yaml"
+    path.write_text(OLD)
+    policies, reloader = reloader_for(path)
+    with path.open("r+", encoding="utf-8") as file:
+        file.truncate(0)
+        for line in NEW.splitlines(keepends=True):
+            file.write(line)
+            file.flush()
+            reloader.check()
+            reloader.check()
+            assert allowed_by(policies.default, DENIED_BY_BOTH[:3]) == [], line
+    assert decide(policies.default, "odoo_search_count", {}).allowed  # the whole new text, in the end
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ('version: "1"\ndescription: "accounting agent"\n', "default: the policy in force says 'deny'"),
         (OLD.split("  odoo_unlink:")[0] + "  odoo_unlink:\n", "tools.odoo_unlink: written with nothing under it"),
+        (OLD.split("  odoo_unlink:")[0] + "  odoo_create:\n", "tools.odoo_create: written with nothing under it"),
         (OLD.split("  odoo_unlink:")[0] + "  odoo_unlink:\n    rules:\n", "tools.odoo_unlink: written with nothing"),
         (OLD.replace("default: deny", "default: allow").split("  odoo_unlink:")[0], "tools.odoo_unlink: gone"),
     ],
-    ids=["default-lost", "tool-emptied", "rules-emptied", "tool-gone-under-allow"],
+    ids=["default-lost", "tool-emptied", "denied-tool-listed-empty", "rules-emptied", "tool-gone-under-allow"],
 )
 def test_a_version_that_drops_what_the_old_one_said_is_refused_and_says_why(tmp_path, capsys, text, problem):
     path = tmp_path / "policy.yaml"
