@@ -63,6 +63,11 @@ JSON_POLICY = {
         "guard_echo": {"action": "require_approval", "rate_limit": {"max": 2, "window": "hour"}},
     },
 }
+WILDCARD_POLICY = {  # a cap on every call, meant to bound the load on Odoo: the calls Odoo rejects count too
+    "version": "1",
+    "default": "deny",
+    "tools": {"*": {"rate_limit": {"max": 2, "window": "hour"}}, "flaky": {}, "guard_echo": {}},
+}
 YAML_POLICY = """
 version: "1"
 tools:
@@ -72,6 +77,10 @@ tools:
         conditions: [{path: state.flaky.units, op: lte, value: 2}]
         state: {counter: units, window: day, increment_from: args.count}
 """
+
+
+def policy_text(spelling: str) -> str:
+    return {"json": json.dumps(JSON_POLICY), "yaml": YAML_POLICY, "wildcard": json.dumps(WILDCARD_POLICY)}[spelling]
 
 
 def guard_for(policy_text: str, audit: AuditLog | None = None) -> Guard:
@@ -90,9 +99,9 @@ async def attempt(tool, how: str, caller: Caller):
 
 
 @pytest.mark.parametrize("how", ["odoo", "path_after_effect", "crash", "cancel"])
-@pytest.mark.parametrize("spelling", ["json", "yaml"])
+@pytest.mark.parametrize("spelling", ["json", "yaml", "wildcard"])
 async def test_a_call_that_reached_its_tool_is_charged_whatever_it_answered(how, spelling):
-    guard = guard_for(json.dumps(JSON_POLICY) if spelling == "json" else YAML_POLICY)
+    guard = guard_for(policy_text(spelling))
     tool = guard.tools["flaky"]
     caller = Caller()
     REACHED.clear()
@@ -105,9 +114,9 @@ async def test_a_call_that_reached_its_tool_is_charged_whatever_it_answered(how,
 
 
 @pytest.mark.parametrize("how", ["path", "not_configured"])
-@pytest.mark.parametrize("spelling", ["json", "yaml"])
+@pytest.mark.parametrize("spelling", ["json", "yaml", "wildcard"])
 async def test_a_call_refused_before_any_effect_gets_its_quota_back(how, spelling):
-    guard = guard_for(json.dumps(JSON_POLICY) if spelling == "json" else YAML_POLICY)
+    guard = guard_for(policy_text(spelling))
     tool = guard.tools["flaky"]
     caller = Caller()
     for _ in range(3):
