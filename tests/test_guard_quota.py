@@ -178,14 +178,19 @@ async def test_approval_declined_or_pending_spends_nothing():
     assert (await tool({}, caller, approved)).text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
 
 
-LOGIN_LIMIT = {
-    "version": "1",
-    "default": "deny",
-    "tools": {"odoo_web_login": {"limits": [{"counter": "logins", "window": "minute", "max": 5, "scope": "grant"}]}},
-}
+def login_limit(tool: str) -> dict:
+    counter = {"counter": "logins", "window": "minute", "max": 5, "scope": "grant"}
+    return {"version": "1", "default": "deny", "tools": {tool: {"limits": [counter]}}}
 
 
-async def test_fifty_wrong_passwords_reach_odoo_five_times_under_five_a_minute(tmp_path):
+def login_arguments(tool: str, double: OdooDouble, guess: str) -> dict:
+    if tool == "odoo_web_login":
+        return {"login": "admin", "password": guess}
+    return {"alias": "brute", "url": double.url, "db": double.db, "username": "admin", "password": guess}
+
+
+@pytest.mark.parametrize("tool", ["odoo_web_login", "odoo_connect"])
+async def test_fifty_wrong_passwords_reach_odoo_five_times_under_five_a_minute(tmp_path, tool):
     """The brute force the limit is for: every refused login counts, so Odoo sees five attempts."""
     with OdooDouble() as double:
         tried: list[str] = []
@@ -196,12 +201,13 @@ async def test_fifty_wrong_passwords_reach_odoo_five_times_under_five_a_minute(t
             return authenticate(db, login, secret)
 
         double.database.authenticate = counted  # the double counts what reached it
-        async with in_process(LOGIN_LIMIT, double, "jsonrpc", tmp_path / "files") as guard:
+        env = {"ALLOWED_ODOO_URLS": double.url}
+        async with in_process(login_limit(tool), double, "jsonrpc", tmp_path / "files", **env) as guard:
             answers = [
-                (await guard.tools["odoo_web_login"]({"login": "admin", "password": f"guess{n}"}, Caller())).text
+                (await guard.tools[tool](login_arguments(tool, double, f"guess{n}"), Caller())).text
                 for n in range(50)
             ]
-    assert len(tried) == 5
+    assert len([secret for secret in tried if secret.startswith("guess")]) == 5
     assert all(not text.startswith("[RATE LIMITED]") for text in answers[:5]), answers[:5]
     assert all(text.startswith("[RATE LIMITED] logins: 5 per minute (grant)") for text in answers[5:]), answers[5]
 
