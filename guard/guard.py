@@ -11,9 +11,16 @@ reaches the handler and leaves no side effect.
 Write-ahead audit: a call that passed every check gets an `intent` record (event
 `tool_intent`) written whole before its handler runs; if that record cannot be written the
 call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event
-`tool_call`, the same `call` id) follows. Refusals have only the outcome record. Whatever breaks
-inside the guard itself (a storage error, a value too deep to decode) still ends in a tagged
-answer and an outcome record.
+`tool_call`, the same `call` id) follows — also for a call cancelled while its handler ran
+(`cancelled`). Refusals have only the outcome record. Whatever breaks inside the guard itself
+(a storage error, a value too deep to decode) still ends in a tagged answer and an outcome record.
+
+Quota (Intercept's rule): a call's counters are reserved before its handler runs and stay spent
+once the handler started, whatever it answered — an Odoo fault, a crash, a cancellation. They are
+given back only for a call refused before the handler could have had any effect: by the guard
+(denied, invalid, a path refused, approval not given, the audit or the counter store
+unavailable) or by the handler itself with a `before_effect` refusal (`PathRefused`,
+`NotConfigured`). The outcome record says `charged`.
 """
 
 from __future__ import annotations
@@ -157,6 +164,7 @@ class Refused(Exception):
 
 RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
 AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+CANCELLED = "cancelled after the tool started (it may have done its work): its quota stays spent"
 
 
 def counting(operation: Any, *args: Any) -> Any:
@@ -254,8 +262,12 @@ class Guard:
         call_id: str | None = None,
         equivalents: list[str] | None = None,
         shadow: list[dict[str, str]] | None = None,
+        charged: bool = False,
     ) -> None:
-        """The outcome record of a call (best effort: the call is over, a failure goes to stderr)."""
+        """The outcome record of a call (best effort: the call is over, a failure goes to stderr).
+
+        `charged`: the call counts against quota — it reached its tool and was not refused before any
+        effect — whether or not this policy had a counter for it (replay reads it)."""
         self.audit.record(
             "tool_call",
             call=call_id,
@@ -271,6 +283,7 @@ class Guard:
             counters=counters or [],
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             arguments=arguments,
+            charged=charged,
             **({"equivalent_of": equivalents} if equivalents else {}),
             **({"shadow": shadow} if shadow else {}),
         )
@@ -332,7 +345,9 @@ class GuardedTool:
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
         call_id = uuid.uuid4().hex[:16]
-        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None, "shadow": []}
+        state: dict[str, Any] = {
+            "decision": None, "counters": None, "equivalents": None, "shadow": [], "charged": False,
+        }  # fmt: skip
 
         def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
             guard._audit(
@@ -347,6 +362,7 @@ class GuardedTool:
                 call_id=call_id,
                 equivalents=state["equivalents"],
                 shadow=state["shadow"],
+                charged=state["charged"],
             )
             return result
 
@@ -465,18 +481,27 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except BaseException as exc:
-            self._give_back(reserved)  # the call did not run to its end: it spends no quota
-            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
-                counters = self._counter_states(limits, states, caller)
+            # Intercept's rule: a call that reached its tool is charged, whatever the tool answered —
+            # an Odoo fault, a crash, a cancellation (the handler may have done its work already).
+            # Only a refusal the tool made before it could have any effect gives the quota back.
+            if isinstance(exc, ToolFailure) and exc.before_effect:
+                self._give_back(reserved)
+                with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                    counters = self._counter_states(limits, states, caller)
+            else:
+                guard.limiter.commit(reserved)
+                state["charged"] = True
             if isinstance(exc, ToolFailure):
                 return finish(exc.outcome, Result(True, exc.render()), decision, counters)
-            if not isinstance(exc, Exception):
+            if not isinstance(exc, Exception):  # cancelled, or the process is stopping: the intent gets its outcome
+                finish(Outcome.CANCELLED, Result(True, CANCELLED), decision, counters)
                 raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish(Outcome.CRASHED, Result(True, text), decision, counters)
         guard.limiter.commit(reserved)
+        state["charged"] = True
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)

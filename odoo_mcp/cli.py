@@ -103,7 +103,7 @@ def run_server(
         from odoo_mcp.mounts import report_mounts
 
         report_mounts(mounts, guard.audit)
-    reloader = PolicyReloader(policies, sources, loader, guard.audit)
+    reloader = PolicyReloader(policies, sources, loader, guard.audit, tools=guard.tools)
     reloader.start(interval)
     url = f"http://{http.host}:{http.port}/mcp" if http else None
     print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)
@@ -258,9 +258,9 @@ def checked_loader(extra_names: Sequence[str] = (), mounts: Sequence[str] = ()) 
 
 def check_names(
     policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True, mounts: Sequence[str] = ()
-) -> None:
+) -> list[str]:
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
-    each on stderr, about upstream names this server does not implement."""
+    each on stderr, about upstream names this server does not implement (the warnings are returned)."""
     from odoo_mcp.families import all_specs
     from odoo_mcp.tool_names import check_tool_names
 
@@ -270,6 +270,7 @@ def check_names(
             print(f"odoo-mcp: warning: {source}: {warning}", file=sys.stderr)
     if report.problems:
         raise PolicyError(source, report.problems)
+    return report.warnings
 
 
 def _report_invalid(exc: PolicyError) -> None:
@@ -278,23 +279,28 @@ def _report_invalid(exc: PolicyError) -> None:
         print(f"  - {problem}")
 
 
-def _load_or_report(path: str, mounts: Sequence[str] = ()) -> Policy | None:
+def _load_or_report(path: str, mounts: Sequence[str] = (), warnings: list[str] | None = None) -> Policy | None:
     try:
         policy = load_policy(Path(path))
-        check_names(policy, path, mounts=mounts)
+        said = check_names(policy, path, mounts=mounts)
     except PolicyError as exc:
         _report_invalid(exc)
         return None
+    if warnings is not None:
+        warnings += said
     return policy
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount])
+    warnings: list[str] = []
+    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount], warnings)
     if policy is None:
         return 1
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
     for note in policy.notes:
         print(f"  note: {note}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
     for name, rule in sorted(policy.tools.items()):
         parts = [rule.action]
         if rule.require:
