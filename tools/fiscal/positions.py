@@ -208,7 +208,8 @@ def fp_configure(args: ConfigureArgs, call: Call) -> Any:
     if not bg_installed(connection):
         standard = ("a position's tax_ids and their original_tax_ids" if connection.major_version() >= 19
                     else "account.fiscal.position.tax") + " and account.fiscal.position.account"
-        raise NotConfigured(f"{NEEDS_MODULE}; standard mappings are {standard} (odoo_create, odoo_write)")
+        raise NotConfigured(f"{NEEDS_MODULE}; standard mappings are {standard} (odoo_create, odoo_write)",
+                            before_effect=False)  # Odoo was asked whether the module is there: charged
     sensitive.check_model(call, ACTION_MODEL)
     company = current_company(connection, args.company_id)
     position = args.position_id or _action_position(connection, args.action_id or 0)
@@ -238,7 +239,7 @@ def fp_remove_action(args: RemoveArgs, call: Call) -> Any:
     be recreated."""
     connection = odoo(call, args.connection)
     if not bg_installed(connection):
-        raise NotConfigured(NEEDS_MODULE)
+        raise NotConfigured(NEEDS_MODULE, before_effect=False)  # Odoo was asked: charged
     company = current_company(connection, args.company_id)
     _own_position(connection, _action_position(connection, args.action_id), company, "action")
     before = connection.execute(ACTION_MODEL, "read", [[args.action_id]], {"fields": ACTION_FIELDS})

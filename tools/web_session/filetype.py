@@ -45,7 +45,7 @@ def expect(kind: str, data: bytes, content_type: str, what: str, needs_module: s
     if needs_module and is_page(data, content_type):
         raise NotConfigured(f"{what}: Odoo answered a page, not an {kind.upper()} file ({got}); {kind.upper()} "
                             f"reports need the Odoo module {needs_module} (OCA), which is not installed; "
-                            "nothing was saved")
+                            "nothing was saved", before_effect=False)  # Odoo was asked and answered: charged
     raise ToolFailure(f"{what}: Odoo answered {got} — not a {kind.upper()} file; nothing was saved")
 
 
