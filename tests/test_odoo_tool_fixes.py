@@ -124,7 +124,7 @@ async def test_module_info_says_what_is_installed_and_what_is_on_disk(double, tm
 async def test_an_added_snippet_carries_data_snippet_and_data_name_and_is_listed(double, tmp_path):
     views = double.database.models["ir.ui.view"].records
     home = next(v["id"] for v in views.values() if v["key"] == "website.homepage")
-    assert not any("data-snippet" in v["arch_db"] for v in views.values() if v["key"].startswith("website.s_"))
+    assert not any("data-snippet" in v["arch_db"] for v in views.values() if (v["key"] or "").startswith("website.s_"))
     page = {"model": "ir.ui.view", "res_id": home, "field_name": "arch_db"}
     async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
         ok(await call(guard, "odoo_website_add_snippet", {**page, "snippet_key": "website.s_text_block"}))
