@@ -196,9 +196,9 @@ async def test_fifty_wrong_passwords_reach_odoo_five_times_under_five_a_minute(t
         tried: list[str] = []
         authenticate = double.database.authenticate
 
-        def counted(db: str, login: str, secret: str):
+        def counted(db: str, login: str, secret: str, **how):
             tried.append(secret)
-            return authenticate(db, login, secret)
+            return authenticate(db, login, secret, **how)
 
         double.database.authenticate = counted  # the double counts what reached it
         env = {"ALLOWED_ODOO_URLS": double.url}
