@@ -106,7 +106,7 @@ def sdk(wait_ms: float) -> None:
 
     server = MCPServer("sdk", log_level="WARNING")
 
-    @server.tool()
+    @server.tool(structured_output=False)  # one text block, as the stdlib loop and this server answer
     def read() -> str:
         """Wait, then answer (benchmark tool)."""
         time.sleep(wait_ms / 1000)
