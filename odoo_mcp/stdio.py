@@ -290,7 +290,9 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
         server = make_server()
         from mcp.server.stdio import stdio_server
 
-        lowlevel = server._lowlevel_server
+        from odoo_mcp.sdk_adapter import lowlevel_server
+
+        lowlevel = lowlevel_server(server)
         if streams is None:
             stdin, stdout = None, None
         else:
