@@ -151,3 +151,49 @@ def test_every_decorated_handler_of_a_family_is_in_its_specs():
                     described.add(spec.name)
     assert described - served == set()
     assert described == served
+
+
+SDK_ADAPTER = "odoo_mcp/sdk_adapter.py"
+SDK_PRIVATES = {"_tool_manager", "_lowlevel_server", "_subscriptions", "_connection"}
+SDK_INTERNAL_MODULES = ("mcp.server.mcpserver.tools", "mcp.server.mcpserver.utilities")
+CONCRETE_INTERNALS = ("limits.storage.memory", "limits.storage.MemoryStorage")
+"""Public names whose internals we once relied on (the guard's memory store subclassed `MemoryStorage`
+and skipped its constructor): the store is built on `limits`' abstract `Storage` + `MovingWindowSupport`."""
+
+
+def _project_files() -> list[Path]:
+    return [path for package in PACKAGES for path in sorted((REPO / package).rglob("*.py"))]
+
+
+def test_no_private_module_of_a_library_is_imported():
+    """`towncrier._builder`, `limits.storage.memory`'s internals and the like: a library's private module can
+    change in any release inside our pins, with the suite still green."""
+    wrong = sorted(
+        f"{path.relative_to(REPO)}: {name}"
+        for path in _project_files()
+        for name in module_imports_of(path, path.relative_to(REPO).parts[0])
+        if name.split(".")[0] not in PACKAGES
+        and (
+            any(part.startswith("_") and not part.startswith("__") for part in name.split(".")[:-1])
+            or name.startswith(CONCRETE_INTERNALS)
+        )
+    )
+    assert wrong == []
+
+
+def test_the_mcp_sdks_private_parts_are_read_only_in_its_adapter():
+    wrong: list[str] = []
+    for path in _project_files():
+        where = str(path.relative_to(REPO))
+        if where == SDK_ADAPTER:
+            continue
+        tree = ast.parse(path.read_text(), where)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in SDK_PRIVATES:
+                wrong.append(f"{where}:{node.lineno}: .{node.attr}")
+            elif isinstance(node, ast.Constant) and node.value in SDK_PRIVATES:
+                wrong.append(f"{where}:{node.lineno}: {node.value!r}")
+        for name in module_imports_of(path, where.split("/")[0]):
+            if name.startswith(SDK_INTERNAL_MODULES):
+                wrong.append(f"{where}: imports {name}")
+    assert wrong == [], f"MCP SDK internals outside {SDK_ADAPTER}: {wrong}"
