@@ -77,12 +77,6 @@ def resolve(arguments: Mapping[str, Any], parts: tuple[str, ...]) -> list[Any]:
     return found
 
 
-def lookup(arguments: Mapping[str, Any], dotted: str) -> Any:
-    """The single value at `a.b.c`, or `_MISSING` (kept for callers that want one value)."""
-    values = resolve(arguments, tuple(dotted.split(".")))
-    return values[0] if len(values) == 1 else _MISSING
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

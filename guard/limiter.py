@@ -6,11 +6,13 @@ and it costs one timestamp per hit, which is small for policy-sized `max` values
 sliding-window counter is cheaper but approximate; for a guard, exact wins.
 
 Storage comes from a URI (`memory://` by default, `redis://…` to share counters between
-server processes). For `memory://` the guard uses `limits`' own memory storage with one
-change (`EventLoopMemoryStorage`): it expires entries when it touches them instead of from a
-background timer thread. That thread is restarted every 10 ms while hits arrive, and on a
-stdio server — whose transport already runs reader and writer threads — each restart costs
-the event loop tens of microseconds (measured with `bench/bench_guard.py`).
+server processes). For `memory://` the guard uses its own store (`EventLoopMemoryStorage`),
+built on `limits`' documented extension point for custom storages (`Storage` +
+`MovingWindowSupport`), not on `MemoryStorage`'s internals: it expires entries when it
+touches them instead of from a background timer thread. `MemoryStorage` restarts that thread
+every 10 ms while hits arrive, and on a stdio server — whose transport already runs reader
+and writer threads — each restart costs the event loop tens of microseconds (measured with
+`bench/bench_guard.py`).
 
 The limiter is called from the event loop only, so the test-then-hit of several limits
 runs without interleaving inside one process; across processes that
@@ -36,10 +38,10 @@ Other `limits` storages (memcached, MongoDB) cannot give a reservation back: ref
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,8 +49,7 @@ from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import ConfigurationError
-from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.storage.memory import Entry
+from limits.storage import MovingWindowSupport, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from guard.decisions import StateCounter
@@ -177,96 +178,136 @@ def increment_of(counter: StateCounter, arguments: Mapping[str, Any]) -> int:
     return math.ceil(value)
 
 
-class _NoTimer:
-    """Stands in for the library's expiry timer: "alive", so it is never started again."""
+class _Entry:
+    """One moving-window hit: when it was taken and when it stops counting."""
 
-    def is_alive(self) -> bool:
-        return True
+    __slots__ = ("atime", "expiry")
 
-    def cancel(self) -> None:
-        pass
+    def __init__(self, now: float, expiry: float) -> None:
+        self.atime = now
+        self.expiry = now + expiry
 
 
-class EventLoopMemoryStorage(MemoryStorage):
-    """`limits`' memory storage for the moving window, without its expiry timer thread.
+class EventLoopMemoryStorage(Storage, MovingWindowSupport):
+    """An in-process store for the moving window and plain counters, built on `limits`' public
+    extension point (`Storage` + `MovingWindowSupport`): no timer thread, expiry when touched.
 
     A key's events are newest first; the moving window only ever looks at the entry at index
     `limit - 1`, so an acquire trims the list to `limit` entries (memory stays bounded by
-    `max` per counter), and every `SWEEP_EVERY` acquires the keys whose newest entry has
-    expired are dropped (sessions that went away).
+    `max` per counter), and every `SWEEP_EVERY` writes the keys whose newest entry or counter
+    has expired are dropped (sessions that went away). One lock guards the whole store: it is
+    uncontended on the event loop, and cheaper than a lock per key.
     """
 
+    STORAGE_SCHEME = None  # built by `open_storage`, not registered for `limits`' own URI lookup
     SWEEP_EVERY = 1024
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
-        # The library's __init__ starts a timer thread; its state is set up here instead, and its
-        # `timer` is one that never runs, so no inherited method can schedule one either.
-        self.storage: Counter[str] = Counter()
-        self.locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.counters: dict[str, int] = {}
         self.expirations: dict[str, float] = {}
-        self.events: dict[str, list[Entry]] = {}
-        self.timer = _NoTimer()  # type: ignore[assignment]
-        Storage.__init__(self, uri, wrap_exceptions=wrap_exceptions, **options)
-        self._acquires = 0
+        self.events: dict[str, list[_Entry]] = {}
+        self._lock = threading.Lock()
+        self._writes = 0
 
-    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        if amount > limit:
-            return False
-        now = time.time()
-        with self.locks[key]:
-            events = self.events.setdefault(key, [])
-            if len(events) > limit - amount and events[limit - amount].atime >= now - expiry:
-                return False
-            events[:0] = [Entry(expiry)] * amount
-            del events[limit:]
-        self._acquires += 1
-        if self._acquires % self.SWEEP_EVERY == 0:
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    def _wrote(self, now: float) -> None:
+        self._writes += 1
+        if self._writes % self.SWEEP_EVERY == 0:
             self._sweep(now)
-        return True
 
     def _sweep(self, now: float) -> None:
-        for key in list(self.events):
-            events = self.events.get(key)
-            if not events or events[0].expiry <= now:
-                self.events.pop(key, None)
-                self.locks.pop(key, None)
-        for key, expires in list(self.expirations.items()):
-            if expires <= now:
-                self.storage.pop(key, None)
-                self.expirations.pop(key, None)
+        with self._lock:
+            for key, events in list(self.events.items()):
+                if not events or events[0].expiry <= now:
+                    del self.events[key]
+            for key, expires in list(self.expirations.items()):
+                if expires <= now:
+                    del self.expirations[key]
+                    self.counters.pop(key, None)
+
+    # -- moving window (`MovingWindowSupport`)
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        return self.take_entries(key, limit, expiry, amount) is not None
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """(start of the window, entries in it), as `limits`' strategies read it."""
+        now = time.time()
+        events = self.events.get(key)
+        if not events:
+            return now, 0
+        oldest = bisect.bisect_left(events, -(now - expiry), key=lambda entry: -entry.atime)
+        return (events[oldest - 1].atime, oldest) if oldest else (now, 0)
 
     def take_entries(self, key: str, limit: int, expiry: int, amount: int = 1) -> Any:
-        """`acquire_entry` that returns what identifies the entries it added (None if refused)."""
-        if not self.acquire_entry(key, limit, expiry, amount):
+        """Acquire `amount` entries and return what identifies them (None if refused)."""
+        if amount > limit:
             return None
-        return self.events[key][0]
+        now = time.time()
+        with self._lock:
+            events = self.events.setdefault(key, [])
+            if len(events) > limit - amount and events[limit - amount].atime >= now - expiry:
+                return None
+            token = _Entry(now, expiry)
+            events[:0] = [token] * amount
+            del events[limit:]
+        self._wrote(now)
+        return token
 
     def release_entries(self, key: str, token: Any, amount: int) -> None:
         """Remove the `amount` entries `take_entries` added (they may have been trimmed or expired)."""
-        with self.locks[key]:
-            events = self.events.get(key, [])
-            kept = [entry for entry in events if entry is not token]
-            events[:] = kept
+        with self._lock:
+            events = self.events.get(key)
+            if events:
+                events[:] = [entry for entry in events if entry is not token]
+
+    # -- counters (`Storage`)
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        """`limits`' counter, expired when touched (no timer thread)."""
+        """A counter that starts again once `expiry` seconds have passed since its first increment."""
         now = time.time()
-        with self.locks[key]:
+        with self._lock:
             if self.expirations.get(key, 0) <= now:
-                self.storage.pop(key, None)
+                self.counters.pop(key, None)
                 self.expirations[key] = now + expiry
-            self.storage[key] += amount
-            value = self.storage[key]
-        self._acquires += 1
-        if self._acquires % self.SWEEP_EVERY == 0:
-            self._sweep(now)
+            value = self.counters[key] = self.counters.get(key, 0) + amount
+        self._wrote(now)
         return value
 
     def give_back(self, key: str, amount: int) -> None:
         """Decrement a counter that still exists (never below 0, never re-creating an expired one)."""
-        with self.locks[key]:
-            if self.expirations.get(key, 0) > time.time() and key in self.storage:
-                self.storage[key] = max(0, self.storage[key] - amount)
+        with self._lock:
+            if self.expirations.get(key, 0) > time.time() and key in self.counters:
+                self.counters[key] = max(0, self.counters[key] - amount)
+
+    def get(self, key: str) -> int:
+        if self.expirations.get(key, 0) <= time.time():
+            return 0
+        return self.counters.get(key, 0)
+
+    def get_expiry(self, key: str) -> float:
+        return self.expirations.get(key, time.time())
+
+    def check(self) -> bool:
+        return True
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self.counters.pop(key, None)
+            self.expirations.pop(key, None)
+            self.events.pop(key, None)
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = max(len(self.counters), len(self.events))
+            self.counters.clear()
+            self.expirations.clear()
+            self.events.clear()
+        return count
 
 
 _RELEASE_COUNTER = """

@@ -86,7 +86,7 @@ def run_server(
         oauth = None
         if oauth_config is not None:
             from odoo_mcp.oauth import build_oauth
-            from tools.odoo.common import SIGNED_IN
+            from tools.odoo_kit import SIGNED_IN
 
             oauth = build_oauth(oauth_config, settings, guard.policies, guard.limiter, guard.audit, digests.values())
             runtime.service(SIGNED_IN, lambda _runtime: oauth.people)  # people's calls run as themselves

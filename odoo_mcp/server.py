@@ -19,9 +19,6 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from pydantic import ConfigDict
 
 from guard.guard import Guard, GuardedTool, Result
 from guard.spec import Caller
@@ -29,16 +26,8 @@ from odoo_mcp import __version__
 from odoo_mcp.approval_wire import channel_for, install_approval_state
 from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
 from odoo_mcp.listing import listed_tool, tool_hints
+from odoo_mcp.sdk_adapter import SdkTool, raw_tool, registered_tools, subscription_bus
 from odoo_mcp.tool_lists import GRANT_METHODS, ListedTools
-
-
-class _RawArguments(ArgModelBase):
-    """Accepts any arguments and hands them over untouched: the guard validates them."""
-
-    model_config = ConfigDict(extra="allow")
-
-    def model_dump_one_level(self) -> dict[str, Any]:
-        return {"arguments": dict(self.__pydantic_extra__ or {})}
 
 
 def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
@@ -92,7 +81,7 @@ class Session:
         return Caller(grant=grant, session=session)
 
 
-def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
+def _mcp_tool(tool: GuardedTool, identity: Session) -> SdkTool:
     """The MCPServer registration of one guarded tool (and nothing else can be registered)."""
     if not isinstance(tool, GuardedTool):
         raise TypeError(f"only guarded tools can be registered, got {type(tool).__name__}")
@@ -107,14 +96,11 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> Tool:
 
     call.__guarded__ = tool  # type: ignore[attr-defined]
     listed = listed_tool(tool.spec)  # no titles, nulls or $defs: see listing.py
-    return Tool(
-        fn=call,
+    return raw_tool(
+        call,
         name=listed["name"],
         description=listed["description"],
         parameters=listed["inputSchema"],
-        fn_metadata=FuncMetadata(arg_model=_RawArguments),
-        is_async=True,
-        context_kwarg="ctx",
         annotations=annotations_for(tool),
     )
 
@@ -151,6 +137,7 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
     identity = Session(grant)
     tools = [_mcp_tool(tool, identity) for _, tool in sorted(guard.tools.items())]
     listed = ListedTools(guard)
+    listed.bus = subscription_bus()  # the bus `subscriptions/listen` (2026-07-28 clients) is served from
     server = MCPServer(
         SERVER_NAME,
         version=__version__,
@@ -158,15 +145,15 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
         tools=tools,
         middleware=[_unknown_tool_middleware(guard, identity, listed)],
         log_level="WARNING",
+        subscriptions=listed.bus,
     )
     install_approval_state(server)
-    listed.bus = getattr(server, "_subscriptions", None)  # the SDK's own bus (no public accessor in mcp 2.3)
     assert_all_guarded(server)
     return server
 
 
 def assert_all_guarded(server: MCPServer) -> None:
     """Refuse to serve if any registered tool is not a guard-wrapped function."""
-    for tool in server._tool_manager.list_tools():
+    for tool in registered_tools(server):
         if not isinstance(getattr(tool.fn, "__guarded__", None), GuardedTool):
             raise RuntimeError(f"tool {tool.name!r} is registered without the guard; refusing to serve")

@@ -386,7 +386,9 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
         elif streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
             return
         server = make_server()
-        lowlevel = server._lowlevel_server
+        from odoo_mcp.sdk_adapter import lowlevel_server  # imports the SDK: only once the early answers are out
+
+        lowlevel = lowlevel_server(server)
         if streams is not None:  # the pipes, read and written by the tasks that need them (see _Messages, _Sink)
             messages, sink = _Messages(_Replayed(replay, streams[0])), _Sink(streams[1])
             await lowlevel.run(messages, sink, lowlevel.create_initialization_options())

@@ -19,6 +19,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from odoo_mcp.sdk_adapter import connection_of
+
 GRANT_METHODS = frozenset({"tools/call", "tools/list", "ping", "resources/list", "prompts/list"})
 """Requests that carry a caller (and get its grant's policy pinned); the handshake does not."""
 
@@ -27,12 +29,6 @@ GRANT_METHODS = frozenset({"tools/call", "tools/list", "ping", "resources/list",
 class _Seen:
     generation: int
     names: tuple[str, ...]
-
-
-def connection_of(session: Any) -> Any:
-    """The client connection behind a request's session object (the SDK makes one session object per
-    request; the connection lives as long as the client's stdio pipe or HTTP session)."""
-    return getattr(session, "_connection", None) or session
 
 
 class ListedTools:

@@ -159,3 +159,21 @@ def test_days_left(expiration, left):
     from tools.addons.ee_license import days_left
 
     assert days_left(expiration, dt.date(2027, 1, 1)) == left
+
+
+def test_changelog_follows_towncriers_conventions():
+    """What oca-towncrier writes: equal texts share a bullet, `misc` lists only its issues, issues sorted
+    with bare numbers last and numerically, multi-line fragments indented under their bullet."""
+    entry = oca_gen.changelog_entry(
+        "19.0.1.0.2",
+        {"12.feature": "Same", "3.feature": "Same", "gh-10.bugfix": "a", "gh-4.bugfix": "a", "alpha.bugfix": "b",
+         "4.misc": "hidden text", "9.doc": "Line one\nline two"},
+        dt.date(2026, 1, 2),
+    )
+    body = entry.split("\n\n", 1)[1]
+    assert body == (
+        "**Features**\n\n- Same (#3, #12)\n\n"
+        "**Bugfixes**\n\n- b (alpha)\n- a (gh-4, gh-10)\n\n"
+        "**Improved Documentation**\n\n- Line one\n  line two (#9)\n\n"
+        "**Misc**\n\n- #4\n"
+    )

@@ -98,11 +98,6 @@ class Family:
     context: Callable[[Any, Any], Any]
 
 
-def shared_runtime(runtime: Any, _guard: Any) -> Any:
-    """The context of families that need the settings and the shared services only."""
-    return runtime
-
-
 def assemble(families: Iterable[Family]) -> list[ToolSpec]:
     """Every family's specs, sorted by name; a name served twice is an error, never a silent override."""
     seen: dict[str, str] = {}

@@ -93,58 +93,93 @@ def deploy(call: Call, instance: str, target_name: str | None) -> dict[str, Any]
 def deploy_folders(call: Call, buffer_root: Any, source: Any, names: list[str], target: Any, instance: str,
                    skipped: dict[str, Any], *, ledger_key: str, tool: str) -> dict[str, Any]:
     """Copy the folders `names` of `source` (inside `buffer_root`) into `target`, replacing only
-    what this tool deployed there before (ledger under `ledger_key`) and removing its stale ones."""
-    modules = names
+    what this tool deployed there before (ledger under `ledger_key`) and removing its stale ones.
+
+    In four steps: refuse if any name is taken by something this tool did not deploy; stage every
+    copy beside the target (a failure leaves the target as it was); swap each copy in; retire the
+    folders this tool deployed before and no longer deploys."""
     ledger = deploy_ledger(call)
-    key = ledger_key
     with RootDir(buffer_root, "instance") as opened_buffer, open_target(target) as target_fd:
         instance_fd = opened_buffer.open_dir(opened_buffer.parts(source))
         try:
-            problems: dict[str, str] = {}
-            for name in modules:
-                kind, _ = read_entry(target_fd, name)
-                if kind != "absent" and not ledger.owns(key, target_fd, name):
-                    problems[name] = f"a {kind} not made by {tool} is in target {target.name!r}; not replaced"
-            if problems:
-                raise Conflict("nothing deployed", problems)
-            stale = [name for name in ledger.names(key) if name not in modules and ledger.owns(key, target_fd, name)]
-            deployed, removed = [], []
-            staged: dict[str, tuple[str, Deployed]] = {}
-            try:  # copy every module first: a failure leaves the target as it was
-                for name in modules:
-                    staging, identity, not_copied = _copy_module(instance_fd, target_fd, name, instance)
-                    staged[name] = (staging, identity)
-                    if not_copied:
-                        skipped[name] = not_copied
-            except BaseException:
-                for staging, _ in staged.values():
-                    remove_tree(target_fd, staging)
-                raise
-            for name, (staging, identity) in staged.items():
-                trash = None
-                try:
-                    trash = _retire(ledger, key, target_fd, name)
-                    rename_new(target_fd, staging, name)
-                except BaseException as exc:
-                    for left, _ in list(staged.values())[len(deployed):]:
-                        remove_tree(target_fd, left)
-                    if isinstance(exc, FileExistsError):
-                        if trash is not None:  # put our old copy back if the name is free again
-                            with contextlib.suppress(OSError):
-                                rename_new(target_fd, trash, name)
-                        raise Conflict("target changed while deploying", {
-                            name: "something appeared at this name during the copy; left untouched"}) from None
-                    raise
-                ledger.record(key, name, identity)
-                if trash is not None:
-                    remove_tree(target_fd, trash)
-                deployed.append(name)
-            for name in stale:
-                trash = _retire(ledger, key, target_fd, name)
-                if trash is not None:
-                    remove_tree(target_fd, trash)
-                    ledger.forget(key, name)
-                    removed.append(name)
+            _refuse_foreign(ledger, ledger_key, target_fd, names, tool, target.name)
+            stale = [name for name in ledger.names(ledger_key)
+                     if name not in names and ledger.owns(ledger_key, target_fd, name)]
+            staged = _stage_all(instance_fd, target_fd, names, instance, skipped)
+            deployed = _swap_in(ledger, ledger_key, target_fd, staged)
+            removed = _remove_stale(ledger, ledger_key, target_fd, stale)
         finally:
             os.close(instance_fd)
     return {"deployed": deployed, "removed": removed, "skipped": skipped}
+
+
+def _refuse_foreign(ledger: DeployLedger, key: str, target_fd: int, names: list[str], tool: str,
+                    target_name: str) -> None:
+    """Conflict (nothing deployed) when a name in the target holds something this tool did not put there."""
+    problems: dict[str, str] = {}
+    for name in names:
+        kind, _ = read_entry(target_fd, name)
+        if kind != "absent" and not ledger.owns(key, target_fd, name):
+            problems[name] = f"a {kind} not made by {tool} is in target {target_name!r}; not replaced"
+    if problems:
+        raise Conflict("nothing deployed", problems)
+
+
+def _stage_all(instance_fd: int, target_fd: int, names: list[str], instance: str,
+               skipped: dict[str, Any]) -> dict[str, tuple[str, Deployed]]:
+    """Copy every module to a staging name in the target; on any failure remove what was staged."""
+    staged: dict[str, tuple[str, Deployed]] = {}
+    try:
+        for name in names:
+            staging, identity, not_copied = _copy_module(instance_fd, target_fd, name, instance)
+            staged[name] = (staging, identity)
+            if not_copied:
+                skipped[name] = not_copied
+    except BaseException:
+        for staging, _ in staged.values():
+            remove_tree(target_fd, staging)
+        raise
+    return staged
+
+
+def _swap_in(ledger: DeployLedger, key: str, target_fd: int, staged: dict[str, tuple[str, Deployed]]) -> list[str]:
+    """Put each staged copy at its name (retiring our previous copy); on a failure the copies not yet
+    swapped in are removed, and a name taken meanwhile by someone else is a Conflict."""
+    deployed: list[str] = []
+    for name, (staging, identity) in staged.items():
+        trash = None
+        try:
+            trash = _retire(ledger, key, target_fd, name)
+            rename_new(target_fd, staging, name)
+        except BaseException as exc:
+            for left, _ in list(staged.values())[len(deployed):]:
+                remove_tree(target_fd, left)
+            if isinstance(exc, FileExistsError):
+                _raced(target_fd, trash, name)
+            raise
+        ledger.record(key, name, identity)
+        if trash is not None:
+            remove_tree(target_fd, trash)
+        deployed.append(name)
+    return deployed
+
+
+def _raced(target_fd: int, trash: str | None, name: str) -> None:
+    """Something appeared at `name` during the copy: put our old copy back if the name is free again."""
+    if trash is not None:
+        with contextlib.suppress(OSError):
+            rename_new(target_fd, trash, name)
+    raise Conflict("target changed while deploying", {
+        name: "something appeared at this name during the copy; left untouched"}) from None
+
+
+def _remove_stale(ledger: DeployLedger, key: str, target_fd: int, stale: list[str]) -> list[str]:
+    """Retire the folders this tool deployed before and no longer deploys."""
+    removed: list[str] = []
+    for name in stale:
+        trash = _retire(ledger, key, target_fd, name)
+        if trash is not None:
+            remove_tree(target_fd, trash)
+            ledger.forget(key, name)
+            removed.append(name)
+    return removed

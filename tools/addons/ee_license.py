@@ -19,7 +19,7 @@ from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from odoo_client.pins import read_pin
-from tools.odoo.common import ConnectionName, odoo_pool, signed_in_connection
+from tools.odoo_kit import ConnectionName, odoo_pool, signed_in_connection
 from tools.registry import tool
 
 KEYS = ("database.expiration_date", "database.expiration_reason", "database.enterprise_code")

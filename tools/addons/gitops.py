@@ -167,11 +167,6 @@ def run_git(
     return scrub(done.stdout, token)
 
 
-def is_repo_root(path: Path) -> bool:
-    """True only for the top of a checkout (its own `.git`), never a folder inside another repo."""
-    return (path / ".git").exists()
-
-
 def head(path: Path | str, env: Mapping[str, str], ceiling: Path | None = None) -> dict[str, str]:
     """The checked-out commit and branch ("HEAD" when detached), in one git call."""
     lines = run_git(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"], env=env, cwd=Path(path), ceiling=ceiling).split()

@@ -179,7 +179,15 @@ def requirements(manifests: Sequence[tuple[str, Manifest]]) -> Requirements:
     return Requirements(f"{REQUIREMENTS_HEADER}\n{body}\n", refused)
 
 
-# --- Changelog from news fragments (oca-towncrier, through towncrier's own renderer) ------------
+# --- Changelog from news fragments (oca-towncrier's output, rendered here) ----------------------
+#
+# towncrier's only public entry is its command line (`towncrier build`), which reads a project's
+# configuration and a fragments folder and prints or writes the news file; its Python functions
+# live in the private `towncrier._builder`. The part oca-towncrier uses is small — fragment names
+# `<issue>.<type>[.<counter>]`, one bold heading per type in a fixed order, one bullet per distinct
+# text with its issues — so it is done here, with towncrier's conventions: a type that does not
+# show content lists only its issues, equal texts share one bullet, issues are sorted with the
+# numbered ones last and in numeric order, and a numeric issue is written `#N`.
 
 NEWS_TYPES: dict[str, dict[str, object]] = {
     "feature": {"name": "Features", "showcontent": True},
@@ -188,43 +196,74 @@ NEWS_TYPES: dict[str, dict[str, object]] = {
     "removal": {"name": "Deprecations and Removals", "showcontent": True},
     "misc": {"name": "Misc", "showcontent": False},
 }
-CHANGELOG_TEMPLATE = """{% for section, _ in sections.items() %}
-{% for category, val in definitions.items() if category in sections[section] %}
-**{{ definitions[category]['name'] }}**
-
-{% for text, values in sections[section][category].items() %}
-- {% if text %}{{ text }}{% if values %} ({{ values|join(', ') }}){% endif %}\
-{% else %}{{ values|join(', ') }}{% endif %}
-
-{% endfor %}
-
-{% endfor %}
-{% endfor %}
-"""
 
 
 def fragment_kind(name: str) -> tuple[str, str, int] | None:
-    """(issue, type, counter) of a news fragment file name, or None when it is not one."""
-    from towncrier._builder import parse_newfragment_basename  # towncrier and jinja2: on first use only
+    """(issue, type, counter) of a news fragment file name, or None when it is not one.
 
-    issue, kind, counter = parse_newfragment_basename(name, NEWS_TYPES)
-    return (issue, kind, counter) if kind is not None else None
+    The type is the last dot-separated part (after the first) that names a news type; what
+    precedes it is the issue (leading zeros dropped when it is a number), and a number right
+    after it is the counter (`12.bugfix.2`)."""
+    parts = name.split(".")
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index] in NEWS_TYPES:
+            issue = ".".join(parts[:index]).strip()
+            if issue.isdigit():
+                issue = str(int(issue))
+            after = parts[index + 1] if index + 1 < len(parts) else ""
+            return issue, parts[index], int(after) if after.isdigit() else 0
+    return None
+
+
+def _issue_order(issue: str) -> tuple[int, str, int]:
+    """Issues without a number first, then by their text and number; bare numbers last."""
+    if issue.isdigit():
+        return 2, "", int(issue)
+    number = re.search(r"\d+", issue)
+    if number is None:
+        return 0, issue, -1
+    return 1, issue[: number.start()], int(number.group())
+
+
+def _issue_text(issue: str, issue_url: str | None) -> str:
+    if issue_url is not None:
+        return issue_url.format(issue=issue)
+    return f"#{issue}" if issue.isdigit() else issue
+
+
+def _bullet(text: str, issues: Sequence[str]) -> str:
+    if not text:
+        return f"- {', '.join(issues)}"
+    if issues and re.search(r"::\n\n(?:[ \t][^\n]*\n|\n)*[ \t][^\n]*$", text):
+        text += "\n\n "  # a literal block ends: the issues go on their own line, not into the block
+    return f"- {text} ({', '.join(issues)})" if issues else f"- {text}"
 
 
 def changelog_entry(version: str, fragments: Mapping[str, str], today: dt.date, issue_url: str | None = None) -> str:
-    """The HISTORY.rst block for `version` from `fragments` (file name → text), rendered by towncrier."""
-    from towncrier._builder import render_fragments, split_fragments
-    parsed: dict[tuple[str, str, int], str] = {}
+    """The HISTORY.rst block for `version` from `fragments` (file name → text), as oca-towncrier writes it."""
+    by_type: dict[str, dict[str, list[str]]] = {}
     for name, text in fragments.items():
-        key = fragment_kind(name)
-        if key is not None:
-            parsed[key] = text
-    split = split_fragments({"": parsed}, NEWS_TYPES, all_bullets=True)
-    body = render_fragments(CHANGELOG_TEMPLATE, issue_url, split, NEWS_TYPES, ["~"], wrap=False,
-                            versiondata={"version": version, "date": today.isoformat()}, render_title=False,
-                            all_bullets=True)
+        kind = fragment_kind(name)
+        if kind is None:
+            continue
+        issue, news_type, _ = kind
+        content = "\n".join(f"  {line}" if line else "" for line in text.strip().splitlines())[2:]
+        if not NEWS_TYPES[news_type]["showcontent"] and issue:
+            content = ""
+        issues = by_type.setdefault(news_type, {}).setdefault(content, [])
+        if issue:
+            issues.append(issue)
+    blocks: list[str] = []
+    for news_type, definition in NEWS_TYPES.items():
+        texts = by_type.get(news_type)
+        if not texts:
+            continue
+        entries = [(text, sorted(issues, key=_issue_order)) for text, issues in texts.items()]
+        entries.sort(key=lambda entry: ("" if entry[1] else entry[0], [_issue_order(i) for i in entry[1]]))
+        bullets = [_bullet(text, [_issue_text(issue, issue_url) for issue in issues]) for text, issues in entries]
+        blocks.append(f"**{definition['name']}**\n\n" + "\n".join(bullets))
     title = f"{version} ({today.isoformat()})"
-    body = re.sub(r"\n{3,}", "\n\n", body.strip())
+    body = re.sub(r"\n{3,}", "\n\n", "\n\n".join(blocks).strip())
     return f"{title}\n{'~' * len(title)}\n\n{body}\n"
 
 

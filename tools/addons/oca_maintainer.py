@@ -202,7 +202,7 @@ class ChangelogArgs(OcaCommonArgs):
 
 @tool("oca_changelog", family="oca", risk=Risk.DESTRUCTIVE, args=ChangelogArgs)
 def oca_changelog(args: ChangelogArgs, call: Call) -> dict[str, Any]:
-    """Build the addon's readme/HISTORY.rst entry from readme/newsfragments/ (towncrier's renderer) and
+    """Build the addon's readme/HISTORY.rst entry from readme/newsfragments/ (towncrier's conventions) and
     consume the fragments it used, as oca-towncrier does; other files there are left alone."""
     with open_repo(call, args.mode, args.instance, args.repo) as (_path, repo_fd), \
             _addon(repo_fd, args.addon) as (addon_fd, manifest):

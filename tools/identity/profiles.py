@@ -14,7 +14,7 @@ from pydantic import Field
 
 from guard.spec import Call, Risk
 from tools.lean_schema import LeanArgs
-from tools.odoo.common import odoo_pool
+from tools.odoo_kit import odoo_pool
 from tools.registry import tool
 
 from .store import NAME_PATTERN, check_url, identities

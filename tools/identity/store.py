@@ -25,6 +25,7 @@ from guard.spec import Call, NotConfigured, ToolFailure
 from odoo_client.connection import OdooConnection
 from odoo_client.errors import ConfigError
 from odoo_client.settings import ConnectionConfig, OdooSettings, normalize_url
+from tools.odoo_kit import odoo_pool
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 """Profile and connection names: an alias's characters, never `.`/`..` or a hidden-file name."""
@@ -195,8 +196,6 @@ class Identities:
 
 def identities(call: Call) -> Identities:
     """The server's identity store (a runtime service), under the state directory."""
-    from tools.odoo.common import odoo_pool
-
     settings = odoo_pool(call).settings  # before: the runtime builds one service at a time
     audit = getattr(getattr(call.runtime, "guard", None), "audit", None)
 

@@ -23,9 +23,8 @@ from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
 from odoo_client.env import first_set, parse_bool
 from odoo_client.errors import OdooUnreachable
 from odoo_client.pins import fingerprint, host_port, pin_name, read_pin, write_pin
+from tools.odoo_kit import ConnectionName, odoo_pool
 from tools.registry import tool
-
-from .common import ConnectionName, odoo_pool
 
 PIN_FLAG = "ODOO_MCP_TLS_PIN_WRITE"
 

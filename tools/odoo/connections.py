@@ -8,9 +8,8 @@ from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs
 from odoo_client.names import ALIAS, anchored
+from tools.odoo_kit import ConnectionName, odoo_pool, signed_in_connection
 from tools.registry import tool
-
-from .common import ConnectionName, odoo_pool, signed_in_connection
 
 Alias = Field(pattern=anchored(ALIAS), description="Name of the connection.")
 
