@@ -16,6 +16,7 @@ as a survivor again, so the list can never hide a new survivor.
     python mutation/run.py                 # run, then report (what `make mutants` does)
     python mutation/run.py --report        # report on the last run's results only
     python mutation/run.py --show NAME     # one mutant's change, as for an equivalent.toml entry
+    python mutation/run.py guard/limiter.py   # only these modules (while writing their tests)
 
 Environment: MUTANTS_JOBS (parallel mutmut workers; default: the number of CPUs).
 """
@@ -210,11 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", action="store_true", help="report on the last run without running mutmut")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's change")
+    parser.add_argument("modules", nargs="*", help="module files to run instead of those of mutation/modules.txt")
     args = parser.parse_args(argv)
     if args.show:
         show(args.show)
         return 0
-    paths = modules()
+    paths = args.modules or modules()
     elapsed = None
     if not args.report:
         elapsed = run_mutmut(paths, int(os.environ.get("MUTANTS_JOBS") or os.cpu_count() or 2))

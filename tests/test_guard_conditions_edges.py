@@ -14,8 +14,10 @@ from guard.policy import Condition
 
 
 def c(path: str, op: str, value=None, **extra) -> Condition:
-    return Condition(path=path, op=op, value=value, **extra) if op != "exists" or value is not None else Condition(
-        path=path, op=op
+    return (
+        Condition(path=path, op=op, value=value, **extra)
+        if op != "exists" or value is not None
+        else Condition(path=path, op=op)
     )
 
 
@@ -88,9 +90,18 @@ def test_lookup_gives_one_value_or_missing():
 
 
 EQUAL = [
-    (None, None, True), (None, False, True), (False, None, True), (None, 0, False), (None, "", False),
-    (1, 1.0, True), (True, 1, False), ("5", 5, False), ([1, [2]], [1, [2]], True), ([1], [1, 2], False),
-    ({"a": 1}, {"a": 1, "b": 2}, False), ({"a": 1}, {"a": 1}, True),
+    (None, None, True),
+    (None, False, True),
+    (False, None, True),
+    (None, 0, False),
+    (None, "", False),
+    (1, 1.0, True),
+    (True, 1, False),
+    ("5", 5, False),
+    ([1, [2]], [1, [2]], True),
+    ([1], [1, 2], False),
+    ({"a": 1}, {"a": 1, "b": 2}, False),
+    ({"a": 1}, {"a": 1}, True),
 ]
 
 
