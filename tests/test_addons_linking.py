@@ -17,7 +17,16 @@ import pytest
 from guard.spec import PathRefused
 from tools.addons.errors import Conflict
 from tools.addons.link_ops import link_modules, unlink_modules
-from tools.addons.linking import LinkPlan, apply_links, apply_unlinks, open_target, plan_unlinks, read_entry
+from tools.addons.linking import (
+    LinkPlan,
+    apply_links,
+    apply_unlinks,
+    link_destination,
+    open_target,
+    plan_links,
+    plan_unlinks,
+    read_entry,
+)
 from tools.addons.roots import Target
 
 
@@ -128,8 +137,10 @@ def test_rollback_leaves_a_folder_put_in_place_of_our_link(tree: Path):
 # re-reads it and leaves anything that is no longer a link into the owner's root
 # (break: `apply_unlinks` trusts the plan and unlinks every planned name).
 REPOINTED = [
-    ("re-pointed outside the owner's root", lambda t, tree: (os.unlink(t / "m1"),
-                                                             os.symlink(tree / "outside" / "m1", t / "m1"))),
+    (
+        "re-pointed outside the owner's root",
+        lambda t, tree: (os.unlink(t / "m1"), os.symlink(tree / "outside" / "m1", t / "m1")),
+    ),
     ("replaced by a real folder", lambda t, tree: (os.unlink(t / "m1"), (t / "m1").mkdir())),
     ("replaced by a file", lambda t, tree: (os.unlink(t / "m1"), (t / "m1").write_text("theirs"))),
 ]
@@ -167,4 +178,88 @@ def test_unlink_refuses_the_owner_root_itself_and_links_elsewhere(tree: Path):
     assert set(refused.value.problems) == {"whole", "m1"}
     assert sorted(os.listdir(target.real)) == ["m1", "m2", "whole"]
     assert unlink_modules(target, ["m2", "m3"], owner, "enterprise") == {
-        "target": "main", "target_path": str(target.path), "unlinked": ["m2"], "not_linked": ["m3"]}
+        "target": "main",
+        "target_path": str(target.path),
+        "unlinked": ["m2"],
+        "not_linked": ["m3"],
+    }
+
+
+def test_read_entry_tells_what_is_at_a_name(tree: Path):
+    target = target_of(tree)
+    os.symlink("../x", target.real / "link")
+    (target.real / "dir").mkdir()
+    (target.real / "file").write_text("f")
+    with open_target(target) as fd:
+        assert read_entry(fd, "link") == ("link", "../x")
+        assert read_entry(fd, "dir") == ("dir", None)
+        assert read_entry(fd, "file") == ("other", None)
+        assert read_entry(fd, "none") == ("absent", None)
+
+
+def test_a_relative_link_leads_from_the_target(tree: Path):
+    target = target_of(tree)
+    assert link_destination(target, "../../source/m1") == tree / "source" / "m1"
+    assert link_destination(target, str(tree / "source" / "m2")) == tree / "source" / "m2"
+    os.symlink(tree / "source", tree / "alias")
+    assert link_destination(target, str(tree / "alias" / "m3")) == tree / "source" / "m3"  # resolved
+
+
+def test_a_plan_sorts_each_name_by_what_is_there(tree: Path):
+    target = target_of(tree)
+    source = tree / "source"
+    os.symlink(source / "m1", target.real / "m1")  # ours already
+    os.symlink(tree / "outside" / "m1", target.real / "m2")  # a link elsewhere
+    (target.real / "m3").mkdir()
+    (target.real / "m4").write_text("f")
+    with open_target(target) as fd:
+        plan = plan_links(fd, target, {f"m{i}": source / f"m{min(i, 3)}" for i in range(1, 6)})
+    assert plan.create == {"m5": source / "m3"}
+    assert plan.already == ["m1"]
+    assert plan.problems == {
+        "m2": f"a link to {tree / 'outside' / 'm1'} is already in target 'main'; not replaced",
+        "m3": "a real folder of that name is in target 'main'; not replaced",
+        "m4": "a file of that name is in target 'main'; not replaced",
+    }
+
+
+def test_linking_makes_every_planned_link_or_says_why_not(tree: Path):
+    target = target_of(tree)
+    sources = {"m1": tree / "source" / "m1", "m2": tree / "source" / "m2"}
+    assert link_modules(target, sources, {}) == {
+        "target": "main",
+        "target_path": str(target.path),
+        "linked": ["m1", "m2"],
+        "already_linked": [],
+    }
+    assert os.readlink(target.real / "m1") == str(tree / "source" / "m1")
+    assert link_modules(target, sources, {})["already_linked"] == ["m1", "m2"]
+    with pytest.raises(Conflict) as refused:
+        link_modules(target, {"m3": tree / "source" / "m3"}, {"m3": "shadows a community module"})
+    assert refused.value.problems == {"m3": "shadows a community module"}
+    assert not (target.real / "m3").exists()
+
+
+def test_unlink_plans_say_why_a_name_stays(tree: Path):
+    target = target_of(tree)
+    owner = tree / "source"
+    (target.real / "dir").mkdir()
+    (target.real / "file").write_text("f")
+    os.symlink(tree / "outside" / "m1", target.real / "elsewhere")
+    os.symlink(owner / "m1", target.real / "m1")
+    with open_target(target) as fd:
+        removable, absent, problems = plan_unlinks(fd, target, ["dir", "file", "elsewhere", "m1", "gone"], owner, "EE")
+    assert (removable, absent) == (["m1"], ["gone"])
+    assert problems == {
+        "dir": "a real folder, not a link; never removed",
+        "file": "a file, not a link; never removed",
+        "elsewhere": f"a link to {tree / 'outside' / 'm1'}, not into the EE root; left in place",
+    }
+
+
+def test_a_link_removed_meanwhile_is_not_reported_removed(tree: Path):
+    target = target_of(tree)
+    owner = tree / "source"
+    os.symlink(owner / "m1", target.real / "m1")
+    with open_target(target) as fd:
+        assert apply_unlinks(fd, target, ["m1", "m1"], owner) == ["m1"]  # the second time it is gone
