@@ -28,6 +28,7 @@ import ast
 import difflib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -60,20 +61,24 @@ def dotted(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
 
-def prepare() -> None:
-    """mutmut copies the code to mutants/; the addons stub must keep its symlinks (a planted link
-    is one of its traps), so it is linked, not copied (mutmut's copy would follow the link)."""
+def prepare(keep: bool) -> None:
+    """A fresh mutants/ (unless `keep`): mutmut's cache maps each function to the tests that ran it,
+    and a cache carried over from an interrupted run or older tests judged killable mutants
+    "survived" here. The addons stub must keep its symlinks (a planted link is one of its traps),
+    so it is linked, not copied (mutmut's copy would follow the link)."""
+    if not keep and MUTANTS.exists():
+        shutil.rmtree(MUTANTS)
     MUTANTS.mkdir(exist_ok=True)
     stub = MUTANTS / "addons_stub"
     if stub.is_symlink():
         return
     if stub.exists():
-        subprocess.run(["rm", "-rf", str(stub)], check=True)
+        shutil.rmtree(stub)
     stub.symlink_to(REPO / "addons_stub")
 
 
-def run_mutmut(paths: list[str], jobs: int) -> float:
-    prepare()
+def run_mutmut(paths: list[str], jobs: int, keep: bool = False) -> float:
+    prepare(keep)
     log = MUTANTS / "run.log"
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(f"{dotted(p)}.*" for p in paths)]
     print(f"mutmut on {len(paths)} modules with {jobs} workers (log: {log.relative_to(REPO)})", flush=True)
@@ -211,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", action="store_true", help="report on the last run without running mutmut")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's change")
+    parser.add_argument("--keep", action="store_true", help="reuse mutants/ and mutmut's cache (faster, less sure)")
     parser.add_argument("modules", nargs="*", help="module files to run instead of those of mutation/modules.txt")
     args = parser.parse_args(argv)
     if args.show:
@@ -219,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.modules or modules()
     elapsed = None
     if not args.report:
-        elapsed = run_mutmut(paths, int(os.environ.get("MUTANTS_JOBS") or os.cpu_count() or 2))
+        elapsed = run_mutmut(paths, int(os.environ.get("MUTANTS_JOBS") or os.cpu_count() or 2), args.keep)
     results, stale = report(paths)
     return 0 if render(results, stale, elapsed) else 1
 
