@@ -167,7 +167,7 @@ def report(paths: list[str]) -> tuple[list[Module], list[str]]:
                     continue
                 stale.append(name)
             if code == 0:
-                module.survivors.append(name)
+                module.survivors.append(f"{name}: {change_of(name, bodies)}")
             else:
                 status = STATUS.get(code, f"exit {code}")
                 module.other[status] = module.other.get(status, 0) + 1

@@ -263,3 +263,18 @@ def test_a_link_removed_meanwhile_is_not_reported_removed(tree: Path):
     os.symlink(owner / "m1", target.real / "m1")
     with open_target(target) as fd:
         assert apply_unlinks(fd, target, ["m1", "m1"], owner) == ["m1"]  # the second time it is gone
+
+
+def test_a_relative_link_into_the_owner_root_is_removed(tree: Path):
+    """A link written relative to the target (as a user may make one by hand) is judged where it leads."""
+    target = target_of(tree)
+    owner = tree / "source"
+    os.symlink("../../source/m1", target.real / "m1")
+    os.symlink("../../outside/m1", target.real / "m2")
+    assert unlink_modules(target, ["m1"], owner, "EE")["unlinked"] == ["m1"]
+    with pytest.raises(Conflict) as refused:
+        unlink_modules(target, ["m2"], owner, "EE")
+    assert refused.value.problems == {"m2": "a link to ../../outside/m1, not into the EE root; left in place"}
+    os.symlink("../../source/m3", target.real / "m3")
+    with open_target(target) as fd:
+        assert apply_unlinks(fd, target, ["m3", "m2"], owner) == ["m3"]
