@@ -47,6 +47,7 @@ HOLDS = [
     ("a number has no members", c("args.count", "contains", "1"), {"count": 1}, True, False),
     ("an object's key", c("args.values", "contains", "password"), {"values": {"password": 1}}, True, True),
     ("a number is not an object's key", c("args.values", "contains", 1), {"values": {"1": 1}}, True, False),
+    ("a list is not an object's key", c("args.values", "contains", ["a"]), {"values": {"a": 1}}, True, False),
     # equal: type-strict, null == false only
     ("a list is not its joined string", c("args.tags", "eq", "ab"), {"tags": ["a", "b"]}, True, False),
     ("null is not a string", c("args.text", "eq", "a"), {"text": None}, True, False),

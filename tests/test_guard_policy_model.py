@@ -137,3 +137,11 @@ def test_load_policy_reads_a_file_by_its_suffix_or_says_why_not(tmp_path: Path):
     with pytest.raises(PolicyError) as refused:
         load_policy(tmp_path)
     assert refused.value.problems == ["(file): cannot be read: Is a directory"]
+
+
+def test_a_bad_pattern_is_one_problem_line_and_nothing_on_stderr(capfd):
+    """RE2 logs a bad pattern to stderr by default; the policy's refusal says it once, in its own words."""
+    with pytest.raises(PolicyError) as refused:
+        loaded(tools={"t": {"require": [{"path": "args.a", "op": "regex", "value": "(a"}]}})
+    assert refused.value.problems == ["tools.t.require[0]: bad regular expression '(a': missing ): (a"]
+    assert capfd.readouterr().err == ""
