@@ -29,6 +29,8 @@ HOLDS = [
     ("missing key under a list element", c("args.values.0.x", "eq", False), {"values": [{}]}, True, False),
     ("index past the end is missing", c("args.tags.2", "eq", False), {"tags": ["a", "b"]}, True, False),
     ("index past the end, exists", c("args.tags.2", "exists", True), {"tags": ["a", "b"]}, True, False),
+    ("exists with no value means given", Condition(path="args.tags", op="exists"), {"tags": ["a"]}, True, True),
+    ("exists with no value, absent", Condition(path="args.tags", op="exists"), {}, True, False),
     ("index exactly the length", c("args.tags.1", "eq", "b"), {"tags": ["a", "b"]}, True, True),
     ("empty list of records is missing", c("args.values.name", "eq", False), {"values": []}, True, False),
     ("step into a number is missing", c("args.count.x", "eq", False), {"count": 3}, True, False),

@@ -33,21 +33,27 @@ def policy(tools: dict, default: str = "deny", **extra):
     return parse_text(json.dumps({"version": "1", "default": default, "tools": tools, **extra}))
 
 
+def lazy(tools: dict, default: str = "deny", **extra):
+    """A policy read in the test, not at import (a policy keeps its plans: one read at import would
+    be planned once, by whatever code ran first)."""
+    return lambda: policy(tools, default, **extra)
+
+
 def words(condition: dict) -> str:
     return describe(Condition(**condition))
 
 
 DECISIONS = [
     # (case, policy, tool, arguments, verdict, rule, reason)
-    ("hidden", policy({"t": {}}, hide=["t"]), "t", {}, Verdict.DENY, "hide", "unknown tool 't'"),
-    ("hide '*' hides every tool", policy({"t": {}}, hide=["*"]), "t", {}, Verdict.DENY, "hide", "unknown tool 't'"),
-    ("default deny, unlisted", policy({"u": {}}), "t", {}, Verdict.DENY, "default", default_deny_reason("t")),
-    ("'*' lists nothing", policy({"*": {}}), "t", {}, Verdict.DENY, "default", default_deny_reason("t")),
-    ("default allow, unlisted", policy({}, "allow"), "t", {}, Verdict.ALLOW, "default", ""),
-    ("listed", policy({"t": {}}), "t", {}, Verdict.ALLOW, "tools.t", ""),
+    ("hidden", lazy({"t": {}}, hide=["t"]), "t", {}, Verdict.DENY, "hide", "unknown tool 't'"),
+    ("hide '*' hides every tool", lazy({"t": {}}, hide=["*"]), "t", {}, Verdict.DENY, "hide", "unknown tool 't'"),
+    ("default deny, unlisted", lazy({"u": {}}), "t", {}, Verdict.DENY, "default", default_deny_reason("t")),
+    ("'*' lists nothing", lazy({"*": {}}), "t", {}, Verdict.DENY, "default", default_deny_reason("t")),
+    ("default allow, unlisted", lazy({}, "allow"), "t", {}, Verdict.ALLOW, "default", ""),
+    ("listed", lazy({"t": {}}), "t", {}, Verdict.ALLOW, "tools.t", ""),
     (
         "action deny",
-        policy({"t": {"action": "deny"}}),
+        lazy({"t": {"action": "deny"}}),
         "t",
         {},
         Verdict.DENY,
@@ -56,7 +62,7 @@ DECISIONS = [
     ),
     (
         "action deny, on_deny",
-        policy({"t": {"action": "deny", "on_deny": "no"}}),
+        lazy({"t": {"action": "deny", "on_deny": "no"}}),
         "t",
         {},
         Verdict.DENY,
@@ -65,7 +71,7 @@ DECISIONS = [
     ),
     (
         "action deny, reason",
-        policy({"t": {"action": "deny", "reason": "old"}}),
+        lazy({"t": {"action": "deny", "reason": "old"}}),
         "t",
         {},
         Verdict.DENY,
@@ -74,7 +80,7 @@ DECISIONS = [
     ),
     (
         "deny rule after an evaluate rule",
-        policy({"t": {"rules": [{"name": "small", "conditions": [LTE5]}, {"name": "never", "action": "deny"}]}}),
+        lazy({"t": {"rules": [{"name": "small", "conditions": [LTE5]}, {"name": "never", "action": "deny"}]}}),
         "t",
         {"count": 1},
         Verdict.DENY,
@@ -83,7 +89,7 @@ DECISIONS = [
     ),
     (
         "deny rule with on_deny",
-        policy({"t": {"rules": [{"name": "never", "action": "deny", "on_deny": "nope"}]}}),
+        lazy({"t": {"rules": [{"name": "never", "action": "deny", "on_deny": "nope"}]}}),
         "t",
         {},
         Verdict.DENY,
@@ -92,7 +98,7 @@ DECISIONS = [
     ),
     (
         "'*' deny",
-        policy({"t": {}, "*": {"action": "deny"}}),
+        lazy({"t": {}, "*": {"action": "deny"}}),
         "t",
         {},
         Verdict.DENY,
@@ -101,7 +107,7 @@ DECISIONS = [
     ),
     (
         "'*' deny rule",
-        policy({"t": {}, "*": {"rules": [{"name": "x", "action": "deny"}]}}),
+        lazy({"t": {}, "*": {"rules": [{"name": "x", "action": "deny"}]}}),
         "t",
         {},
         Verdict.DENY,
@@ -110,7 +116,7 @@ DECISIONS = [
     ),
     (
         "own deny before '*' deny",
-        policy({"t": {"action": "deny", "on_deny": "own"}, "*": {"action": "deny"}}),
+        lazy({"t": {"action": "deny", "on_deny": "own"}, "*": {"action": "deny"}}),
         "t",
         {},
         Verdict.DENY,
@@ -119,7 +125,7 @@ DECISIONS = [
     ),
     (
         "require fails",
-        policy({"t": {"require": [LTE5]}}),
+        lazy({"t": {"require": [LTE5]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -128,7 +134,7 @@ DECISIONS = [
     ),
     (
         "require fails, second entry",
-        policy({"t": {"require": ["text", LTE5]}}),
+        lazy({"t": {"require": ["text", LTE5]}}),
         "t",
         {"count": 9, "text": "a"},
         Verdict.DENY,
@@ -137,7 +143,7 @@ DECISIONS = [
     ),
     (
         "require fails, message",
-        policy({"t": {"require": [LTE5], "on_deny": "small only"}}),
+        lazy({"t": {"require": [LTE5], "on_deny": "small only"}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -146,7 +152,7 @@ DECISIONS = [
     ),
     (
         "deny_if holds",
-        policy({"t": {"deny_if": [GT5]}}),
+        lazy({"t": {"deny_if": [GT5]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -155,17 +161,17 @@ DECISIONS = [
     ),
     (
         "deny_if holds, message",
-        policy({"t": {"deny_if": [GT5], "reason": "too many"}}),
+        lazy({"t": {"deny_if": [GT5], "reason": "too many"}}),
         "t",
         {"count": 9},
         Verdict.DENY,
         "tools.t.deny_if[0]",
         "too many",
     ),
-    ("deny_if does not hold", policy({"t": {"deny_if": [GT5]}}), "t", {"count": 1}, Verdict.ALLOW, "tools.t", ""),
+    ("deny_if does not hold", lazy({"t": {"deny_if": [GT5]}}), "t", {"count": 1}, Verdict.ALLOW, "tools.t", ""),
     (
         "evaluate rule fails",
-        policy({"t": {"rules": [{"name": "small", "conditions": [LTE5]}]}}),
+        lazy({"t": {"rules": [{"name": "small", "conditions": [LTE5]}]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -174,7 +180,7 @@ DECISIONS = [
     ),
     (
         "evaluate rule fails, on_deny",
-        policy({"t": {"rules": [{"name": "s", "conditions": [LTE5], "on_deny": "m"}]}}),
+        lazy({"t": {"rules": [{"name": "s", "conditions": [LTE5], "on_deny": "m"}]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -183,7 +189,7 @@ DECISIONS = [
     ),
     (
         "'*' conditions after the tool's",
-        policy({"t": {"require": [LTE5]}, "*": {"deny_if": [GT5]}}),
+        lazy({"t": {"require": [LTE5]}, "*": {"deny_if": [GT5]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
@@ -192,17 +198,17 @@ DECISIONS = [
     ),
     (
         "'*' deny_if",
-        policy({"t": {}, "*": {"deny_if": [GT5]}}),
+        lazy({"t": {}, "*": {"deny_if": [GT5]}}),
         "t",
         {"count": 9},
         Verdict.DENY,
         "tools.*.deny_if[0]",
         f"'t' is refused when {words(GT5)}",
     ),
-    ("own approval", policy({"t": {"action": "require_approval"}}), "t", {}, Verdict.APPROVAL, "tools.t.action", ""),
+    ("own approval", lazy({"t": {"action": "require_approval"}}), "t", {}, Verdict.APPROVAL, "tools.t.action", ""),
     (
         "own approval, message",
-        policy({"t": {"action": "require_approval", "on_deny": "ask"}}),
+        lazy({"t": {"action": "require_approval", "on_deny": "ask"}}),
         "t",
         {},
         Verdict.APPROVAL,
@@ -211,7 +217,7 @@ DECISIONS = [
     ),
     (
         "own approval before '*''s",
-        policy(
+        lazy(
             {
                 "t": {"action": "require_approval", "on_deny": "own"},
                 "*": {"action": "require_approval", "on_deny": "all"},
@@ -225,7 +231,7 @@ DECISIONS = [
     ),
     (
         "'*' approval",
-        policy({"t": {}, "*": {"action": "require_approval"}}),
+        lazy({"t": {}, "*": {"action": "require_approval"}}),
         "t",
         {},
         Verdict.APPROVAL,
@@ -234,7 +240,7 @@ DECISIONS = [
     ),
     (
         "unlisted, '*' approval",
-        policy({"*": {"action": "require_approval"}}, "allow"),
+        lazy({"*": {"action": "require_approval"}}, "allow"),
         "t",
         {},
         Verdict.APPROVAL,
@@ -248,7 +254,7 @@ DECISIONS = [
     ("case", "policy", "tool", "arguments", "verdict", "rule", "reason"), DECISIONS, ids=[row[0] for row in DECISIONS]
 )
 def test_the_deciding_rule_and_its_words(case, policy, tool, arguments, verdict, rule, reason):
-    decision = decide(policy, tool, arguments)
+    decision = decide(policy(), tool, arguments)
     assert (decision.verdict, decision.rule, decision.reason) == (verdict, rule, reason)
     assert decision.message == reason
     assert decision.allowed is (verdict is not Verdict.DENY)
@@ -352,3 +358,15 @@ def test_a_plan_lists_moving_window_limits_and_is_kept_per_policy():
     assert [limit.counter for limit in plan.limits] == ["first", "rate_limit.t", "all"]
     assert plan_for(loaded, "t") is plan
     assert plan_for(loaded, "u").listed is False
+
+
+def test_a_deny_if_on_a_counter_reads_the_counters():
+    """deny_if on `state.…` is decided on the counters given, not as if there were none (which holds)."""
+    loaded = policy({"t": {
+        "deny_if": [{"path": "state.t.n", "op": "gt", "value": 5}],
+        "rules": [{"name": "counted", "conditions": [{"path": "args.count", "op": "gte", "value": 0}],
+                   "state": {"counter": "n", "window": "day"}}],
+    }})  # fmt: skip
+    assert decide(loaded, "t", {"count": 1}, {"state.t.n": 1}).allowed
+    refused = decide(loaded, "t", {"count": 1}, {"state.t.n": 9})
+    assert (refused.allowed, refused.rule) == (False, "tools.t.deny_if[0]")

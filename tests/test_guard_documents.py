@@ -73,11 +73,11 @@ INTERCEPT = [
      {"version": True, "default": "deny"}, [], []),
     ("our additions are kept", {"version": "1", "default": "deny", "mode": "shadow", "list": "allowed"},
      {"version": "1", "default": "deny", "mode": "shadow", "list": "allowed"}, [], []),
-    ("unknown keys", {"version": "1", "default": "deny", "limits": [], "tools": {"t": {"rules": None, "action": "deny"},
-                                                                               "u": [1]}},
+    ("unknown keys", {"version": "1", "default": "deny", "limits": [], "tools": {"u": [1], "t": {"rules": None,
+                                                                                             "action": "deny"}}},
      {"version": "1", "default": "deny", "tools": {"t": {"rules": []}}}, [],
-     ["limits: unknown key", "tools.t.action: unknown key (an Intercept tool entry has only 'rules')",
-      "tools.u: must be a mapping with 'rules'"]),
+     ["limits: unknown key", "tools.u: must be a mapping with 'rules'",
+      "tools.t.action: unknown key (an Intercept tool entry has only 'rules')"]),
     ("tools: null", {"version": "1", "default": "deny", "tools": None}, {"version": "1", "default": "deny"}, [], []),
     ("tools not a mapping is left to the model", {"version": "1", "default": "deny", "tools": [1]},
      {"version": "1", "default": "deny", "tools": [1]}, [], []),
@@ -93,3 +93,12 @@ def test_an_intercept_document_in_the_json_shape(case, document, out, notes, pro
 def test_the_spelling_by_suffix():
     assert looks_like_yaml("p.yaml") and looks_like_yaml("P.YML") and not looks_like_yaml("p.json")
     assert not looks_like_yaml("yaml")
+
+
+def test_a_document_too_deep_for_the_parser_is_one_problem():
+    deep = "[" * 100_000 + "]" * 100_000
+    assert problems_of(read_json, deep) == [f"(document): nested more than {MAX_DEPTH} levels deep"]
+    assert problems_of(read_yaml, deep) == [f"(document): nested more than {MAX_DEPTH} levels deep"]
+    assert problems_of(read_yaml, "[" * 70 + "]" * 70) == [
+        "[0]" * MAX_DEPTH + f": nested more than {MAX_DEPTH} levels deep"
+    ]

@@ -63,6 +63,7 @@ def test_what_a_policy_lists_hides_and_counts():
     assert [limit.counter for limit in policy.limits_for("v")] == ["a", "w"]
     assert [limit.counter for limit in policy.limits_for("*")] == ["a", "w"]
     assert list(policy.counters()) == ["a", "s", "rate_limit.t", "w"]
+    assert [limit.max for limit in policy.counters().values()] == [9, 5, 2, 7]
     assert loaded(hide=["*"]).hides("anything")
 
 
@@ -145,3 +146,43 @@ def test_a_bad_pattern_is_one_problem_line_and_nothing_on_stderr(capfd):
         loaded(tools={"t": {"require": [{"path": "args.a", "op": "regex", "value": "(a"}]}})
     assert refused.value.problems == ["tools.t.require[0]: bad regular expression '(a': missing ): (a"]
     assert capfd.readouterr().err == ""
+
+
+def test_a_wildcard_rate_limit_block_counts_every_call_of_the_session():
+    policy = loaded(tools={"t": {}, "*": {"rate_limit": {"max": 4, "window": "minute"}}})
+    assert [(limit.counter, limit.scope, limit.max) for limit in policy.limits_for("t")] == [
+        ("rate_limit._global", "session", 4)
+    ]
+
+
+def test_problems_at_one_path_are_joined_and_a_refusal_lists_every_line():
+    from guard.policy import _describe
+
+    errors = [
+        {"loc": ("tools", "t", "max"), "msg": "too big", "type": "less_than_equal"},
+        {"loc": ("tools", "t", "max"), "msg": "Value error, not a number", "type": "value_error"},
+        {"loc": ("tools", "t", "max"), "msg": "too big", "type": "less_than_equal"},
+        {"loc": ("tools", "t", "x"), "msg": "Extra inputs are not permitted", "type": "extra_forbidden"},
+        {"loc": ("default",), "msg": "Field required", "type": "missing"},
+    ]
+    assert _describe(errors) == [
+        "tools.t.max: too big / not a number",
+        "tools.t.x: unknown key",
+        "default: required key is missing",
+    ]
+    with pytest.raises(PolicyError) as refused:
+        loaded(tools={"t": {"limits": [{"counter": "c", "window": 0, "max": 1}]}, "u": {"bogus": 1}})
+    assert len(refused.value.problems) == 2
+    assert str(refused.value) == "invalid policy <policy>:\n  - " + "\n  - ".join(refused.value.problems)
+
+
+def test_a_policy_file_is_named_in_its_refusal(tmp_path: Path):
+    for name, text in (("p.json", '{"version": "1"}'), ("p.yaml", "version: '2'\n")):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(PolicyError) as refused:
+            load_policy(tmp_path / name)
+        assert refused.value.source == str(tmp_path / name)
+    with pytest.raises(PolicyError) as refused:
+        load_policy(tmp_path)
+    assert refused.value.source == str(tmp_path)
+    assert load_policy('   {"version": "1", "default": "deny"}').default == "deny"  # text, even indented

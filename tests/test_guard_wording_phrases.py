@@ -42,7 +42,7 @@ PHRASES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "op", "value", "words"), PHRASES, ids=[f"{r[1]} {r[3]}" for r in PHRASES])
+@pytest.mark.parametrize(("path", "op", "value", "words"), PHRASES, ids=[f"{r[1]}: {r[3].strip()}" for r in PHRASES])
 def test_a_condition_in_words(path, op, value, words):
     assert condition_words(Condition(path=path, op=op, value=value)) == words
 
@@ -62,7 +62,7 @@ def test_an_operator_without_words_is_still_said():
 
 def test_default_deny_and_patterns_in_words():
     assert default_deny_reason("t") == (
-        "'t' is not allowed by this policy (default: deny); to allow it, add \"t\" under \"tools\""
+        '\'t\' is not allowed by this policy (default: deny); to allow it, add "t" under "tools"'
     )
     assert pattern_words(r"^[A-Za-z]{2}$") == "must be a two-letter country code (e.g. be)"
     assert pattern_words("^x$") == "does not have the allowed form (^x$)"
