@@ -10,7 +10,7 @@ UV := $(VENV)/bin/uv
 # compile pydantic, mcp & co. from source (measured: the suite 112 s instead of 64 s, start-up 2x).
 INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(VENV)/bin/python
 
-.PHONY: demo test test-browser chromium bench bench-peers redis
+.PHONY: demo test test-browser chromium bench bench-peers redis mutants
 
 $(UV):
 	@echo "make: creating $(VENV) and installing uv into it (first run only)"
@@ -57,6 +57,11 @@ redis:
 	@command -v redis-server >/dev/null || { \
 	  echo "installing redis-server (Debian package) for the shared-counter test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# Mutation testing of guard/ and tools/addons/linking.py (mutation/run.py, docs/development.md): not part of
+# `make test`; prints the kill rate per module and exits 1 under the floor (90%).
+mutants: $(VENV)/.installed
+	$(VENV)/bin/python mutation/run.py
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench

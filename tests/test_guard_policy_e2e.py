@@ -143,7 +143,7 @@ async def test_deny_if_every_op(tmp_path):
         for index, (condition, arguments) in enumerate(DENY_IF):
             result = await server.call("guard_echo", arguments)
             assert result.tag == "POLICY DENIED", (condition, result.text)
-            assert "is refused when " in result.text  # the words themselves: tests/test_wording.py
+            assert "is refused when " in result.text  # the words themselves: tests/test_guard_wording.py
             assert server.audit_records()[-1]["rule"] == f"tools.guard_echo.deny_if[{index}]"
         for arguments in SAFE_ARGS:
             result = await server.call("guard_echo", arguments)

@@ -31,7 +31,7 @@ def start(policy_text: str | None, tmp_path, policy_path=None) -> subprocess.Com
 
 def test_invalid_policy_refuses_to_start_naming_the_path(tmp_path):
     """One real process: a broken policy stops `serve` before it serves (every broken key, in both
-    spellings, is checked in process by tests/test_policy_load.py)."""
+    spellings, is checked in process by tests/test_guard_policy.py)."""
     broken = {"version": "1", "default": "deny", "tools": {"ee_link": {"limits": [{"counter": "c", "max": 0}]}}}
     done = start(json.dumps(broken), tmp_path)
     assert done.returncode == 2, done.stderr
