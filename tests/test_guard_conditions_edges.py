@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from guard.conditions import equal, holds, lookup
+from guard.conditions import equal, holds
 from guard.policy import Condition
 
 
@@ -82,14 +82,6 @@ def test_a_counter_not_counted_yet_is_zero():
     assert holds(condition, {}, {}) is True
     assert holds(condition, {}, {"state.t.n": 1}) is False
     assert holds(condition, {}, None) is True  # no store: holds, as Intercept's engine
-
-
-def test_lookup_gives_one_value_or_missing():
-    missing = lookup({}, "a.b")
-    assert lookup({"a": {"b": None}}, "a.b") is None
-    assert lookup({"a": {"b": 2}}, "a.b") == 2
-    assert lookup({"a": [{"b": 1}, {"b": 2}]}, "a.b") is missing  # several values: not one
-    assert lookup({}, "a") is missing and missing is not None
 
 
 EQUAL = [

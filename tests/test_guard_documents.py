@@ -87,7 +87,7 @@ INTERCEPT = [
 
 @pytest.mark.parametrize(("case", "document", "out", "notes", "problems"), INTERCEPT, ids=[r[0] for r in INTERCEPT])
 def test_an_intercept_document_in_the_json_shape(case, document, out, notes, problems):
-    assert from_intercept(document) == (out, notes, problems)
+    assert from_intercept(document)[:3] == (out, notes, problems)  # [3]: what was implied (test_reload.py)
 
 
 def test_the_spelling_by_suffix():

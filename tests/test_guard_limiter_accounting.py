@@ -244,7 +244,7 @@ def test_the_memory_store_sweeps_keys_whose_window_passed():
     store.take_entries("old", 5, 0, 1)  # expires at once
     store.incr("old_counter", 0, 1)
     store.take_entries("new", 5, 60, 1)
-    assert "old" in store.events and "old_counter" in store.storage
+    assert "old" in store.events and "old_counter" in store.counters
     store.incr("new_counter", 60, 1)  # the fourth touch sweeps
-    assert "old" not in store.events and "old_counter" not in store.storage
-    assert "new" in store.events and store.storage["new_counter"] == 1
+    assert "old" not in store.events and "old_counter" not in store.counters
+    assert "new" in store.events and store.counters["new_counter"] == 1

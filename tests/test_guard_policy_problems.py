@@ -40,12 +40,12 @@ REFUSED = [
     (
         "lt with a list",
         t(require=[{"path": "args.a", "op": "lt", "value": [1]}]),
-        ["tools.t.require[0]: op 'lt' needs a number (or a string) to compare with"],
+        ["tools.t.require[0]: op 'lt' needs a numeric value (or, in require/deny_if, a string) to compare with"],
     ),
     (
         "lt with true",
         t(require=[{"path": "args.a", "op": "lt", "value": True}]),
-        ["tools.t.require[0]: op 'lt' needs a number (or a string) to compare with"],
+        ["tools.t.require[0]: op 'lt' needs a numeric value (or, in require/deny_if, a string) to compare with"],
     ),
     (
         "len_gt negative",
@@ -98,7 +98,9 @@ REFUSED = [
     (
         "state path too deep",
         t(require=[{"path": "state.a.b.c", "op": "exists"}]),
-        ["tools.t.require[0]: path must be args.<name>[.<key>…] or state.<tool>.<counter>, got 'state.a.b.c'"],
+        # a counter's name may hold a dot (as in Intercept): 'b.c' of tool a, which no rule counts
+        ["tools.t.require[0].path: state.a.b.c is not counted by any rule (a state block with counter 'b.c' under "
+         "tools.a)"],
     ),
     ("on_deny and reason", t(on_deny="a", reason="b"), ["tools.t: give on_deny or its alias reason, not both"]),
     (
