@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from guard.spec import Call, ToolArgs
+from guard.spec import Call, ToolArgs, ToolFailure
 from odoo_client.connection import OdooConnection
 from odoo_client.domain import FIELD_NAME, MODEL_NAME, check_domain
 from odoo_client.names import ALIAS, MODULE_NAME, anchored
@@ -93,3 +93,13 @@ def odoo(call: Call, connection: str | None) -> OdooConnection:
         if own is not None:
             return own
     return odoo_pool(call).get(connection)
+
+
+def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dict[str, Any],
+             what: str | None = None) -> dict[str, Any]:
+    """One record's `read`, or a tagged answer naming it: Odoo's `read` drops ids that do not exist
+    (a record deleted meanwhile, or one the user may not see) instead of raising."""
+    rows = connection.execute(model, "read", [[record_id]], kwargs)
+    if not rows:
+        raise ToolFailure(f"{what or model} {record_id} does not exist (or is not visible to this user)")
+    return rows[0]
