@@ -10,7 +10,7 @@ UV := $(VENV)/bin/uv
 # compile pydantic, mcp & co. from source (measured: the suite 112 s instead of 64 s, start-up 2x).
 INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(VENV)/bin/python
 
-.PHONY: demo test bench bench-peers redis
+.PHONY: demo test test-browser chromium bench bench-peers redis
 
 $(UV):
 	@echo "make: creating $(VENV) and installing uv into it (first run only)"
@@ -35,6 +35,21 @@ demo: $(VENV)/.demo
 test: $(VENV)/.installed redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -n 4
+
+# The OAuth sign-in page in a real headless browser: Debian's chromium and chromium-driver (installed
+# here when missing; nothing is downloaded at run time) driven by selenium (the `browser` extra).
+test-browser: $(VENV)/.browser chromium
+	$(VENV)/bin/pytest -q --browser tests/test_oauth_browser.py
+
+$(VENV)/.browser: pyproject.toml $(VENV)/.installed
+	@echo "make: installing the browser-test extra (selenium) into $(VENV)"
+	@$(INSTALL) -e '.[test,browser]'
+	@touch $@
+
+chromium:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || { \
+	  echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 # One test shares rate-limit counters between server processes through a real Redis
 # (started and stopped by the test on loopback); Debian's package provides the binary.

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
@@ -33,6 +34,7 @@ from typing import Any
 import structlog
 
 from guard import fastjson
+from guard.audit_chain import StreamChain, chain_for, stamp
 
 REDACTED = "***"
 SECRET_KEY = re.compile(
@@ -206,8 +208,26 @@ class KnownSecrets:
         return self.mask(event) if self._pattern is not None else event
 
 
+LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""What a JSON encoder may leave raw in a string but some reader takes as the end of a line (U+2028,
+U+2029, NEL and the other C1 controls, DEL) or as a display reordering (bidi controls). C0 controls
+are escaped by JSON already; they are in the set so that the line is safe whatever encoder ran."""
+
+
+def one_line(line: str) -> str:
+    """The rendered record with every `LINE_BREAKERS` character written as a `\\uXXXX` escape.
+
+    They can only occur inside JSON strings (the syntax is ASCII), where the escape means the
+    same character: the record decodes to the same value and is one line for any reader.
+    """
+    if line.isascii() and "\x7f" not in line:
+        return line
+    return LINE_BREAKERS.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
+
+
 class _MaskedRenderer:
-    """The chain's last processor: render the record (orjson), then mask configured secrets in the line.
+    """The chain's last processor: render the record (orjson), mask configured secrets in the line,
+    then escape what would break the line (`one_line`).
 
     Two records a call, each walked field by field for every configured secret, cost more than
     the rest of the audit; scanning the rendered line once gives the same masking.
@@ -217,7 +237,11 @@ class _MaskedRenderer:
         self._secrets = secrets
 
     def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> str:
-        return self._secrets.mask_rendered(fastjson.dumps(event), event)
+        try:
+            rendered = fastjson.dumps(event)
+        except UnicodeEncodeError:  # a lone surrogate (JSON text may carry one): only ASCII escapes hold it
+            return json.dumps(self._secrets.mask(event), ensure_ascii=True, default=str, separators=(",", ":"))
+        return one_line(self._secrets.mask_rendered(rendered, event))
 
 
 def write_all(descriptor: int, data: bytes) -> None:
@@ -235,12 +259,19 @@ class _Sinks:
 
     The audit file is opened `O_APPEND`: every record lands at the end even when several
     server processes share the file, and nothing waits in a userspace buffer if the process
-    dies. A line whose write failed half-way is remembered as torn; the next record starts
+    dies. The first sink (the log of record) is written through its hash chain
+    (`guard/audit_chain.py`), which stamps the record with `prev`, serialises writers of one
+    file and ends a line left torn before the next record; the copies get the same stamped
+    line. A copy whose write failed half-way is remembered as torn; its next record starts
     with a newline so it begins a line of its own.
     """
 
-    def __init__(self, descriptors: Iterable[int], writer: Any = write_all) -> None:
+    def __init__(self, descriptors: Iterable[int], writer: Any = write_all, *, owned_file: bool = False) -> None:
+        """`owned_file`: the first descriptor is the audit file this log opened (read and write); only
+        such a file is chained as a file — stderr is a stream even when redirected to a file."""
         self._descriptors = list(descriptors)
+        first = self._descriptors[0] if self._descriptors else None
+        self._chain = None if first is None else chain_for(first) if owned_file else StreamChain(first)
         self._torn: set[int] = set()
         self._write = writer
 
@@ -250,18 +281,23 @@ class _Sinks:
         The first sink is the audit file when one is configured, else stderr. A copy on stderr
         next to a file is a convenience: its failure (a closed pipe) does not stop calls.
         """
-        line = (message + "\n").encode("utf-8")
-        for position, descriptor in enumerate(self._descriptors):
+        if self._chain is None:
+            return
+        try:
+            stamped = self._chain.append(message, self._write)
+        except OSError as exc:
+            stamped = stamp(message, "unwritten")  # the copy still gets the record, as best it can
+            self._copy((stamped + "\n").encode("utf-8"))
+            raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
+        self._copy((stamped + "\n").encode("utf-8"))
+
+    def _copy(self, line: bytes) -> None:
+        for descriptor in self._descriptors[1:]:
             data = b"\n" + line if descriptor in self._torn else line
             try:
                 self._write(descriptor, data)
-            except OSError as exc:
+            except OSError:
                 self._torn.add(descriptor)
-                if position == 0:
-                    for other in self._descriptors[1:]:  # the copy still gets the record, as best it can
-                        with contextlib.suppress(OSError):
-                            self._write(other, line)
-                    raise AuditUnavailable(f"the audit log could not be written ({exc})") from None
             else:
                 self._torn.discard(descriptor)
 
@@ -278,6 +314,9 @@ class AuditLog:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._owned = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            if stat.S_ISREG(os.fstat(self._owned).st_mode):  # read too: the chain continues from its last line
+                os.close(self._owned)  # (a FIFO or a device stays write-only: nothing is read back from it)
+                self._owned = os.open(path, os.O_RDWR | os.O_APPEND)
             descriptors.append(self._owned)
         if stderr:
             descriptors.append(sys.stderr.fileno())
@@ -286,7 +325,7 @@ class AuditLog:
         self._warned = False
         # Bound once (not a lazy proxy re-binding on every call): the audit line is on every call's path.
         self._logger = structlog.wrap_logger(
-            _Sinks(descriptors, writer),
+            _Sinks(descriptors, writer, owned_file=self._owned is not None),
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
                 redact_processor,
@@ -322,6 +361,11 @@ class AuditLog:
             self._report(failure)
             return False
         return True
+
+    def start(self) -> None:
+        """Write the `audit_start` record, whole, or raise: a sink that cannot be written (`/dev/full`,
+        a full disk) stops the start instead of refusing every call later."""
+        self.record("audit_start", required=True, pid=os.getpid())
 
     def _report(self, exc: Exception) -> None:
         if not self._warned:

@@ -153,14 +153,17 @@ def read_yaml(text: str) -> Any:
     return document
 
 
-def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str]]:
-    """An Intercept document → the internal document, with notes for the reader and problems.
+def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+    """An Intercept document → the internal document, with notes for the reader, problems, and
+    what the document left unsaid that the reading filled in (`implied`: `default`, and
+    `tools.<name>` for a tool written with nothing under it — what a cut-off file looks like).
 
     Intercept's tool entries hold only `rules`; `default` is `allow` when omitted; `version`
     may be written as a number. Anything else is left for the model to refuse.
     """
     if not isinstance(document, dict):
-        return {}, [], ["(document): must be a mapping with version and tools"]
+        return {}, [], ["(document): must be a mapping with version and tools"], []
+    implied: list[str] = []
     problems = [f"{key}: unknown key" for key in document if key not in (*INTERCEPT_KEYS, *EXTRA_KEYS)]
     notes: list[str] = []
     out = {key: value for key, value in document.items() if key in (*INTERCEPT_KEYS, *EXTRA_KEYS)}
@@ -168,6 +171,7 @@ def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str]]
         out["version"] = str(out["version"])
     if "default" not in out:
         out["default"] = "allow"
+        implied.append("default")
         notes.append("default: not given, so 'allow' (Intercept's default): tools not listed may be called")
     tools = out.get("tools")
     if tools is None:
@@ -175,6 +179,8 @@ def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str]]
     elif isinstance(tools, dict):
         converted: dict[str, Any] = {}
         for name, entry in tools.items():
+            if entry is None or (isinstance(entry, dict) and entry.get("rules", ()) is None):
+                implied.append(f"tools.{name}")
             if entry is None:
                 entry = {}
             if not isinstance(entry, dict):
@@ -188,7 +194,7 @@ def from_intercept(document: Any) -> tuple[dict[str, Any], list[str], list[str]]
             rules = entry.get("rules")
             converted[name] = {"rules": [] if rules is None else rules}
         out["tools"] = converted
-    return out, notes, problems
+    return out, notes, problems, implied
 
 
 def looks_like_yaml(source: str) -> bool:

@@ -1,7 +1,8 @@
 """The guard decorator: the one way a tool handler becomes callable.
 
 `Guard.wrap(spec)` returns a `GuardedTool`. Calling it runs, in order: the policy's
-tool gate, argument validation (the tool's pydantic model), the policy's conditions,
+tool gate, argument validation (the tool's pydantic model), the tool's canonicalisation step
+if it has one (`ToolSpec.canonical`: values as the target will store them), the policy's conditions,
 path confinement, approval, rate limits — and only then the handler. Whatever the
 outcome, an audit record is written and the caller gets a `Result` whose error text
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
@@ -10,9 +11,16 @@ reaches the handler and leaves no side effect.
 Write-ahead audit: a call that passed every check gets an `intent` record (event
 `tool_intent`) written whole before its handler runs; if that record cannot be written the
 call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event
-`tool_call`, the same `call` id) follows. Refusals have only the outcome record. Whatever breaks
-inside the guard itself (a storage error, a value too deep to decode) still ends in a tagged
-answer and an outcome record.
+`tool_call`, the same `call` id) follows — also for a call cancelled while its handler ran
+(`cancelled`). Refusals have only the outcome record. Whatever breaks inside the guard itself
+(a storage error, a value too deep to decode) still ends in a tagged answer and an outcome record.
+
+Quota (Intercept's rule): a call's counters are reserved before its handler runs and stay spent
+once the handler started, whatever it answered — an Odoo fault, a crash, a cancellation. They are
+given back only for a call refused before the handler could have had any effect: by the guard
+(denied, invalid, a path refused, approval not given, the audit or the counter store
+unavailable) or by the handler itself with a `before_effect` refusal (`PathRefused`,
+`NotConfigured`). The outcome record says `charged`.
 """
 
 from __future__ import annotations
@@ -156,6 +164,7 @@ class Refused(Exception):
 
 RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
 AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+CANCELLED = "cancelled after the tool started (it may have done its work): its quota stays spent"
 
 
 def counting(operation: Any, *args: Any) -> Any:
@@ -253,8 +262,12 @@ class Guard:
         call_id: str | None = None,
         equivalents: list[str] | None = None,
         shadow: list[dict[str, str]] | None = None,
+        charged: bool = False,
     ) -> None:
-        """The outcome record of a call (best effort: the call is over, a failure goes to stderr)."""
+        """The outcome record of a call (best effort: the call is over, a failure goes to stderr).
+
+        `charged`: the call counts against quota — it reached its tool and was not refused before any
+        effect — whether or not this policy had a counter for it (replay reads it)."""
         self.audit.record(
             "tool_call",
             call=call_id,
@@ -270,6 +283,7 @@ class Guard:
             counters=counters or [],
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             arguments=arguments,
+            charged=charged,
             **({"equivalent_of": equivalents} if equivalents else {}),
             **({"shadow": shadow} if shadow else {}),
         )
@@ -331,7 +345,9 @@ class GuardedTool:
         guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
         call_id = uuid.uuid4().hex[:16]
-        state: dict[str, Any] = {"decision": None, "counters": None, "equivalents": None, "shadow": []}
+        state: dict[str, Any] = {
+            "decision": None, "counters": None, "equivalents": None, "shadow": [], "charged": False,
+        }  # fmt: skip
 
         def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
             guard._audit(
@@ -346,6 +362,7 @@ class GuardedTool:
                 call_id=call_id,
                 equivalents=state["equivalents"],
                 shadow=state["shadow"],
+                charged=state["charged"],
             )
             return result
 
@@ -382,6 +399,11 @@ class GuardedTool:
         if not isinstance(raw, dict):
             return finish(Outcome.INVALID, Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
         args = self._validate(raw)
+        if spec.canonical is not None:  # the values as they will be stored, before any condition sees them
+            try:
+                args = await self._canonical(args, caller)
+            except ToolFailure as failure:
+                return finish(failure.outcome, Result(True, failure.render()), decision)
 
         plan = plan_for(guard.policy, spec.name)
         dumped = None
@@ -459,18 +481,27 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
         except BaseException as exc:
-            self._give_back(reserved)  # the call did not run to its end: it spends no quota
-            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
-                counters = self._counter_states(limits, states, caller)
+            # Intercept's rule: a call that reached its tool is charged, whatever the tool answered —
+            # an Odoo fault, a crash, a cancellation (the handler may have done its work already).
+            # Only a refusal the tool made before it could have any effect gives the quota back.
+            if isinstance(exc, ToolFailure) and exc.before_effect:
+                self._give_back(reserved)
+                with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                    counters = self._counter_states(limits, states, caller)
+            else:
+                guard.limiter.commit(reserved)
+                state["charged"] = True
             if isinstance(exc, ToolFailure):
                 return finish(exc.outcome, Result(True, exc.render()), decision, counters)
-            if not isinstance(exc, Exception):
+            if not isinstance(exc, Exception):  # cancelled, or the process is stopping: the intent gets its outcome
+                finish(Outcome.CANCELLED, Result(True, CANCELLED), decision, counters)
                 raise
             print(f"tool {spec.name} crashed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
             return finish(Outcome.CRASHED, Result(True, text), decision, counters)
         guard.limiter.commit(reserved)
+        state["charged"] = True
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
@@ -500,6 +531,15 @@ class GuardedTool:
             raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
         except RecursionError:
             raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+
+    async def _canonical(self, args: Any, caller: Caller) -> Any:
+        """The tool's canonicalisation step (`ToolSpec.canonical`), off the event loop (it may ask the target)."""
+        call = Call(caller=caller, runtime=self.context)
+        canonical = self.spec.canonical
+        assert canonical is not None
+        if inspect.iscoroutinefunction(canonical):
+            return await canonical(args, call)
+        return await anyio.to_thread.run_sync(canonical, args, call)
 
     def _equivalents(self, args: Any) -> list[Equivalent]:
         """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""

@@ -18,8 +18,9 @@ share a store, each single hit is atomic but a call with several limits may over
 another limit by the number of concurrent processes.
 
 Reserve → run → commit or roll back. `reserve` takes every counter of a call (all or
-nothing) and returns a `Reservation`; when the handler fails, `rollback` gives exactly that
-call's share back, so only calls that ran spend quota. `limits` has no "un-hit", so the
+nothing) and returns a `Reservation`; `rollback` gives exactly that call's share back when the
+call is refused before its handler could have any effect (the guard decides when: a call that
+reached its tool is committed, whatever it answered). `limits` has no "un-hit", so the
 storages here add the two operations it lacks, on what `limits` already stores:
 
 - moving window: a hit pushes `amount` timestamps; releasing removes those entries — by
@@ -425,7 +426,7 @@ class Limiter:
         }
 
     def rollback(self, reservation: Reservation) -> None:
-        """Give back everything `reservation` took (the call did not run, or failed)."""
+        """Give back everything `reservation` took (the call was refused before it could have any effect)."""
         storage: Any = self._storage
         now = time.time()
         for kind, key, token, amount in reversed(reservation.taken):
@@ -436,7 +437,7 @@ class Limiter:
         reservation.taken.clear()
 
     def commit(self, reservation: Reservation) -> None:
-        """The call ran: what it took stays taken."""
+        """The call reached its tool: what it took stays taken, whatever the tool answered."""
         reservation.taken.clear()
 
     def read(self, paths: Sequence[str], counters: Sequence[StateCounter], caller: Caller) -> dict[str, int]:

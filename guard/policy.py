@@ -115,7 +115,7 @@ class Condition(_Strict):
                 raise ValueError("op 'exists' takes true or false")
         elif op in ("gt", "gte", "lt", "lte"):
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise ValueError(f"op {op!r} needs a number (or a string) to compare with")
+                raise ValueError(f"op {op!r} needs a numeric value (or, in require/deny_if, a string) to compare with")
         elif op in ("len_gt", "len_lte"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"op {op!r} needs a non-negative integer")
@@ -155,17 +155,20 @@ class Condition(_Strict):
 
 
 _ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
-_PATH_STEP = r"[^.\s]+"
-_ARGS_PATH_RE = re.compile(rf"^args(\.{_PATH_STEP})+$")
-_STATE_PATH_RE = re.compile(rf"^state\.{_PATH_STEP}\.{_PATH_STEP}$")
+_ARGS_PATH_RE = re.compile(r"^args(\.[^.]+)+$")
+_STATE_PATH_RE = re.compile(r"^state\.([^.]+)\.(.+)$", re.DOTALL)
+"""As Intercept reads them: each dot of an `args.` path descends one level (a key may hold a
+space); a `state.` path is `state.<tool>.<counter>`, the counter being everything after the
+second dot (Intercept's counter names are any non-empty text: `daily spend`, `a.b`)."""
 
 
 def split_path(path: str) -> tuple[str, tuple[str, ...]]:
     """`args.values.password` → ("args", ("values", "password")); `state.t.c` → ("state", ("t", "c"))."""
     if _ARGS_PATH_RE.match(path):
         return "args", tuple(path.split(".")[1:])
-    if _STATE_PATH_RE.match(path):
-        return "state", tuple(path.split(".")[1:])
+    state = _STATE_PATH_RE.match(path)
+    if state:
+        return "state", (state.group(1), state.group(2))
     raise ValueError(f"path must be args.<name>[.<key>…] or state.<tool>.<counter>, got {path!r}")
 
 
@@ -197,10 +200,13 @@ def require_parts(entry: str) -> tuple[str, ...]:
 class StateDef(_Strict):
     """An Intercept counter: `counter` counted per calendar-aligned UTC `window`."""
 
-    counter: Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
+    counter: Annotated[StrictStr, Field(min_length=1)]
+    """Any non-empty name, as Intercept's (`daily spend` included)."""
     window: Literal["minute", "hour", "day"]
-    increment: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)] | None = None
-    increment_from: Annotated[StrictStr, Field(pattern=r"^args(\.[^.\s]+)+$")] | None = None
+    increment: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)] | None = None
+    """Added per call; 0 or omitted means 1, as in Intercept. A negative one (Intercept takes it, and
+    a call would then give quota back) is refused."""
+    increment_from: Annotated[StrictStr, Field(pattern=r"^args(\.[^.]+)+$")] | None = None
     """`args.amount`: add that argument's value (a non-negative number) instead of `increment`."""
     scope: Literal["grant", "session", "global"] = "global"
     """Ours: Intercept counts per gateway (`global`); a server with several grants may count per grant."""
@@ -212,7 +218,11 @@ class StateDef(_Strict):
         return self
 
 
-_RATE_LIMIT_RE = re.compile(r"^(\d+)/(minute|hour|day)$")
+_RATE_LIMIT_RE = re.compile(r"^\+?([0-9]+)/(minute|hour|day)$")
+"""Intercept's `N/window`, exactly as its parser reads it (Go's `strconv.Atoi` on the count: ASCII
+digits, an optional `+`, no spaces — `" 5/hour"` and `"5/hour "` are refused there, so here)."""
+_MAX_COUNT = 2**63 - 1
+INTERCEPT_NUMERIC_OPS = ("lt", "lte", "gt", "gte")
 
 
 class Rule(_Strict):
@@ -229,8 +239,8 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _shape(self) -> Rule:
         if self.rate_limit is not None:
-            match = _RATE_LIMIT_RE.match(self.rate_limit.strip())
-            if match is None or int(match.group(1)) < 1:
+            match = _RATE_LIMIT_RE.match(self.rate_limit)
+            if match is None or not 1 <= int(match.group(1)) <= _MAX_COUNT:
                 raise ValueError(
                     f"rate_limit must be N/minute, N/hour or N/day with N a positive integer, got {self.rate_limit!r}"
                 )
@@ -242,17 +252,39 @@ class Rule(_Strict):
             raise ValueError("deny rules must not have conditions")
         elif self.action == "evaluate" and not self.conditions:
             raise ValueError("evaluate rules must have at least one condition")
+        problems = [
+            f"conditions[{index}]: {problem}"
+            for index, condition in enumerate(self.conditions)
+            if (problem := intercept_value_problem(condition))
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def expanded(self, scope: str) -> tuple[list[Condition], StateDef | None, str | None]:
         """Conditions, counter and message, with the `rate_limit` shorthand expanded as Intercept does."""
         if self.rate_limit is None:
             return self.conditions, self.state, self.on_deny
-        count, window = self.rate_limit.strip().split("/")
+        count, window = self.rate_limit.lstrip("+").split("/")
         counter = f"_rate_{window}"
         condition = Condition(path=f"state.{scope}.{counter}", op="lte", value=int(count))
-        message = self.on_deny or f"Rate limit of {count} per {window} reached. Try again later."
+        message = self.on_deny or f"Rate limit of {int(count)} per {window} reached. Try again later."
         return [condition], StateDef(counter=counter, window=window), message  # type: ignore[arg-type]
+
+
+def intercept_value_problem(condition: Condition) -> str | None:
+    """What Intercept's validator refuses in a rule's condition that this model otherwise takes.
+
+    Intercept's rules compare with `lt`/`lte`/`gt`/`gte` only against a number (a string there
+    would let a policy Intercept never runs allow calls by string order), and `exists` needs
+    `true` or `false`. The JSON spelling's `require`/`deny_if` keep this project's extensions
+    (string comparisons for ISO dates, `exists` alone meaning `true`)."""
+    value = condition.value
+    if condition.op in INTERCEPT_NUMERIC_OPS and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return f"op {condition.op!r} needs a numeric value in an Intercept rule, got {value!r}"
+    if condition.op == "exists" and not isinstance(value, bool):
+        return "op 'exists' takes true or false in an Intercept rule (it cannot be left out)"
+    return None
 
 
 def state_scope(tool: str) -> str:
@@ -333,6 +365,7 @@ class Policy(_Strict):
     """Our addition: "shadow" refuses nothing and audits every call it would have refused (docs/teams.md)."""
 
     _notes: list[str] = PrivateAttr(default_factory=list)
+    _implied: frozenset[str] = PrivateAttr(default_factory=frozenset)
     _plans: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("tools", mode="before")
@@ -346,6 +379,13 @@ class Policy(_Strict):
     def notes(self) -> list[str]:
         """What the reader should know about how the document was read (e.g. an implied default)."""
         return self._notes
+
+    @property
+    def implied(self) -> frozenset[str]:
+        """What the document left unsaid and the reading filled in: `default` (Intercept's implied
+        `allow`), `tools.<name>` (a YAML tool written with nothing under it). Live reload refuses a
+        new version that leaves unsaid what the old one said (`guard.policy_diff`)."""
+        return self._implied
 
     @property
     def shadow(self) -> bool:
@@ -486,7 +526,9 @@ def _check_states(policy: Policy) -> list[str]:
     return problems
 
 
-def parse_policy(document: Any, source: str = "<policy>", notes: list[str] | None = None) -> Policy:
+def parse_policy(
+    document: Any, source: str = "<policy>", notes: list[str] | None = None, implied: list[str] | None = None
+) -> Policy:
     """Validate a decoded document; raise `PolicyError` listing every problem with its path."""
     if not isinstance(document, dict):
         raise PolicyError(source, ["(document): must be a JSON object"])
@@ -501,6 +543,7 @@ def parse_policy(document: Any, source: str = "<policy>", notes: list[str] | Non
     if problems:
         raise PolicyError(source, problems)
     policy._notes = list(notes or [])
+    policy._implied = frozenset(implied or ())
     return policy
 
 
@@ -512,11 +555,11 @@ def parse_text(text: str, source: str = "<policy>", *, spelling: str | None = No
     try:
         if spelling == "json":
             return parse_policy(read_json(text), source)
-        document, notes, problems = from_intercept(read_yaml(text))
+        document, notes, problems, implied = from_intercept(read_yaml(text))
     except DocumentProblems as exc:
         raise PolicyError(source, exc.problems) from None
     try:
-        policy = parse_policy(document, source, notes)
+        policy = parse_policy(document, source, notes, implied)
     except PolicyError as exc:
         raise PolicyError(source, problems + exc.problems) from None
     if problems:

@@ -53,20 +53,41 @@ class Outcome(StrEnum):
     APPROVAL_PENDING = "approval_pending"
     APPROVAL_DECLINED = "approval_declined"
     APPROVAL_REFUSED = "approval_refused"
+    CANCELLED = "cancelled"
+    """The call was cancelled (the client gave up, the server is stopping) after its handler started:
+    written so that no intent record stays without an outcome; the quota stays spent."""
 
 
 class ToolFailure(Exception):
-    """A failure the client should read: rendered as `[TAG] message`, never with a trace."""
+    """A failure the client should read: rendered as `[TAG] message`, never with a trace.
+
+    `before_effect` says the handler raised it before it could have had any effect — a path
+    refused before it was opened, a root or connection this server was not configured with: the
+    guard then gives the call's quota back. Every other failure keeps its quota spent, as
+    Intercept charges every call that reached the tool: the call reached Odoo, the file system
+    or a mounted server, whatever they answered (50 wrong passwords are 50 logins tried).
+    """
 
     tag: str = Tag.TOOL_ERROR
     outcome: Outcome = Outcome.FAILED
+    before_effect: bool = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, before_effect: bool | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if before_effect is not None:
+            self.before_effect = before_effect
 
     def render(self) -> str:
         return f"[{self.tag}] {self.message}"
+
+
+class InvalidArguments(ToolFailure):
+    """Arguments the tool's own canonicalisation step cannot turn into what the target stores
+    (`ToolSpec.canonical`): refused before the policy's conditions, like a schema error."""
+
+    tag = Tag.INVALID_ARGUMENTS
+    outcome = Outcome.INVALID
 
 
 class PathRefused(ToolFailure):
@@ -74,9 +95,10 @@ class PathRefused(ToolFailure):
 
     tag = Tag.PATH_REFUSED
     outcome = Outcome.PATH_REFUSED
+    before_effect = True  # refused before the path was used; a tool that refuses after acting says so
 
-    def __init__(self, arg: str, why: str) -> None:
-        super().__init__(f"{arg}: {why}")
+    def __init__(self, arg: str, why: str, *, before_effect: bool | None = None) -> None:
+        super().__init__(f"{arg}: {why}", before_effect=before_effect)
         self.arg = arg
         self.why = why
 
@@ -93,6 +115,7 @@ class NotConfigured(ToolFailure):
     """The tool needs a root or a connection that this server was not configured with."""
 
     tag = Tag.NOT_CONFIGURED
+    before_effect = True  # nothing to act on; a tool that finds out only from Odoo's answer says so
 
 
 class OdooFailure(ToolFailure):

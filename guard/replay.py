@@ -12,9 +12,12 @@ limit or an Intercept counter cap), `ask` (needs a human's approval). A record o
 in shadow mode counts as what the policy would have done (`would_deny` → denied, ...).
 
 What replay cannot know, and how it treats it:
-- a call the recorded policy refused but the candidate allows is assumed to run and succeed,
-  so it spends the candidate's quota; a recorded call that ran and failed spends none (the
-  guard gives a failed call's quota back);
+- a call the recorded policy refused but the candidate allows is assumed to reach its tool, so
+  it spends the candidate's quota; a recorded call spends it as the guard charged it (the
+  outcome record's `charged`: every call that reached its tool, whatever it answered — an Odoo
+  error, a crash, a cancellation — and none refused before it could have any effect; records
+  written before `charged` existed are read by their outcome: `ok`, `failed`, `crashed` and
+  `cancelled` reached the tool);
 - arguments the audit redacted (`***`) are decided on as redacted;
 - records that never reached a policy decision (invalid arguments, a store or audit outage,
   a path refusal after the policy allowed the call) keep their class only in phase one: they
@@ -37,6 +40,8 @@ from guard.policy import Limit, Policy
 
 ALLOWED, DENIED, LIMITED, ASK = "allowed", "denied", "limited", "ask"
 NOT_DECIDED = frozenset({"invalid", "guard_error", "audit_unavailable", "rate_limit_unavailable", "path_refused"})
+REACHED_THE_TOOL = frozenset({"ok", "failed", "crashed", "cancelled"})
+"""Outcomes of calls that reached their tool, for records without `charged`."""
 WOULD = {"would_deny": DENIED, "would_limit": LIMITED, "would_ask": ASK}
 Normalise = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
@@ -53,7 +58,8 @@ class Call:
     arguments: Mapping[str, Any]
     before: str
     before_rule: str | None
-    ran_ok: bool
+    charged: bool
+    """The call counted against quota (it reached its tool): it spends the candidate's quota too."""
     decided: bool
 
 
@@ -128,6 +134,14 @@ def recorded_class(record: Mapping[str, Any]) -> tuple[str, str | None]:
     return ALLOWED, rule
 
 
+def charged(record: Mapping[str, Any]) -> bool:
+    """Whether a recorded call counted against quota: its `charged`, else read from its outcome."""
+    value = record.get("charged")
+    if isinstance(value, bool):
+        return value
+    return record.get("outcome") in REACHED_THE_TOOL
+
+
 def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
     """The outcome records, in recorded time order (stable for equal times)."""
     calls = []
@@ -146,7 +160,7 @@ def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
                 arguments=arguments if isinstance(arguments, dict) else {},
                 before=before,
                 before_rule=rule,
-                ran_ok=record.get("outcome") == "ok",
+                charged=charged(record),
                 decided=record.get("outcome") not in NOT_DECIDED,
             )
         )
@@ -267,12 +281,12 @@ def _decide(
         refused = counters.refusal(limits, spent, call)
         if refused is not None:
             return LIMITED, refused
-        if call.before == ASK and call.ran_ok:
+        if call.before == ASK and call.charged:
             counters.spend(limits, spent, call)
         return ASK, decision.rule
     refused = counters.refusal(limits, spent, call)
     if refused is not None:
         return LIMITED, refused
-    if call.ran_ok or call.before != ALLOWED:
+    if call.charged or call.before != ALLOWED:
         counters.spend(limits, spent, call)
     return ALLOWED, decision.rule

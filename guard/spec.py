@@ -15,10 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from guard.refusals import NotConfigured, OdooFailure, PathRefused, PolicyRefusal, ToolFailure
+from guard.refusals import InvalidArguments, NotConfigured, OdooFailure, PathRefused, PolicyRefusal, ToolFailure
 
 __all__ = [
-    "ApprovalUnavailable", "Blob", "Call", "Caller", "Equivalent", "Equivalents", "Handler", "NotConfigured",
+    "ApprovalUnavailable", "Blob", "Call", "Caller", "Canonical", "Equivalent", "Equivalents", "Handler",
+    "InvalidArguments", "NotConfigured",
     "OdooFailure", "PathArg", "PathRefused", "PolicyRefusal", "Risk", "ToolArgs", "ToolFailure", "ToolOutput",
     "ToolSpec",
 ]
@@ -121,6 +122,13 @@ Equivalents = Callable[[Any], list[Equivalent]]
 """From a tool's validated arguments, the dedicated tools whose policy also decides the call."""
 
 
+Canonical = Callable[[Any, "Call"], Any]
+"""`(args, call) -> args`: the validated arguments with their values as the tool's target will store them
+(a boolean field's `0` as `false`, a date as its canonical text). The guard runs it after validation and
+before the policy's conditions, and the handler receives what it returns: what was decided is what is
+executed. It raises `InvalidArguments` for a value the target cannot store."""
+
+
 @dataclass(frozen=True)
 class ToolSpec:
     """One tool: its public name, family and risk, argument model and handler."""
@@ -135,6 +143,8 @@ class ToolSpec:
     open_world: bool = False
     equivalents: Equivalents | None = None
     """Set on generic tools (`odoo_execute`): one action, one rule, whichever door it comes through."""
+    canonical: Canonical | None = None
+    """Set on record-writing tools (`odoo_write`, `odoo_create`...): see `Canonical`."""
     preview: Handler | None = None
     """`(args, call) -> value`: what the call would change, shown in its approval question.
 

@@ -1,9 +1,12 @@
 """One Odoo connection: a transport plus login state, one re-login on a dropped session.
 
-The login happens on first use and is kept; when Odoo answers that the session expired, the
-connection logs in again once and repeats the call (a second expiry is reported, not looped).
-The record operations the tools need are thin wrappers over `execute`, written once for all
-three protocols.
+On first use the connection asks the server what it is (`detect.server_version`) and picks its
+protocol (`detect.choose`: JSON-2 from 19.0 with an API key, JSON-RPC otherwise, an explicit
+setting winning); the version is kept, so tools that differ by version decide from
+`major_version()` without asking again. The login happens on first use and is kept; when Odoo
+answers that the session expired, the connection logs in again once and repeats the call (a
+second expiry is reported, not looped). The record operations the tools need are thin wrappers
+over `execute`, written once for all three protocols.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import importlib
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .errors import SessionExpired
+from . import detect
+from .errors import ConfigError, SessionExpired
 from .settings import ConnectionConfig
 from .transport import Transport
 
@@ -36,9 +40,11 @@ def transport_class(protocol: str) -> type:
 class OdooConnection:
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
-        self.transport: Transport = transport_class(config.protocol)(config)
+        self._transport: Transport | None = None
+        self._protocol: str | None = None
         self._web: WebSession | None = None
         self._lock = threading.Lock()
+        self._choosing = threading.Lock()  # not `_lock`: the login (under `_lock`) builds the transport
         self._uid: int | None = None
         self._version: dict[str, Any] | None = None
         self.logins = 0
@@ -46,6 +52,32 @@ class OdooConnection:
     @property
     def alias(self) -> str:
         return self.config.alias
+
+    @property
+    def transport(self) -> Transport:
+        """The transport of the protocol chosen for this server (asked on first use)."""
+        if self._transport is None:
+            protocol = self.protocol
+            with self._choosing:
+                if self._transport is None:
+                    self._transport = transport_class(protocol)(self.config)
+        return self._transport
+
+    @property
+    def protocol(self) -> str:
+        """The protocol spoken: the configured one, or the one `detect.choose` picks for this server.
+
+        A password-only `auto` connection needs no question (JSON-RPC); otherwise the server's version
+        decides, and an explicit json2 on an Odoo without JSON-2 is refused naming the setting."""
+        if self._protocol is None:
+            config = self.config
+            if config.protocol == "auto" and not config.api_key:
+                self._protocol = "jsonrpc"
+            elif config.protocol in ("jsonrpc", "xmlrpc"):
+                self._protocol = config.protocol
+            else:
+                self._protocol = detect.choose(config, self.version())
+        return self._protocol
 
     def _login(self) -> int:
         uid = self.transport.login()
@@ -68,20 +100,22 @@ class OdooConnection:
             return self.transport.execute(model, method, list(args or []), dict(kwargs or {}))
 
     def version(self) -> dict[str, Any]:
+        """The server's `common.version` (asked once, no login needed)."""
         if self._version is None:
-            self._version = self.transport.version()
+            self._version = self._transport.version() if self._transport else detect.server_version(self.config)
         return self._version
 
     def major_version(self) -> int:
-        info = self.version().get("server_version_info") or []
-        try:
-            return int(info[0])
-        except (IndexError, TypeError, ValueError):
-            text = str(self.version().get("server_version") or "0")
-            digits = "".join(ch for ch in text.split(".")[0] if ch.isdigit())
-            return int(digits or 0)
+        return detect.major_of(self.version())
 
     def report_pdf(self, report_name: str, ids: list[int]) -> bytes:
+        """A PDF from `/report/pdf`, through a web session: Odoo opens one with a password only (it
+        refuses API keys there, and ignores a bearer key on that route), on every protocol."""
+        if not self.config.password:
+            raise ConfigError(
+                f"reports need an Odoo web session, which Odoo opens with a password only (never an API key): "
+                f"set {self.config.setting('password')} to use odoo_report"
+            )
         with self._lock:
             if self._web is None:
                 from .web import WebSession  # httpx, imported only when a report is first asked for
@@ -96,9 +130,11 @@ class OdooConnection:
             self._version = None
 
     def describe(self) -> dict[str, Any]:
-        return {**self.config.describe(), "logged_in": self._uid is not None, "uid": self._uid}
+        return {**self.config.describe(), "protocol": self._protocol or self.config.protocol,
+                "logged_in": self._uid is not None, "uid": self._uid}
 
     def close(self) -> None:
-        self.transport.close()
+        if self._transport is not None:
+            self._transport.close()
         if self._web is not None:
             self._web.close()

@@ -1,7 +1,8 @@
 """JSON-RPC through `odoorpc`: one `ODOO` object per connection, its cookie-aware opener reused.
 
-odoorpc's own calls are used for the session (`/web/webclient/version_info` on creation, `login`
-via `/jsonrpc` common.login and `res.users.context_get`, `logout`); this module maps its errors.
+odoorpc is used for `version()` (`/web/webclient/version_info`); the login is `common.login` over
+`/jsonrpc` (odoorpc's own login opens a web session, which Odoo refuses an API key on, while the RPC
+login takes one in place of the password, from Odoo 14.0 on); this module maps odoorpc's errors.
 odoorpc speaks through `urllib`, which would open one TCP (and TLS) connection per request; it
 is given kept-alive handlers instead (`keepalive.py`). The login happens once per connection.
 urllib follows redirects anywhere; here a redirect is followed only within the configured
@@ -79,7 +80,16 @@ class JsonRpcTransport:
         self._hostname = parts.hostname or ""
         self._host = f"{self._hostname}:{self._port}"  # the key odoorpc's URLs give the kept-alive connection
 
+    def _handler(self) -> KeepAliveHTTPHandler | KeepAliveHTTPSHandler:
+        """The kept-alive connections every request of this transport goes over."""
+        with self._lock:
+            if self._http is None:
+                https = self._https
+                self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
+            return self._http
+
     def _client(self) -> odoorpc.ODOO:
+        handler = self._handler()
         with self._lock:
             if self._odoo is None:
                 from urllib.request import HTTPCookieProcessor, build_opener
@@ -87,8 +97,7 @@ class JsonRpcTransport:
                 import odoorpc
 
                 https = self._https
-                self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
-                handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), self._http]
+                handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), handler]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
                         self._hostname,
@@ -117,14 +126,20 @@ class JsonRpcTransport:
         return self._guarded(lambda: client.json("/web/webclient/version_info", {})["result"])
 
     def login(self) -> int:
-        client = self._client()
+        """`common.login` over /jsonrpc: the RPC login, which takes an API key in place of the password
+        (odoorpc's login goes through the web session, which Odoo refuses API keys on)."""
+        self._handler()
+        params = {"service": "common", "method": "login",
+                  "args": [self.config.db, self.config.username, self.config.secret]}
         try:
-            self._guarded(lambda: client.login(self.config.db, self.config.username, self.config.secret))
+            uid = self._guarded(lambda: self._post("/jsonrpc", params))
         except OdooFault as exc:
             if exc.exception in ("AccessDenied", "RPCError"):
                 raise wrong_credentials(self.config.username, self.config.db) from None
             raise
-        self._uid = int(client.env.uid)
+        if not uid:
+            raise wrong_credentials(self.config.username, self.config.db)
+        self._uid = int(uid)
         return self._uid
 
     def _post(self, path: str, params: dict[str, Any]) -> Any:

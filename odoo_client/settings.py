@@ -1,8 +1,8 @@
 """Connection settings: the upstream environment names, the connections file, the URL allow-list.
 
 Default connection: `ODOO_URL`, `ODOO_DB`, `ODOO_USERNAME` (or `ODOO_USER`), `ODOO_PASSWORD`
-and/or `ODOO_API_KEY`, `ODOO_PROTOCOL` (`jsonrpc` | `xmlrpc` | `json2`; default `jsonrpc`, or
-`json2` when only an API key is given), `ODOO_VERIFY_SSL`, `ODOO_CA_BUNDLE`, `ODOO_TIMEOUT`
+and/or `ODOO_API_KEY`, `ODOO_PROTOCOL` (`jsonrpc` | `xmlrpc` | `json2` | `auto`; default `auto`:
+chosen at connect from the server's version, see `detect.py`), `ODOO_VERIFY_SSL`, `ODOO_CA_BUNDLE`, `ODOO_TIMEOUT`
 (seconds per call, default 30). More by alias from `CONNECTIONS_FILE` (a JSON list or
 `{"connections": [...]}`), read once, never written; a secret there may be replaced by
 `password_env` / `api_key_env` naming an environment variable. `ALLOWED_ODOO_URLS`
@@ -24,6 +24,9 @@ from .errors import ConfigError
 from .names import is_alias
 
 PROTOCOLS = ("jsonrpc", "xmlrpc", "json2")
+SETTINGS = (*PROTOCOLS, "auto")
+"""What a protocol setting may say: a protocol, or `auto` (chosen at connect from the server's version)."""
+ENV_NAMES = {"protocol": "ODOO_PROTOCOL", "password": "ODOO_PASSWORD", "api_key": "ODOO_API_KEY"}
 DEFAULT_ALIAS = "default"
 DEFAULT_TIMEOUT = 30.0
 FILE_KEYS = {
@@ -73,12 +76,23 @@ class ConnectionConfig:
     username: str
     password: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
-    protocol: str = "jsonrpc"
+    protocol: str = "auto"
+    """A protocol, or `auto`: the connection picks one from the server's version (`detect.choose`)."""
     verify_ssl: bool = True
     ca_bundle: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
     pin_dir: Path | None = None
     """Where trust-on-first-use pins live (ODOO_MCP_TLS_PIN_DIR); used when verify_ssl is false."""
+    origin: str = "runtime"
+    """Where the connection was configured (`env`, `file` or `runtime`): how messages name its settings."""
+
+    def setting(self, key: str) -> str:
+        """The name a user changes `key` (protocol, password, ...) of this connection by."""
+        if self.origin == "env":
+            return ENV_NAMES.get(key, key)
+        if self.origin == "file":
+            return f"{key} of connection {self.alias!r} in CONNECTIONS_FILE"
+        return f"the {key} of connection {self.alias!r} (odoo_connect)"
 
     @property
     def secret(self) -> str:
@@ -103,8 +117,8 @@ class ConnectionConfig:
         for name in ("db", "username"):
             if not getattr(self, name):
                 raise ConfigError(f"{where}: {name} is required")
-        if self.protocol not in PROTOCOLS:
-            raise ConfigError(f"{where}: protocol {self.protocol!r} is not one of {', '.join(PROTOCOLS)}")
+        if self.protocol not in SETTINGS:
+            raise ConfigError(f"{where}: protocol {self.protocol!r} is not one of {', '.join(SETTINGS)}")
         if not self.secret:
             raise ConfigError(f"{where}: a password or an api_key is required")
         if self.protocol == "json2" and not self.api_key:
@@ -126,10 +140,9 @@ def _float(value: Any, where: str) -> float:
         raise ConfigError(f"{where}: {value!r} is not a number of seconds") from exc
 
 
-def _protocol(value: str | None, api_key: str | None, password: str | None) -> str:
-    if value:
-        return value.strip().lower()
-    return "json2" if api_key and not password else "jsonrpc"
+def _protocol(value: str | None) -> str:
+    """The protocol setting as given, or `auto` (the connection picks one from the server's version)."""
+    return value.strip().lower() if value and value.strip() else "auto"
 
 
 CONNECTION_VARIABLES = ("ODOO_DB", "ODOO_USERNAME", "ODOO_USER", "ODOO_PASSWORD", "ODOO_API_KEY", "ODOO_PROTOCOL")
@@ -146,9 +159,9 @@ def _check_env_connection(get: Any, password: str | None, api_key: str | None) -
         names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
         raise ConfigError(f"ODOO_URL is set but {names} {'is' if len(missing) == 1 else 'are'} not: "
                           "set them for the default connection (or unset ODOO_URL)")
-    protocol = _protocol(get("ODOO_PROTOCOL"), api_key, password)
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"ODOO_PROTOCOL: protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    protocol = _protocol(get("ODOO_PROTOCOL"))
+    if protocol not in SETTINGS:
+        raise ConfigError(f"ODOO_PROTOCOL: protocol {protocol!r} is not one of {', '.join(SETTINGS)}")
     if protocol == "json2" and not api_key:
         raise ConfigError("ODOO_PROTOCOL is json2, which authenticates with an API key: set ODOO_API_KEY")
     ca_bundle = get("ODOO_CA_BUNDLE")
@@ -180,10 +193,11 @@ def _from_env(env: Mapping[str, str], timeout: float) -> ConnectionConfig | None
         username=get("ODOO_USERNAME", "ODOO_USER") or "",
         password=password,
         api_key=api_key,
-        protocol=_protocol(get("ODOO_PROTOCOL"), api_key, password),
+        protocol=_protocol(get("ODOO_PROTOCOL")),
         verify_ssl=_bool(get("ODOO_VERIFY_SSL") or "1", "ODOO_VERIFY_SSL"),
         ca_bundle=Path(ca_bundle).expanduser() if ca_bundle else None,
         timeout=timeout,
+        origin="env",
     ).check("ODOO_URL connection")
 
 
@@ -224,10 +238,11 @@ def _from_file(path: Path, env: Mapping[str, str], timeout: float) -> list[Conne
                 username=str(entry.get("username") or entry.get("user") or ""),
                 password=secrets["password"],
                 api_key=secrets["api_key"],
-                protocol=_protocol(entry.get("protocol"), secrets["api_key"], secrets["password"]),
+                protocol=_protocol(entry.get("protocol")),
                 verify_ssl=_bool(entry.get("verify_ssl", True), f"{at}: verify_ssl"),
                 ca_bundle=ca_bundle,
                 timeout=_float(entry.get("timeout", timeout), f"{at}: timeout"),
+                origin="file",
             ).check(at)
         )
     return configs

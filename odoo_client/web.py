@@ -1,9 +1,11 @@
 """Web routes no RPC protocol covers: PDF reports at `/report/pdf/<report_name>/<ids>`.
 
-`/xmlrpc/2/report` is gone from modern Odoo, so reports come from the web route. With an API
-key on JSON-2 the bearer header is sent; otherwise a web session is opened with
-`/web/session/authenticate` (password or key) and kept in a cookie. When Odoo has dropped that
-session (it redirects to `/web/login` or answers 401), the session is opened again once.
+`/xmlrpc/2/report` is gone from modern Odoo, so reports come from the web route, which wants a web
+session: it is opened with `/web/session/authenticate` and the password, on every protocol —
+Odoo refuses an API key there (14.0 to 19.0), and Odoo 19 ignores a bearer key on `/report/pdf`
+(it redirects to `/web/login`). `OdooConnection.report_pdf` refuses before this module is used when
+no password is configured. When Odoo has dropped the session (it redirects to `/web/login` or
+answers 401), the session is opened again once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from .errors import mapped_errors, odoo_failure, wrong_credentials
+from .errors import mapped_errors, odoo_failure
 from .settings import ConnectionConfig
 from .transport import ssl_context, unreachable
 
@@ -22,8 +24,6 @@ class WebSession:
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
         headers = {"User-Agent": "odoo-guard-mcp"}
-        if config.protocol == "json2":
-            headers["Authorization"] = f"bearer {config.api_key or ''}"
         self._client = httpx.Client(
             base_url=config.url,
             timeout=config.timeout,
@@ -39,8 +39,6 @@ class WebSession:
             return self._client.request(method, path, **kwargs)
 
     def _authenticate(self) -> None:
-        if self.config.protocol == "json2":
-            return
         response = self._send(
             "POST",
             "/web/session/authenticate",
@@ -48,7 +46,7 @@ class WebSession:
                 "jsonrpc": "2.0",
                 "method": "call",
                 "id": 1,
-                "params": {"db": self.config.db, "login": self.config.username, "password": self.config.secret},
+                "params": {"db": self.config.db, "login": self.config.username, "password": self.config.password or ""},
             },
         )
         self.logins += 1
@@ -60,7 +58,8 @@ class WebSession:
         if error:
             data = error.get("data") or {}
             if "AccessDenied" in str(data.get("name")):
-                raise wrong_credentials(self.config.username, self.config.db)
+                raise odoo_failure("AccessDenied", f"the web login (for reports) refused the password of user "
+                                   f"{self.config.username!r} on database {self.config.db!r}")
             raise odoo_failure(str(data.get("name") or "Error"), str(data.get("message") or error.get("message")))
         self._authenticated = True
 
@@ -72,7 +71,7 @@ class WebSession:
                     self._authenticate()
             response = self._send("GET", path)
             expired = response.status_code in (301, 302, 303, 307, 401) or "/web/login" in str(response.url)
-            if expired and attempt == 0 and self.config.protocol != "json2":
+            if expired and attempt == 0:
                 continue
             if response.status_code == 200 and response.content.startswith(b"%PDF"):
                 return response.content
@@ -83,7 +82,7 @@ class WebSession:
             if isinstance(payload, dict) and payload.get("name"):
                 raise odoo_failure(str(payload["name"]), str(payload.get("message") or ""))
             if expired:
-                raise wrong_credentials(self.config.username, self.config.db)
+                raise unreachable(self.config, f"{path} asked for a login again right after a web login")
             raise unreachable(self.config, f"HTTP {response.status_code} on {path}: no PDF in the answer")
         raise AssertionError("unreachable")
 

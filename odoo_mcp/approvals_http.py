@@ -9,7 +9,9 @@ Every request needs an approver's bearer token, from its own file (`--approver-t
 `ODOO_MCP_APPROVER_TOKENS`: `{"approvers": {"carol": "sha256:<hex>"}}`), never a grant's:
 an agent holding a grant token cannot approve its own calls, and an approver token opens
 nothing under /mcp. The approver's name is what the audit records as `by`. Without an
-approver tokens file the endpoint does not exist (404).
+approver tokens file the endpoint does not exist (404). With OAuth, a person the OAuth file names
+as an approver signs in like anyone else and holds a token with the `approvals` scope, which
+this endpoint accepts (`verifier`); such an approver cannot decide their own grant's calls.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ async def _send_json(send: Any, status: int, body: Any, extra: list[tuple[bytes,
 class ApprovalsEndpoint:
     """ASGI: `/approvals…` answered here (approver tokens only), everything else to `app`."""
 
-    def __init__(self, app: ASGIApp, approvals: Approvals, approvers: dict[str, str] | None) -> None:
+    def __init__(
+        self, app: ASGIApp, approvals: Approvals, approvers: dict[str, str] | None, verifier: Any = None
+    ) -> None:
         self.app = app
         self.approvals = approvals
-        self.approvers = BearerGrants(app, approvers) if approvers else None
+        self.approvers = BearerGrants(app, approvers or {}, verifier=verifier) if approvers or verifier else None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -52,14 +56,21 @@ class ApprovalsEndpoint:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         approver = self.approvers.grant_for(headers.get("authorization"))
+        signed_in = approver is None and self.approvers.verifier is not None
+        if signed_in:
+            resolved = await self.approvers.verifier.resolve(headers.get("authorization"))
+            if not isinstance(resolved, str):
+                await resolved(scope, receive, send)
+                return
+            approver = resolved
         if approver is None:
             challenge = [(b"www-authenticate", b'Bearer realm="odoo-guard-mcp approvals"')]
             await _send_json(send, 401, {"error": "unauthorized: an approver's bearer token is required"}, challenge)
             return
-        status, body = self.handle(scope["method"], path, scope.get("query_string", b""), approver)
+        status, body = self.handle(scope["method"], path, scope.get("query_string", b""), approver, signed_in)
         await _send_json(send, status, body)
 
-    def handle(self, method: str, path: str, query: bytes, approver: str) -> tuple[int, Any]:
+    def handle(self, method: str, path: str, query: bytes, approver: str, own_grant: bool = False) -> tuple[int, Any]:
         parts = [p for p in path[len(PREFIX) :].split("/") if p]
         now = time.time()
         store = self.approvals.store
@@ -70,6 +81,11 @@ class ApprovalsEndpoint:
             approval = store.get(parts[0])
             return (200, describe(approval, now)) if approval else (404, {"error": f"no approval {parts[0]}"})
         if method == "POST" and len(parts) == 2 and parts[1] in {"approve", "decline"}:
+            mine = store.get(parts[0])
+            if own_grant and mine is not None and mine.grant == approver:
+                self.approvals.audit.record("approval_refused", id=parts[0], by=f"http:{approver}",
+                                            reason="an approver cannot decide their own grant's calls")
+                return 403, {"error": "an approver cannot decide the calls of their own grant"}
             try:
                 approval = self.approvals.decide(parts[0], parts[1] == "approve", f"http:{approver}")
             except LookupError as exc:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guard import Policy, PolicyError, decide, load_policy
+from guard.audit import AuditUnavailable
 from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approver import add_commands as add_approval_commands
+from odoo_mcp.audit_commands import add_commands as add_audit_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
 from odoo_mcp.policy_commands import add_commands as add_policy_commands
@@ -58,10 +60,16 @@ def run_server(
         check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs], mounts=mount_names)
         OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         check_directories(settings)  # a missing folder stops the start, not the first call
-        grants = read_grants(http.tokens) if http is not None else GrantsFile()
+        grants = read_grants(http.tokens) if http is not None and http.tokens else GrantsFile()
         digests = grants.digests
+        oauth_config = None
+        if http is not None and http.oauth is not None:
+            from odoo_mcp.oauth import read_oauth
+
+            oauth_config = read_oauth(http.oauth)
         loader = checked_loader([spec.name for spec in extra_specs], mount_names)
-        policies, sources = grant_policies(policy, settings.policy_path, grants.policies, loader)
+        own_policies = {**grants.policies, **(oauth_config.policy_files if oauth_config else {})}
+        policies, sources = grant_policies(policy, settings.policy_path, own_policies, loader)
         interval = reload_interval(settings.env)
         approvers = None
         if http is not None and http.approver_tokens:
@@ -72,8 +80,16 @@ def run_server(
             raise ConfigError("an approver token is also a grant's token: an agent could approve its own calls")
         try:
             guard, runtime = build_guard(settings, policies, extra_specs)
-        except OSError as exc:
+            guard.audit.start()  # a sink that cannot be written stops the start (/dev/full), not every call
+        except (OSError, AuditUnavailable) as exc:
             raise audit_unwritable(settings, exc) from exc
+        oauth = None
+        if oauth_config is not None:
+            from odoo_mcp.oauth import build_oauth
+            from tools.odoo.common import SIGNED_IN
+
+            oauth = build_oauth(oauth_config, settings, guard.policies, guard.limiter, guard.audit, digests.values())
+            runtime.service(SIGNED_IN, lambda _runtime: oauth.people)  # people's calls run as themselves
     except (PolicyError, ConfigError, UnsupportedStorage) as exc:
         if mounts is not None:
             mounts.close()
@@ -87,7 +103,7 @@ def run_server(
         from odoo_mcp.mounts import report_mounts
 
         report_mounts(mounts, guard.audit)
-    reloader = PolicyReloader(policies, sources, loader, guard.audit)
+    reloader = PolicyReloader(policies, sources, loader, guard.audit, tools=guard.tools)
     reloader.start(interval)
     url = f"http://{http.host}:{http.port}/mcp" if http else None
     print(start_line(settings, guard, http_url=url), file=sys.stderr, flush=True)
@@ -113,7 +129,8 @@ def run_server(
         approvals_store=type(guard.approvals.store).__name__,
         approvals_endpoint=bool(http and http.approver_tokens),
         mode=policy.mode,
-        grant_policies={grant: str(path) for grant, path in grants.policies.items()},
+        grant_policies={grant: str(path) for grant, path in own_policies.items()},
+        oauth=oauth_config.issuer if oauth_config else None,
         policy_reload_s=interval,
         stateless=bool(http and http.security and http.security.stateless),
     )
@@ -127,8 +144,10 @@ def run_server(
                 remember_listing(handoff, guard, settings.env)
             run_stdio(guard, make_server, early=early, handoff=handoff)  # the SDK's stdio, minus its thread hops
         else:
-            serve_http(server, http, digests, guard.audit, guard.approvals, approvers)
+            serve_http(server, http, digests, guard.audit, guard.approvals, approvers, oauth)
     finally:
+        if oauth is not None:
+            oauth.close()
         reloader.stop()
         if mounts is not None:
             mounts.close()
@@ -152,9 +171,10 @@ def remember_listing(handoff: Any, guard: Any, env: Any) -> None:
 class HttpOptions:
     host: str
     port: int
-    tokens: Path
+    tokens: Path | None
     security: HttpSecurity | None = None
     approver_tokens: Path | None = None
+    oauth: Path | None = None
 
 
 def serve_http(
@@ -164,20 +184,27 @@ def serve_http(
     audit: Any = None,
     approvals: Any = None,
     approvers: dict[str, str] | None = None,
+    oauth: Any = None,
 ) -> None:
     """Streamable HTTP behind the bearer-token and session gates, on uvicorn (logs to stderr).
 
     `/approvals…` is answered by the approvals endpoint with the approvers' own tokens,
-    before the grants' middleware sees the request.
+    before the grants' middleware sees the request; with OAuth, its routes (odoo_mcp/oauth/app.py)
+    come first, and OAuth access tokens open /mcp and /approvals beside the files' tokens.
     """
     import uvicorn
 
     from odoo_mcp.approvals_http import ApprovalsEndpoint
     from odoo_mcp.http_app import HttpSecurity, build_http_app
 
-    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit)
+    app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit,
+                              oauth.tools if oauth else None)
     if approvals is not None:
-        app = ApprovalsEndpoint(app, approvals, approvers)
+        app = ApprovalsEndpoint(app, approvals, approvers, oauth.approvals if oauth else None)
+    if oauth is not None:
+        from odoo_mcp.oauth import OAuthRoutes
+
+        app = OAuthRoutes(app, oauth)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
 
 
@@ -187,8 +214,12 @@ def _serve(args: argparse.Namespace) -> int:
         http = None
         if args.http:
             tokens = args.tokens or settings.env.get("ODOO_MCP_HTTP_TOKENS")
-            if not tokens:
-                raise ConfigError("--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS): no token, no access")
+            oauth = args.oauth or settings.env.get("ODOO_MCP_OAUTH")
+            if not tokens and not oauth:
+                raise ConfigError(
+                    "--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS) or --oauth FILE (or ODOO_MCP_OAUTH): "
+                    "no token, no access"
+                )
             from odoo_mcp.http_app import HttpSecurity, parse_allowed_hosts, parse_session_cap
 
             security = HttpSecurity(
@@ -201,7 +232,8 @@ def _serve(args: argparse.Namespace) -> int:
                 stateless=args.stateless or settings.env.get("ODOO_MCP_HTTP_STATELESS", "").lower() in TRUE,
             )
             approvers = args.approver_tokens or settings.env.get("ODOO_MCP_APPROVER_TOKENS")
-            http = HttpOptions(args.host, args.port, Path(tokens), security, Path(approvers) if approvers else None)
+            http = HttpOptions(args.host, args.port, Path(tokens) if tokens else None, security,
+                               Path(approvers) if approvers else None, Path(oauth) if oauth else None)
         mounts = None
         if args.mount or args.mounts or settings.env.get("ODOO_MCP_MOUNTS"):
             from odoo_mcp.mounts import Mounts, mount_configs  # jsonschema: loaded only when mounts are configured
@@ -226,9 +258,9 @@ def checked_loader(extra_names: Sequence[str] = (), mounts: Sequence[str] = ()) 
 
 def check_names(
     policy: Policy, source: str, extra_names: Sequence[str] = (), *, warn: bool = True, mounts: Sequence[str] = ()
-) -> None:
+) -> list[str]:
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
-    each on stderr, about upstream names this server does not implement."""
+    each on stderr, about upstream names this server does not implement (the warnings are returned)."""
     from odoo_mcp.families import all_specs
     from odoo_mcp.tool_names import check_tool_names
 
@@ -238,6 +270,7 @@ def check_names(
             print(f"odoo-mcp: warning: {source}: {warning}", file=sys.stderr)
     if report.problems:
         raise PolicyError(source, report.problems)
+    return report.warnings
 
 
 def _report_invalid(exc: PolicyError) -> None:
@@ -246,23 +279,28 @@ def _report_invalid(exc: PolicyError) -> None:
         print(f"  - {problem}")
 
 
-def _load_or_report(path: str, mounts: Sequence[str] = ()) -> Policy | None:
+def _load_or_report(path: str, mounts: Sequence[str] = (), warnings: list[str] | None = None) -> Policy | None:
     try:
         policy = load_policy(Path(path))
-        check_names(policy, path, mounts=mounts)
+        said = check_names(policy, path, mounts=mounts)
     except PolicyError as exc:
         _report_invalid(exc)
         return None
+    if warnings is not None:
+        warnings += said
     return policy
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount])
+    warnings: list[str] = []
+    policy = _load_or_report(args.file, [mount.partition("=")[0] for mount in args.mount], warnings)
     if policy is None:
         return 1
     print(f"{args.file}: OK (version {policy.version}, default {policy.default})")
     for note in policy.notes:
         print(f"  note: {note}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
     for name, rule in sorted(policy.tools.items()):
         parts = [rule.action]
         if rule.require:
@@ -409,6 +447,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.add_argument("--tokens", help="JSON file of bearer tokens per grant (or ODOO_MCP_HTTP_TOKENS)")
     serve.add_argument(
+        "--oauth",
+        help="HTTP: JSON file of the OAuth sign-in (or ODOO_MCP_OAUTH): people sign in with their Odoo login; "
+        "see docs/teams.md",
+    )
+    serve.add_argument(
         "--approver-tokens",
         help="JSON file of approver tokens for the /approvals endpoint (or ODOO_MCP_APPROVER_TOKENS)",
     )
@@ -439,6 +482,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     add_approval_commands(commands)
+    add_audit_commands(commands)
 
     policy = commands.add_parser("policy", help="check, explain or describe policies").add_subparsers(
         dest="policy_command", required=True

@@ -184,8 +184,8 @@ async def _drive(workdir: Path, verbose: bool) -> int:
                 print(f"     target/{name} -> {os.readlink(target / name)}")
 
             _say("8. the rate limit on ee_link: 3 per minute per grant")
-            print("   (step 5's calls never reached the limiter; step 6's were refused in the handler and")
-            print("    gave their quota back: only calls that ran count, so step 7 used 1 of 3)")
+            print("   (step 5's calls never reached the limiter; step 6's were refused in the handler before")
+            print("    they touched anything and gave their quota back, so step 7 used 1 of 3)")
             await _call(client, "ee_link", {"modules": ["sign"]})
             await _call(client, "ee_link", {"modules": ["planning"]})
             await _call(client, "ee_link", {"modules": ["helpdesk"]})

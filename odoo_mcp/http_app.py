@@ -6,7 +6,9 @@ DNS-rebinding protection on for every bind address — the SDK turns it on only 
 names. The allowed `Host` values come from `--allowed-hosts` / `ODOO_MCP_HTTP_ALLOWED_HOSTS`
 (comma separated, `host:port` or `host:*`); by default the bind address itself and the loopback
 names. A wildcard bind (`0.0.0.0`, `::`) allows only the loopback names until hosts are
-configured: a remote client gets 421 rather than a server that answers any `Host`.
+configured: a remote client gets 421 rather than a server that answers any `Host`. The SDK
+compares the raw header by prefix, so `odoo_mcp.http_hosts.HostCheck` parses `Host` and `Origin`
+strictly and compares the parsed form first (outermost layer).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from odoo_mcp.config import ConfigError
 from odoo_mcp.http_auth import BearerGrants
+from odoo_mcp.http_hosts import AllowedHosts, HostCheck
 from odoo_mcp.http_sessions import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS_PER_GRANT, GrantSessions, SessionGate
 
 LOOPBACK_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
@@ -41,9 +44,10 @@ def parse_allowed_hosts(raw: str | None) -> tuple[str, ...]:
     if not raw:
         return ()
     hosts = tuple(part.strip() for part in raw.split(",") if part.strip())
-    for host in hosts:
-        if "/" in host or " " in host:
-            raise ConfigError(f"allowed hosts: {host!r} is not host[:port] (no scheme, no path)")
+    try:
+        AllowedHosts(hosts)
+    except ValueError as exc:
+        raise ConfigError(f"allowed hosts: {exc} (no scheme, no path)") from None
     return hosts
 
 
@@ -75,16 +79,19 @@ def transport_security(bind: str, allowed: Sequence[str]) -> TransportSecuritySe
 
 
 def build_http_app(
-    server: Any, bind: str, digests: dict[str, str], security: HttpSecurity, audit: Any = None
-) -> BearerGrants:
-    """The ASGI app `serve --http` runs: tokens, then sessions, then the SDK's transport."""
+    server: Any, bind: str, digests: dict[str, str], security: HttpSecurity, audit: Any = None, verifier: Any = None
+) -> HostCheck:
+    """The ASGI app `serve --http` runs: Host/Origin, then tokens (`verifier`: OAuth's), then sessions, then the
+    SDK's transport."""
+    hosts = transport_security(bind, security.allowed_hosts)
     mcp_app = server.streamable_http_app(
         host=bind,
-        transport_security=transport_security(bind, security.allowed_hosts),
+        transport_security=hosts,
         session_idle_timeout=security.session_idle_timeout,
         stateless_http=security.stateless,
     )
+    checked = AllowedHosts(hosts.allowed_hosts, strict=False)  # configured ones were checked at start
     if security.stateless:  # no session ids are issued: the guard's session scope is the grant
-        return BearerGrants(mcp_app, digests)
+        return HostCheck(BearerGrants(mcp_app, digests, verifier=verifier), checked)
     sessions = GrantSessions(max_per_grant=security.max_sessions_per_grant, idle_timeout=security.session_idle_timeout)
-    return BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit))
+    return HostCheck(BearerGrants(mcp_app, digests, SessionGate(mcp_app, sessions, audit), verifier=verifier), checked)

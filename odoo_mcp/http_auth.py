@@ -9,6 +9,10 @@ to key the `grant` rate-limit scope. The token itself is never logged or audited
 The grant is also handed to the SDK as the request's authenticated user (`scope["user"]`), so
 the SDK's own check that a session is used only by the credential that created it is armed;
 `http_sessions.SessionGate` then binds session ids to grants on our side (and audits refusals).
+
+With OAuth (`odoo_mcp/oauth/`), a token that is not the file's is handed to the OAuth `verifier`,
+which names its grant or answers the refusal itself (401 pointing to the metadata, 403 for a
+missing scope).
 """
 
 from __future__ import annotations
@@ -40,10 +44,14 @@ def load_grants(path: Path, section: str = "grants") -> dict[str, str]:
 class BearerGrants:
     """ASGI middleware: a request without a known bearer token gets 401 and never reaches MCP."""
 
-    def __init__(self, app: ASGIApp, digests: dict[str, str], sessions: SessionGate | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, digests: dict[str, str], sessions: SessionGate | None = None, verifier: Any = None
+    ) -> None:
         self.app = app
         self.digests = digests
         self.sessions = sessions
+        self.verifier = verifier
+        """`resolve(authorization) -> grant | ASGI response` for tokens not in `digests` (OAuth), or None."""
 
     def grant_for(self, authorization: str | None) -> str | None:
         if not authorization or authorization[:7].lower() != "bearer ":
@@ -61,6 +69,12 @@ class BearerGrants:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         grant = self.grant_for(headers.get("authorization"))
+        if grant is None and self.verifier is not None:
+            resolved = await self.verifier.resolve(headers.get("authorization"))
+            if not isinstance(resolved, str):
+                await resolved(scope, receive, send)
+                return
+            grant = resolved
         if grant is None:
             body = b'{"error": "unauthorized: a bearer token of a configured grant is required"}'
             await send(

@@ -341,7 +341,7 @@ class Mounts:
         """Forward one validated call to the mounted server (from the serving loop)."""
         client = self._clients.get(mount)
         if client is None or self._loop is None:
-            raise MountUnavailable(f"{mount}: the mounted server is not running")
+            raise MountUnavailable(f"{mount}: the mounted server is not running", before_effect=True)  # quota back
         future = asyncio.run_coroutine_threadsafe(client.call_tool(tool, arguments), self._loop)
         try:
             result = await asyncio.wrap_future(future)

@@ -66,11 +66,11 @@ def check_directories(settings: Settings) -> None:
         raise ConfigError(f"{variable}: {path} does not exist: create it or correct the path{hint}")
 
 
-def audit_unwritable(settings: Settings, error: OSError) -> ConfigError:
-    """The audit file cannot be opened: the guard fails closed, and says which variable to change."""
-    why = error.strerror or type(error).__name__
+def audit_unwritable(settings: Settings, error: Exception) -> ConfigError:
+    """The audit log cannot be opened or written: the guard fails closed, and says which variable to change."""
+    why = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return ConfigError(
-        f"ODOO_MCP_AUDIT_LOG: cannot write the audit log {settings.audit_log} ({why}): "
+        f"ODOO_MCP_AUDIT_LOG: cannot write the audit log {settings.audit_log or 'on stderr'} ({why}): "
         "set ODOO_MCP_AUDIT_LOG (or --audit-log) to a writable file"
     )
 

@@ -9,6 +9,12 @@ server does not have yet; those get a one-line warning instead, so such a policy
 /work/shared/UPSTREAM.md and UPSTREAM-FAMILIES.md (upstream 2.25.x); upstream's proxy also
 exposes ee-mcp and oca-mcp tools as `ee__<tool>` / `oca__<tool>`.
 
+Upstream also serves 74 tools that are not Odoo's (`UPSTREAM_ELSEWHERE`: Telegram, Google,
+memory files, AI pipelines, SSH/Git, Cloudflare, Contabo/S3 — read from its odoo-rpc-mcp,
+cloudflare-mcp and contabo-mcp servers at 75405124). This server does not implement them; it can
+serve such a tool by mounting an MCP server that provides it (docs/mounts), under the name
+`<mount>__<tool>`. A policy naming one loads with a warning saying so.
+
 This check lives here, not in `guard/`: the guard knows no server's tool names.
 """
 
@@ -73,6 +79,43 @@ UPSTREAM_FAMILIES: dict[str, tuple[str, ...]] = {
 
 UPSTREAM_TOOL_NAMES: frozenset[str] = frozenset(name for names in UPSTREAM_FAMILIES.values() for name in names)
 
+UPSTREAM_ELSEWHERE: dict[str, tuple[str, ...]] = {
+    "AI documents and invoice pipelines": (
+        "ai_collection_info", "ai_invoice_extract", "ai_invoice_pipeline_run", "ai_invoice_pipeline_steps",
+        "ai_invoice_pipeline_summary", "ai_invoice_plugins_reload", "ai_invoice_scan_pending",
+        "ai_invoice_stack_inspect", "ai_list_documents", "ai_pipeline_run", "ai_pipeline_step_execute",
+        "ai_pipeline_steps_list", "ai_search_similar", "ai_tokenize_collection", "ai_tokenize_record",
+        "ai_usage_budget_status", "ai_usage_log_export", "ai_usage_log_query", "ai_usage_log_stats",
+    ),
+    "Google (Gmail, Calendar)": (
+        "google_auth", "google_auth_status", "google_calendar_create_event", "google_calendar_delete_event",
+        "google_calendar_events", "google_calendar_list", "google_calendar_update_event", "google_gmail_labels",
+        "google_gmail_read", "google_gmail_search", "google_gmail_send",
+    ),
+    "Telegram": (
+        "telegram_auth", "telegram_auth_status", "telegram_configure", "telegram_get_dialogs",
+        "telegram_get_messages", "telegram_search_contacts", "telegram_send_message",
+    ),
+    "memory files": ("memory_delete", "memory_list", "memory_pull", "memory_read", "memory_share", "memory_write"),
+    "SSH, Git, GitHub": ("git_remote", "github_api", "ssh_execute"),
+    "proxy and terminal": (
+        "mcp_terminal_get_config", "open_connection_manager", "proxy_call", "proxy_discover", "proxy_refresh",
+    ),
+    "Cloudflare (cloudflare-mcp)": (
+        "cf_zones_list", "cf_dns_list", "cf_dns_create", "cf_dns_update", "cf_dns_delete", "cf_tunnel_list",
+        "cf_tunnel_config_get", "cf_tunnel_config_put", "cf_tunnel_route_add", "cf_tunnel_route_remove",
+    ),
+    "Contabo and S3 (contabo-mcp)": (
+        "contabo_account_info", "contabo_object_storages_list", "contabo_object_storage_get",
+        "contabo_object_storage_stats", "contabo_instances_list", "s3_buckets_list", "s3_bucket_create",
+        "s3_bucket_delete", "s3_bucket_stats", "s3_objects_list", "s3_object_get", "s3_object_delete",
+        "s3_objects_delete_prefix",
+    ),
+}  # fmt: skip
+"""Upstream's tools that are not Odoo's, by family: served here only by mounting a server that has them."""
+
+ELSEWHERE_FAMILY: dict[str, str] = {name: family for family, names in UPSTREAM_ELSEWHERE.items() for name in names}
+
 PROXY_PREFIXES = ("ee__", "oca__")
 
 
@@ -113,6 +156,13 @@ def check_tool_names(policy: Policy, known: Iterable[str], mounts: Iterable[str]
             report.warnings.append(
                 f"{path}: '{name}' is an upstream Odoo Claude MCP tool that this server does not implement; "
                 "its rule has no effect"
+            )
+            continue
+        if name in ELSEWHERE_FAMILY:
+            report.warnings.append(
+                f"{path}: '{name}' is an upstream tool ({ELSEWHERE_FAMILY[name]}) that is not Odoo's and not served "
+                f"here; mount an MCP server that provides it to serve it (its name is then <mount>__{name}); "
+                "until then its rule has no effect"
             )
             continue
         if prefixes and name.startswith(prefixes):

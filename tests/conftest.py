@@ -50,3 +50,20 @@ def redis_url(tmp_path):
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--browser", action="store_true", help="run the tests marked browser (make test-browser)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: needs chromium and selenium; run by `make test-browser`")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--browser"):
+        return
+    skip = pytest.mark.skip(reason="a headless-browser test: `make test-browser` runs it")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

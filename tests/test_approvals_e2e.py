@@ -134,7 +134,6 @@ async def test_answers_bind_to_the_exact_call_in_both_protocol_eras(tmp_path):
         }
 
         # --- handshake era: elicitation inside the call ---
-        fresh = (await ask(modern, ARGS)).request_state  # valid for alice's modern session only
         ok = await legacy.call("guard_echo", ARGS)
         assert not ok.is_error, ok.text
         assert LONG in questions[-1] and "tok-XYZ" not in questions[-1]
@@ -144,6 +143,7 @@ async def test_answers_bind_to_the_exact_call_in_both_protocol_eras(tmp_path):
         assert len(questions) == 2  # the second call was asked anew
         unasked = _to_result(await legacy.client.session.call_tool("guard_echo", ARGS, input_responses=yes()))
         assert unasked.text.startswith("[APPROVAL REFUSED] this server did not ask for this answer")
+        fresh = (await ask(modern, ARGS)).request_state  # valid for alice's modern session only (and TTL s)
         other_session = _to_result(
             await legacy.client.session.call_tool("guard_echo", ARGS, input_responses=yes(), request_state=fresh)
         )

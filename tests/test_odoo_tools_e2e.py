@@ -98,12 +98,15 @@ async def test_every_tool_over(protocol, double, tmp_path):
         assert again.is_error and "already exists" in again.text
 
         report = await server.call("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1, 2]})
-        assert not report.is_error, report.text
-        [pdf] = blobs(report)
-        assert pdf.mime_type == "application/pdf" and base64.b64decode(pdf.blob).startswith(b"%PDF")
-        await ok("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1],
-                                 "save_path": "card.pdf"})
-        assert (files / "card.pdf").read_bytes().startswith(b"%PDF")
+        if protocol == "json2":  # an API key only: Odoo opens the web session reports need with a password only
+            assert report.tag == "NOT CONFIGURED" and "set ODOO_PASSWORD" in report.text, report.text
+        else:
+            assert not report.is_error, report.text
+            [pdf] = blobs(report)
+            assert pdf.mime_type == "application/pdf" and base64.b64decode(pdf.blob).startswith(b"%PDF")
+            await ok("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1],
+                                     "save_path": "card.pdf"})
+            assert (files / "card.pdf").read_bytes().startswith(b"%PDF")
 
         upload = await ok("odoo_attachment_upload", {"name": "note.txt", "file_path": "note.txt",
                                                      "res_model": "res.partner", "res_id": created["id"]})
@@ -138,8 +141,9 @@ async def test_every_tool_over(protocol, double, tmp_path):
         assert done["uninstalled"] is True
 
         await ok("odoo_refresh")
-        await ok("odoo_disconnect", {"alias": "default"})
-        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) > 100  # reopens
+        shared = await server.call("odoo_disconnect", {"alias": "default"})  # the operator's: not one grant's
+        assert shared.tag == "TOOL ERROR" and "shared by every grant" in shared.text, shared.text
+        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) > 100
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -172,8 +176,11 @@ async def test_bad_input_is_a_clear_error_and_the_server_goes_on(protocol, doubl
         await refused("odoo_execute", {"model": "res.partner", "method": "_write"}, "INVALID ARGUMENTS", "method")
         await refused("odoo_search", {"model": "res.partner", "domain": [["nofield", "=", 1]]}, "ODOO ERROR",
                       "nofield")
+        # a value Odoo cannot store for the field's type: refused before Odoo is asked (tools/odoo/canonical.py)
         await refused("odoo_create", {"model": "res.partner", "values": {"name": "x", "employee": "many"}},
-                      "ODOO ERROR", "employee")
+                      "INVALID ARGUMENTS", "values.employee")
+        await refused("odoo_create", {"model": "res.partner", "values": {"name": "x", "nofield": 1}},
+                      "ODOO ERROR", "nofield")
         await refused("odoo_module_install", {"modules": ["does_not_exist"]}, "TOOL ERROR", "does_not_exist")
         await refused("odoo_connect", {"alias": "evil", "url": "http://169.254.169.254", "db": "x", "username": "a",
                                        "password": "p"}, "TOOL ERROR", "ALLOWED_ODOO_URLS")

@@ -41,16 +41,16 @@ def pool_for(double: OdooDouble) -> OdooPool:
 def test_an_operator_alias_is_reopened_only_as_configured(double, change):
     pool = pool_for(double)
     with pytest.raises(OdooRequestError, match="configured by the operator"):
-        pool.connect("default", **change)
+        pool.connect("default", owner="local", **change)
     [row] = pool.describe()
     assert (row["username"], row["db"], row["url"]) == (ADMIN["login"], double.db, double.url)
-    assert pool.connect("default").config.verify_ssl is True  # alias only: reopened as configured
+    assert pool.connect("default", owner="local").config.verify_ssl is True  # alias only: reopened as configured
 
 
 def test_a_new_alias_on_another_server_inherits_nothing_and_says_what_is_missing(double):
     pool = OdooPool(OdooSettings.from_env({"ALLOWED_ODOO_URLS": "https://other.example"}))
     with pytest.raises(OdooRequestError, match=r"missing: db, username, password or api_key"):
-        pool.connect("default", url="https://other.example")
+        pool.connect("default", owner="local", url="https://other.example")
 
 
 @pytest.mark.anyio

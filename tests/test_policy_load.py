@@ -7,12 +7,14 @@ process, that `serve` refuses to start on such a policy.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 import guard
-from guard.decisions import plan_for
+from guard.decisions import decide, plan_for
 from guard.policy import PolicyError, parse_policy, parse_text
 
 LIMIT = {"counter": "c", "window": "minute", "max": 5, "scope": "grant"}
@@ -76,8 +78,8 @@ JSON_INVALID = [
     ("regex not a string", cond(path="args.b", op="regex", value=5), "op 'regex' needs a regular expression string"),
     ("in without list", cond(arg="branch", op="in", value="19.0"), "tools.ee_link.require[0]: op 'in' needs a list"),
     ("not_in without list", cond(path="args.b", op="not_in", value=1), "op 'not_in' needs a list of values"),
-    ("lt with a list", cond(path="args.n", op="lt", value=[1]), "op 'lt' needs a number"),
-    ("gte with a bool", cond(path="args.n", op="gte", value=True), "op 'gte' needs a number"),
+    ("lt with a list", cond(path="args.n", op="lt", value=[1]), "op 'lt' needs a numeric value"),
+    ("gte with a bool", cond(path="args.n", op="gte", value=True), "op 'gte' needs a numeric value"),
     ("exists with a string", cond(path="args.n", op="exists", value="yes"), "op 'exists' takes true or false"),
     ("eq without value", cond(path="args.n", op="eq"), "op 'eq' needs a value"),
     ("neq without value", cond(path="args.n", op="neq"), "op 'neq' needs a value"),
@@ -162,6 +164,77 @@ YAML_INVALID = [
     ("a list", "- 1\n", "(document): must be a mapping with version and tools"),
     ("a date is not a string", "version: '1'\ndescription: 2026-01-01\n", "(document)"),
 ]  # fmt: skip
+
+
+INTERCEPT_REFUSES = [
+    # what Intercept's validator (internal/config/validate.go, config.go) refuses at load, with its reason
+    ("lt with a string", "{path: args.n, op: lt, value: '10'}", "op 'lt' needs a numeric value in an Intercept rule"),
+    ("lte with a date", "{path: args.d, op: lte, value: '2026-01-01'}", "op 'lte' needs a numeric value"),
+    ("gt with true", "{path: args.n, op: gt, value: true}", "op 'gt' needs a numeric value"),
+    ("gte with no value", "{path: args.n, op: gte}", "op 'gte' needs a numeric value"),
+    ("exists without value", "{path: args.n, op: exists}", "op 'exists' takes true or false"),
+    ("exists with a string", "{path: args.n, op: exists, value: 'yes'}", "op 'exists' takes true or false"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "condition", "message"), INTERCEPT_REFUSES, ids=[c[0] for c in INTERCEPT_REFUSES])
+def test_intercept_rules_refuse_at_load_what_intercept_refuses(case, condition, message):
+    text = RULE + f"      - name: a\n        conditions: [{condition}]\n"
+    with pytest.raises(PolicyError) as caught:
+        parse_text(text, "p.yaml", spelling="yaml")
+    [problem] = caught.value.problems
+    assert problem.startswith("tools.create_issue.rules[0]") and message in problem, problem
+    rules_in_json = {"version": "1", "default": "deny", "tools": {"t": {"rules": [
+        {"name": "a", "conditions": [yaml.safe_load(condition)]}]}}}  # fmt: skip
+    with pytest.raises(PolicyError, match=re.escape(message)):  # the same rules in the JSON spelling
+        parse_text(json.dumps(rules_in_json))
+
+
+def test_the_json_spellings_own_conditions_keep_their_extensions():
+    """`require`/`deny_if` (JSON) may compare strings (ISO dates) and say `exists` alone: our extensions."""
+    policy = parse_text(json.dumps({"version": "1", "default": "deny", "tools": {"t": {
+        "require": [{"path": "args.day", "op": "lte", "value": "2026-12-31"}],
+        "deny_if": [{"path": "args.secret", "op": "exists"}]}}}))  # fmt: skip
+    assert decide(policy, "t", {"day": "2026-01-01"}).allowed
+    assert not decide(policy, "t", {"day": "2027-01-01"}).allowed
+    assert not decide(policy, "t", {"day": "2026-01-01", "secret": "x"}).allowed
+
+
+@pytest.mark.parametrize(
+    ("rate_limit", "loads"),
+    [("5/hour", True), ("+5/hour", True), ("05/minute", True), (" 5/hour", False), ("5/hour ", False),
+     ("5 /hour", False), ("5/ hour", False), ("\uff15/hour", False), ("5.0/hour", False), ("-5/hour", False),
+     ("0/day", False), ("9223372036854775808/day", False), ("5/Hour", False), ("5", False)],
+)  # fmt: skip
+def test_rate_limit_is_read_exactly_as_intercept_reads_it(rate_limit, loads):
+    text = RULE + f"      - name: a\n        rate_limit: {json.dumps(rate_limit)}\n"
+    if loads:
+        [counter] = plan_for(parse_text(text, spelling="yaml"), "create_issue").counters
+        assert counter.cap == 5
+    else:
+        with pytest.raises(PolicyError, match="rate_limit must be N/minute"):
+            parse_text(text, spelling="yaml")
+
+
+def test_a_counter_name_is_any_text_as_in_intercept():
+    text = (
+        RULE + "      - name: daily spend\n        conditions: [{path: 'state.create_issue.daily spend', op: lt, "
+        "value: 3}]\n        state: {counter: daily spend, window: day, increment: 0}\n"
+        "      - name: dotted\n        conditions: [{path: state.create_issue.a.b, op: lte, value: 1}]\n"
+        "        state: {counter: a.b, window: hour}\n"
+        "      - name: spaced argument\n        conditions: [{path: 'args.first name', op: eq, value: Ada}]\n"
+    )
+    policy = parse_text(text, spelling="yaml")
+    plan = plan_for(policy, "create_issue")
+    assert [(c.path, c.cap, c.increment) for c in plan.counters] == [
+        ("state.create_issue.daily spend", 2, 1), ("state.create_issue.a.b", 1, 1),
+    ]  # fmt: skip  (increment 0 is Intercept's "not given": 1)
+    assert decide(policy, "create_issue", {"first name": "Ada"}).allowed
+    assert not decide(policy, "create_issue", {"first name": "Bob"}).allowed
+    with pytest.raises(PolicyError, match="is not counted by any rule"):  # the name must still match its block
+        parse_text(text.replace("state.create_issue.daily spend", "state.create_issue.daily_spend"), spelling="yaml")
+    with pytest.raises(PolicyError, match="increment"):  # a negative increment would give quota back
+        parse_text(text.replace("increment: 0", "increment: -1"), spelling="yaml")
 
 
 @pytest.mark.parametrize(("mistake", "text", "message"), YAML_INVALID, ids=[c[0] for c in YAML_INVALID])

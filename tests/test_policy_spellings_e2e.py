@@ -1,4 +1,5 @@
-"""Both policy spellings enforced through the real client over stdio; only calls that ran spend quota."""
+"""Both policy spellings enforced through the real client over stdio; a call that reached its tool
+spends quota whatever it answered, one refused before any effect spends none."""
 
 from __future__ import annotations
 
@@ -34,19 +35,20 @@ async def test_hosted_rate_limit_block_and_on_deny(tmp_path):
     link = {"modules": ["sale_subscription"]}
     async with guarded_server(policy, tmp_path=tmp_path, env=stub_env(stub)) as server:
         assert (await server.call("ee_link", link)).tag is None
-        refused = await server.call("ee_link", {**link, "target_dir": "/etc"})  # refused inside the handler
+        refused = await server.call("ee_link", {**link, "target_dir": "/etc"})  # refused before it linked: free
         assert refused.tag == "PATH REFUSED"
-        conflict = await server.call("ee_link", {"modules": ["no_such_module"]})
+        conflict = await server.call("ee_link", {"modules": ["no_such_module"]})  # the tool answered: charged
         assert conflict.is_error
-        assert (await server.call("ee_link", link)).tag is None
         assert (await server.call("ee_link", link)).tag is None
         limited = await server.call("ee_link", link)
         assert limited.text.startswith("[RATE LIMITED] rate_limit.ee_link: 3 per 60 s (session), retry in ")
         denied = await server.call("odoo_unlink", {"model": "res.partner", "ids": [1]})
         assert denied.text == "[POLICY DENIED] Deleting records is not permitted via AI agents"
-        outcomes = [(r["tool"], r["outcome"]) for r in server.audit_records()]
-        assert outcomes.count(("ee_link", "ok")) == 3
-        assert outcomes[-1] == ("odoo_unlink", "denied")
+        outcomes = [(r["tool"], r["outcome"], r["charged"]) for r in server.audit_records()]
+        assert outcomes[:5] == [("ee_link", "ok", True), ("ee_link", "path_refused", False),
+                                ("ee_link", "failed", True), ("ee_link", "ok", True),
+                                ("ee_link", "rate_limited", False)]  # fmt: skip
+        assert outcomes[-1] == ("odoo_unlink", "denied", False)
 
 
 INTERCEPT_POLICY = """\
@@ -89,17 +91,15 @@ async def test_intercept_yaml_policy_is_enforced(tmp_path):
             return result.text if result.is_error else None
 
         assert await echo(count=4) is None  # units 4, calls 1
-        assert (await echo(count=4, fail=True)).startswith("[")  # the handler failed: nothing spent
-        assert (await echo(count=4, crash=True)).startswith("[INTERNAL ERROR]")  # nor here
-        assert await echo(count=4) is None  # units 8, calls 2
-        over = await echo(count=4)
+        assert (await echo(count=4, fail=True)).startswith("[TOOL ERROR]")  # it reached the tool: units 8, calls 2
+        assert (await echo(count=2, crash=True)).startswith("[INTERNAL ERROR]")  # so did this: units 10, calls 3
+        over = await echo(count=1)
         assert over.startswith("[RATE LIMITED] state.guard_echo.units: 10 per day (UTC, global), retry in ")
         assert over.endswith(": Budget of 10 units a day is spent")
-        assert await echo(count=2) is None  # units 10, calls 3
+        assert await echo(count=0) is None  # units 10, calls 4 (the refused call took nothing)
         denied = await server.call("odoo_unlink", {"model": "res.partner", "ids": [1]})
         assert denied.text == "[POLICY DENIED] Deleting is not permitted via AI agents"
-        assert not (await server.call("policy_status")).is_error  # unlisted, allowed; "*" counts it: 4
-        assert await echo(count=0) is None  # 5
+        assert not (await server.call("policy_status")).is_error  # unlisted, allowed; "*" counts it: 5
         assert await echo(count=0) is None  # 6
         limited = await echo(count=0)
         assert limited.startswith("[RATE LIMITED] state._global._rate_hour: 6 per hour (UTC, global)")

@@ -166,17 +166,21 @@ def test_reload_swaps_a_valid_file_refuses_a_broken_one_and_ignores_a_touch(tmp_
 
     path.write_text(json.dumps({**OPEN, "hide": ["guard_echo"]}))
     os.utime(path, ns=(2, 2))
+    assert reloader.check() == [(None, "waiting")]  # read once it stood still over two polls
+    assert policies.default is first
     assert reloader.check() == [(None, "reloaded")]
     assert policies.default.hides("guard_echo")
     good = policies.default
 
-    path.write_text(json.dumps({**OPEN, "tools": {"odoo_serch": {}}}))  # a typo in a tool name
+    path.write_text(json.dumps({**OPEN, "hide": ["guard_echo"], "tools": {"odoo_serch": {}}}))  # a typo
     os.utime(path, ns=(3, 3))
+    assert reloader.check() == [(None, "waiting")]
     assert reloader.check() == [(None, "refused")]
     assert policies.default is good
 
     path.write_text("{not json")
     os.utime(path, ns=(4, 4))
+    assert reloader.check() == [(None, "waiting")]
     assert reloader.check() == [(None, "refused")]
     assert policies.default is good
 
@@ -214,10 +218,20 @@ REPLAY_CASES = [
         [record("a", 1), record("a", 2), record("a", 3), record("a", 62), record("a", 63, grant="h")],
         [(3, ALLOWED, LIMITED, "c")],
     ),
-    (  # a failed call spends no quota: the third call still fits
+    (  # a call that reached its tool is charged, whatever it answered: the third call does not fit
         policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
         [record("a", 1), record("a", 2, outcome="failed"), record("a", 3)],
+        [(3, ALLOWED, LIMITED, "c")],
+    ),
+    (  # ... as the outcome record says (`charged`): a refusal before any effect gave its quota back
+        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
+        [record("a", 1), record("a", 2, outcome="failed", charged=False), record("a", 3, outcome="cancelled")],
         [],
+    ),
+    (  # a cancelled call had reached its tool
+        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "grant"}]}}),
+        [record("a", 1, outcome="cancelled", charged=True), record("a", 2)],
+        [(2, ALLOWED, LIMITED, "c")],
     ),
     (  # recorded out of order: replayed in time order
         policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "session"}]}}),

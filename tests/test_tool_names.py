@@ -77,3 +77,45 @@ def test_policy_explain_names_the_intercept_counters_a_call_spends(capsys):
     ]
     assert main(["policy", "explain", example, "odoo_search_read", "--args", '{"model": "res.users"}']) == 3
     assert "reason: This assistant reads partners, quotes and products only" in capsys.readouterr().out
+
+
+UPSTREAM_ELSEWHERE_POLICY = """\
+version: "1"
+default: deny
+tools:
+  telegram_send_message:
+    rules:
+      - {name: hourly, rate_limit: 5/hour}
+  google_gmail_send:
+    rules:
+      - {name: never, action: deny}
+  odoo_read:
+    rules: []
+hide: [cf_dns_create, memory_write]
+"""
+
+
+def test_upstreams_tools_served_by_other_servers_load_with_one_warning_each(tmp_path, capsys):
+    """A policy written for upstream names its Telegram, Gmail, Cloudflare and memory tools: it loads, and
+    `policy check` says, once per name, that such a tool is served here by mounting a server that has it."""
+    path = tmp_path / "upstream.yaml"
+    path.write_text(UPSTREAM_ELSEWHERE_POLICY)
+    assert main(["policy", "check", str(path)]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.out.splitlines() if line.startswith("  warning: ")]
+    named = ["tools.telegram_send_message", "tools.google_gmail_send", "hide[0]", "hide[1]"]
+    assert [line.split(": ")[1] for line in warnings] == named
+    for line, tool in zip(warnings, ["telegram_send_message", "google_gmail_send", "cf_dns_create", "memory_write"],
+                          strict=True):
+        assert f"'{tool}' is an upstream tool (" in line and f"<mount>__{tool}" in line, line
+        assert "mount an MCP server that provides it" in line
+    assert "(Telegram)" in warnings[0] and "(Cloudflare (cloudflare-mcp))" in warnings[2]
+    stderr = [line for line in captured.err.splitlines() if "is an upstream tool" in line]
+    assert len(stderr) == 4  # one line each on stderr too
+
+
+def test_a_name_neither_ours_nor_upstreams_is_still_refused(tmp_path, capsys):
+    path = tmp_path / "typo.yaml"
+    path.write_text(UPSTREAM_ELSEWHERE_POLICY.replace("telegram_send_message:", "telegram_send_mesage:"))
+    assert main(["policy", "check", str(path)]) == 1
+    assert "tools.telegram_send_mesage: 'telegram_send_mesage' is not a tool of this server" in capsys.readouterr().out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
-from guard.spec import Equivalents, Handler, Risk, ToolArgs, ToolSpec
+from guard.spec import Canonical, Equivalents, Handler, Risk, ToolArgs, ToolSpec
 
 SPEC_ATTRIBUTE = "__tool_spec__"
 
@@ -29,10 +29,13 @@ def tool(
     open_world: bool = False,
     preview: Handler | None = None,
     equivalents: Equivalents | None = None,
+    canonical: Canonical | None = None,
 ) -> Callable[[Handler], Handler]:
     """Describe `handler` as the tool `name`; the docstring becomes the tool's description.
 
-    `preview(args, call)` (optional) tells a human approving the call what it would change.
+    `preview(args, call)` (optional) tells a human approving the call what it would change;
+    `canonical(args, call)` (optional) turns the values into what the target stores, before the
+    policy's conditions see them (`guard.spec.Canonical`).
     """
 
     def describe(handler: Handler) -> Handler:
@@ -52,6 +55,7 @@ def tool(
             open_world=open_world,
             preview=preview,
             equivalents=equivalents,
+            canonical=canonical,
         )
         setattr(handler, SPEC_ATTRIBUTE, spec)
         return handler
@@ -71,9 +75,11 @@ def collect(*modules: ModuleType) -> tuple[ToolSpec, ...]:
 
 
 def wrap_handlers(specs: Iterable[ToolSpec], wrapper: Callable[[Handler], Handler]) -> tuple[ToolSpec, ...]:
-    """The same specs with `wrapper` around every handler and preview (a family's error translation)."""
+    """The same specs with `wrapper` around every handler, preview and canonicalisation step (a family's error
+    translation)."""
     return tuple(
-        replace(spec, handler=wrapper(spec.handler), preview=wrapper(spec.preview) if spec.preview else None)
+        replace(spec, handler=wrapper(spec.handler), preview=wrapper(spec.preview) if spec.preview else None,
+                canonical=wrapper(spec.canonical) if spec.canonical else None)
         for spec in specs
     )
 

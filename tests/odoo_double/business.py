@@ -8,6 +8,17 @@ be posted, a move's account entry is set once. `database.inventory_conflicts` (p
 applying a count answer with Odoo's conflict wizard instead, applying nothing.
 `bg_tax_admin=True` also installs the Bulgarian `l10n_bg_tax_admin` module (its tax-action
 model and fields).
+
+The models follow the database's version, as shared/odoo-schema/{18.0,19.0}/fields.json show them
+(taken from real servers); versions before 18.0 get 18.0's layout:
+- 18.0: `stock.move` has no `value`, `lot_id` nor `account_move_id`: a move's value is on its
+  `stock.valuation.layer` rows (signed: into stock positive), its entry through the layer's
+  `account_move_id` and `account.move.stock_move_id`; lots on `stock.move.line`. Categories have
+  `property_stock_account_input_categ_id`. Fiscal positions map taxes in `account.fiscal.position.tax`.
+- 19.0: no `stock.valuation.layer`; `stock.move` has `value`, `account_move_id` (and `lot_ids`,
+  computed from its lines); categories lost the input account (`account_stock_variation_id`
+  instead); `account.fiscal.position.tax` is gone: a position's `tax_ids` are the taxes it applies,
+  each tax's `original_tax_ids` the taxes it replaces.
 """
 
 from __future__ import annotations
@@ -41,6 +52,10 @@ def m2o(relation: str, string: str = "", required: bool = False) -> Field:
     return Field("many2one", string or relation, relation=relation, required=required)
 
 
+def major(db: Database) -> int:
+    return int(db.version.split(".")[0])
+
+
 def install(db: Database, *, bg_tax_admin: bool = False) -> Database:
     """Add the business models and their seed data to `db` (a fresh double's database)."""
     _schema(db, bg_tax_admin)
@@ -58,6 +73,11 @@ def _schema(db: Database, bg: bool) -> None:
         "account_type": Field("char", "Type")})
     _add(db, "account.tax", "Tax", {"name": Field("char", "Name", required=True), "amount": Field("float", "Amount"),
                                     "type_tax_use": Field("char", "Type"), "company_id": m2o("res.company")})
+    v19 = major(db) >= 19
+    if v19:
+        db.models["account.tax"].fields.update(
+            original_tax_ids=Field("many2many", "Replaces", relation="account.tax"),
+            fiscal_position_ids=Field("many2many", "Fiscal Positions", relation="account.fiscal.position"))
     _add(db, "account.journal", "Journal", {"name": Field("char", "Name", required=True),
                                             "code": Field("char", "Code"), "company_id": m2o("res.company"),
                                             "type": Field("selection", "Type", selection=[
@@ -66,17 +86,19 @@ def _schema(db: Database, bg: bool) -> None:
         "name": Field("char", "Fiscal Position", required=True), "auto_apply": Field("boolean", "Detect Automatically"),
         "country_id": m2o("res.country", "Country"), "country_group_id": m2o("res.country", "Country Group"),
         "company_id": m2o("res.company", "Company", required=True), "note": Field("html", "Notes"),
-        "tax_ids": Field("one2many", "Tax Mapping", relation="account.fiscal.position.tax"),
+        "tax_ids": Field("many2many", "Taxes", relation="account.tax") if v19 else
+        Field("one2many", "Tax Mapping", relation="account.fiscal.position.tax"),
         "account_ids": Field("one2many", "Account Mapping", relation="account.fiscal.position.account"),
     }
     if bg:
         position_fields["tax_action_map_ids"] = Field("one2many", "Tax actions",
                                                       relation="account.fiscal.position.tax.action")
     _add(db, "account.fiscal.position", "Fiscal Position", position_fields, order="name, id")
-    _add(db, "account.fiscal.position.tax", "Tax Mapping of Fiscal Position", {
-        "position_id": m2o("account.fiscal.position", "Fiscal Position", required=True),
-        "tax_src_id": m2o("account.tax", "Tax on Product", required=True),
-        "tax_dest_id": m2o("account.tax", "Tax to Apply"), "company_id": m2o("res.company")})
+    if not v19:
+        _add(db, "account.fiscal.position.tax", "Tax Mapping of Fiscal Position", {
+            "position_id": m2o("account.fiscal.position", "Fiscal Position", required=True),
+            "tax_src_id": m2o("account.tax", "Tax on Product", required=True),
+            "tax_dest_id": m2o("account.tax", "Tax to Apply"), "company_id": m2o("res.company")})
     _add(db, "account.fiscal.position.account", "Accounts Mapping of Fiscal Position", {
         "position_id": m2o("account.fiscal.position", "Fiscal Position", required=True),
         "account_src_id": m2o("account.account", "Account on Product", required=True),
@@ -100,7 +122,8 @@ def _schema(db: Database, bg: bool) -> None:
         "property_valuation": Field("selection", "Valuation", selection=[("manual_periodic", "Manual"),
                                                                         ("real_time", "Automated")]),
         "property_stock_valuation_account_id": m2o("account.account", "Stock Valuation Account"),
-        "property_stock_account_input_categ_id": m2o("account.account", "Stock Input Account"),
+        **({"account_stock_variation_id": m2o("account.account", "Stock Variation Account")} if v19 else
+           {"property_stock_account_input_categ_id": m2o("account.account", "Stock Input Account")}),
         "property_stock_journal": m2o("account.journal", "Stock Journal")})
     product = {"name": Field("char", "Name", required=True), "is_storable": Field("boolean", "Track Inventory"),
                "type": Field("selection", "Type", selection=[("consu", "Goods"), ("service", "Service"),
@@ -134,15 +157,16 @@ def _schema(db: Database, bg: bool) -> None:
         "quantity": Field("float", "Quantity"), "company_id": m2o("res.company"), "date": Field("datetime", "Date"),
         "state": Field("selection", "Status", selection=[("draft", "New"), ("confirmed", "Waiting"),
                                                          ("done", "Done"), ("cancel", "Cancelled")]),
-        "is_inventory": Field("boolean", "Inventory"), "is_valued": Field("boolean", "Valued"),
-        "value": Field("float", "Value"), "price_unit": Field("float", "Unit Price"),
-        "account_move_id": m2o("account.move", "Journal Entry"), "lot_id": m2o("stock.lot", "Lot"),
+        "is_inventory": Field("boolean", "Inventory"), "price_unit": Field("float", "Unit Price"),
+        **({"is_valued": Field("boolean", "Valued"), "value": Field("float", "Value"),
+            "account_move_id": m2o("account.move", "Journal Entry")} if v19 else {}),
         "production_id": m2o("mrp.production", "Production (finished)"),
         "raw_material_production_id": m2o("mrp.production", "Production (components)")})
     db.models["stock.move"].methods.update({"unlink": _move_unlink, "write": _move_write})
     _add(db, "stock.move.line", "Product Moves", {
         "move_id": m2o("stock.move"), "product_id": m2o("product.product"), "quantity": Field("float", "Quantity"),
-        "lot_id": m2o("stock.lot"), "company_id": m2o("res.company"), "state": Field("char", "Status")})
+        "lot_id": m2o("stock.lot"), "company_id": m2o("res.company"), "state": Field("char", "Status"),
+        "location_id": m2o("stock.location", "From"), "location_dest_id": m2o("stock.location", "To")})
     _add(db, "mrp.production", "Production Order", {
         "name": Field("char", "Reference"), "product_id": m2o("product.product"),
         "product_qty": Field("float", "Quantity To Produce"), "qty_produced": Field("float", "Quantity Produced"),
@@ -159,6 +183,15 @@ def _schema(db: Database, bg: bool) -> None:
                                                          ("cancel", "Cancelled")]),
         "line_ids": Field("one2many", "Journal Items", relation="account.move.line")})
     db.models["account.move"].methods.update({"create": _entry_create, "action_post": _entry_post})
+    if not v19:
+        db.models["account.move"].fields["stock_move_id"] = m2o("stock.move", "Stock Move")
+        _add(db, "stock.valuation.layer", "Stock Valuation Layer", {
+            "stock_move_id": m2o("stock.move", "Stock Move"), "product_id": m2o("product.product", "Product"),
+            "quantity": Field("float", "Quantity"), "unit_cost": Field("float", "Unit Value"),
+            "value": Field("float", "Total Value"), "company_id": m2o("res.company", "Company"),
+            "account_move_id": m2o("account.move", "Journal Entry"), "lot_id": m2o("stock.lot", "Lot"),
+            "description": Field("char", "Description")})
+        db.models["stock.valuation.layer"].methods["write"] = _layer_write
     _add(db, "account.move.line", "Journal Item", {
         "move_id": m2o("account.move"), "account_id": m2o("account.account"), "name": Field("char", "Label"),
         "debit": Field("float", "Debit"), "credit": Field("float", "Credit"), "product_id": m2o("product.product"),
@@ -193,8 +226,12 @@ def _seed(db: Database, bg: bool) -> None:
     ins(m["account.fiscal.position"], {"name": "Domestic", "auto_apply": True, "country_id": bg_country,
                                        "company_id": main})
     ins(m["account.fiscal.position"], {"name": "Other Co position", "company_id": other})
-    ins(m["account.fiscal.position.tax"], {"position_id": eu, "tax_src_id": tax20, "tax_dest_id": tax0,
-                                           "company_id": main})
+    if major(db) >= 19:  # 0% EU replaces 20% VAT in the position
+        m["account.fiscal.position"].records[eu]["tax_ids"] = [tax0]
+        m["account.tax"].records[tax0].update(original_tax_ids=[tax20], fiscal_position_ids=[eu])
+    else:
+        ins(m["account.fiscal.position.tax"], {"position_id": eu, "tax_src_id": tax20, "tax_dest_id": tax0,
+                                               "company_id": main})
     ins(m["account.fiscal.position.account"], {"position_id": eu, "account_src_id": accounts[("701000", main)],
                                                "account_dest_id": accounts[("708000", main)], "company_id": main})
     if bg:
@@ -203,13 +240,15 @@ def _seed(db: Database, bg: bool) -> None:
             "l10n_bg_move_type": "standard", "l10n_bg_type_vat": "standard", "l10n_bg_document_type": "01",
             "l10n_bg_doc_type": "01", "l10n_bg_narration": "Art. 53 VAT Act", "company_id": main})
         ins(m["ir.module.module"], {**_values("l10n_bg_tax_admin", {"name": "Bulgaria - Tax administration"}),
-                                    "state": "installed"})
+                                    "state": "installed", "latest_version": "1.0"})
     for name in ("account", "stock", "stock_account", "mrp"):
-        ins(m["ir.module.module"], {**_values(name, {"name": name.title()}), "state": "installed"})
+        ins(m["ir.module.module"], {**_values(name, {"name": name.title()}), "state": "installed",
+                                    "latest_version": "1.0"})
     categ = ins(m["product.category"], {
         "name": "Goods", "property_valuation": "real_time",
         "property_stock_valuation_account_id": accounts[("304000", main)],
-        "property_stock_account_input_categ_id": accounts[("401000", main)], "property_stock_journal": misc})
+        "account_stock_variation_id" if major(db) >= 19 else "property_stock_account_input_categ_id":
+            accounts[("401000", main)], "property_stock_journal": misc})
     other_categ = ins(m["product.category"], {
         "name": "Goods (Other Co)", "property_valuation": "real_time",
         "property_stock_valuation_account_id": accounts[("304000", other)], "property_stock_journal": other_misc})
@@ -291,16 +330,22 @@ def _apply_inventory(env: Env, model: Model, ids: list[int]) -> bool:
                     if loc["usage"] == "inventory" and loc["company_id"] == quant["company_id"])
         source, dest = (loss, quant["location_id"]) if diff > 0 else (quant["location_id"], loss)
         price = float(product["standard_price"] or 0)
+        v19 = major(env.db) >= 19
         move = env.insert(moves, {
             "reference": env.context.get("inventory_name") or "Product Quantity Updated",
             "product_id": quant["product_id"], "location_id": source, "location_dest_id": dest,
-            "quantity": abs(diff), "state": "done", "is_inventory": True, "is_valued": True,
-            "company_id": quant["company_id"], "lot_id": quant.get("lot_id") or False,
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            "price_unit": price, "value": round(abs(diff) * price, 2)})
+            "quantity": abs(diff), "state": "done", "is_inventory": True, "company_id": quant["company_id"],
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), "price_unit": price,
+            **({"is_valued": True, "value": round(abs(diff) * price, 2)} if v19 else {})})
         env.insert(env.db.models["stock.move.line"], {"move_id": move, "product_id": quant["product_id"],
                                                       "quantity": abs(diff), "lot_id": quant.get("lot_id") or False,
-                                                      "company_id": quant["company_id"], "state": "done"})
+                                                      "company_id": quant["company_id"], "state": "done",
+                                                      "location_id": source, "location_dest_id": dest})
+        if not v19:  # 18.0: the value is the layer's, signed (into stock positive)
+            env.insert(env.db.models["stock.valuation.layer"], {
+                "stock_move_id": move, "product_id": quant["product_id"], "quantity": diff, "unit_cost": price,
+                "value": round(diff * price, 2), "company_id": quant["company_id"],
+                "lot_id": quant.get("lot_id") or False, "description": env.context.get("inventory_name") or ""})
         quant.update({"quantity": quant["inventory_quantity"], "inventory_quantity": 0.0,
                       "inventory_quantity_set": False,
                       "accounting_date": env.context.get("force_period_date") or quant.get("accounting_date")})
@@ -320,6 +365,13 @@ def _move_unlink(env: Env, model: Model, ids: list[int]) -> bool:
 def _move_write(env: Env, model: Model, ids: list[int], vals: Any) -> bool:
     if (vals or {}).get("account_move_id") and any(move["account_move_id"] for move in env.existing(model, ids)):
         raise UserErrorOdoo("This stock move already has a journal entry.")
+    return write(env, model, ids, vals)
+
+
+@record_method
+def _layer_write(env: Env, model: Model, ids: list[int], vals: Any) -> bool:
+    if (vals or {}).get("account_move_id") and any(layer["account_move_id"] for layer in env.existing(model, ids)):
+        raise UserErrorOdoo("This valuation layer already has a journal entry.")
     return write(env, model, ids, vals)
 
 

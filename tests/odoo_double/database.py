@@ -102,6 +102,9 @@ class Env:
         model = self.db.models.get(name)
         if model is None:
             raise UserErrorOdoo(f"Object {name} doesn't exist")
+        if self.db.schema is not None:  # the version's fields and removed models (schema.py)
+            self.db.schema.check_model(name)
+            self.db.schema.adapt(model)
         return model
 
     def check_access(self, model: Model, operation: str) -> None:
@@ -124,6 +127,9 @@ class Env:
         if isinstance(kwargs.get("context"), dict):
             self.context = {**self.context, **kwargs["context"]}
         kwargs = {key: value for key, value in kwargs.items() if key != "context"}
+        if self.db.schema is not None:  # the version's own signature first (schema.py)
+            on_records = getattr(function, "on_records", False)
+            self.db.schema.check_call(model_name, method, args[1:] if on_records else args, kwargs)
         try:
             inspect.signature(function).bind(self, model, *args, **kwargs)
         except TypeError as exc:
@@ -203,7 +209,7 @@ class Env:
             if name == "id":
                 continue
             spec = model.fields.get(name)
-            if spec is None and name == "display_name":  # every Odoo model has it (computed)
+            if name == "display_name":  # every Odoo model has it, computed (fields_get lists it from 17.0)
                 row[name] = self.display_name(model.name, record["id"])
                 continue
             if spec is None:
@@ -358,7 +364,8 @@ def fields_get(env: Env, model: Model, allfields: Any = None, attributes: Any = 
     env.check_access(model, "read")
     described = {"id": {"type": "integer", "string": "ID", "readonly": True, "required": False,
                         "store": True, "help": False}}
-    described.update({name: spec.describe() for name, spec in model.fields.items()})
+    version_fields = env.db.schema.describe_fields(model) if env.db.schema is not None else None
+    described.update(version_fields or {name: spec.describe() for name, spec in model.fields.items()})
     if allfields:
         described = {name: info for name, info in described.items() if name in allfields}
     if attributes:
@@ -376,6 +383,12 @@ def check_access_rights(env: Env, model: Model, ids: list[int], operation: str =
             raise
         return False
     return True
+
+
+@record_method
+def check_access(env: Env, model: Model, ids: list[int], operation: str) -> None:
+    """18.0's replacement of check_access_rights (the only one left in 19.0): raises, else answers nothing."""
+    env.check_access(model, operation)
 
 
 def _group_key(env: Env, model: Model, record: dict[str, Any], spec: str) -> Any:
@@ -461,7 +474,7 @@ def read_group(env: Env, model: Model, domain: Any, fields: Any, groupby: Any, o
 GENERIC: dict[str, Callable[..., Any]] = {
     function.__name__: function
     for function in (search, search_count, read, search_read, create, write, unlink, fields_get,
-                     check_access_rights, formatted_read_group, read_group)
+                     check_access_rights, check_access, formatted_read_group, read_group)
 }
 
 
@@ -480,6 +493,10 @@ class Database:
         self.translate_write: Callable[..., Any] | None = None
         self.web_log: list[tuple[str, str, bool]] = []
         self.csrf: dict[str | None, str] = {}
+        from .schema import Schema
+
+        self.schema = Schema.for_version(version)
+        """The version's fields and signatures (schema.py); None for a version without one."""
 
     @property
     def version_info(self) -> list[Any]:
@@ -490,11 +507,12 @@ class Database:
         self.models[model.name] = model
         return model
 
-    def authenticate(self, db: str, login: str, secret: str) -> User:
-        """Password or API key, as Odoo accepts either on RPC."""
+    def authenticate(self, db: str, login: str, secret: str, *, api_key: bool = True) -> User:
+        """Password or API key, as Odoo accepts either on RPC; `api_key=False` for the interactive web
+        login, which Odoo (14.0 to 19.0) opens with a password only."""
         self.check_db(db)
         for user in self.users.values():
-            if user.login == login and secret and secret in (user.password, user.api_key):
+            if user.login == login and secret and secret in (user.password, user.api_key if api_key else None):
                 return user
         raise AccessDeniedOdoo()
 

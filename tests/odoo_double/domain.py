@@ -82,7 +82,7 @@ def compare(operator: str, actual: Any, expected: Any) -> bool:
         case "!=" | "<>":
             return not compare("=", actual, expected)
         case "<" | ">" | "<=" | ">=":
-            if actual in (None, False) or expected in (None, False):
+            if actual is None or actual is False or expected is None or expected is False:  # 0 is a number
                 return False
             try:
                 return {"<": actual < expected, ">": actual > expected,

@@ -43,7 +43,9 @@ def _values(name: str, manifest: dict[str, Any]) -> dict[str, Any]:
         "license": manifest.get("license", "LGPL-3"),
         "application": bool(manifest.get("application", False)),
         "category_id": False,
-        "latest_version": manifest.get("version", "1.0"),
+        # Odoo's names are crossed: `installed_version` ("Latest Version") is computed from the manifest on
+        # disk; `latest_version` ("Installed Version") is stored at install/upgrade and cleared at uninstall
+        "installed_version": manifest.get("version", "1.0"),
     }
 
 
@@ -64,6 +66,7 @@ def seed_modules(env: Env) -> None:
     for name, info in BUILTIN_MODULES.items():
         values = _values(name, {"name": info["name"], "version": f"{env.db.version}.1.0"})
         values["state"] = info["state"]
+        values["latest_version"] = values["installed_version"] if info["state"] == "installed" else False
         module_id = env.insert(module_model, values)
         _set_dependencies(env, module_id, info["depends"])
 
@@ -140,7 +143,7 @@ def button_immediate_install(env: Env, model: Model, ids: list[int]) -> dict[str
         if record["state"] == "uninstallable":
             raise UserErrorOdoo(f"Module {record['name']} is not installable")
         record["state"] = "installed"
-        record["installed_version"] = record.get("latest_version")
+        record["latest_version"] = record.get("installed_version")
     return {"type": "ir.actions.client", "tag": "reload"}
 
 
@@ -150,7 +153,7 @@ def button_immediate_upgrade(env: Env, model: Model, ids: list[int]) -> dict[str
     for record in env.existing(model, ids):
         if record["state"] != "installed":
             raise UserErrorOdoo(f"Cannot upgrade module \"{record['name']}\". It is not installed.")
-        record["installed_version"] = record.get("latest_version")
+        record["latest_version"] = record.get("installed_version")
     return {"type": "ir.actions.client", "tag": "reload"}
 
 
@@ -172,7 +175,7 @@ def button_immediate_uninstall(env: Env, model: Model, ids: list[int]) -> dict[s
             raise UserErrorOdoo(f"The module \"{record['name']}\" is not installed.")
     for record in records + _installed_dependents(env, model, {r["name"] for r in records}):
         record["state"] = "uninstalled"
-        record["installed_version"] = False
+        record["latest_version"] = False
     return {"type": "ir.actions.client", "tag": "reload"}
 
 

@@ -7,12 +7,14 @@ and post messages, nothing on configuration) — so access errors are real, not 
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from . import modules, translations
 from .database import Database, Env, Field, Model, User, record_method
+from .errors import TypeErrorOdoo, ValueErrorOdoo
 
 ALL = {"system"}
 EVERYONE = {"system", "user"}
@@ -38,22 +40,40 @@ def _model(db: Database, name: str, description: str, fields: dict[str, Field], 
 
 
 def _context_get(env: Env, model: Model) -> dict[str, Any]:
-    return {"lang": "en_US", "tz": "Europe/Brussels"}
+    return {"lang": "en_US", "tz": "Europe/Brussels", "uid": env.user.id}
+
+
+def _has_group(env: Env, model: Model, *args: Any) -> bool:
+    """`has_group`: on the user record from 17.0 (`[[uid], xml_id]`), on the model before (`[xml_id]`).
+    A group's XML id `module.group_name` is the double's group `name` (`base.group_system` → system)."""
+    on_records = env.db.version_info[0] >= 17
+    if len(args) != (2 if on_records else 1):
+        raise TypeErrorOdoo(f"res.users.has_group() takes {'ids and ' if on_records else ''}one group XML id")
+    user = env.db.users[Env.ids(args[0])[0]] if on_records else env.user
+    return str(args[-1]).partition(".")[2].removeprefix("group_") in user.groups
+
+
+_NOT_GIVEN: Any = object()
 
 
 @record_method
 def _message_post(env: Env, model: Model, ids: list[int], body: str = "", subject: Any = False,
-                  message_type: str = "comment", subtype_xmlid: Any = None, partner_ids: Any = None,
-                  **extra: Any) -> int | list[int]:
+                  message_type: str = "notification", subtype_xmlid: Any = None, partner_ids: Any = None,
+                  body_is_html: Any = _NOT_GIVEN, **extra: Any) -> int:
+    """Odoo's `mail.thread.message_post`: one record's (`ensure_one`); from 17.0 a `str` body is escaped
+    unless `body_is_html=True` (a `Markup` body cannot cross RPC); before 17.0 the body is stored as HTML."""
     env.check_access(model, "read")
+    if len(ids) != 1:
+        raise ValueErrorOdoo(f"Expected singleton: {model.name}({', '.join(str(i) for i in ids)})")
     env.existing(model, ids)
-    messages = env.db.models["mail.message"]
-    posted = [
-        env.insert(messages, {"model": model.name, "res_id": record_id, "body": body, "subject": subject,
-                              "message_type": message_type, "author_id": env.user.id})
-        for record_id in ids
-    ]
-    return posted[0] if len(posted) == 1 else posted
+    major = int(env.db.version.split(".")[0])
+    if major < 17 and body_is_html is not _NOT_GIVEN:  # the keyword came with 17.0 (odoo/odoo#129977)
+        raise TypeErrorOdoo("message_post() got an unexpected keyword argument 'body_is_html'")
+    if major >= 17 and body_is_html is not True:
+        body = html.escape(body or "").replace("&quot;", "&#34;").replace("&#x27;", "&#39;")  # markupsafe's
+    return env.insert(env.db.models["mail.message"], {
+        "model": model.name, "res_id": ids[0], "body": body, "subject": subject, "message_type": message_type,
+        "author_id": env.user.id})
 
 
 def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str = "19.0") -> Database:
@@ -93,6 +113,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
     }, _acl(EVERYONE))
     _sensitive_models(db)
     db.models["res.users"].methods["context_get"] = _context_get
+    db.models["res.users"].methods["has_group"] = _has_group
     _model(db, "ir.config_parameter", "System Parameter", {
         "key": Field("char", "Key", required=True), "value": Field("text", "Value", required=True),
     }, _acl(ALL))
@@ -109,7 +130,7 @@ def build(addons_paths: Iterable[Path] = (), partners: int = 150, version: str =
         "name": Field("char", "Technical Name", required=True), "shortdesc": Field("char", "Module Name"),
         "summary": Field("char", "Summary"), "author": Field("char", "Author"), "license": Field("char", "License"),
         "application": Field("boolean", "Application"), "category_id": Field("integer", "Category"),
-        "latest_version": Field("char", "Latest Version"), "installed_version": Field("char", "Installed Version"),
+        "latest_version": Field("char", "Installed Version"), "installed_version": Field("char", "Latest Version"),
         "state": Field("selection", "Status", selection=[
             ("uninstallable", "Uninstallable"), ("uninstalled", "Not Installed"), ("installed", "Installed"),
             ("to upgrade", "To be upgraded"), ("to remove", "To be removed"), ("to install", "To be installed")]),

@@ -19,13 +19,12 @@ EVERYONE = {"system", "user"}
 ACL = {"read": EVERYONE, "write": {"system"}, "create": {"system"}, "unlink": {"system"}}
 SOURCE = "en_US"
 
-SNIPPETS = {
-    "website.s_text_block": '<t t-name="website.s_text_block"><section class="s_text_block pt40" '
-                            'data-snippet="s_text_block" data-name="Text"><div class="container">'
-                            '<p>Write one or two paragraphs.</p></div></section></t>',
-    "website.s_banner": '<t t-name="website.s_banner"><section class="s_banner" data-snippet="s_banner" '
-                        'data-name="Banner"><div class="container"><h1>Catchy headline</h1>'
-                        '<a class="btn" href="/contactus">Contact us</a></div></section></t>',
+SNIPPETS = {  # key: (view name, arch) -- as Odoo keeps them: the editor adds data-snippet / data-name on drop
+    "website.s_text_block": ("Text", '<t t-name="website.s_text_block"><section class="s_text_block pt40">'
+                                     '<div class="container"><p>Write one or two paragraphs.</p></div></section></t>'),
+    "website.s_banner": ("Banner", '<t t-name="website.s_banner"><section class="s_banner"><div class="container">'
+                                   '<h1>Catchy headline</h1><a class="btn" href="/contactus">Contact us</a></div>'
+                                   '</section></t>'),
 }
 HOMEPAGE = ('<t name="Home" t-name="website.homepage">\n  <t t-call="website.layout">\n'
             '    <div id="wrap" class="oe_structure oe_empty">\n'
@@ -223,8 +222,8 @@ def install(db: Database) -> None:
         env.insert(db.models["res.lang"], {"code": code, "name": name, "active": active})
     desk = env.insert(db.models["product.template"], {"name": "Desk", "description_sale": "A desk",
                                                       "website_description": DESCRIPTION, "list_price": 100.0})
-    for key, arch in SNIPPETS.items():
-        env.insert(db.models["ir.ui.view"], {"name": key.split(".")[1], "key": key, "type": "qweb", "arch_db": arch})
+    for key, (name, arch) in SNIPPETS.items():
+        env.insert(db.models["ir.ui.view"], {"name": name, "key": key, "type": "qweb", "arch_db": arch})
     home = env.insert(db.models["ir.ui.view"], {"name": "Home", "key": "website.homepage", "type": "qweb",
                                                 "arch_db": HOMEPAGE})
     env.insert(db.models["website.page"], {"name": "Home", "url": "/", "view_id": home})

@@ -32,6 +32,11 @@ def _login_redirect(handler: Any) -> None:
     handler._send(303, b"", "text/html", {"Location": "/web/login?redirect=" + handler.path})
 
 
+def _installed(env: Env, module: str) -> bool:
+    return any(row["name"] == module and row["state"] == "installed"
+               for row in env.db.models["ir.module.module"].records.values())
+
+
 def _html(handler: Any, body: str) -> None:
     handler._send(200, f"<html><head><script>var x=1;</script></head><body>{body}</body></html>".encode(),
                   "text/html; charset=utf-8")
@@ -83,6 +88,9 @@ def _user_get(handler: Any, env: Env, path: str, query: dict[str, list[str]]) ->
         pdf = render_pdf(env, name, [int(part) for part in ids_text.split(",") if part])
         if kind == "html":
             _html(handler, "<main>" + pdf.decode().split("(")[1].split(")")[0] + "</main>")
+        elif kind == "xlsx" and not _installed(env, "report_xlsx"):
+            # Odoo's report route knows no xlsx converter without OCA report_xlsx: an HTML page, HTTP 200
+            _html(handler, "<p>Converter xlsx not implemented.</p>")
         else:
             handler._send(200, XLSX_MAGIC + pdf, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     elif path.startswith("/web/content/"):
@@ -166,7 +174,9 @@ def web_search_read(env: Env, model: Any, domain: Any = (), specification: Any =
 
 
 @record_method
-def export_data(env: Env, model: Any, ids: list[int], fields_to_export: Any, import_compat: bool = False) -> Any:
+def export_data(env: Env, model: Any, ids: list[int], fields_to_export: Any) -> Any:
+    """Odoo's signature: no `import_compat` keyword (the web client passes it in the context, default True)."""
+    env.db.last_export_context = {"import_compat": env.context.get("import_compat", True)}
     rows = GENERIC["read"](env, model, ids, [name.split("/")[0] for name in fields_to_export])
     return {"datas": [[row.get(name.split("/")[0]) for name in fields_to_export] for row in rows]}
 

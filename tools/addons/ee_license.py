@@ -19,7 +19,7 @@ from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from odoo_client.pins import read_pin
-from tools.odoo.common import ConnectionName, odoo_pool
+from tools.odoo.common import ConnectionName, odoo_pool, signed_in_connection
 from tools.registry import tool
 
 KEYS = ("database.expiration_date", "database.expiration_reason", "database.enterprise_code")
@@ -65,7 +65,8 @@ def days_left(expiration: str | None, today: dt.date) -> int | None:
 def ee_license_status(args: LicenseArgs, call: Call) -> dict[str, Any]:
     """Report the Enterprise subscription of a configured connection: expiration date and reason, and the
     subscription code masked. No URL or credentials as arguments; TLS must be on."""
-    connection = odoo_pool(call).get(args.connection)
+    connection = signed_in_connection(call, args.connection) or odoo_pool(call).get(
+        args.connection, owner=call.caller.grant)
     config = connection.config
     pinned = config.pin_dir is not None and read_pin(config.pin_dir, config.url) is not None
     problem = tls_problem(config.url, config.verify_ssl, pinned)

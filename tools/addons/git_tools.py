@@ -98,7 +98,9 @@ def _clone(call: Call, source: str, parent: Path, name: str, branch: str, token:
             info = head(fd_path(work), env, ceiling=opened.path)
             os.fchmod(work, 0o755)
             if not _same_entry(opened.fd, staging, work):
-                raise PathRefused(arg, "the clone's staging folder was moved while git ran; nothing put in place")
+                raise PathRefused(  # git has run: the call is charged
+                    arg, "the clone's staging folder was moved while git ran; nothing put in place", before_effect=False
+                )
             try:
                 os.rename(staging, name, src_dir_fd=opened.fd, dst_dir_fd=opened.fd)
             except OSError as exc:

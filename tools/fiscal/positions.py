@@ -6,6 +6,11 @@ actions (`account.fiscal.position.tax.action`, the `l10n_bg_*` fields) come from
 with it, the tax actions are read and configured; without it, the reads answer with what
 standard Odoo has and say which parts need the module, and configuring a tax action is refused
 with that reason. Writes are confined to positions of one company (the one given or the user's).
+
+Tax mappings, by the detected version: up to 18.0 they are `account.fiscal.position.tax` rows
+(`tax_src_id` -> `tax_dest_id`); 19.0 removed that model: a position's `tax_ids` are the taxes it
+applies and each of those taxes' `original_tax_ids` the taxes it replaces. Both are answered in
+the same shape, one `{tax_src_id, tax_dest_id}` per pair.
 """
 
 from __future__ import annotations
@@ -44,6 +49,37 @@ def bg_installed(connection: OdooConnection) -> bool:
                                                                          ["state", "=", "installed"]]]))
 
 
+def tax_mappings(call: Call, connection: OdooConnection,
+                 position_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each position's tax mappings as `{tax_src_id, tax_dest_id}` pairs (`[id, name]` or False), per version."""
+    found: dict[int, list[dict[str, Any]]] = {position: [] for position in position_ids}
+    if not position_ids:
+        return found
+    if connection.major_version() < 19:
+        rows = _read(call, connection, "account.fiscal.position.tax", [["position_id", "in", position_ids]],
+                     ["position_id", "tax_src_id", "tax_dest_id"])
+        for row in rows:
+            found.setdefault(m2o_id(row["position_id"]) or 0, []).append(
+                {"id": row["id"], "tax_src_id": row["tax_src_id"], "tax_dest_id": row["tax_dest_id"]})
+        return found
+    positions = _read(call, connection, "account.fiscal.position", [["id", "in", position_ids]], ["tax_ids"])
+    applied = sorted({tax for position in positions for tax in position.get("tax_ids") or []})
+    taxes = {row["id"]: row for row in _read(call, connection, "account.tax", [["id", "in", applied]],
+                                             ["name", "original_tax_ids"])} if applied else {}
+    originals = sorted({tax for row in taxes.values() for tax in row.get("original_tax_ids") or []} - set(taxes))
+    names = {tax: row["name"] for tax, row in taxes.items()}
+    if originals:
+        names.update({row["id"]: row["name"] for row in _read(call, connection, "account.tax",
+                                                              [["id", "in", originals]], ["name"])})
+    for position in positions:
+        for dest in position.get("tax_ids") or []:
+            sources = (taxes.get(dest) or {}).get("original_tax_ids") or [False]
+            for src in sources:
+                found[position["id"]].append({"tax_src_id": [src, names.get(src, "")] if src else False,
+                                              "tax_dest_id": [dest, names.get(dest, "")]})
+    return found
+
+
 def _read(call: Call, connection: OdooConnection, model: str, domain: list[Any], fields: list[str],
           limit: int | None = None) -> list[dict[str, Any]]:
     """A search_read under the sensitive-data rules, as every Odoo read of this server."""
@@ -76,8 +112,10 @@ def fp_list(args: ListArgs, call: Call) -> Any:
     positions = _read(call, connection, "account.fiscal.position", domain, POSITION_FIELDS, args.limit)
     bg = bg_installed(connection)
     rows = positions if isinstance(positions, list) else []
-    counted = {"tax_mapping_count": "account.fiscal.position.tax",
-               "account_mapping_count": "account.fiscal.position.account"}
+    mappings = tax_mappings(call, connection, [p["id"] for p in rows])
+    for position in rows:
+        position["tax_mapping_count"] = len(mappings.get(position["id"], []))
+    counted = {"account_mapping_count": "account.fiscal.position.account"}
     if bg:
         counted["action_count"] = ACTION_MODEL
     for key, model in counted.items():  # one read per mapping model, not one per position
@@ -104,7 +142,7 @@ def fp_details(args: DetailsArgs, call: Call) -> Any:
     where = [["position_id", "=", args.position_id]]
     result: dict[str, Any] = {
         "position": found[0],
-        "tax_mappings": _read(call, connection, "account.fiscal.position.tax", where, ["tax_src_id", "tax_dest_id"]),
+        "tax_mappings": tax_mappings(call, connection, [args.position_id])[args.position_id],
         "account_mappings": _read(call, connection, "account.fiscal.position.account", where,
                                   ["account_src_id", "account_dest_id"]),
     }
@@ -168,8 +206,10 @@ def fp_configure(args: ConfigureArgs, call: Call) -> Any:
     of one company; selections are checked before Odoo is asked."""
     connection = odoo(call, args.connection)
     if not bg_installed(connection):
-        raise NotConfigured(f"{NEEDS_MODULE}; standard mappings are account.fiscal.position.tax/.account "
-                            "(odoo_create)")
+        standard = ("a position's tax_ids and their original_tax_ids" if connection.major_version() >= 19
+                    else "account.fiscal.position.tax") + " and account.fiscal.position.account"
+        raise NotConfigured(f"{NEEDS_MODULE}; standard mappings are {standard} (odoo_create, odoo_write)",
+                            before_effect=False)  # Odoo was asked whether the module is there: charged
     sensitive.check_model(call, ACTION_MODEL)
     company = current_company(connection, args.company_id)
     position = args.position_id or _action_position(connection, args.action_id or 0)
@@ -199,7 +239,7 @@ def fp_remove_action(args: RemoveArgs, call: Call) -> Any:
     be recreated."""
     connection = odoo(call, args.connection)
     if not bg_installed(connection):
-        raise NotConfigured(NEEDS_MODULE)
+        raise NotConfigured(NEEDS_MODULE, before_effect=False)  # Odoo was asked: charged
     company = current_company(connection, args.company_id)
     _own_position(connection, _action_position(connection, args.action_id), company, "action")
     before = connection.execute(ACTION_MODEL, "read", [[args.action_id]], {"fields": ACTION_FIELDS})

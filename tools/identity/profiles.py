@@ -39,14 +39,16 @@ class NoArgs(LeanArgs):
 
 @tool("who_am_i", family=FAMILY, risk=Risk.READ, args=NoArgs, idempotent=True)
 def who_am_i(args: NoArgs, call: Call) -> Any:
-    """Say which grant, profile and Odoo connection (url, db, login) this caller acts as; never a secret."""
+    """Say which grant, profile and Odoo connection (url, db, login) this caller's calls that name no
+    connection run as; never a secret."""
     store = identities(call)
     mine = store.describe(call.caller.grant)
     active = next((c for c in mine["connections"] if c["active"]), None)
-    if active is None:
-        pool = odoo_pool(call)
-        default = pool.settings.connections.get(pool.settings.default_alias or "")
-        active = {**default.describe(), "source": "server default"} if default else None
+    if active is None:  # the same choice `tools.odoo.common.odoo` makes for an unnamed call
+        found = odoo_pool(call).default_config(owner=call.caller.grant)
+        if found is not None:
+            config, operator = found
+            active = {**config.describe(), "source": "server default" if operator else "odoo_connect"}
     return {"grant": mine["grant"], "profile": mine["profile"], "acting_as": active}
 
 
@@ -65,7 +67,7 @@ class AddArgs(LeanArgs):
 def user_connection_add(args: AddArgs, call: Call) -> Any:
     """Add or replace a named Odoo connection in this grant's current profile; its secret is stored 0600, never
     shown again."""
-    protocol = args.protocol or ("json2" if args.api_key and not args.password else "jsonrpc")
+    protocol = args.protocol or "auto"  # picked at connect from the server's version (odoo_client.detect)
     entry = {"alias": args.alias, "url": check_url(args.url), "db": args.db, "username": args.user,
              "api_key": args.api_key, "password": args.password, "protocol": protocol, "verify_ssl": args.verify_ssl}
     return identities(call).add(call.caller.grant, entry)

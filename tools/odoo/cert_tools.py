@@ -86,7 +86,7 @@ def presented(url: str, timeout: float) -> str:
 
 
 def _https(call: Call, alias: str | None) -> Any:
-    config = odoo_pool(call).get(alias).config
+    config = odoo_pool(call).get(alias, owner=call.caller.grant).config
     if not config.url.startswith("https://"):
         raise ToolFailure(f"{config.alias}: {config.url} is not https; there is no certificate")
     return config
@@ -167,7 +167,7 @@ def odoo_cert_refresh(args: CertRefreshArgs, call: Call) -> dict[str, Any]:
                          f"approval (policy action require_approval for odoo_cert_refresh) or {PIN_FLAG}=1; "
                          "nothing pinned")
     path = write_pin(config.pin_dir, config.url, pem)
-    odoo_pool(call).reopen(config.alias)
+    odoo_pool(call).reopen(config.alias, owner=call.caller.grant)
     return {"connection": config.alias, "pinned": True, "changed": True, "previous_sha256": old_sha,
             "sha256": new["sha256"], "subject": new["subject"], "not_after": new["not_after"],
             "pin_file": path.name, "authority": "approval" if call.approved else PIN_FLAG}

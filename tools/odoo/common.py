@@ -84,15 +84,30 @@ def odoo_pool(call: Call) -> OdooPool:
     return call.runtime.service("odoo", build)
 
 
+SIGNED_IN = "signed_in"
+"""The runtime service the HTTP server registers when people sign in with OAuth (odoo_mcp/oauth/people.py):
+`connection(grant, alias)` is the person's own Odoo connection, None for other grants."""
+
+
+def signed_in_connection(call: Call, connection: str | None) -> OdooConnection | None:
+    service = getattr(call.runtime, "service", None)
+    people = service(SIGNED_IN, lambda _runtime: None) if service is not None else None
+    return people.connection(call.caller.grant, connection) if people is not None else None
+
+
 def odoo(call: Call, connection: str | None) -> OdooConnection:
-    """The named connection; unnamed, the one the caller's grant activated (tools/identity), else the default."""
+    """A signed-in person's own connection (and no other); else the named connection; unnamed, the one the
+    caller's grant activated (tools/identity), else the default."""
+    own = signed_in_connection(call, connection)
+    if own is not None:
+        return own
     if connection is None:
         from tools.identity.store import active_connection
 
         own = active_connection(call)
         if own is not None:
             return own
-    return odoo_pool(call).get(connection)
+    return odoo_pool(call).get(connection, owner=call.caller.grant)
 
 
 def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dict[str, Any],

@@ -10,7 +10,7 @@ from guard.spec import Call, Risk, ToolArgs
 from odoo_client.names import ALIAS, anchored
 from tools.registry import tool
 
-from .common import ConnectionName, odoo_pool
+from .common import ConnectionName, odoo_pool, signed_in_connection
 
 Alias = Field(pattern=anchored(ALIAS), description="Name of the connection.")
 
@@ -40,36 +40,40 @@ class RefreshArgs(ToolArgs):
 
 @tool("odoo_connections", family="odoo", risk=Risk.READ, args=NoArgs, idempotent=True)
 def odoo_connections(args: NoArgs, call: Call) -> Any:
-    """List the Odoo connections (alias, url, db, user, protocol, logged in) — never their secrets."""
-    return {"connections": odoo_pool(call).describe()}
+    """List the Odoo connections this caller can use (the operator's and its own: alias, url, db, user,
+    protocol, logged in) — never their secrets, never another client's."""
+    return {"connections": odoo_pool(call).describe(owner=call.caller.grant)}
 
 
 @tool("odoo_connect", family="odoo", risk=Risk.EXECUTE, args=ConnectArgs, open_world=True)
 def odoo_connect(args: ConnectArgs, call: Call) -> Any:
-    """Open a connection by alias: a configured one (alias only) or a new one to an allow-listed URL. It logs in
-    at once, so wrong credentials are reported here."""
+    """Open a connection by alias: a configured one (alias only) or a new one to an allow-listed URL, which is
+    this client's own (no other client sees or uses it). It logs in at once, so wrong credentials are reported
+    here."""
     pool = odoo_pool(call)
-    connection = pool.connect(args.alias, url=args.url, db=args.db, username=args.username,
+    connection = pool.connect(args.alias, owner=call.caller.grant, url=args.url, db=args.db, username=args.username,
                               password=args.password, api_key=args.api_key, protocol=args.protocol,
                               verify_ssl=args.verify_ssl)
     try:
         uid = connection.uid()
     except Exception:
-        pool.disconnect(args.alias)
+        if not pool.is_operator(args.alias):
+            pool.disconnect(args.alias, owner=call.caller.grant)
         raise
     return {**connection.config.describe(), "uid": uid}
 
 
 @tool("odoo_disconnect", family="odoo", risk=Risk.WRITE, args=AliasArgs, idempotent=True)
 def odoo_disconnect(args: AliasArgs, call: Call) -> Any:
-    """Close a connection (an alias added with odoo_connect is forgotten; a configured one can be reopened)."""
-    return {"alias": args.alias, "closed": odoo_pool(call).disconnect(args.alias)}
+    """Close and forget a connection this client added with odoo_connect (a configured one is shared: refused)."""
+    return {"alias": args.alias, "closed": odoo_pool(call).disconnect(args.alias, owner=call.caller.grant)}
 
 
 @tool("odoo_refresh", family="odoo", risk=Risk.WRITE, args=RefreshArgs, idempotent=True, open_world=True)
 def odoo_refresh(args: RefreshArgs, call: Call) -> Any:
     """Log in again and re-read the server version (after a password change, an upgrade or a restart)."""
-    connection = odoo_pool(call).get(args.connection)
+    connection = signed_in_connection(call, args.connection) or odoo_pool(call).get(
+        args.connection, owner=call.caller.grant)
     connection.refresh()
     uid = connection.uid()
     return {"connection": connection.alias, "uid": uid, "server_version": connection.version().get("server_version")}

@@ -40,11 +40,14 @@ class ModuleInfoArgs(ToolArgs):
 
 @tool("odoo_version", family="odoo", risk=Risk.READ, args=ConnectionArgs, idempotent=True, open_world=True)
 def odoo_version(args: ConnectionArgs, call: Call) -> Any:
-    """Odoo server version of a connection (no login needed)."""
+    """Odoo server version of a connection (no login needed) and the protocol spoken to it: detected from
+    the version (JSON-2 from 19.0 with an API key, JSON-RPC otherwise) unless the connection sets one."""
     connection = odoo(call, args.connection)
     info = connection.version()
-    return {"connection": connection.alias, "protocol": connection.config.protocol,
-            "server_version": info.get("server_version"), "server_version_info": info.get("server_version_info")}
+    return {"connection": connection.alias, "protocol": connection.protocol,
+            "protocol_chosen": "detected" if connection.config.protocol == "auto" else "configured",
+            "server_version": info.get("server_version"), "server_version_info": info.get("server_version_info"),
+            "major_version": connection.major_version()}
 
 
 @tool("odoo_fields_get", family="odoo", risk=Risk.READ, args=FieldsGetArgs, idempotent=True, open_world=True)
@@ -79,10 +82,26 @@ def find_modules(call: Call, connection: str | None, names: list[str]) -> list[d
     return rows
 
 
+INSTALLED_STATES = ("installed", "to upgrade", "to remove")
+
+
+def module_facts(row: dict[str, Any]) -> dict[str, Any]:
+    """One module as a reader expects it. Odoo's own field names are crossed: `latest_version` (labelled
+    "Installed Version") is the version in the database, set at install or upgrade; `installed_version`
+    (labelled "Latest Version") is computed from the manifest on disk, for every module, installed or not."""
+    installed = row.get("state") in INSTALLED_STATES
+    facts = {key: row.get(key) for key in ("id", "name", "shortdesc", "summary", "state", "author", "license",
+                                           "application")}
+    return {**facts, "installed": installed,
+            "installed_version": (row.get("latest_version") or None) if installed else None,
+            "version_on_disk": row.get("installed_version") or None}
+
+
 @tool("odoo_module_info", family="odoo", risk=Risk.READ, args=ModuleInfoArgs, idempotent=True, open_world=True)
 def odoo_module_info(args: ModuleInfoArgs, call: Call) -> Any:
-    """Facts about one module: state, versions, author, license and its dependencies."""
+    """Facts about one module: its state, whether it is installed and which version (none when it is not),
+    the version on disk (its manifest), author, license and dependencies."""
     [row] = find_modules(call, args.connection, [args.module])
     depends = odoo(call, args.connection).execute("ir.module.module.dependency", "search_read",
                                                   [[["module_id", "=", row["id"]]]], {"fields": ["name"]})
-    return {**row, "depends": sorted(dep["name"] for dep in depends)}
+    return {**module_facts(row), "depends": sorted(dep["name"] for dep in depends)}

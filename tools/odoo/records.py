@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from guard.spec import Call, Risk, ToolFailure
 from odoo_client.domain import METHOD_NAME
 from tools.registry import tool
 
-from . import sensitive
+from . import message_body, sensitive
+from .canonical import canonical_call_args, canonical_record_args
 from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
 from .equivalents import execute_equivalents
+from .message_body import BodyFormat
 from .previews import unlink_preview, write_preview
 
 
@@ -72,9 +74,17 @@ class ReadGroupArgs(OnModel):
 
 class MessagePostArgs(OnModel):
     ids: Ids
-    body: str = Field(min_length=1, max_length=100_000, description="Message body (HTML allowed).")
+    body: str = Field(min_length=1, max_length=100_000, description=(
+        "Message body: HTML (kept only if the sanitiser would keep all of it) or plain text (shown as typed)."))
+    body_format: BodyFormat = Field("auto", description=(
+        "auto: HTML when the body holds HTML elements, text otherwise; html; text (never interpreted)."))
     subject: str | None = Field(None, max_length=500)
     message_type: Literal["comment", "notification"] = "comment"
+
+    @model_validator(mode="after")
+    def _safe_body(self) -> MessagePostArgs:
+        message_body.checked(self.body, self.body_format)
+        return self
 
 
 @tool("odoo_search", family="odoo", risk=Risk.READ, args=SearchArgs, idempotent=True, open_world=True)
@@ -118,7 +128,8 @@ def odoo_read(args: ReadArgs, call: Call) -> Any:
         f"read the remaining {len(args.ids) - kept} ids, from id {args.ids[min(kept, len(args.ids) - 1)]} on"))
 
 
-@tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True)
+@tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True,
+      canonical=canonical_record_args)
 def odoo_create(args: CreateArgs, call: Call) -> Any:
     """Create a record (values is an object) or several (values is a list); returns the new id(s)."""
     batch = isinstance(args.values, list)
@@ -129,7 +140,7 @@ def odoo_create(args: CreateArgs, call: Call) -> Any:
 
 
 @tool("odoo_write", family="odoo", risk=Risk.WRITE, args=WriteArgs, idempotent=True, open_world=True,
-      preview=write_preview)
+      preview=write_preview, canonical=canonical_record_args)
 def odoo_write(args: WriteArgs, call: Call) -> Any:
     """Update fields of records by id."""
     sensitive.check_values(call, args.model, args.values)
@@ -147,7 +158,7 @@ def odoo_unlink(args: UnlinkArgs, call: Call) -> Any:
 
 
 @tool("odoo_execute", family="odoo", risk=Risk.EXECUTE, args=ExecuteArgs, open_world=True,
-      equivalents=execute_equivalents)
+      equivalents=execute_equivalents, canonical=canonical_call_args)
 def odoo_execute(args: ExecuteArgs, call: Call) -> Any:
     """Call any public method of a model (execute_kw). Private methods (starting with '_') are refused.
     A call that does what a dedicated tool does (create, write, unlink, module install...) is also decided
@@ -178,10 +189,20 @@ def odoo_read_group(args: ReadGroupArgs, call: Call) -> Any:
 
 @tool("odoo_message_post", family="odoo", risk=Risk.WRITE, args=MessagePostArgs, open_world=True)
 def odoo_message_post(args: MessagePostArgs, call: Call) -> Any:
-    """Post a message in the chatter of records (mail.thread models)."""
+    """Post a message in the chatter of records (mail.thread models): one message on each record given.
+    HTML is kept as HTML (sent with body_is_html on Odoo 17+) only if the sanitiser would keep all of it;
+    plain text shows as typed."""
     sensitive.check_model(call, args.model)
-    kwargs: dict[str, Any] = {"body": args.body, "message_type": args.message_type}
+    connection = odoo(call, args.connection)
+    kwargs: dict[str, Any] = {**message_body.post_kwargs(args.body, args.body_format, connection.major_version()),
+                              "message_type": args.message_type}
     if args.subject:
         kwargs["subject"] = args.subject
-    result = odoo(call, args.connection).execute(args.model, "message_post", [args.ids], kwargs)
-    return {"message_ids": result if isinstance(result, list) else [result]}
+    # message_post is one record's (Odoo answers "Expected singleton" otherwise): every record is checked
+    # first (a missing one refuses the call before anything is posted), then one post per record
+    connection.execute(args.model, "read", [args.ids, ["display_name"]], {})
+    posted = []
+    for record_id in args.ids:
+        result = connection.execute(args.model, "message_post", [[record_id]], kwargs)
+        posted.append(result[0] if isinstance(result, list) else result)
+    return {"message_ids": posted}

@@ -22,6 +22,7 @@ from tools.odoo import sensitive
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, ModelName, OnModel, RecordId
 from tools.odoo.files import SavePath
 from tools.registry import tool
+from tools.web_session.filetype import expect, expect_not_page
 from tools.web_session.routes import segment
 from tools.web_session.session import WebSession, anonymous, logged_in
 from tools.web_session.tools import ExportFields, report_bytes, save_or_embed
@@ -108,8 +109,13 @@ def _export(args: ExportArgs, call: Call, kind: str) -> Any:
     response = session.send("POST", f"/web/export/{kind}", data={"data": data, "csrf_token": match.group(1)})
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} to the {kind} export")
+    content_type, what = response.headers.get("content-type", ""), f"the {kind} export of {args.model}"
+    if kind == "xlsx":
+        data = expect("xlsx", response.content, content_type, what)
+    else:
+        data = expect_not_page(response.content, content_type, what, "CSV file")
     mime = "text/csv" if kind == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return save_or_embed(call, response.content, f"{args.model}.{kind}", mime,
+    return save_or_embed(call, data, f"{args.model}.{kind}", mime,
                          {"model": args.model, "records": len(ids)})
 
 
@@ -172,6 +178,7 @@ def public_access_image(args: ImageArgs, call: Call) -> Any:
     response = session.get(f"/web/image/{segment(args.model)}/{args.record_id}/{segment(args.field)}")
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for the image")
+    expect_not_page(response.content, response.headers.get("content-type", ""), "the image", "an image")
     return save_or_embed(call, response.content, f"{args.model}_{args.record_id}_{args.field}.png",
                          response.headers.get("content-type", "image/png"), {"model": args.model,
                                                                             "record_id": args.record_id})
@@ -192,7 +199,8 @@ def _anonymous_get(call: Call, alias: str | None, path: str, params: dict[str, A
 def public_access_barcode(args: BarcodeArgs, call: Call) -> Any:
     """Render a barcode image (/report/barcode), anonymously; saved in the files root or embedded."""
     path = f"/report/barcode/{segment(args.barcode_type)}/{segment(args.value)}"
-    data = _anonymous_get(call, args.connection, path, {"width": args.width, "height": args.height})
+    data = expect("png", _anonymous_get(call, args.connection, path, {"width": args.width, "height": args.height}),
+                  "", f"the {args.barcode_type} barcode")
     return save_or_embed(call, data, f"barcode_{args.barcode_type}.png", "image/png", {"type": args.barcode_type})
 
 

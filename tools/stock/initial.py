@@ -28,6 +28,7 @@ from tools.registry import tool
 from .adjust import adjust
 from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import account_in_company, entry_lines, post_linked_entry
+from .valuation import Move, major, read_moves, valued_model
 
 FAMILY = "stock"
 UTC = ZoneInfo("UTC")
@@ -88,6 +89,7 @@ def initial_import(args: ImportArgs, call: Call) -> Any:
     """Import opening stock as inventory adjustments through the ORM, one per item, dated end of the local
     accounting day. Dry run by default; confirm=true with the dry run's fingerprint applies it."""
     connection = odoo(call, args.connection)
+    major(connection)
     company = current_company(connection, args.company_id)
     products = _records(connection, "product.product", {i.product_id for i in args.items},
                         ["name", "is_storable", "tracking", "company_id", "standard_price"])
@@ -180,13 +182,11 @@ class DeleteArgs(RepairArgs):
         return self
 
 
-def inventory_moves(connection: OdooConnection, company: int, start: str, end: str,
-                    extra: list[Any]) -> list[dict[str, Any]]:
+def inventory_moves(connection: OdooConnection, company: int, start: str, end: str, extra: list[Any]) -> list[Move]:
+    """Done inventory moves of one company in a UTC window, with value, entry and lots as the version keeps them."""
     domain = [["company_id", "=", company], ["is_inventory", "=", True], ["state", "=", "done"],
               ["date", ">=", start], ["date", "<=", end], *extra]
-    return connection.execute("stock.move", "search_read", [domain], {"fields": [
-        "reference", "product_id", "location_id", "location_dest_id", "quantity", "lot_id", "value",
-        "account_move_id", "date"], "order": "id", **scoped(company)})
+    return read_moves(connection, company, domain)
 
 
 @tool("odoo_stock_initial_delete", family=FAMILY, risk=Risk.DESTRUCTIVE, args=DeleteArgs, open_world=True,
@@ -195,6 +195,7 @@ def initial_delete(args: DeleteArgs, call: Call) -> Any:
     """Take back imported opening stock: counter-adjust exactly the quantities the selected inventory adjustments
     (company, local date range, locations, reference) moved. Dry run by default; confirm=true with the fingerprint."""
     connection = odoo(call, args.connection)
+    major(connection)
     company = current_company(connection, args.company_id)
     start, end = utc_bounds(args.date_from, args.date_to, args.tz)
     extra: list[Any] = []
@@ -203,22 +204,24 @@ def initial_delete(args: DeleteArgs, call: Call) -> Any:
     if args.reference_prefix:
         extra.append(["reference", "=like", args.reference_prefix.replace("%", "").replace("_", "\\_") + "%"])
     moves = inventory_moves(connection, company, start, end, extra)
-    location_ids = {m2o_id(m[side]) for m in moves for side in ("location_id", "location_dest_id")}
+    location_ids = {m2o_id(m.row[side]) for m in moves for side in ("location_id", "location_dest_id")}
     internal = {row["id"] for row in connection.execute("stock.location", "search_read", [
         [["id", "in", sorted(i for i in location_ids if i)], ["usage", "=", "internal"]]], {"fields": ["id"]})}
     net: dict[tuple[int, int, int | None], float] = defaultdict(float)
     for move in moves:
-        key_lot = m2o_id(move["lot_id"])
-        if m2o_id(move["location_dest_id"]) in internal:
-            net[(m2o_id(move["product_id"]) or 0, m2o_id(move["location_dest_id"]) or 0, key_lot)] += move["quantity"]
-        if m2o_id(move["location_id"]) in internal:
-            net[(m2o_id(move["product_id"]) or 0, m2o_id(move["location_id"]) or 0, key_lot)] -= move["quantity"]
+        product = m2o_id(move.row["product_id"]) or 0
+        source, dest = m2o_id(move.row["location_id"]) or 0, m2o_id(move.row["location_dest_id"]) or 0
+        for lot, quantity in move.lots:  # per lot, from the move lines (18.0 has no stock.move.lot_id)
+            if dest in internal:
+                net[(product, dest, lot)] += quantity
+            if source in internal:
+                net[(product, source, lot)] -= quantity
     quants = connection.execute("stock.quant", "search_read", [[
         ["product_id", "in", sorted({k[0] for k in net})], ["location_id", "in", sorted({k[1] for k in net})]]],
         {"fields": ["product_id", "location_id", "lot_id", "quantity"], **scoped(company)}) if net else []
     on_hand = {(m2o_id(q["product_id"]), m2o_id(q["location_id"]), m2o_id(q["lot_id"])): q["quantity"] for q in quants}
-    plan = Plan(company, {"moves": moves, "quants": quants, "window_utc": [start, end]})
-    accounted = [move["id"] for move in moves if move["account_move_id"]]
+    plan = Plan(company, {"moves": [m.as_read() for m in moves], "quants": quants, "window_utc": [start, end]})
+    accounted = [move.row["id"] for move in moves if move.accounted]
     if accounted:
         plan.refusals.append(f"moves {accounted} are accounted: reverse their journal entries first")
     if not moves:
@@ -273,25 +276,24 @@ def initial_opening_journal(args: OpeningArgs, call: Call) -> Any:
     """Post the opening journal entry of a local day's unaccounted inventory adjustments (per valuation account
     against a contra account) and link it to them. Dry run by default; confirm=true with the fingerprint posts."""
     connection = odoo(call, args.connection)
+    version = major(connection)
     company = current_company(connection, args.company_id)
     start, end = utc_bounds(args.accounting_date, args.accounting_date, args.tz)
-    moves = inventory_moves(connection, company, start, end, [["account_move_id", "=", False]])
-    products = _records(connection, "product.product", {m2o_id(m["product_id"]) or 0 for m in moves}, ["categ_id"])
+    moves = [move for move in inventory_moves(connection, company, start, end, []) if not move.accounted]
+    products = _records(connection, "product.product", {m2o_id(m.row["product_id"]) or 0 for m in moves},
+                        ["categ_id"])
     categories = _records(connection, "product.category", {m2o_id(p["categ_id"]) or 0 for p in products.values()},
                           ["property_stock_valuation_account_id"])
-    internal = {row["id"] for row in connection.execute("stock.location", "search_read", [
-        [["company_id", "=", company], ["usage", "=", "internal"]]], {"fields": ["id"]})}
-    plan = Plan(company, {"moves": moves, "products": products, "categories": categories})
+    plan = Plan(company, {"moves": [m.as_read() for m in moves], "products": products, "categories": categories})
     totals: dict[int, float] = defaultdict(float)
     for move in moves:
-        product = products.get(m2o_id(move["product_id"]) or 0, {})
+        product = products.get(m2o_id(move.row["product_id"]) or 0, {})
         category = categories.get(m2o_id(product.get("categ_id")) or 0, {})
         account = m2o_id(category.get("property_stock_valuation_account_id"))
         if not account:
-            plan.refusals.append(f"move {move['id']}: its product category has no valuation account")
+            plan.refusals.append(f"move {move.row['id']}: its product category has no valuation account")
             continue
-        sign = 1 if m2o_id(move["location_dest_id"]) in internal else -1
-        totals[account] += sign * float(move["value"] or 0)
+        totals[account] += move.value  # signed: into stock positive
     contra = args.contra_account_id
     if contra is None:
         found = connection.execute("account.account", "search", [[["code", "=", "122000"],
@@ -321,8 +323,11 @@ def initial_opening_journal(args: OpeningArgs, call: Call) -> Any:
         entry = {"move_type": "entry", "journal_id": journals[0], "company_id": company,
                  "date": args.accounting_date.isoformat(), "ref": args.ref or f"Opening stock {args.accounting_date}",
                  "line_ids": [[0, 0, line] for line in entry_lines(amounts, contra, label="Opening stock")]}
-        move_ids = [move["id"] for move in moves]
+        # the entry is linked where this version keeps it (the moves on 19.0, their valuation layers on 18.0),
+        # so the same moves are never posted twice
+        target = valued_model(version)
+        link_ids = [record for move in moves for record in move.link_ids]
         plan.changes = [{"model": "account.move", "create": entry, "then": "action_post"},
-                        {"model": "stock.move", "ids": move_ids, "write": {"account_move_id": "<the new entry>"}}]
-        plan.apply = lambda: post_linked_entry(connection, company, entry, "stock.move", move_ids)
+                        {"model": target, "ids": link_ids, "write": {"account_move_id": "<the new entry>"}}]
+        plan.apply = lambda: post_linked_entry(connection, company, entry, target, link_ids)
     return run("odoo_stock_initial_opening_journal", args, plan)

@@ -14,6 +14,7 @@ from typing import Any
 from odoo_client.connection import OdooConnection
 
 from .dryrun import m2o_id, scoped
+from .valuation import grni_field
 
 
 def account_in_company(connection: OdooConnection, account_id: int, company: int) -> bool:
@@ -22,21 +23,23 @@ def account_in_company(connection: OdooConnection, account_id: int, company: int
 
 
 def category_accounts(connection: OdooConnection, company: int, product_id: int,
-                      grni_override: int | None) -> dict[str, Any]:
-    """Valuation account, GRNI account and stock journal of a product's category, with problems found."""
+                      grni_override: int | None, version: int) -> dict[str, Any]:
+    """Valuation account, GRNI account and stock journal of a product's category, with problems found.
+    The category's GRNI account is its Stock Input Account up to 18.0, its Stock Variation Account on 19.0."""
+    grni = grni_field(version)
     problems: list[str] = []
     product = connection.execute("product.product", "search_read", [[["id", "=", product_id]]],
                                  {"fields": ["categ_id"]})
     categ_id = m2o_id(product[0]["categ_id"]) if product else None
     category = connection.execute("product.category", "search_read", [[["id", "=", categ_id or 0]]], {"fields": [
-        "property_valuation", "property_stock_valuation_account_id", "property_stock_account_input_categ_id",
+        "property_valuation", "property_stock_valuation_account_id", grni,
         "property_stock_journal"]}) if categ_id else []
     if not category:
         return {"problems": [f"product {product_id} has no category"], "valuation": None, "grni": None,
                 "journal": None}
     row = category[0]
     valuation = m2o_id(row["property_stock_valuation_account_id"])
-    grni = grni_override or m2o_id(row["property_stock_account_input_categ_id"])
+    grni = grni_override or m2o_id(row[grni])
     journal = m2o_id(row["property_stock_journal"])
     if row["property_valuation"] != "real_time":
         problems.append("the product category is not valued in real time")

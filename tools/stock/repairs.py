@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from guard.spec import Call, Risk
+from guard.spec import Call, Risk, ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
@@ -22,6 +22,7 @@ from tools.registry import tool
 from .adjust import adjust
 from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
 from .ledger import category_accounts, entry_lines, post_linked_entry
+from .valuation import LAYER, accounted_move_ids, major, valued_model
 
 FAMILY = "stock"
 
@@ -50,6 +51,7 @@ def flip_to_storable(args: FlipArgs, call: Call) -> Any:
     """Make a goods product storable and give it its first quantity at an internal location, through the ORM
     (inventory adjustment). Dry run by default; confirm=true with the dry run's fingerprint applies it."""
     connection = odoo(call, args.connection)
+    major(connection)
     company = current_company(connection, args.company_id)
     product = _one(connection, "product.product", args.product_id,
                    ["name", "is_storable", "type", "tracking", "product_tmpl_id", "company_id", "qty_available"])
@@ -109,11 +111,15 @@ def mo_delete_draft(args: MoDeleteArgs, call: Call) -> Any:
     """Delete a draft or cancelled manufacturing order that produced nothing, with its unused moves, through
     the ORM. Dry run by default; confirm=true with the dry run's fingerprint deletes."""
     connection = odoo(call, args.connection)
+    major(connection)
     company = current_company(connection, args.company_id)
     production = _one(connection, "mrp.production", args.mo_id, ["name", "state", "qty_produced", "company_id"])
     moves = connection.execute("stock.move", "search_read", [
         ["|", ["raw_material_production_id", "=", args.mo_id], ["production_id", "=", args.mo_id]]],
-        {"fields": ["state", "quantity", "account_move_id"]})
+        {"fields": ["state", "quantity"]})
+    accounted = accounted_move_ids(connection, company, [move["id"] for move in moves])
+    for move in moves:
+        move["accounted"] = move["id"] in accounted
     entries = 0
     if production:
         entries = connection.execute("account.move", "search_count", [[["ref", "ilike", production["name"]],
@@ -127,7 +133,7 @@ def mo_delete_draft(args: MoDeleteArgs, call: Call) -> Any:
         if production["qty_produced"]:
             plan.refusals.append(f"{production['name']} has produced {production['qty_produced']}")
     busy = [move["id"] for move in moves if move["state"] not in ("draft", "cancel") or move["quantity"]
-            or move["account_move_id"]]
+            or move["accounted"]]
     if busy:
         plan.refusals.append(f"moves {busy} are not unused drafts")
     if entries:
@@ -153,11 +159,13 @@ def close_unaccounted_value(args: CloseValueArgs, call: Call) -> Any:
     """Post the missing journal entry of a stock valuation (layer or valued move) and link it, through the ORM.
     Dry run by default; confirm=true with the dry run's fingerprint posts."""
     connection = odoo(call, args.connection)
+    version = major(connection)
     company = current_company(connection, args.company_id)
-    model = args.source_model
-    if model == "auto":
-        layers = connection.execute("ir.model", "search_count", [[["model", "=", "stock.valuation.layer"]]])
-        model = "stock.valuation.layer" if layers else "stock.move"
+    model = valued_model(version) if args.source_model == "auto" else args.source_model
+    if model != valued_model(version):  # decided from the detected version, never by trying
+        raise ToolFailure(f"Odoo {version}.0 keeps a valuation on {valued_model(version)}"
+                          + (", not on stock.move (it has no value there)" if model == "stock.move" else
+                             f" ({LAYER} does not exist there)") + ": give that record's id, or source_model=auto")
     record = _one(connection, model, args.record_id, ["product_id", "quantity", "value", "company_id",
                                                       "account_move_id"])
     plan = Plan(company, {"model": model, "record": record})
@@ -169,7 +177,8 @@ def close_unaccounted_value(args: CloseValueArgs, call: Call) -> Any:
     value = round(float(record["value"] or 0), 2)
     if not value:
         plan.refusals.append("the value is zero: nothing to account")
-    accounts = category_accounts(connection, company, m2o_id(record["product_id"]) or 0, args.grni_account_id)
+    accounts = category_accounts(connection, company, m2o_id(record["product_id"]) or 0, args.grni_account_id,
+                                 version)
     plan.read["accounts"] = accounts
     plan.refusals.extend(accounts.pop("problems"))
     if not plan.refusals:

@@ -108,17 +108,19 @@ class WebSession:
             return self.jsonrpc(path, params)
         except SessionGone:
             if self._credentials is None:
-                raise NotConfigured(LOG_IN_FIRST) from None
+                raise NotConfigured(LOG_IN_FIRST, before_effect=False) from None  # Odoo was asked
         try:
             self.login(*self._credentials)
             return self.jsonrpc(path, params)
         except SessionGone:
-            raise NotConfigured(LOG_IN_FIRST) from None
+            raise NotConfigured(LOG_IN_FIRST, before_effect=False) from None  # Odoo was asked
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         response = self.send("GET", path, params=params)
         if response.status_code in (301, 302, 303, 307, 308) and "/web/login" in response.headers.get("location", ""):
-            raise NotConfigured("Odoo asks for a login: call odoo_web_login first (or again)")
+            raise NotConfigured(
+                "Odoo asks for a login: call odoo_web_login first (or again)", before_effect=False
+            )  # Odoo was asked
         return response
 
     def logout(self) -> None:

@@ -12,16 +12,18 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from guard.spec import Blob, Call, Risk, ToolArgs, ToolFailure, ToolOutput
+from guard.spec import Blob, Call, NotConfigured, Risk, ToolArgs, ToolFailure, ToolOutput
 from odoo_client.domain import METHOD_NAME
 from odoo_client.settings import normalize_url
 from tools.odoo import sensitive
+from tools.odoo.canonical import canonical_call_args
 from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, Limit, Offset, OnModel, Order, odoo
 from tools.odoo.equivalents import execute_equivalents
 from tools.odoo.files import MAX_BYTES, SavePath, write_new
 from tools.registry import tool
 
 from . import routes
+from .filetype import MAGIC, expect
 from .session import logged_in, sessions
 
 DEFAULT_ROUTES = ("/web/webclient/version_info", "/website/info", "/my", "/shop", "/sitemap.xml", "/robots.txt")
@@ -96,7 +98,10 @@ def odoo_web_login(args: LoginArgs, call: Call) -> Any:
     if args.db and args.db != config.db:
         raise ToolFailure("db must be the connection's database")
     login = args.login or config.username
-    password = args.password or config.secret
+    password = args.password or (config.password if login == config.username else None)
+    if not password:  # Odoo opens web sessions with a password only: an API key is refused there
+        raise NotConfigured(f"odoo_web_login needs a password: Odoo opens web sessions with a password only, never "
+                            f"an API key; give password, or set {config.setting('password')}")
     session = sessions(call).open(call.caller.grant, connection)
     with session.lock:
         info = session.login(login, password or "")
@@ -116,7 +121,7 @@ def odoo_web_logout(args: ConnectionArgs, call: Call) -> Any:
 
 
 @tool("odoo_web_call", family="web", risk=Risk.EXECUTE, args=CallArgs, open_world=True,
-      equivalents=execute_equivalents)
+      equivalents=execute_equivalents, canonical=canonical_call_args)
 def odoo_web_call(args: CallArgs, call: Call) -> Any:
     """Call a public model method through the web session (/web/dataset/call_kw), as the logged-in user."""
     if args.method.startswith("_"):
@@ -157,7 +162,10 @@ def odoo_web_export(args: ExportArgs, call: Call) -> Any:
     ids = session.call_kw(args.model, "search", [args.domain], {"limit": args.limit})
     if not ids:
         return {"model": args.model, "fields": args.fields, "rows": []}
-    result = session.call_kw(args.model, "export_data", [ids, args.fields], {"import_compat": args.import_compat})
+    # export_data(self, fields_to_export) takes no keyword: import_compat is read from the context (as Odoo's
+    # own export dialog sends it), so an unknown keyword never reaches Odoo
+    result = session.call_kw(args.model, "export_data", [ids, args.fields],
+                             {"context": {"import_compat": args.import_compat}})
     rows = result.get("datas", []) if isinstance(result, dict) else result
     return {"model": args.model, "fields": args.fields, "rows": rows, "records": len(ids)}
 
@@ -178,6 +186,9 @@ def report_bytes(call: Call, alias: str | None, kind: str, report_name: str, ids
     response = session.get(path)
     if response.status_code != 200:
         raise ToolFailure(f"Odoo answered HTTP {response.status_code} for the {kind} report {report_name}")
+    if kind in MAGIC:  # pdf, xlsx: the file itself, or a refusal saying what came instead
+        return expect(kind, response.content, response.headers.get("content-type", ""),
+                      f"the {kind} report {report_name}", needs_module="report_xlsx" if kind == "xlsx" else None)
     return response.content
 
 

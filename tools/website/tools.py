@@ -188,7 +188,7 @@ def odoo_website_add_snippet(args: AddArgs, call: Call) -> Any:
     up in the files root, one write, answers a diff."""
     connection = odoo(call, args.connection)
     rows = connection.execute("ir.ui.view", "search_read", [[["type", "=", "qweb"], ["key", "=", args.snippet_key]]],
-                              {"fields": ["arch_db"], "limit": 1})
+                              {"fields": ["arch_db", "name"], "limit": 1})
     if not rows:
         slug = args.snippet_key.split(".", 1)[1]
         near = connection.execute("ir.ui.view", "search_read", [[["type", "=", "qweb"], ["key", "ilike", slug]]],
@@ -196,6 +196,10 @@ def odoo_website_add_snippet(args: AddArgs, call: Call) -> Any:
         raise ToolFailure(f"no snippet {args.snippet_key!r}" + (f"; close: {', '.join(r['key'] for r in near)}"
                                                                  if near else ""))
     body = arch.snippet_body(rows[0]["arch_db"])
+    # what Odoo's editor sets when a snippet is dropped: without them the editor (and
+    # odoo_website_list_page_snippets) does not see the section as a snippet
+    body.set("data-snippet", body.get("data-snippet") or args.snippet_key.split(".", 1)[1])
+    body.set("data-name", body.get("data-name") or str(rows[0].get("name") or body.get("data-snippet")))
     arch.apply_substitutions(body, args.substitutions)
 
     def change(root: etree._Element) -> str:

@@ -1,0 +1,279 @@
+"""Which Odoo is on the other end, and the protocol picked for it: one double per version (16.0 to 19.0).
+
+A key-only configuration (the README's examples: URL, database, user, API key, no ODOO_PROTOCOL)
+works on every version: JSON-2 on 19.0, JSON-RPC with the key as the password before. An explicit
+ODOO_PROTOCOL wins, and one that cannot work with that Odoo says which setting to change. Reports
+need a web session, which Odoo opens with a password only: with a password configured they work on
+every protocol, without one the refusal names the setting.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from odoo_client.errors import ConfigError, OdooFault
+from odoo_client.pool import OdooPool
+from odoo_client.settings import OdooSettings
+from tests.harness import guarded_server
+from tests.odoo_double import ADMIN, OdooDouble
+from tests.odoo_double.business import install
+from tests.sensitive_cases import call, in_process
+
+VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
+ALLOW_ALL = {"version": "1", "default": "allow"}
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
+def double(request) -> Iterator[OdooDouble]:
+    """One double per version for the whole module (with the business models the stock tools use)."""
+    with OdooDouble(partners=3, version=request.param) as running:
+        install(running.database)
+        yield running
+
+
+def key_only(double: OdooDouble, **extra: str) -> dict[str, str]:
+    """The README's Claude Desktop configuration: no ODOO_PROTOCOL, no password."""
+    return {"ODOO_URL": double.url, "ODOO_DB": double.db, "ODOO_USERNAME": ADMIN["login"],
+            "ODOO_API_KEY": ADMIN["api_key"], **extra}
+
+
+def major(double: OdooDouble) -> int:
+    return int(double.database.version.split(".")[0])
+
+
+def test_a_key_only_configuration_works_on_every_version(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
+    try:
+        assert connection.execute("res.partner", "search_count", [[]]) == 4
+        assert connection.protocol == ("json2" if major(double) >= 19 else "jsonrpc")
+        assert connection.major_version() == major(double)
+    finally:
+        connection.close()
+
+
+@pytest.mark.anyio
+async def test_odoo_version_reports_what_was_detected(double, tmp_path):
+    async with in_process(ALLOW_ALL, double, "json2", tmp_path / "f", ODOO_PROTOCOL="") as guard:
+        result = await call(guard, "odoo_version", {})
+    assert not result.is_error, result.text
+    answer = json.loads(result.text)
+    assert answer["server_version"] == double.database.version
+    assert answer["major_version"] == major(double)
+    assert answer["protocol"] == ("json2" if major(double) >= 19 else "jsonrpc")
+    assert answer["protocol_chosen"] == "detected"
+
+
+def test_connections_file_and_odoo_connect_pick_the_same_way(double, tmp_path):
+    """A file connection without `protocol` detects it; with json2 on an older Odoo, the refusal names its key."""
+    file = tmp_path / "connections.json"
+    file.write_text(json.dumps([
+        {"alias": "auto", "url": double.url, "db": double.db, "username": ADMIN["login"], "api_key": ADMIN["api_key"]},
+        {"alias": "forced", "url": double.url, "db": double.db, "username": ADMIN["login"],
+         "api_key": ADMIN["api_key"], "protocol": "json2"}]))
+    pool = OdooPool(OdooSettings.from_env({"CONNECTIONS_FILE": str(file)}))
+    try:
+        assert pool.get("auto").execute("res.partner", "search_count", [[]]) == 4
+        assert pool.get("auto").protocol == ("json2" if major(double) >= 19 else "jsonrpc")
+        added = pool.connect("added", owner="local", url=double.url, db=double.db, username=ADMIN["login"],
+                             api_key=ADMIN["api_key"])
+        assert added.execute("res.partner", "search_count", [[]]) == 4 and added.protocol == pool.get("auto").protocol
+        if major(double) < 19:
+            with pytest.raises(ConfigError, match=r"^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "
+                                                  r"which Odoo 1[678]\.0 does not have"):
+                pool.get("forced").execute("res.partner", "search_count", [[]])
+    finally:
+        pool.close()
+
+
+def test_an_explicit_protocol_wins_and_json2_before_19_names_the_setting(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="json2"))).get()
+    try:
+        if major(double) >= 19:
+            assert connection.execute("res.partner", "search_count", [[]]) == 4
+            return
+        with pytest.raises(ConfigError) as refused:
+            connection.execute("res.partner", "search_count", [[]])
+        message = str(refused.value)
+        assert "\n" not in message
+        assert message.startswith(f"ODOO_PROTOCOL is json2, which Odoo {double.database.version} does not have")
+        assert "set ODOO_PROTOCOL to jsonrpc" in message
+    finally:
+        connection.close()
+    xmlrpc = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="xmlrpc"))).get()
+    try:
+        assert xmlrpc.protocol == "xmlrpc" and xmlrpc.execute("res.partner", "search_count", [[]]) == 4
+    finally:
+        xmlrpc.close()
+
+
+def test_reports_open_a_web_session_with_the_password_whatever_the_protocol(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PASSWORD=ADMIN["password"]))).get()
+    try:
+        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
+        double.drop_sessions()
+        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
+    finally:
+        connection.close()
+
+
+def test_a_report_without_a_password_is_refused_naming_the_setting(double):
+    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
+    try:
+        with pytest.raises(ConfigError) as refused:
+            connection.report_pdf("contacts.report_partner_card", [1])
+        message = str(refused.value)
+        assert "ODOO_PASSWORD" in message and "report" in message and "wrong" not in message
+    finally:
+        connection.close()
+
+
+def test_the_double_refuses_what_that_odoo_refuses(double):
+    """Web login with an API key, a report without a session, JSON-2 and /web/version before 19."""
+    body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "db": double.db, "login": ADMIN["login"], "password": ADMIN["api_key"]}}).encode()
+    answer = json.loads(urllib.request.urlopen(urllib.request.Request(
+        double.url + "/web/session/authenticate", body, {"Content-Type": "application/json"})).read())
+    assert answer["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect())
+    report = urllib.request.Request(double.url + "/report/pdf/contacts.report_partner_card/1",
+                                    headers={"Authorization": f"bearer {ADMIN['api_key']}"})
+    with pytest.raises(urllib.error.HTTPError) as redirected:
+        opener.open(report)
+    assert redirected.value.code == 303 and "/web/login" in redirected.value.headers["Location"]
+
+    version = urllib.request.Request(double.url + "/web/version")
+    json2 = urllib.request.Request(double.url + "/json/2/res.partner/search_count", b"{}",
+                                   {"Authorization": f"bearer {ADMIN['api_key']}", "Content-Type": "application/json"})
+    for request in (version, json2):
+        if major(double) >= 19:
+            assert opener.open(request).status == 200
+        else:
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                opener.open(request)
+            assert missing.value.code == 404
+
+
+@pytest.mark.anyio
+async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(double, tmp_path):
+    """The generic Odoo tools, the web read and the stock family (18.0+), as the README configures them."""
+    version = major(double)
+    files = tmp_path / "f"
+    async with in_process(ALLOW_ALL, double, "json2", files, ODOO_PROTOCOL="") as guard:
+        async def ok(name: str, arguments: dict | None = None):
+            result = await call(guard, name, arguments or {})
+            assert not result.is_error, f"{name} on {double.database.version}: {result.text}"
+            return result.data
+
+        companies = [["is_company", "=", True]]
+        assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) == 4
+        [first] = await ok("odoo_search", {"model": "res.partner", "domain": companies, "limit": 1})
+        [row] = await ok("odoo_read", {"model": "res.partner", "ids": [first], "fields": ["name", "parent_id"]})
+        assert row["name"] == "YourCompany"
+        created = await ok("odoo_create", {"model": "res.partner", "values": {"name": "Versioned", "city": "Namur"}})
+        await ok("odoo_write", {"model": "res.partner", "ids": [created["id"]], "values": {"city": "Mons"}})
+        rows = await ok("odoo_search_read", {"model": "res.partner", "domain": [["city", "=", "Mons"]],
+                                             "fields": ["name"]})
+        assert [r["name"] for r in rows] == ["Versioned"]
+        groups = await ok("odoo_read_group", {"model": "res.partner", "groupby": ["city"], "aggregates": ["__count"]})
+        counts = {g["city"]: g.get("__count") for g in groups}  # formatted_read_group on 19, read_group before
+        assert counts["Mons"] == 1
+        posted = await ok("odoo_message_post", {"model": "res.partner", "ids": [created["id"]], "body": "hello"})
+        assert len(posted["message_ids"]) == 1
+        await ok("odoo_unlink", {"model": "res.partner", "ids": [created["id"]]})
+
+        moves = await ok("odoo_fields_get", {"model": "stock.move", "attributes": ["type"]})
+        assert ("quantity" in moves, "quantity_done" in moves) == ((True, False) if version >= 17 else (False, True))
+        assert ("value" in moves, "lot_id" in moves) == (version >= 19, False)  # as each Odoo answers fields_get
+        assert "res.partner" in {m["model"] for m in await ok("odoo_list_models", {"filter": "partner"})}
+        assert (await ok("odoo_module_info", {"module": "mail"}))["state"] == "installed"
+        listed = await ok("odoo_list_translatable_fields", {"model": "ir.ui.view"})  # 16.0+: JSONB translations
+        assert {"name": "arch_db", "kind": "xml"}.items() <= next(f for f in listed["fields"]
+                                                                 if f["name"] == "arch_db").items()
+
+        (files / "note.txt").write_bytes(b"versioned bytes")
+        upload = await ok("odoo_attachment_upload", {"name": "note.txt", "file_path": "note.txt",
+                                                     "res_model": "res.partner", "res_id": first})
+        await ok("odoo_attachment_download", {"attachment_id": upload["id"], "save_path": "back.txt"})
+        assert (files / "back.txt").read_bytes() == b"versioned bytes"
+        backup = await ok("odoo_record_backup", {"model": "res.partner", "ids": [first], "save_path": "b.json"})
+        assert backup["records"] == 1
+        assert (await ok("odoo_module_install", {"modules": ["sale"]}))["modules"][0]["state"] == "installed"
+        assert (await ok("odoo_module_uninstall", {"modules": ["sale"], "confirm": True}))["uninstalled"] is True
+        snippets = await ok("odoo_website_list_snippets", {"search": "banner"})
+        assert [s["key"] for s in snippets["snippets"]] == ["website.s_banner"]
+        assert (await ok("public_access_sitemap", {}))["urls"] == ["/shop"]
+        positions = await ok("odoo_fp_list", {})  # tax mappings: account.fiscal.position.tax up to 18.0
+        assert "Intra-EU B2B" in json.dumps(positions)
+
+        report = await call(guard, "odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
+        assert report.text.startswith("[NOT CONFIGURED] reports need") and "set ODOO_PASSWORD" in report.text
+        await ok("odoo_web_login", {"password": ADMIN["password"]})
+        read = await ok("odoo_web_read", {"model": "res.partner", "fields": ["name"], "domain": companies})
+        assert [r["name"] for r in read] == ["YourCompany"]  # fields on 16, specification from 17
+
+        flip = {"product_id": 2, "location_id": 1, "quantity": 7, "in_date": "2026-01-01"}
+        stock = await call(guard, "odoo_stock_product_flip_to_storable", flip)
+        if version >= 18:
+            assert not stock.is_error and stock.data["dry_run"], stock.text
+        else:  # 17.0 and before have no is_storable: refused, tagged, before anything is read (tools/stock)
+            assert stock.text.startswith("[NOT CONFIGURED]") and "18.0" in stock.text, stock.text
+
+
+def test_the_double_answers_and_refuses_with_that_versions_schema(double):
+    """Fields, removed models, methods and keyword arguments as that Odoo has them, in Odoo's words."""
+    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PASSWORD=ADMIN["password"]))).get()
+    version = major(double)
+
+    def refusal(model: str, method: str, args: list, kwargs: dict | None = None) -> str:
+        with pytest.raises(OdooFault) as refused:
+            connection.execute(model, method, args, kwargs or {})
+        return str(refused.value)
+
+    try:
+        assert refusal("stock.move", "search_read", [[]], {"fields": ["lot_id"]}) == (
+            "ValueError: Invalid field 'lot_id' on model 'stock.move'")
+        export = {"fields_to_export": ["name"]}
+        assert refusal("res.partner", "export_data", [[1]], {**export, "import_compat": False}) == (
+            "TypeError: export_data() got an unexpected keyword argument 'import_compat'")
+        assert connection.execute("res.partner", "export_data", [[1]], export) == {"datas": [["YourCompany"]]}
+        described = connection.execute("product.template", "fields_get", [], {"attributes": ["type"]})
+        assert ("is_storable" in described) == (version >= 18) and ("detailed_type" in described) == (version < 18)
+        if version >= 19:
+            assert refusal("account.fiscal.position.tax", "search", [[]]) == (
+                "UserError: Object account.fiscal.position.tax doesn't exist")
+            assert refusal("res.partner", "check_access_rights", [], {"operation": "read"}) == (
+                "AttributeError: The method 'res.partner.check_access_rights' does not exist")
+        else:
+            assert connection.execute("account.fiscal.position.tax", "search_count", [[]]) == 1
+            assert refusal("res.partner", "formatted_read_group", [], {"domain": [], "groupby": ["city"]}) == (
+                "AttributeError: The method 'res.partner.formatted_read_group' does not exist")
+    finally:
+        connection.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", ["18.0", "19.0"])
+async def test_the_readme_configuration_through_the_real_server(version, tmp_path):
+    """The README's Claude Desktop env (URL, DB, user, API key; no protocol) through a real server process."""
+    with OdooDouble(partners=3, version=version) as odoo:
+        env = {"ODOO_URL": odoo.url, "ODOO_DB": odoo.db, "ODOO_USERNAME": ADMIN["login"],
+               "ODOO_API_KEY": ADMIN["api_key"]}
+        async with guarded_server(ALLOW_ALL, tmp_path=tmp_path, env=env) as server:
+            answer = await server.call("odoo_version", {})
+            assert not answer.is_error, answer.text
+            expected = "json2" if version == "19.0" else "jsonrpc"
+            assert (answer.data["server_version"], answer.data["protocol"]) == (version, expected)
+            count = await server.call("odoo_search_count", {"model": "res.partner", "domain": []})
+            assert (count.is_error, count.data) == (False, 4), count.text
+            report = await server.call("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
+            assert report.tag == "NOT CONFIGURED" and "set ODOO_PASSWORD" in report.text, report.text
