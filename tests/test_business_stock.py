@@ -235,3 +235,14 @@ async def test_an_import_odoo_does_not_apply_is_undone_item_by_item(double, tmp_
     assert {q["product_id"]: q["quantity"] for q in records(double, "stock.quant").values()} == {CHAIR: 0.0, TABLE: 0.0}
     assert [m["reference"] for m in records(double, "stock.move").values() if m["is_inventory"]] == [
         "Product Quantity Updated", "Undo of Product Quantity Updated"]  # the chairs came in, and went back out
+
+
+async def test_mo_delete_draft_without_mrp_names_the_module(double, tmp_path):
+    # a real 18.0 without mrp answered "[ODOO ERROR] UserError: Object mrp.production doesn't exist"
+    [mrp] = [r for r in records(double, "ir.module.module").values() if r["name"] == "mrp"]
+    mrp["state"] = "uninstalled"
+    del double.database.models["mrp.production"]
+    async with in_process(ALLOW_ALL, double, "jsonrpc", tmp_path / "f") as guard:
+        result = await call(guard, "odoo_stock_mo_delete_draft", {"mo_id": 1})
+        assert result.text == ("[NOT CONFIGURED] odoo_stock_mo_delete_draft needs the Odoo module mrp "
+                               "(manufacturing orders), which is not installed"), result.text

@@ -117,6 +117,10 @@ async def test_every_tool_over(protocol, double, tmp_path):
         escape = await server.call("odoo_attachment_download", {"attachment_id": upload["id"],
                                                                 "save_path": "../outside.txt"})
         assert escape.tag == "PATH REFUSED" and not (tmp_path / "outside.txt").exists()
+        # Odoo's read drops ids that do not exist (an attachment deleted with its record): a tagged answer
+        missing = await server.call("odoo_attachment_download", {"attachment_id": 987654})
+        assert missing.text == ("[TOOL ERROR] attachment 987654 does not exist (or is not visible to this user)"), \
+            missing.text
         # a hard link passes the guard's name check; the handler's descriptor read refuses it, tagged and audited
         (tmp_path / "outside_secret.txt").write_bytes(b"outside secret")
         os.link(tmp_path / "outside_secret.txt", files / "hard.txt")
@@ -164,7 +168,11 @@ async def test_bad_input_is_a_clear_error_and_the_server_goes_on(protocol, doubl
         await refused("odoo_read", {"model": "res.partner", "ids": ["one"]}, "INVALID ARGUMENTS", "ids")
         await refused("odoo_read", {"model": "res.partner", "ids": [-4]}, "INVALID ARGUMENTS", "ids")
         await refused("odoo_search", {"model": "res.partner", "limit": 10**6}, "INVALID ARGUMENTS", "limit")
-        await refused("odoo_read", {"model": "res.partner", "ids": [999999]}, "ODOO ERROR", "does not exist")
+        # Odoo's read drops an id that does not exist (a real 18.0 answers []); a write of it is MissingError
+        gone = await server.call("odoo_read", {"model": "res.partner", "ids": [999999], "fields": ["name"]})
+        assert not gone.is_error and gone.data == [], gone.text
+        await refused("odoo_write", {"model": "res.partner", "ids": [999999], "values": {"name": "x"}}, "ODOO ERROR",
+                      "does not exist")
         await refused("odoo_execute", {"model": "res.partner", "method": "_write"}, "INVALID ARGUMENTS", "method")
         await refused("odoo_search", {"model": "res.partner", "domain": [["nofield", "=", 1]]}, "ODOO ERROR",
                       "nofield")

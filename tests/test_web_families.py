@@ -166,6 +166,9 @@ async def test_website_snippets(protocol, double, tmp_path):
         original = views[hv]["arch_db"]
         found = await ok(guard, "odoo_website_list_page_snippets", page)
         [banner] = found["snippets"]
+        # a record that is gone: Odoo's read answers [] (no error), the tool says which record
+        gone = await call(guard, "odoo_website_list_page_snippets", {**page, "res_id": 987654})
+        assert gone.text == "[TOOL ERROR] ir.ui.view 987654 does not exist (or is not visible to this user)", gone.text
         assert banner["name"] == "s_banner" and banner["xpath"] == "/t/t/div/section"
 
         dry = await ok(guard, "odoo_website_add_snippet", {**page, "snippet_key": "website.s_text_block",

@@ -1,9 +1,9 @@
 """The double's in-memory database: models with typed fields, records, access rules, ORM methods.
 
 Only what the tools use, with Odoo's observable behaviour: `read` returns many2one as
-`[id, display_name]` and empty values as `False`, writes check access per operation, unknown
-records raise MissingError, private methods are refused. Model-specific methods (modules,
-messages) are plugged in through `Model.methods`.
+`[id, display_name]` and empty values as `False` and drops unknown ids, writes check access per
+operation, a write or unlink of unknown records raises MissingError, private methods are refused.
+Model-specific methods (modules, messages) are plugged in through `Model.methods`.
 """
 
 from __future__ import annotations
@@ -319,7 +319,10 @@ def read(env: Env, model: Model, ids: list[int], fields: Any = None,
          load: str = "_classic_read") -> list[dict[str, Any]]:
     env.check_access(model, "read")
     names = list(fields) if fields else [n for n, f in model.fields.items() if f.type != "binary"]
-    return [env.read_record(model, rec, names) for rec in env.existing(model, ids)]
+    # Odoo (16-19) drops the ids that do not exist instead of raising: `BaseModel.read` skips records
+    # whose values came back empty (checked on a real 18.0: read([999999, 3]) answers record 3 only).
+    # write and unlink raise MissingError (existing()).
+    return [env.read_record(model, model.records[i], names) for i in ids if i in model.records]
 
 
 def search_read(env: Env, model: Model, domain: Any = (), fields: Any = None, offset: int = 0, limit: Any = None,

@@ -7,7 +7,9 @@ the modules that import them from `tools.odoo.common` keep working.
 
 from __future__ import annotations
 
-from guard.spec import Call
+from typing import Any
+
+from guard.spec import Call, ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.identity.store import active_connection
 from tools.odoo_kit import (
@@ -47,6 +49,16 @@ def odoo(call: Call, connection: str | None) -> OdooConnection:
     return odoo_pool(call).get(connection, owner=call.caller.grant)
 
 
+def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dict[str, Any],
+             what: str | None = None) -> dict[str, Any]:
+    """One record's `read`, or a tagged answer naming it: Odoo's `read` drops ids that do not exist
+    (a record deleted meanwhile, or one the user may not see) instead of raising."""
+    rows = connection.execute(model, "read", [[record_id]], kwargs)
+    if not rows:
+        raise ToolFailure(f"{what or model} {record_id} does not exist (or is not visible to this user)")
+    return rows[0]
+
+
 __all__ = [
     "MAX_IDS",
     "MAX_LIMIT",
@@ -68,5 +80,6 @@ __all__ = [
     "given",
     "odoo",
     "odoo_pool",
+    "read_one",
     "signed_in_connection",
 ]

@@ -26,7 +26,7 @@ from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolF
 from tools.registry import tool
 
 from . import sensitive
-from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo
+from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo, read_one
 
 MAX_BYTES = 25 * 1024 * 1024
 SavePath = Annotated[str | None, PathArg("files"),
@@ -178,8 +178,8 @@ def odoo_attachment_upload(args: UploadArgs, call: Call) -> Any:
 @tool("odoo_attachment_download", family="odoo", risk=Risk.READ, args=DownloadArgs, open_world=True)
 def odoo_attachment_download(args: DownloadArgs, call: Call) -> Any:
     """Fetch an attachment: saved to save_path in the files root, or returned as an embedded resource."""
-    [row] = odoo(call, args.connection).execute("ir.attachment", "read", [[args.attachment_id]],
-                                                {"fields": ["name", "mimetype", "datas", "res_model", "res_field"]})
+    row = read_one(odoo(call, args.connection), "ir.attachment", args.attachment_id,
+                   {"fields": ["name", "mimetype", "datas", "res_model", "res_field"]}, what="attachment")
     sensitive.check_attachment(call, row)
     data = base64.b64decode(row.get("datas") or b"")
     if "save_path" in call.paths:

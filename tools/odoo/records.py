@@ -199,8 +199,13 @@ def odoo_message_post(args: MessagePostArgs, call: Call) -> Any:
     if args.subject:
         kwargs["subject"] = args.subject
     # message_post is one record's (Odoo answers "Expected singleton" otherwise): every record is checked
-    # first (a missing one refuses the call before anything is posted), then one post per record
-    connection.execute(args.model, "read", [args.ids, ["display_name"]], {})
+    # first (a missing one refuses the call before anything is posted), then one post per record.
+    # Odoo's read drops ids that do not exist instead of raising: compare what came back.
+    found = {row["id"] for row in connection.execute(args.model, "read", [args.ids, ["display_name"]], {})}
+    missing = [record_id for record_id in args.ids if record_id not in found]
+    if missing:
+        raise ToolFailure(f"{args.model} {', '.join(map(str, missing))} does not exist (or is not visible to this "
+                          "user): nothing was posted")
     posted = []
     for record_id in args.ids:
         result = connection.execute(args.model, "message_post", [[record_id]], kwargs)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from guard.spec import Call, Risk, ToolFailure
+from guard.spec import Call, NotConfigured, Risk, ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
@@ -112,6 +112,10 @@ def mo_delete_draft(args: MoDeleteArgs, call: Call) -> Any:
     the ORM. Dry run by default; confirm=true with the dry run's fingerprint deletes."""
     connection = odoo(call, args.connection)
     major(connection)
+    if not connection.execute("ir.module.module", "search_count", [[["name", "=", "mrp"],
+                                                                    ["state", "=", "installed"]]]):
+        raise NotConfigured("odoo_stock_mo_delete_draft needs the Odoo module mrp (manufacturing orders), "
+                            "which is not installed")
     company = current_company(connection, args.company_id)
     production = _one(connection, "mrp.production", args.mo_id, ["name", "state", "qty_produced", "company_id"])
     moves = connection.execute("stock.move", "search_read", [

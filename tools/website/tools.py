@@ -19,7 +19,7 @@ from guard.refusals import Conflict
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from odoo_client.errors import OdooFault
 from tools.odoo import sensitive
-from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo
+from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo, read_one
 from tools.odoo.files import write_new
 from tools.registry import tool
 from tools.translations.common import check_readable
@@ -112,7 +112,7 @@ def _read(call: Call, args: PageArgs) -> tuple[Any, str]:
     kwargs: dict[str, Any] = {"fields": [args.field_name]}
     if args.lang:
         kwargs["context"] = {"lang": args.lang}
-    [row] = connection.execute(args.model, "read", [[args.res_id]], kwargs)
+    row = read_one(connection, args.model, args.res_id, kwargs)
     value = row.get(args.field_name) or ""
     if not isinstance(value, str):
         raise ToolFailure(f"{args.model}.{args.field_name} is not a text or HTML field")
