@@ -1,10 +1,14 @@
-"""Servers that tests start on 127.0.0.1: a free port, and waiting until one listens."""
+"""Servers that tests start on 127.0.0.1: a free port, waiting until one listens, a fixed answer."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
@@ -26,3 +30,29 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
                 raise AssertionError(f"server exited with {process.returncode}: {stderr}") from None
             time.sleep(0.05)
     raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextmanager
+def serving(body: bytes, content_type: str) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that answers every GET with `body`: (its base URL, the paths asked)."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

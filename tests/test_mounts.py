@@ -12,9 +12,7 @@ import json
 import os
 import re
 import sys
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import mcp_types as types
 import pytest
@@ -23,6 +21,7 @@ from guard.refusals import Tag
 from odoo_mcp.config import ConfigError
 from odoo_mcp.mounts import MountConfig, UnusableSchema, answer_cap, args_model, parse_mount, read_mounts_file, risk_of
 from tests.harness import guarded_server
+from tests.loopback import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -93,29 +92,8 @@ def test_risk_from_annotations(annotations, label):
 @contextmanager
 def schema_host():
     """A loopback HTTP server that serves a schema and records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = b'{"type": "integer"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/schema+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/schema.json", hits
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(b'{"type": "integer"}', "application/schema+json") as (base, hits):
+        yield f"{base}/schema.json", hits
 
 
 @pytest.mark.parametrize("ref", ["{url}", "{url}#/x", "other.json", "//127.0.0.1/x"])

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import anyio
@@ -21,6 +19,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.loopback import serving
 from tests.oauth_helpers import pkce, start_oauth_server, stop
 from tests.odoo_double.seed import DEMO
 
@@ -32,26 +31,9 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture
 def callback():
     """The MCP client's redirect URI: a loopback page that keeps what it was sent."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            body = b"<!doctype html><title>signed in</title><p>You can close this window."
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/callback", seen
-    httpd.shutdown()
-    httpd.server_close()
+    page = b"<!doctype html><title>signed in</title><p>You can close this window."
+    with serving(page, "text/html") as (base, seen):
+        yield f"{base}/callback", seen
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ length. Each token differs from a good one in one way, and each is refused for t
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -17,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from odoo_client.errors import NoConnection
+from tests.loopback import serving
 from tests.oauth_helpers import in_process
 
 pytestmark = pytest.mark.anyio
@@ -35,25 +34,8 @@ def keys():
 @pytest.fixture
 def jwks_url(keys):
     jwk = {**RSAAlgorithm.to_jwk(keys["published"].public_key(), as_dict=True), "kid": "k1", "use": "sig"}
-    body = json.dumps({"keys": [jwk]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/jwks"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(json.dumps({"keys": [jwk]}).encode(), "application/json") as (base, _hits):
+        yield f"{base}/jwks"
 
 
 @pytest.fixture
