@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,3 +268,13 @@ def in_process(folder: Path, oauth: dict[str, Any] | None = None, static: tuple[
     app = OAuthRoutes(BearerGrants(granted_to, {}, verifier=server.tools), server)
     web = httpx2.AsyncClient(transport=httpx2.ASGITransport(app), base_url=config.public_url)
     return InProcess(server, web, audit_path, double, policies)
+
+
+@asynccontextmanager
+async def serving_in_process(folder: Path) -> AsyncIterator[InProcess]:
+    """`in_process(folder)` with its web app running, closed and stopped afterwards."""
+    running = in_process(folder)
+    async with running.web:
+        yield running
+    running.oauth.close()
+    running.double.stop()

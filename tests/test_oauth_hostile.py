@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from odoo_mcp.oauth.store import Person
-from tests.oauth_helpers import REDIRECT, form_fields, in_process, pkce
+from tests.oauth_helpers import REDIRECT, form_fields, in_process, pkce, serving_in_process
 from tests.odoo_double.seed import ADMIN, DEMO
 
 pytestmark = pytest.mark.anyio
@@ -18,11 +18,8 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def server(tmp_path):
-    running = in_process(tmp_path)
-    async with running.web:
+    async with serving_in_process(tmp_path) as running:
         yield running
-    running.oauth.close()
-    running.double.stop()
 
 
 def refusals(server, endpoint: str) -> list[tuple[str, str]]:

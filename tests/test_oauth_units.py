@@ -15,7 +15,7 @@ from guard.audit import AuditLog
 from guard.policy import load_policy
 from odoo_mcp.approvals_http import ApprovalsEndpoint
 from odoo_mcp.cli import main
-from tests.oauth_helpers import granted_to, in_process
+from tests.oauth_helpers import granted_to, serving_in_process
 from tests.odoo_double.seed import ADMIN
 
 pytestmark = pytest.mark.anyio
@@ -23,11 +23,8 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def server(tmp_path):
-    running = in_process(tmp_path)
-    async with running.web:
+    async with serving_in_process(tmp_path) as running:
         yield running
-    running.oauth.close()
-    running.double.stop()
 
 
 def pending(grant: str, number: int) -> PendingApproval:
