@@ -247,15 +247,16 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         # --- the rest of the catalogue, one minimal call each ---
         assert (await ok("odoo_version", {}))["server_version"] == double.database.version
         assert (await ok("odoo_execute", {"model": "res.partner", "method": "search_count", "args": [companies]})) == 1
-        assert (await ok("odoo_module_update_list", {})) is not None
+        assert (await ok("odoo_module_update_list", {})) == {"updated": 0, "added": 0}  # nothing new on disk
         assert (await ok("odoo_module_upgrade", {"modules": ["mail"]}))["modules"][0]["state"] == "installed"
-        await ok("odoo_refresh", {})
+        assert (await ok("odoo_refresh", {}))["server_version"] == double.database.version
         added = {"alias": "again", "url": double.url, "db": double.db, "username": ADMIN["login"],
                  "api_key": ADMIN["api_key"]}
         await ok("odoo_connect", added)
         assert "again" in json.dumps(await ok("odoo_connections", {}))
         assert (await ok("odoo_search_count", {"model": "res.partner", "domain": [], "connection": "again"})) == 4
-        await ok("odoo_disconnect", {"alias": "again"})
+        assert (await ok("odoo_disconnect", {"alias": "again"}))["closed"] is True
+        assert "again" not in json.dumps(await ok("odoo_connections", {}))
         # the certificate tools need https: on this http double a user gets their refusal
         await refused("odoo_cert_info", {}, "TOOL ERROR", "is not https")
         await refused("odoo_cert_refresh", {}, "TOOL ERROR", "is not https")
@@ -328,7 +329,7 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         barcode = await ok("public_access_barcode", {"value": "V1", "save_path": "b.png"})
         assert b"V1" in (files / barcode["path"]).read_bytes()
         assert "Desk" in (await ok("public_access_shop", {"search": "desk"}))["text"]
-        await ok("odoo_web_logout", {})
+        assert (await ok("odoo_web_logout", {}))["logged_out"] is True
         await refused("public_access_portal_home", {}, "NOT CONFIGURED", "odoo_web_login")
 
         stock_calls = [
