@@ -17,9 +17,9 @@ from collections.abc import Iterator
 import pytest
 
 from odoo_client.errors import ConfigError, OdooFault
-from odoo_mcp.families import all_specs
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
+from odoo_mcp.families import all_specs
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.business import install
@@ -170,7 +170,12 @@ def test_the_double_refuses_what_that_odoo_refuses(double):
 
 @pytest.mark.anyio
 async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(double, tmp_path):
-    """The generic Odoo tools, the web read and the stock family (18.0+), as the README configures them."""
+    """Every Odoo-facing tool of the catalogue, once per version, as the README configures them.
+
+    Each call asserts a key field of its answer, or the tagged refusal a user gets where docs/tools.md says
+    the tool does not support that version or needs what this double lacks (https, l10n_bg_tax_admin,
+    OCA report_xlsx). The tools called are checked against the catalogue: a new Odoo tool needs a row here.
+    """
     version = major(double)
     files = tmp_path / "f"
     covered: set[str] = set()
@@ -311,7 +316,8 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         csv = await ok("public_access_export_csv", {"model": "res.partner", "fields": ["name"], "domain": companies,
                                                     "save_path": "p.csv"})
         assert (files / csv["path"]).read_text().splitlines() == ["name", "YourCompany"]
-        xlsx = await ok("public_access_export_xlsx", {"model": "res.partner", "fields": ["name"], "save_path": "p.xlsx"})
+        xlsx = await ok("public_access_export_xlsx", {"model": "res.partner", "fields": ["name"],
+                                                      "save_path": "p.xlsx"})
         assert (files / xlsx["path"]).read_bytes().startswith(b"PK")
         pdf = await ok("public_access_report_pdf", {"report_name": "contacts.report_partner_card", "ids": [1],
                                                     "save_path": "r.pdf"})
@@ -332,18 +338,30 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         assert (await ok("odoo_web_logout", {}))["logged_out"] is True
         await refused("public_access_portal_home", {}, "NOT CONFIGURED", "odoo_web_login")
 
-        stock_calls = [
-            ("odoo_stock_initial_import", {"accounting_date": "2026-01-31", "tz": "UTC", "items": [
-                {"product_id": 1, "location_id": 1, "quantity": 1, "unit_cost": 2, "value": 2}]}),
-            ("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01", "date_to": "2026-12-31"}),
-            ("odoo_stock_initial_opening_journal", {"accounting_date": "2026-01-31", "tz": "UTC"}),
-            ("odoo_stock_close_unaccounted_value", {"record_id": 1}),
-            ("odoo_stock_mo_delete_draft", {"mo_id": 1})]
-        for tool, arguments in stock_calls:
-            if version >= 18:  # dry runs: the plan, nothing written
-                plan = await ok(tool, arguments)
-                assert "can_apply" in plan, (tool, plan)
-            else:
+        day = {"accounting_date": "2026-01-31", "tz": "UTC"}
+        opening = {**day, "items": [{"product_id": 1, "location_id": 1, "quantity": 1, "unit_cost": 2, "value": 2}]}
+        if version >= 18:  # an opening stock imported, then each tool's dry run sees it (nothing more written)
+            plan = await ok("odoo_stock_initial_import", opening)
+            done = await ok("odoo_stock_initial_import", {**opening, "confirm": True,
+                                                          "fingerprint": plan["fingerprint"]})
+            assert done["imported"] == 1
+            journal = await ok("odoo_stock_initial_opening_journal", day)
+            [entry, link] = journal["changes"]  # valuation: its own layer model up to 18.0, on the move in 19.0
+            assert entry["create"]["line_ids"][0][2]["debit"] == 2.0
+            assert link["model"] == ("stock.move" if version >= 19 else "stock.valuation.layer")
+            taken_back = await ok("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01",
+                                                                "date_to": "2026-12-31"})
+            assert (taken_back["can_apply"], taken_back["changes"][0]["quantity"]) == (True, 1.0)
+            closing = await ok("odoo_stock_close_unaccounted_value", {"record_id": link["ids"][0]})
+            assert closing["can_apply"] and closing["changes"][0]["create"]["line_ids"][0][2]["debit"] == 2.0
+            drafts = await ok("odoo_stock_mo_delete_draft", {"mo_id": 1})
+            assert drafts["changes"][0]["unlink"] == [1]
+        else:  # 17.0 and before: refused, tagged, naming the version they need
+            for tool, arguments in (("odoo_stock_initial_import", opening), ("odoo_stock_initial_opening_journal", day),
+                                    ("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01",
+                                                                   "date_to": "2026-12-31"}),
+                                    ("odoo_stock_close_unaccounted_value", {"record_id": 1}),
+                                    ("odoo_stock_mo_delete_draft", {"mo_id": 1})):
                 await refused(tool, arguments, "NOT CONFIGURED", "18.0")
     assert covered == ODOO_TOOLS, f"not swept: {sorted(ODOO_TOOLS - covered)}"
 
