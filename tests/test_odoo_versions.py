@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from guard.spec import Caller
 from odoo_client.errors import ConfigError, OdooFault
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
@@ -27,9 +28,9 @@ from tests.sensitive_cases import call, in_process
 
 VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
 ALLOW_ALL = {"version": "1", "default": "allow"}
-# Every tool that talks to Odoo (docs/tools.md, "Odoo versions and modules each tool needs"): a new one
-# without a row in the sweep below fails it.
-ODOO_FAMILIES = {"odoo", "fiscal", "translations", "stock", "web", "website", "public"}
+# Every tool that talks to Odoo (docs/tools.md, "Odoo versions and modules each tool needs"), with the
+# identity family that holds a grant's own Odoo connections: a new one without a row in the sweep fails it.
+ODOO_FAMILIES = {"odoo", "fiscal", "translations", "stock", "web", "website", "public", "identity"}
 ODOO_TOOLS = {spec.name for spec in all_specs() if spec.family in ODOO_FAMILIES} | {"ee_license_status"}
 
 
@@ -363,6 +364,22 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
                                     ("odoo_stock_close_unaccounted_value", {"record_id": 1}),
                                     ("odoo_stock_mo_delete_draft", {"mo_id": 1})):
                 await refused(tool, arguments, "NOT CONFIGURED", "18.0")
+        # a grant's own connection: added, logged in with (detecting the protocol as above), used, deleted
+        async def as_grant(name: str, arguments: dict):
+            covered.add(name)
+            result = await guard.tools[name](arguments, Caller(grant="sweep"))
+            assert not result.is_error, f"{name} on {version}: {result.text}"
+            return result.data
+
+        assert (await as_grant("identify", {"name": "versions"}))["status"] == "new_profile"
+        mine = {"alias": "mine", "url": double.url, "db": double.db, "user": ADMIN["login"],
+                "api_key": ADMIN["api_key"]}
+        assert (await as_grant("user_connection_add", mine))["added"] == "mine"
+        assert (await as_grant("user_connection_activate", {"alias": "mine"}))["active"] == "mine"
+        assert (await as_grant("who_am_i", {}))["acting_as"]["username"] == ADMIN["login"]
+        assert await as_grant("odoo_search_count", {"model": "res.partner", "domain": companies}) == 1
+        assert [c["alias"] for c in (await as_grant("user_connection_list", {}))["connections"]] == ["mine"]
+        assert (await as_grant("user_connection_delete", {"alias": "mine"}))["connections"] == []
     assert covered == ODOO_TOOLS, f"not swept: {sorted(ODOO_TOOLS - covered)}"
 
 
