@@ -380,6 +380,11 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         assert await as_grant("odoo_search_count", {"model": "res.partner", "domain": companies}) == 1
         assert [c["alias"] for c in (await as_grant("user_connection_list", {}))["connections"]] == ["mine"]
         assert (await as_grant("user_connection_delete", {"alias": "mine"}))["connections"] == []
+        if version < 19:  # JSON-2 asked for by name: the refusal names the tool where it was set
+            await as_grant("user_connection_add", {**mine, "protocol": "json2"})
+            forced = await guard.tools["user_connection_activate"]({"alias": "mine"}, Caller(grant="sweep"))
+            assert forced.text.startswith("[NOT CONFIGURED] the protocol of connection 'mine' (user_connection_add) "
+                                          f"is json2, which Odoo {version}.0 does not have"), forced.text
     assert covered == ODOO_TOOLS, f"not swept: {sorted(ODOO_TOOLS - covered)}"
 
 
