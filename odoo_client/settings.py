@@ -84,7 +84,8 @@ class ConnectionConfig:
     pin_dir: Path | None = None
     """Where trust-on-first-use pins live (ODOO_MCP_TLS_PIN_DIR); used when verify_ssl is false."""
     origin: str = "runtime"
-    """Where the connection was configured (`env`, `file` or `runtime`): how messages name its settings."""
+    """Where the connection was configured (`env`, `file`, `runtime` by odoo_connect or `profile` by
+    user_connection_add): how messages name its settings."""
 
     def setting(self, key: str) -> str:
         """The name a user changes `key` (protocol, password, ...) of this connection by."""
@@ -92,6 +93,8 @@ class ConnectionConfig:
             return ENV_NAMES.get(key, key)
         if self.origin == "file":
             return f"{key} of connection {self.alias!r} in CONNECTIONS_FILE"
+        if self.origin == "profile":
+            return f"the {key} of connection {self.alias!r} (user_connection_add)"
         return f"the {key} of connection {self.alias!r} (odoo_connect)"
 
     @property

@@ -16,9 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from guard.spec import Caller
 from odoo_client.errors import ConfigError, OdooFault
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
+from odoo_mcp.families import all_specs
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.business import install
@@ -26,6 +28,10 @@ from tests.sensitive_cases import call, in_process
 
 VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
 ALLOW_ALL = {"version": "1", "default": "allow"}
+# Every tool that talks to Odoo (docs/tools.md, "Odoo versions and modules each tool needs"), with the
+# identity family that holds a grant's own Odoo connections: a new one without a row in the sweep fails it.
+ODOO_FAMILIES = {"odoo", "fiscal", "translations", "stock", "web", "website", "public", "identity"}
+ODOO_TOOLS = {spec.name for spec in all_specs() if spec.family in ODOO_FAMILIES} | {"ee_license_status"}
 
 
 @pytest.fixture(scope="module", params=VERSIONS)
@@ -165,14 +171,30 @@ def test_the_double_refuses_what_that_odoo_refuses(double):
 
 @pytest.mark.anyio
 async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(double, tmp_path):
-    """The generic Odoo tools, the web read and the stock family (18.0+), as the README configures them."""
+    """Every Odoo-facing tool of the catalogue, once per version, as the README configures them.
+
+    Each call asserts a key field of its answer, or the tagged refusal a user gets where docs/tools.md says
+    the tool does not support that version or needs what this double lacks (https, l10n_bg_tax_admin,
+    OCA report_xlsx). The tools called are checked against the catalogue: a new Odoo tool needs a row here.
+    """
     version = major(double)
     files = tmp_path / "f"
+    covered: set[str] = set()
     async with in_process(ALLOW_ALL, double, "json2", files, ODOO_PROTOCOL="") as guard:
+        async def answer(name: str, arguments: dict | None = None):
+            covered.add(name)
+            return await call(guard, name, arguments or {})
+
         async def ok(name: str, arguments: dict | None = None):
-            result = await call(guard, name, arguments or {})
+            result = await answer(name, arguments)
             assert not result.is_error, f"{name} on {double.database.version}: {result.text}"
             return result.data
+
+        async def refused(name: str, arguments: dict, tag: str, *needles: str) -> str:
+            result = await answer(name, arguments)
+            assert result.is_error and result.text.startswith(f"[{tag}]"), f"{name} on {version}: {result.text}"
+            assert all(n in result.text for n in needles), f"{name} on {version}: {result.text}"
+            return result.text
 
         companies = [["is_company", "=", True]]
         assert await ok("odoo_search_count", {"model": "res.partner", "domain": []}) == 4
@@ -215,18 +237,155 @@ async def test_the_odoo_tools_on_each_version_with_a_key_only_configuration(doub
         positions = await ok("odoo_fp_list", {})  # tax mappings: account.fiscal.position.tax up to 18.0
         assert "Intra-EU B2B" in json.dumps(positions)
 
-        report = await call(guard, "odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]})
-        assert report.text.startswith("[NOT CONFIGURED] reports need") and "set ODOO_PASSWORD" in report.text
+        await refused("odoo_report", {"report_name": "contacts.report_partner_card", "ids": [1]}, "NOT CONFIGURED",
+                      "reports need", "set ODOO_PASSWORD")
         await ok("odoo_web_login", {"password": ADMIN["password"]})
         read = await ok("odoo_web_read", {"model": "res.partner", "fields": ["name"], "domain": companies})
         assert [r["name"] for r in read] == ["YourCompany"]  # fields on 16, specification from 17
 
         flip = {"product_id": 2, "location_id": 1, "quantity": 7, "in_date": "2026-01-01"}
-        stock = await call(guard, "odoo_stock_product_flip_to_storable", flip)
+        stock = await answer("odoo_stock_product_flip_to_storable", flip)
         if version >= 18:
             assert not stock.is_error and stock.data["dry_run"], stock.text
         else:  # 17.0 and before have no is_storable: refused, tagged, before anything is read (tools/stock)
             assert stock.text.startswith("[NOT CONFIGURED]") and "18.0" in stock.text, stock.text
+
+        # --- the rest of the catalogue, one minimal call each ---
+        assert (await ok("odoo_version", {}))["server_version"] == double.database.version
+        assert (await ok("odoo_execute", {"model": "res.partner", "method": "search_count", "args": [companies]})) == 1
+        assert (await ok("odoo_module_update_list", {})) == {"updated": 0, "added": 0}  # nothing new on disk
+        assert (await ok("odoo_module_upgrade", {"modules": ["mail"]}))["modules"][0]["state"] == "installed"
+        assert (await ok("odoo_refresh", {}))["server_version"] == double.database.version
+        added = {"alias": "again", "url": double.url, "db": double.db, "username": ADMIN["login"],
+                 "api_key": ADMIN["api_key"]}
+        await ok("odoo_connect", added)
+        assert "again" in json.dumps(await ok("odoo_connections", {}))
+        assert (await ok("odoo_search_count", {"model": "res.partner", "domain": [], "connection": "again"})) == 4
+        assert (await ok("odoo_disconnect", {"alias": "again"}))["closed"] is True
+        assert "again" not in json.dumps(await ok("odoo_connections", {}))
+        # the certificate tools need https: on this http double a user gets their refusal
+        await refused("odoo_cert_info", {}, "TOOL ERROR", "is not https")
+        await refused("odoo_cert_refresh", {}, "TOOL ERROR", "is not https")
+        licence = await ok("ee_license_status", {})  # a Community database: no subscription code
+        assert (licence["connection"], licence["enterprise_code"]) == ("default", "not set")
+
+        details = await ok("odoo_fp_details", {"position_id": 1})
+        assert details["tax_mappings"][0]["tax_dest_id"][1] == "0% EU"
+        assert "out_invoice" in (await ok("odoo_fp_types", {"live": True}))["types"]["move_type"]
+        # tax actions need the Bulgarian l10n_bg_tax_admin, which this double does not have
+        await refused("odoo_fp_configure", {"position_id": 1, "l10n_bg_narration": "x"}, "NOT CONFIGURED",
+                      "l10n_bg_tax_admin")
+        await refused("odoo_fp_remove_action", {"action_id": 1}, "NOT CONFIGURED", "l10n_bg_tax_admin")
+
+        product = {"model": "product.template", "res_id": 1, "field_name": "name"}
+        await ok("odoo_translate_field", {**product, "translations": {"fr_FR": "Chaise"}})
+        got = await ok("odoo_get_field_translations", product)
+        assert {"lang": "fr_FR", "source": "Chair", "value": "Chaise"} in got["translations"], got
+        views = double.database.models["ir.ui.view"].records
+        home = next(r["id"] for r in views.values() if r["key"] == "website.homepage")
+        page = {"model": "ir.ui.view", "res_id": home, "field_name": "arch_db"}
+        assert (await ok("odoo_translate_html", {**page, "mode": "extract"}))["terms"][0] == "Welcome"
+        await ok("odoo_translate_html", {**page, "translations": {"fr_FR": {"Welcome": "Bienvenue"}}})
+        got = await ok("odoo_get_field_translations", page)
+        assert {"lang": "fr_FR", "source": "Welcome", "value": "Bienvenue"} in got["translations"], got
+        prepared = await ok("odoo_translate_context_aware", {"model": "ir.ui.view", "ids": [home],
+                                                             "target_lang": "bg_BG", "field_names": ["arch_db"]})
+        assert prepared["items"][0]["terms"][0] == "Welcome"
+        [banner] = (await ok("odoo_website_list_page_snippets", page))["snippets"]
+        await ok("odoo_website_add_snippet", {**page, "snippet_key": "website.s_text_block", "position": "after",
+                                              "anchor_xpath": banner["xpath"]})
+        sections = (await ok("odoo_website_list_page_snippets", page))["snippets"]
+        assert [s["name"] for s in sections] == ["s_banner", "s_text_block"]
+        await ok("odoo_website_update_snippet", {**page, "snippet_xpath": sections[1]["xpath"],
+                                                 "substitutions": {".//p": "Versioned"}})
+        assert "<p>Versioned</p>" in views[home]["arch_db"]
+        await ok("odoo_website_remove_snippet", {**page, "snippet_xpath": sections[1]["xpath"]})
+        assert "s_text_block" not in views[home]["arch_db"]
+
+        assert (await ok("odoo_web_call", {"model": "res.partner", "method": "search_count", "args": [companies]})) == 1
+        exported = await ok("odoo_web_export", {"model": "res.partner", "fields": ["name"], "domain": companies})
+        assert exported["records"] == 1
+        card = await ok("odoo_web_report", {"report_name": "contacts.report_partner_card", "ids": [1],
+                                            "save_path": "card.pdf"})
+        assert (files / card["path"]).read_bytes().startswith(b"%PDF")
+        assert (await ok("odoo_web_request", {"path": "/my/home"}))["status"] == 200
+        for tool, needle in (("public_access_portal_home", "/my/home"), ("public_access_portal_invoices", "/my/"),
+                             ("public_access_portal_orders", "/my/orders"),
+                             ("public_access_portal_purchases", "/my/purchase"),
+                             ("public_access_portal_tickets", "/my/tickets")):
+            assert needle in (await ok(tool, {}))["text"], tool
+        csv = await ok("public_access_export_csv", {"model": "res.partner", "fields": ["name"], "domain": companies,
+                                                    "save_path": "p.csv"})
+        assert (files / csv["path"]).read_text().splitlines() == ["name", "YourCompany"]
+        xlsx = await ok("public_access_export_xlsx", {"model": "res.partner", "fields": ["name"],
+                                                      "save_path": "p.xlsx"})
+        assert (files / xlsx["path"]).read_bytes().startswith(b"PK")
+        pdf = await ok("public_access_report_pdf", {"report_name": "contacts.report_partner_card", "ids": [1],
+                                                    "save_path": "r.pdf"})
+        assert (files / pdf["path"]).read_bytes().startswith(b"%PDF")
+        shown = await ok("public_access_report_html", {"report_name": "contacts.report_partner_card", "ids": [1]})
+        assert "Partner Card" in shown["text"]
+        # /report/xlsx needs OCA report_xlsx, which the double does not install: the refusal, nothing saved
+        await refused("public_access_report_xlsx", {"report_name": "contacts.report_partner_card", "ids": [1],
+                                                    "save_path": "r.xlsx"}, "NOT CONFIGURED", "report_xlsx")
+        assert not (files / "r.xlsx").exists()
+        down = await ok("public_access_download", {"content_id": upload["id"], "save_path": "d.txt"})
+        assert (files / down["path"]).read_bytes() == b"versioned bytes"
+        image = await ok("public_access_image", {"model": "res.partner", "record_id": 1, "save_path": "i.png"})
+        assert (files / image["path"]).stat().st_size > 0
+        barcode = await ok("public_access_barcode", {"value": "V1", "save_path": "b.png"})
+        assert b"V1" in (files / barcode["path"]).read_bytes()
+        assert "Desk" in (await ok("public_access_shop", {"search": "desk"}))["text"]
+        assert (await ok("odoo_web_logout", {}))["logged_out"] is True
+        await refused("public_access_portal_home", {}, "NOT CONFIGURED", "odoo_web_login")
+
+        day = {"accounting_date": "2026-01-31", "tz": "UTC"}
+        opening = {**day, "items": [{"product_id": 1, "location_id": 1, "quantity": 1, "unit_cost": 2, "value": 2}]}
+        if version >= 18:  # an opening stock imported, then each tool's dry run sees it (nothing more written)
+            plan = await ok("odoo_stock_initial_import", opening)
+            done = await ok("odoo_stock_initial_import", {**opening, "confirm": True,
+                                                          "fingerprint": plan["fingerprint"]})
+            assert done["imported"] == 1
+            journal = await ok("odoo_stock_initial_opening_journal", day)
+            [entry, link] = journal["changes"]  # valuation: its own layer model up to 18.0, on the move in 19.0
+            assert entry["create"]["line_ids"][0][2]["debit"] == 2.0
+            assert link["model"] == ("stock.move" if version >= 19 else "stock.valuation.layer")
+            taken_back = await ok("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01",
+                                                                "date_to": "2026-12-31"})
+            assert (taken_back["can_apply"], taken_back["changes"][0]["quantity"]) == (True, 1.0)
+            closing = await ok("odoo_stock_close_unaccounted_value", {"record_id": link["ids"][0]})
+            assert closing["can_apply"] and closing["changes"][0]["create"]["line_ids"][0][2]["debit"] == 2.0
+            drafts = await ok("odoo_stock_mo_delete_draft", {"mo_id": 1})
+            assert drafts["changes"][0]["unlink"] == [1]
+        else:  # 17.0 and before: refused, tagged, naming the version they need
+            for tool, arguments in (("odoo_stock_initial_import", opening), ("odoo_stock_initial_opening_journal", day),
+                                    ("odoo_stock_initial_delete", {"tz": "UTC", "date_from": "2026-01-01",
+                                                                   "date_to": "2026-12-31"}),
+                                    ("odoo_stock_close_unaccounted_value", {"record_id": 1}),
+                                    ("odoo_stock_mo_delete_draft", {"mo_id": 1})):
+                await refused(tool, arguments, "NOT CONFIGURED", "18.0")
+        # a grant's own connection: added, logged in with (detecting the protocol as above), used, deleted
+        async def as_grant(name: str, arguments: dict):
+            covered.add(name)
+            result = await guard.tools[name](arguments, Caller(grant="sweep"))
+            assert not result.is_error, f"{name} on {version}: {result.text}"
+            return result.data
+
+        assert (await as_grant("identify", {"name": "versions"}))["status"] == "new_profile"
+        mine = {"alias": "mine", "url": double.url, "db": double.db, "user": ADMIN["login"],
+                "api_key": ADMIN["api_key"]}
+        assert (await as_grant("user_connection_add", mine))["added"] == "mine"
+        assert (await as_grant("user_connection_activate", {"alias": "mine"}))["active"] == "mine"
+        assert (await as_grant("who_am_i", {}))["acting_as"]["username"] == ADMIN["login"]
+        assert await as_grant("odoo_search_count", {"model": "res.partner", "domain": companies}) == 1
+        assert [c["alias"] for c in (await as_grant("user_connection_list", {}))["connections"]] == ["mine"]
+        assert (await as_grant("user_connection_delete", {"alias": "mine"}))["connections"] == []
+        if version < 19:  # JSON-2 asked for by name: the refusal names the tool where it was set
+            await as_grant("user_connection_add", {**mine, "protocol": "json2"})
+            forced = await guard.tools["user_connection_activate"]({"alias": "mine"}, Caller(grant="sweep"))
+            assert forced.text.startswith("[NOT CONFIGURED] the protocol of connection 'mine' (user_connection_add) "
+                                          f"is json2, which Odoo {version}.0 does not have"), forced.text
+    assert covered == ODOO_TOOLS, f"not swept: {sorted(ODOO_TOOLS - covered)}"
 
 
 def test_the_double_answers_and_refuses_with_that_versions_schema(double):

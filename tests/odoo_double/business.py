@@ -132,7 +132,12 @@ def _schema(db: Database, bg: bool) -> None:
                                                                     ("serial", "Serial")]),
                "categ_id": m2o("product.category", "Category"), "company_id": m2o("res.company", "Company"),
                "standard_price": Field("float", "Cost")}
-    _add(db, "product.template", "Product", dict(product))
+    translatable = db.models.get("product.template")  # Odoo's name is translated: keep the double's methods
+    _add(db, "product.template", "Product", {**product, "name": Field("char", "Name", required=True,
+                                                                      translate="simple")})
+    if translatable is not None:
+        db.models["product.template"].methods.update(
+            {name: method for name, method in translatable.methods.items() if name.endswith("field_translations")})
     _add(db, "product.product", "Product Variant", {**product, "product_tmpl_id": m2o("product.template", "Template"),
                                                     "qty_available": Field("float", "Quantity On Hand",
                                                                            readonly=True)})

@@ -82,7 +82,7 @@ class Identities:
 
     def _config(self, entry: dict[str, Any], where: str) -> ConnectionConfig:
         try:
-            config = ConnectionConfig(timeout=self.settings.timeout, pin_dir=self.settings.pin_dir,
+            config = ConnectionConfig(timeout=self.settings.timeout, pin_dir=self.settings.pin_dir, origin="profile",
                                       **{k: entry[k] for k in STORED_KEYS if entry.get(k) is not None}).check(where)
         except (ConfigError, TypeError) as exc:
             raise ToolFailure(str(exc)) from None
