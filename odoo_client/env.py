@@ -37,3 +37,18 @@ def parse_bool(value: Any, where: str) -> bool:
     if text in FALSE:
         return False
     raise ConfigError(f"{where}: {value!r} is not a boolean (1/0, true/false, yes/no, on/off)")
+
+
+def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A count setting: `default` when unset or empty; anything but a whole number ≥ 1 is a
+    `ConfigError` naming the variable (a cap of 0 or "lots" must never mean "no cap")."""
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r} is not a positive integer")
+    return value

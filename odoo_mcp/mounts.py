@@ -61,6 +61,7 @@ from pydantic import ConfigDict, model_validator
 
 from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
+from odoo_client.env import positive_int
 from odoo_mcp import mounted_schema
 from odoo_mcp.config import ConfigError
 from odoo_mcp.mounted_schema import UnusableSchema
@@ -387,16 +388,7 @@ class Mounts:
 def answer_cap(env: Mapping[str, str]) -> int:
     """The server's read cap (`ODOO_MCP_MAX_ANSWER_CHARS`, as for Odoo reads): the most characters of
     a mounted answer passed on. A value that is not a positive integer stops the start."""
-    raw = env.get(CAP_VARIABLE) or ""
-    if not raw:
-        return MAX_ANSWER_CHARS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{CAP_VARIABLE}={raw!r}: must be a positive integer")
-    return value
+    return positive_int(env, CAP_VARIABLE, MAX_ANSWER_CHARS)
 
 
 def marker(mount: str) -> str:

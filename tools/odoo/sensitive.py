@@ -29,7 +29,8 @@ from guard import fastjson
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection
-from odoo_client.errors import OdooFault
+from odoo_client.env import positive_int
+from odoo_client.errors import ConfigError, OdooFault
 
 MAX_ANSWER_CHARS = 50_000
 """Default cap on the JSON text of a read's answer (`ODOO_MCP_MAX_ANSWER_CHARS`)."""
@@ -196,16 +197,10 @@ def describe_fields(call: Call, connection: OdooConnection, model: str, describe
 
 
 def _limit(call: Call, name: str, default: int) -> int:
-    raw = (getattr(call.runtime.settings, "env", None) or {}).get(name)
-    if raw is None or raw == "":
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise NotConfigured(f"{name}={raw!r} is not a positive integer")
-    return value
+        return positive_int(getattr(call.runtime.settings, "env", None) or {}, name, default)
+    except ConfigError as exc:
+        raise NotConfigured(str(exc)) from None
 
 
 @dataclass
