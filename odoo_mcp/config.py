@@ -6,11 +6,13 @@ message naming the variable (fail closed), never a silent fallback to a default.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from odoo_client.env import first_set, parse_bool
 from odoo_client.errors import ConfigError  # one class for every bad setting, whichever layer reads it
@@ -196,3 +198,20 @@ class Settings:
             env=env,
             approvals=ApprovalSettings.from_env(env),
         )
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """The document of a JSON settings file (tokens, OAuth, mounts); one that is missing, unreadable
+    or not JSON is a `ConfigError` naming `what` and the path."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path}: not found") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{what} {path}: {exc}") from None
+
+
+def beside(name: str, base: Path) -> Path:
+    """A path a settings file names: `~` expanded, a relative one taken from the file's folder."""
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else base / path

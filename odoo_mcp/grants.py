@@ -14,12 +14,11 @@ server's job (`odoo_mcp.teams.load_grant_policies`).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from odoo_mcp.config import ConfigError
+from odoo_mcp.config import ConfigError, beside, read_json_file
 
 HEX = frozenset("0123456789abcdef")
 
@@ -70,17 +69,10 @@ def parse_grants(document: Any, source: str, base: Path, section: str = "grants"
             raise ConfigError(f"{where}: same token as {section}.{result.digests[digest]}")
         result.digests[digest] = grant
         if policy is not None:
-            path = Path(policy).expanduser()
-            result.policies[grant] = path if path.is_absolute() else base / path
+            result.policies[grant] = beside(policy, base)
     return result
 
 
 def read_grants(path: Path, section: str = "grants") -> GrantsFile:
     """The grants (or approvers) file at `path`."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"tokens file {path}: not found") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"tokens file {path}: {exc}") from None
-    return parse_grants(document, str(path), path.parent, section)
+    return parse_grants(read_json_file(path, "tokens file"), str(path), path.parent, section)

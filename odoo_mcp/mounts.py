@@ -63,7 +63,7 @@ from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
 from odoo_client.env import positive_int
 from odoo_mcp import mounted_schema
-from odoo_mcp.config import ConfigError
+from odoo_mcp.config import ConfigError, read_json_file
 from odoo_mcp.mounted_schema import UnusableSchema
 from tools.odoo.sensitive import MAX_ANSWER_CHARS
 
@@ -112,10 +112,7 @@ def parse_mount(text: str) -> MountConfig:
 
 
 def read_mounts_file(path: Path) -> list[MountConfig]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"mounts file {path}: {exc}") from None
+    document = read_json_file(path, "mounts file")
     mounts = document.get("mounts") if isinstance(document, dict) else None
     if not isinstance(mounts, dict):
         raise ConfigError(f'mounts file {path}: expected {{"mounts": {{"<name>": {{"command": [...]}}}}}}')

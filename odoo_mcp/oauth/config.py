@@ -21,7 +21,6 @@ problem a `ConfigError` naming the key (the server then does not start).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from odoo_mcp.config import ConfigError
+from odoo_mcp.config import ConfigError, beside, read_json_file
 
 SCOPE_TOOLS = "odoo"
 """The scope a token needs for the MCP endpoint (calling tools)."""
@@ -141,12 +140,7 @@ class OAuthConfig:
         """The pseudo-grant holding the policy file `relative` names (None: the default policy)."""
         if relative is None:
             return None
-        return POLICY_KEY_PREFIX + str(_resolve(relative, self.base))
-
-
-def _resolve(name: str, base: Path) -> Path:
-    path = Path(name).expanduser()
-    return path if path.is_absolute() else base / path
+        return POLICY_KEY_PREFIX + str(beside(relative, self.base))
 
 
 def _public_url(raw: str) -> str:
@@ -172,7 +166,7 @@ def parse_oauth(document: Any, source: str, base: Path) -> OAuthConfig:
     if parsed.idp is not None:
         names += [subject.policy for subject in parsed.idp.subjects.values() if subject.policy]
     for name in names:
-        path = _resolve(name, base)
+        path = beside(name, base)
         files[POLICY_KEY_PREFIX + str(path)] = path
     return OAuthConfig(
         public_url=_public_url(parsed.public_url),
@@ -191,10 +185,4 @@ def parse_oauth(document: Any, source: str, base: Path) -> OAuthConfig:
 
 
 def read_oauth(path: Path) -> OAuthConfig:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"oauth file {path}: not found") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"oauth file {path}: {exc}") from None
-    return parse_oauth(document, str(path), path.parent)
+    return parse_oauth(read_json_file(path, "oauth file"), str(path), path.parent)
