@@ -373,8 +373,8 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
     (`odoo_mcp.launch.Handoff`) that answered them already from the listing cache carries the
     lines it read, to be replayed, and what it answered.
     """
-    preread = handoff.lines and handoff.rest if handoff is not None else b""
-    async with event_loop_stdio(preread or b"") as streams:
+    preread = handoff.rest if handoff is not None and handoff.lines else b""  # what followed the replayed lines
+    async with event_loop_stdio(preread) as streams:
         replay: list[str] = []
         if handoff is not None and handoff.lines:
             if streams is None:  # the launcher checked for pipes; should claiming them fail now, say so
