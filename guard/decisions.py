@@ -108,9 +108,14 @@ def unknown_tool_reason(tool: str) -> str:
     return f"unknown tool '{tool}'"
 
 
+def action_deny_reason(tool: str) -> str:
+    """The words of an `"action": "deny"` that gives no reason of its own (policy_status groups by them)."""
+    return f"'{tool}' is denied by this policy"
+
+
 def _denial(tool: str, prefix: str, rule: ToolRule) -> Decision | None:
     if rule.action == "deny":
-        return Decision(Verdict.DENY, f"{prefix}.action", rule.message or f"'{tool}' is denied by this policy")
+        return Decision(Verdict.DENY, f"{prefix}.action", rule.message or action_deny_reason(tool))
     for index, item in enumerate(rule.rules):
         if item.action == "deny":
             return Decision(Verdict.DENY, f"{prefix}.rules[{index}]", item.on_deny or f'Denied by rule "{item.name}"')

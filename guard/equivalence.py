@@ -14,7 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from guard.conditions import argument_of
-from guard.decisions import Decision, StateCounter, Verdict, gate_arguments, gate_tool, plan_for
+from guard.decisions import (
+    Decision,
+    StateCounter,
+    Verdict,
+    action_deny_reason,
+    gate_arguments,
+    gate_tool,
+    plan_for,
+)
 from guard.policy import Limit, Policy
 from guard.spec import Equivalent
 
@@ -76,7 +84,7 @@ def combine(policy: Policy, tool: str, own: Decision, equivalents: Sequence[Equi
     for equivalent in equivalents:
         other = decide_equivalent(policy, tool, equivalent)
         if not other.allowed:
-            reason = other.reason or f"'{equivalent.tool}' is denied by this policy"
+            reason = other.reason or action_deny_reason(equivalent.tool)
             return Decision(Verdict.DENY, other.rule, f"{tool} here does what {equivalent.tool} does: {reason}")
         if other.verdict is Verdict.APPROVAL and decision.verdict is Verdict.ALLOW:
             decision = Decision(Verdict.APPROVAL, other.rule, other.reason)

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from guard.conditions import describe
-from guard.decisions import Decision, Verdict, gate_tool, unknown_tool_reason
+from guard.decisions import Decision, Verdict, action_deny_reason, gate_tool, unknown_tool_reason
 from guard.spec import Call, Risk, ToolArgs
 from tools.registry import tool
 
@@ -64,7 +64,7 @@ def denial_sentence(tool_name: str, decision: Decision) -> str:
 
     A policy's own `on_deny` text is kept as written; the built-in sentence for `"action": "deny"`
     names the tool, so it is said once without the name to let such tools share one group."""
-    if decision.reason == f"'{tool_name}' is denied by this policy":
+    if decision.reason == action_deny_reason(tool_name):
         return 'denied by this policy ("action": "deny")'
     return decision.reason or decision.rule
 
