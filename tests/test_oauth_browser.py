@@ -64,6 +64,15 @@ def fill(driver, login: str, secret: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
 
+def loaded(driver, condition):
+    """What `condition` finds once the page the last click asked for has come (a click does not wait for
+    the form's answer): selenium's own wait, up to 20 s; a condition still false then fails the test."""
+    from selenium.common.exceptions import NoSuchElementException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 20, ignored_exceptions=(NoSuchElementException,)).until(condition)
+
+
 async def test_a_person_signs_in_in_a_real_browser_and_their_client_calls_as_them(tmp_path, state_dir, browser,
                                                                                    callback):
     from selenium.webdriver.common.by import By
@@ -82,9 +91,12 @@ async def test_a_person_signs_in_in_a_real_browser_and_their_client_calls_as_the
             assert browser.title == "Sign in to Odoo"
             assert "Browser Test" in browser.find_element(By.CLASS_NAME, "client").text
             await anyio.to_thread.run_sync(fill, browser, DEMO["login"], "not-the-password")
-            assert "did not accept" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+            alert = await anyio.to_thread.run_sync(loaded, browser, lambda b: b.find_element(By.CSS_SELECTOR,
+                                                                                             "[role=alert]"))
+            assert "did not accept" in alert.text
             assert [path for path in seen if path.startswith("/callback")] == []
             await anyio.to_thread.run_sync(fill, browser, DEMO["login"], DEMO["password"])
+            await anyio.to_thread.run_sync(loaded, browser, lambda b: b.title == "signed in")
             landed = [path for path in seen if path.startswith("/callback")]  # (and the browser's favicon.ico)
             assert browser.title == "signed in" and len(landed) == 1
             answer = {key: values[0] for key, values in parse_qs(urlsplit(landed[0]).query).items()}
