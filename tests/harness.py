@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from typing import Any
 import mcp_types as types
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from tests import zygote
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -94,7 +95,14 @@ def write_policy(policy: dict[str, Any] | str | Path, tmp_path: Path) -> Path:
 
 
 def server_command(echo: bool) -> list[str]:
-    return [sys.executable, "-m", "tests.echo_server" if echo else "odoo_mcp", *([] if echo else ["serve"])]
+    """`python -m odoo_mcp serve` (or the echo server), forked from the test zygote (tests/zygote.py)."""
+    return zygote.command("tests.echo_server") if echo else zygote.command("odoo_mcp", "serve")
+
+
+def server_parameters(env: dict[str, str], *, echo: bool = False) -> StdioServerParameters:
+    """How the `mcp` client starts the server (see `server_command`) with `env`, in the repository."""
+    command = server_command(echo)
+    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO))
 
 
 @asynccontextmanager
@@ -119,8 +127,7 @@ async def guarded_server(
         "PYTHONPATH": str(REPO),
         **(env or {}),
     }
-    command = server_command(echo)
-    params = StdioServerParameters(command=command[0], args=command[1:], env=full_env, cwd=str(REPO))
+    params = server_parameters(full_env, echo=echo)
     with stderr_path.open("w") as errlog:
         client = Client(
             stdio_client(params, errlog=errlog),

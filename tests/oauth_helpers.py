@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from odoo_mcp.grants import token_digest
+from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
 from tests.odoo_double import OdooDouble
@@ -76,7 +76,7 @@ def start_oauth_server(folder: Path, state: Path, oauth: dict[str, Any] | None =
         "ODOO_PASSWORD": ADMIN["password"], "ODOO_PROTOCOL": "xmlrpc", **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
          "--policy", str(folder / "policy.json"), *arguments],
         cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -22,6 +22,7 @@ import pytest
 
 from odoo_mcp.cli import main as cli_main
 from odoo_mcp.http_auth import token_digest
+from tests import zygote
 from tests.harness import REPO, GuardedSession, _to_result, guarded_server
 from tests.loopback import free_port, wait_for_port
 
@@ -240,7 +241,7 @@ async def test_pending_approval_approved_through_another_server_sharing_redis(tm
         "ODOO_MCP_AUDIT_STDERR": "0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
          "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
          "--approver-tokens", str(tmp_path / "approvers.json")],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -6,10 +6,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
+from tests import zygote
 from tests.harness import REPO, guarded_server
 from tests.loopback import free_port, wait_for_port
 
@@ -53,7 +53,7 @@ def test_arguments_that_are_not_an_object_get_a_tag_and_a_record(tmp_path):
     audit = tmp_path / "audit.jsonl"
     env = {**os.environ, "ODOO_MCP_POLICY": str(tmp_path / "policy.json"), "ODOO_MCP_AUDIT_LOG": str(audit),
            "ODOO_MCP_AUDIT_STDERR": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "tests.echo_server"], cwd=REPO, env=env,
+    process = subprocess.Popen([*zygote.command("tests.echo_server")], cwd=REPO, env=env,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}

@@ -9,7 +9,6 @@ third call (the handler is not reached again), a refund leaves both for the call
 from __future__ import annotations
 
 import json
-import sys
 
 import anyio
 import pytest
@@ -20,6 +19,7 @@ from guard.guard import Guard
 from guard.policy import parse_text
 from guard.spec import Caller, NotConfigured, PathRefused, Risk, ToolFailure, ToolSpec
 from odoo_mcp.mounts import MountConfig, Mounts
+from tests import zygote
 from tests.echo_server import ECHO, EchoArgs
 from tests.odoo_double import OdooDouble
 from tests.sensitive_cases import in_process
@@ -215,7 +215,7 @@ async def test_fifty_wrong_passwords_reach_odoo_five_times_under_five_a_minute(t
 async def test_a_cancelled_mounted_call_keeps_its_quota_and_gets_its_outcome_record(tmp_path):
     """The mounted server did the work before the client gave up: seven cancelled calls under a
     limit of two make two effects, and every intent record has its outcome (`cancelled`)."""
-    mounts = Mounts([MountConfig("fx", command=(sys.executable, "-m", "tests.effect_mount_server"))])
+    mounts = Mounts([MountConfig("fx", command=tuple(zygote.command("tests.effect_mount_server")))])
     mounts.start()
     try:
         assert mounts.failed == {}

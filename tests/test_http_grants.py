@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import httpx2
 import pytest
@@ -14,6 +13,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from odoo_mcp.cli import main
 from odoo_mcp.http_auth import token_digest
+from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
 
@@ -37,7 +37,7 @@ def http_server(tmp_path):
     port = free_port()
     env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
          "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import httpx2
 import pytest
@@ -21,6 +20,7 @@ from odoo_mcp.config import ConfigError
 from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts
 from odoo_mcp.http_auth import token_digest
 from odoo_mcp.server import build_server
+from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
 
@@ -99,7 +99,7 @@ def test_the_real_server_refuses_a_host_with_userinfo(tmp_path):
     port = free_port()
     env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
          "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 
 import httpx2
@@ -19,6 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from odoo_mcp.http_auth import token_digest
 from odoo_mcp.http_sessions import session_label
+from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
 
@@ -47,7 +47,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "ODOO_MCP_AUDIT_LOG": str(tmp / "audit.jsonl"), "ODOO_MCP_AUDIT_STDERR": "0",
            "ODOO_MCP_HTTP_MAX_SESSIONS_PER_GRANT": "2"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
          "--policy", str(tmp / "policy.json"), "--tokens", str(tmp / "tokens.json")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -20,6 +20,7 @@ import pytest
 from guard.refusals import Tag
 from odoo_mcp.config import ConfigError
 from odoo_mcp.mounts import MountConfig, UnusableSchema, answer_cap, args_model, parse_mount, read_mounts_file, risk_of
+from tests import zygote
 from tests.harness import guarded_server
 from tests.loopback import serving
 
@@ -174,7 +175,7 @@ POLICY = {
 async def test_a_mounted_stdio_server_is_guarded_like_a_native_tool(tmp_path):
     mounts = {
         "mounts": {
-            "calc": {"command": [sys.executable, "-m", "tests.mount_server"]},
+            "calc": {"command": [*zygote.command("tests.mount_server")]},
             "gone": {"command": ["/nonexistent/mcp-server"]},
         }
     }
@@ -216,7 +217,7 @@ def test_policy_init_reads_mounted_tools_risk_from_their_annotations(tmp_path):
     from tests.harness import REPO
 
     done = subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "policy", "init", "--mount", f"calc={sys.executable} -m tests.mount_server"],
+        [*zygote.command("odoo_mcp"), "policy", "init", "--mount", f"calc={sys.executable} -m tests.mount_server"],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     tools = json.loads(done.stdout)["tools"]
@@ -257,7 +258,7 @@ SECRETS = {
 async def test_what_passes_between_the_guard_and_a_mount(tmp_path, state_dir):
     """A mounted answer is marked as the mount's, bounded by the read cap; the mounted process sees
     only the environment its configuration names, plus a safe minimum."""
-    mounts = {"mounts": {"calc": {"command": [sys.executable, "-m", "tests.mount_server"],
+    mounts = {"mounts": {"calc": {"command": [*zygote.command("tests.mount_server")],
                                   "env": {"CALC_SETTING": "given"}, "inherit": ["SOME_API_TOKEN"]}}}  # fmt: skip
     (tmp_path / "mounts.json").write_text(json.dumps(mounts))
     env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json"), "ODOO_MCP_MAX_ANSWER_CHARS": "2000",
@@ -317,8 +318,8 @@ async def test_a_broken_mounted_catalogue_is_reported_and_the_rest_serves(tmp_pa
     RE2 cannot run: each left out and reported; the server starts and serves everything else."""
     with schema_host() as (url, hits):
         mounts = {"mounts": {
-            "calc": {"command": [sys.executable, "-m", "tests.mount_server", "odd", url]},
-            "calc_": {"command": [sys.executable, "-m", "tests.mount_server"]},
+            "calc": {"command": [*zygote.command("tests.mount_server"), "odd", url]},
+            "calc_": {"command": [*zygote.command("tests.mount_server")]},
         }}  # fmt: skip
         (tmp_path / "mounts.json").write_text(json.dumps(mounts))
         env = {"ODOO_MCP_MOUNTS": str(tmp_path / "mounts.json")}

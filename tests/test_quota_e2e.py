@@ -8,11 +8,11 @@ however many calls the client cancels, and every intent record gets its outcome 
 from __future__ import annotations
 
 import json
-import sys
 
 import anyio
 import pytest
 
+from tests import zygote
 from tests.harness import guarded_server
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ POLICY = {"version": "1", "default": "deny", "tools": {"fx__mark": {"rate_limit"
 
 
 async def test_cancelled_mounted_calls_keep_their_quota_and_get_their_outcome(tmp_path):
-    mounts = {"mounts": {"fx": {"command": [sys.executable, "-m", "tests.effect_mount_server"]}}}
+    mounts = {"mounts": {"fx": {"command": [*zygote.command("tests.effect_mount_server")]}}}
     (tmp_path / "mounts.json").write_text(json.dumps(mounts))
     marks = tmp_path / "marks"
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 
 import anyio
 import anyio.to_thread
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 from mcp.client.stdio import stdio_client
 
-from tests.harness import REPO
+from tests.harness import server_parameters
 
 pytestmark = pytest.mark.anyio
 
@@ -38,14 +37,13 @@ tools:
 """
 NEW = POLICY.replace('"echo is off"\ndefault', '"echo is off, v2"\ndefault')
 
-
 async def test_a_slow_rewrite_in_place_never_lets_a_denied_call_run(tmp_path):
     policy_path = tmp_path / "policy.yaml"
     policy_path.write_text(POLICY)
     audit = tmp_path / "audit.jsonl"
     env = {**os.environ, "ODOO_MCP_POLICY": str(policy_path), "ODOO_MCP_AUDIT_LOG": str(audit),
            "ODOO_MCP_AUDIT_STDERR": "0", "ODOO_MCP_POLICY_RELOAD": "0.05"}  # fmt: skip
-    params = StdioServerParameters(command=sys.executable, args=["-m", "tests.echo_server"], env=env, cwd=str(REPO))
+    params = server_parameters(env, echo=True)
 
     def rewrite_slowly() -> None:
         with policy_path.open("r+", encoding="utf-8") as file:

@@ -7,18 +7,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from odoo_mcp.grants import token_digest
-from tests.harness import REPO, guarded_server
+from tests import zygote
+from tests.harness import REPO, guarded_server, server_parameters
 from tests.loopback import free_port, wait_for_port
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,6 @@ ALICE_POLICY = {
     "hide": ["odoo_unlink"],
     "tools": {"policy_status": {"limits": [STATUS_LIMIT]}},
 }
-
 
 def http_client(url: str, token: str) -> Client:
     transport = streamable_http_client(
@@ -49,7 +48,7 @@ def start_replica(tmp_path: Path, redis_url: str, name: str) -> tuple[subprocess
         "ODOO_MCP_LIMITS_STORAGE": redis_url,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--stateless", "--port", str(port),
+        [*zygote.command("odoo_mcp"), "serve", "--http", "--stateless", "--port", str(port),
          "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -132,7 +131,7 @@ async def test_reload_under_load_fails_no_call_refuses_a_broken_file_and_announc
         "ODOO_MCP_AUDIT_STDERR": "0",
         "ODOO_MCP_POLICY_RELOAD": "0.1",
     }
-    params = StdioServerParameters(command=sys.executable, args=["-m", "tests.echo_server"], env=env, cwd=str(REPO))
+    params = server_parameters(env, echo=True)
     audit = tmp_path / "audit.jsonl"
 
     def events(name: str) -> int:
@@ -213,7 +212,7 @@ async def test_shadow_refuses_nothing_audits_would_be_refusals_and_replay_report
 
     (tmp_path / "candidate.json").write_text(json.dumps(CANDIDATE))
     done = subprocess.run(
-        [sys.executable, "-m", "odoo_mcp", "policy", "replay", str(tmp_path / "candidate.json"),
+        [*zygote.command("odoo_mcp"), "policy", "replay", str(tmp_path / "candidate.json"),
          str(tmp_path / "audit.jsonl"), "--json"],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
@@ -278,7 +277,7 @@ async def test_a_handshake_era_client_is_told_its_list_changed_at_its_next_reque
         if isinstance(message, types.ToolListChangedNotification):
             told.set()
 
-    params = StdioServerParameters(command=sys.executable, args=["-m", "tests.echo_server"], env=env, cwd=str(REPO))
+    params = server_parameters(env, echo=True)
     with (tmp_path / "stderr").open("w") as errlog:
         async with Client(stdio_client(params, errlog=errlog), message_handler=on_message, mode="legacy") as client:
             assert "guard_echo" in {tool.name for tool in (await client.list_tools()).tools}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from odoo_mcp.http_auth import token_digest
+from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port
 from tests.odoo_double import OdooDouble
@@ -35,7 +35,7 @@ def two_grants_served(tmp_path: Path) -> Iterator[tuple[str, OdooDouble]]:
         for name in ("ODOO_URL", "ODOO_PASSWORD", "ODOO_API_KEY", "CONNECTIONS_FILE"):
             env.pop(name, None)  # no operator connection: every connection is opened at run time
         process = subprocess.Popen(
-            [sys.executable, "-m", "odoo_mcp", "serve", "--http", "--port", str(port),
+            [*zygote.command("odoo_mcp"), "serve", "--http", "--port", str(port),
              "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json")],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         wait_for_port(port, process)
