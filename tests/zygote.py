@@ -46,7 +46,9 @@ PACKAGES = ("guard", "odoo_client", "tools", "odoo_mcp")
 """Every module of these is imported by the zygote (but `__main__`s): what a server process loads."""
 PRELOAD_EXTRA = ("tests.echo_server", "tests.harness", "mcp.server.mcpserver")
 
-_zygote: tuple[subprocess.Popen[bytes], str] | None = None
+_zygote: tuple[subprocess.Popen[bytes], str, int] | None = None
+"""This process's zygote: the process, its socket, and the pid that started it (a fork of the test
+process, as mutmut makes one per mutant, starts its own rather than share or stop its parent's)."""
 
 
 def fresh() -> bool:
@@ -64,7 +66,7 @@ def command(module: str, *args: str) -> list[str]:
 def _socket_path() -> str:
     """The zygote's socket, starting the zygote on first use (and stopping it when this process exits)."""
     global _zygote
-    if _zygote is not None and _zygote[0].poll() is None:
+    if _zygote is not None and _zygote[2] == os.getpid() and _zygote[0].poll() is None:
         return _zygote[1]
     folder = tempfile.mkdtemp(prefix="zygote-")
     path = os.path.join(folder, "s")
@@ -80,12 +82,14 @@ def _socket_path() -> str:
     ready = process.stdout.readline() if process.stdout else b""
     if ready.strip() != b"ready":
         raise RuntimeError(f"the test zygote did not start (exit {process.wait()})")
-    _zygote = (process, path)
-    atexit.register(_stop, process, folder)
+    _zygote = (process, path, os.getpid())
+    atexit.register(_stop, process, folder, os.getpid())
     return path
 
 
-def _stop(process: subprocess.Popen[bytes], folder: str) -> None:
+def _stop(process: subprocess.Popen[bytes], folder: str, owner: int) -> None:
+    if os.getpid() != owner:
+        return
     process.terminate()
     try:
         process.wait(timeout=5)
