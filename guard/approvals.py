@@ -31,6 +31,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from guard.refusals import Tag
+
 MIN_KEY_LENGTH = 32
 TOKEN_PREFIX = "oga1."
 """Format version of a signed ticket, under the MAC (a ticket cannot move to another format)."""
@@ -142,7 +144,7 @@ class AnswerRefused(Exception):
         self.reason = reason
 
     def render(self) -> str:
-        return f"[APPROVAL REFUSED] {REFUSAL_TEXT[self.reason]}; call the tool again to be asked anew"
+        return f"[{Tag.APPROVAL_REFUSED}] {REFUSAL_TEXT[self.reason]}; call the tool again to be asked anew"
 
 
 def new_id() -> str:

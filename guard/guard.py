@@ -52,7 +52,7 @@ from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
-from guard.refusals import Outcome
+from guard.refusals import Outcome, Tag
 from guard.spec import (
     Blob,
     Call,
@@ -147,7 +147,9 @@ def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str
             except ValueError:
                 continue  # left as is: validation reports the field
             except RecursionError:
-                raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
+                raise Refused(
+                    Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] {name}: JSON text nested too deeply"
+                ) from None
             if isinstance(parsed, list | dict):
                 decoded = {**decoded, name: parsed}
     return decoded
@@ -182,8 +184,10 @@ class Refused(Exception):
         return Result(not self.pending, self.text, pending=self.pending)
 
 
-RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
-AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+RATE_LIMIT_UNAVAILABLE = (
+    f"[{Tag.RATE_LIMIT_UNAVAILABLE}] the rate-limit store could not be used ({{}}); nothing was run"
+)
+AUDIT_UNAVAILABLE = f"[{Tag.AUDIT_UNAVAILABLE}] the call could not be recorded in the audit log, so it was not run"
 CANCELLED = "cancelled after the tool started (it may have done its work): its quota stays spent"
 
 
@@ -264,7 +268,7 @@ class Guard:
     def refuse_unexposed(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
         """A call to an unknown, hidden or unlisted name: refused and audited like any call."""
         decision = gate_tool(self.policy, name, known=name in self.tools)
-        result = Result(True, f"[POLICY DENIED] {decision.reason}")
+        result = Result(True, f"[{Tag.POLICY_DENIED}] {decision.reason}")
         self._audit(name, caller, arguments, decision, Outcome.DENIED, result, time.perf_counter())
         return result
 
@@ -426,7 +430,9 @@ class GuardedTool:
             name = self.spec.name
             print(f"guard failed on {name}:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
-            text = f"[INTERNAL ERROR] the guard could not decide on {name} ({type(exc).__name__}); nothing was run"
+            text = (
+                f"[{Tag.INTERNAL_ERROR}] the guard could not decide on {name} ({type(exc).__name__}); nothing was run"
+            )
             return self._finish(state, Outcome.GUARD_ERROR, Result(True, text), state.decision, state.counters)
 
     async def _run(self, state: CallState) -> Result:
@@ -473,20 +479,20 @@ class GuardedTool:
         """1. The policy's tool gate: unknown, hidden, denied or allowed (default deny)."""
         state.decision = decision = gate_tool(self.guard.policy, self.spec.name, known=True)
         if not decision.allowed and state.enforced("would_deny", decision):
-            raise Refused(Outcome.DENIED, f"[POLICY DENIED] {decision.reason}")
+            raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {decision.reason}")
 
     def _validate(self, state: CallState) -> None:
         """2. The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
         raw = state.raw
         if not isinstance(raw, dict):
-            raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): must be an object")
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] (arguments): must be an object")
         try:
             decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
             state.args = self.spec.args.model_validate(decoded)
         except ValidationError as exc:
-            raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] {format_validation(exc)}") from None
         except RecursionError:
-            raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] (arguments): nested too deeply") from None
 
     async def _canonicalise(self, state: CallState) -> None:
         """3. The tool's canonicalisation step (`ToolSpec.canonical`): the values as they will be stored,
@@ -524,7 +530,7 @@ class GuardedTool:
             decision = combine(policy, name, decision, state.equivalents)
         state.decision = decision
         if not decision.allowed and state.enforced("would_deny", decision):
-            raise Refused(Outcome.DENIED, f"[POLICY DENIED] {decision.reason}")
+            raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {decision.reason}")
         state.asks_human = decision.verdict is Verdict.APPROVAL and state.enforced("would_ask", decision)
 
     def _confine(self, state: CallState) -> None:
@@ -575,7 +581,7 @@ class GuardedTool:
         except IncrementRefused as exc:
             refused = Decision(Verdict.DENY, exc.rule, str(exc))
             if state.enforced("would_deny", refused):
-                raise Refused(Outcome.DENIED, f"[POLICY DENIED] {exc}", decision=refused) from None
+                raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {exc}", decision=refused) from None
             reserved = Reservation()
         except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
             raise Refused(Outcome.RATE_LIMIT_UNAVAILABLE, RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
@@ -639,7 +645,7 @@ class GuardedTool:
             raise exc
         print(f"tool {self.spec.name} crashed:", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
-        text = f"[INTERNAL ERROR] {self.spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
+        text = f"[{Tag.INTERNAL_ERROR}] {self.spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
         return self._finish(state, Outcome.CRASHED, Result(True, text), state.decision, state.counters)
 
     def _counter_states(self, state: CallState) -> list[dict[str, Any]]:
