@@ -38,7 +38,7 @@ from guard.approval_store import (
 from guard.approvals import (
     AnswerRefused,
     Binding,
-    Refusal,
+    RefusalReason,
     Ticket,
     arguments_digest,
     new_id,
@@ -160,7 +160,7 @@ class Approvals:
             existing = self.store.find(binding)
         except AlteredApproval as altered:
             self.store.discard(altered.id)
-            return self._refused(binding, AnswerRefused(Refusal.ALTERED), altered.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.ALTERED), altered.id)
         if existing is not None:
             settled = self._resume(binding, existing)
             if settled is not None:
@@ -185,7 +185,7 @@ class Approvals:
         try:
             ticket = verify(self._key, answer.state, binding, self.clock())
             if not self.store.claim(ticket.id, ticket.expires) or not self._spend(ticket.id, ticket.expires):
-                raise AnswerRefused(Refusal.REPLAYED)
+                raise AnswerRefused(RefusalReason.REPLAYED)
         except AnswerRefused as refusal:
             return self._refused(binding, refusal)
         if not answer.accepted:
@@ -215,9 +215,9 @@ class Approvals:
                 Outcome.APPROVAL_DECLINED,
             )
         if not self.clock() < ticket.expires:
-            return self._refused(binding, AnswerRefused(Refusal.EXPIRED), ticket.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.EXPIRED), ticket.id)
         if not self.store.claim(ticket.id, ticket.expires):
-            return self._refused(binding, AnswerRefused(Refusal.REPLAYED), ticket.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.REPLAYED), ticket.id)
         if not accepted:
             self._record("declined", binding, ticket.id, via="elicitation")
             return Settled(
@@ -246,7 +246,7 @@ class Approvals:
             return None
         if state == APPROVED and approval.id in self._spent:  # used here before: a copy written back
             self.store.discard(approval.id)
-            return self._refused(binding, AnswerRefused(Refusal.REPLAYED), approval.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.REPLAYED), approval.id)
         if state == APPROVED and self.store.transition(approval.id, APPROVED, USED, by=None, now=now) is not None:
             self._spend(approval.id, approval.expires)
             self._record("used", binding, approval.id, by=approval.decided_by, via="out_of_band")
