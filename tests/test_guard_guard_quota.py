@@ -178,6 +178,23 @@ async def test_approval_declined_or_pending_spends_nothing():
     assert (await tool({}, caller, approved)).text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
 
 
+
+async def test_a_human_is_not_asked_about_a_call_its_limits_would_refuse():
+    guard = guard_for(json.dumps(JSON_POLICY))
+    tool = guard.tools["guard_echo"]
+    questions: list[str] = []
+
+    async def approves(question: str) -> bool:
+        questions.append(question)
+        return True
+
+    for _ in range(2):
+        assert not (await tool({}, Caller(), Channel(ask=approves))).is_error
+    assert len(questions) == 2
+    refused = await tool({}, Caller(), Channel(ask=approves))
+    assert refused.text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
+    assert len(questions) == 2  # refused before the question: nobody approves a call that cannot run
+
 def login_limit(tool: str) -> dict:
     counter = {"counter": "logins", "window": "minute", "max": 5, "scope": "grant"}
     return {"version": "1", "default": "deny", "tools": {tool: {"limits": [counter]}}}
