@@ -8,6 +8,12 @@ outcome, an audit record is written and the caller gets a `Result` whose error t
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
 reaches the handler and leaves no side effect.
 
+Each of those is one method of `GuardedTool`, called in that order by `_run` over one
+`CallState` (what the call asked and what each step found); a step that refuses raises
+`Refused`, answered and audited in one place. Shadow mode is one switch, `CallState.enforced`:
+where the policy would deny, limit or ask, shadow mode writes down what it would have done
+(the outcome record's `shadow`) and lets the call go on.
+
 Write-ahead audit: a call that passed every check gets an `intent` record (event
 `tool_intent`) written whole before its handler runs; if that record cannot be written the
 call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event

@@ -8,7 +8,9 @@ third call (the handler is not reached again), a refund leaves both for the call
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 
 import anyio
@@ -126,6 +128,25 @@ async def test_a_call_refused_before_any_effect_gets_its_quota_back(how, spellin
     assert not (await tool({"count": 1}, caller)).is_error
     assert (await tool({"count": 1}, caller)).text.startswith("[RATE LIMITED]")
 
+
+
+@pytest.mark.parametrize("spelling", ["json", "yaml", "wildcard"])
+async def test_a_call_whose_intent_cannot_be_written_gets_its_quota_back(tmp_path, spelling):
+    full = [True]
+
+    def disk(descriptor: int, data: bytes) -> None:
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        os.write(descriptor, data)
+
+    guard = guard_for(policy_text(spelling), AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=disk))
+    tool, caller = guard.tools["flaky"], Caller()
+    for _ in range(3):
+        assert (await tool({"count": 1}, caller)).text.startswith("[AUDIT UNAVAILABLE]")
+    full[0] = False
+    assert not (await tool({"count": 1}, caller)).is_error
+    assert not (await tool({"count": 1}, caller)).is_error
+    assert (await tool({"count": 1}, caller)).text.startswith("[RATE LIMITED]")
 
 async def test_every_intent_gets_an_outcome_and_the_outcome_says_whether_it_was_charged(tmp_path):
     audit = AuditLog(tmp_path / "audit.jsonl", stderr=False)
