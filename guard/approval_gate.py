@@ -38,7 +38,7 @@ from guard.approval_store import (
 from guard.approvals import (
     AnswerRefused,
     Binding,
-    Refusal,
+    RefusalReason,
     Ticket,
     arguments_digest,
     new_id,
@@ -46,7 +46,7 @@ from guard.approvals import (
     verify,
 )
 from guard.audit import AuditLog
-from guard.refusals import Outcome
+from guard.refusals import Outcome, Tag
 from guard.spec import ApprovalUnavailable, Caller
 
 DEFAULT_TTL = 600.0
@@ -160,7 +160,7 @@ class Approvals:
             existing = self.store.find(binding)
         except AlteredApproval as altered:
             self.store.discard(altered.id)
-            return self._refused(binding, AnswerRefused(Refusal.ALTERED), altered.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.ALTERED), altered.id)
         if existing is not None:
             settled = self._resume(binding, existing)
             if settled is not None:
@@ -185,12 +185,14 @@ class Approvals:
         try:
             ticket = verify(self._key, answer.state, binding, self.clock())
             if not self.store.claim(ticket.id, ticket.expires) or not self._spend(ticket.id, ticket.expires):
-                raise AnswerRefused(Refusal.REPLAYED)
+                raise AnswerRefused(RefusalReason.REPLAYED)
         except AnswerRefused as refusal:
             return self._refused(binding, refusal)
         if not answer.accepted:
             self._record("declined", binding, ticket.id, via="input_required")
-            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED)
+            return Settled(
+                False, f"[{Tag.APPROVAL_DECLINED}] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED
+            )
         self._record("approved", binding, ticket.id, via="input_required", by=f"client:{binding.grant}")
         self._record("used", binding, ticket.id)
         return Settled(True)
@@ -209,16 +211,18 @@ class Approvals:
             self._record("declined", binding, ticket.id, via="elicitation", reason=type(exc).__name__)
             return Settled(
                 False,
-                f"[APPROVAL DECLINED] the approval request failed ({type(exc).__name__})",
+                f"[{Tag.APPROVAL_DECLINED}] the approval request failed ({type(exc).__name__})",
                 Outcome.APPROVAL_DECLINED,
             )
         if not self.clock() < ticket.expires:
-            return self._refused(binding, AnswerRefused(Refusal.EXPIRED), ticket.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.EXPIRED), ticket.id)
         if not self.store.claim(ticket.id, ticket.expires):
-            return self._refused(binding, AnswerRefused(Refusal.REPLAYED), ticket.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.REPLAYED), ticket.id)
         if not accepted:
             self._record("declined", binding, ticket.id, via="elicitation")
-            return Settled(False, f"[APPROVAL DECLINED] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED)
+            return Settled(
+                False, f"[{Tag.APPROVAL_DECLINED}] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED
+            )
         self._record("approved", binding, ticket.id, via="elicitation", by=f"client:{binding.grant}")
         self._record("used", binding, ticket.id)
         return Settled(True)
@@ -237,12 +241,12 @@ class Approvals:
         if state == DECLINED:
             if self.store.transition(approval.id, DECLINED, USED, by=None, now=now) is not None:
                 by = approval.decided_by or "an approver"
-                declined = f"[APPROVAL DECLINED] {approval.id} was declined by {by}"
+                declined = f"[{Tag.APPROVAL_DECLINED}] {approval.id} was declined by {by}"
                 return Settled(False, declined, Outcome.APPROVAL_DECLINED)
             return None
         if state == APPROVED and approval.id in self._spent:  # used here before: a copy written back
             self.store.discard(approval.id)
-            return self._refused(binding, AnswerRefused(Refusal.REPLAYED), approval.id)
+            return self._refused(binding, AnswerRefused(RefusalReason.REPLAYED), approval.id)
         if state == APPROVED and self.store.transition(approval.id, APPROVED, USED, by=None, now=now) is not None:
             self._spend(approval.id, approval.expires)
             self._record("used", binding, approval.id, by=approval.decided_by, via="out_of_band")
@@ -289,7 +293,7 @@ class Approvals:
 def pending_text(approval: PendingApproval) -> str:
     """What the agent reads: the tag and id first (one line), then the call and how to approve it."""
     return (
-        f"[APPROVAL PENDING] {approval.id}\n"
+        f"[{Tag.APPROVAL_PENDING}] {approval.id}\n"
         f"This call waits for a human's approval. Nothing has run. Ask them to run "
         f"`odoo-mcp approvals approve {approval.id}` (or to approve it through the approvals endpoint), "
         f"then call the tool again with exactly the same arguments; it will run once.\n\n{approval.question}"

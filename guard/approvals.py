@@ -31,6 +31,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from guard.refusals import Tag
+
 MIN_KEY_LENGTH = 32
 TOKEN_PREFIX = "oga1."
 """Format version of a signed ticket, under the MAC (a ticket cannot move to another format)."""
@@ -111,7 +113,7 @@ class Ticket:
     expires: float
 
 
-class Refusal(StrEnum):
+class RefusalReason(StrEnum):
     """Why an answer is not accepted (the audit record's `reason`)."""
 
     UNSOLICITED = "unsolicited"
@@ -124,25 +126,25 @@ class Refusal(StrEnum):
 
 
 REFUSAL_TEXT = {
-    Refusal.UNSOLICITED: "this server did not ask for this answer",
-    Refusal.ALTERED: "the approval state was altered or was not issued by this server",
-    Refusal.EXPIRED: "the approval expired before it was answered",
-    Refusal.REPLAYED: "this approval was already used",
-    Refusal.OTHER_GRANT: "the approval was issued to another grant",
-    Refusal.OTHER_SESSION: "the approval was issued to another session",
-    Refusal.OTHER_CALL: "the approval was given for a different call (tool or arguments)",
+    RefusalReason.UNSOLICITED: "this server did not ask for this answer",
+    RefusalReason.ALTERED: "the approval state was altered or was not issued by this server",
+    RefusalReason.EXPIRED: "the approval expired before it was answered",
+    RefusalReason.REPLAYED: "this approval was already used",
+    RefusalReason.OTHER_GRANT: "the approval was issued to another grant",
+    RefusalReason.OTHER_SESSION: "the approval was issued to another session",
+    RefusalReason.OTHER_CALL: "the approval was given for a different call (tool or arguments)",
 }
 
 
 class AnswerRefused(Exception):
     """An answer that does not approve this call; `reason` says which check failed."""
 
-    def __init__(self, reason: Refusal) -> None:
+    def __init__(self, reason: RefusalReason) -> None:
         super().__init__(REFUSAL_TEXT[reason])
         self.reason = reason
 
     def render(self) -> str:
-        return f"[APPROVAL REFUSED] {REFUSAL_TEXT[self.reason]}; call the tool again to be asked anew"
+        return f"[{Tag.APPROVAL_REFUSED}] {REFUSAL_TEXT[self.reason]}; call the tool again to be asked anew"
 
 
 def new_id() -> str:
@@ -186,12 +188,12 @@ def verify(key: bytes, token: str | None, binding: Binding, now: float) -> Ticke
     left to the caller: it needs the store (`ApprovalStore.claim`).
     """
     if token is None:
-        raise AnswerRefused(Refusal.UNSOLICITED)
+        raise AnswerRefused(RefusalReason.UNSOLICITED)
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or token.count(".") != 2:
-        raise AnswerRefused(Refusal.ALTERED)
+        raise AnswerRefused(RefusalReason.ALTERED)
     body, mac = token[len(TOKEN_PREFIX) :].split(".")
     if not hmac.compare_digest(mac, _mac(key, body)):
-        raise AnswerRefused(Refusal.ALTERED)
+        raise AnswerRefused(RefusalReason.ALTERED)
     try:
         claims = json.loads(_unb64(body))
         ticket = Ticket(
@@ -200,13 +202,13 @@ def verify(key: bytes, token: str | None, binding: Binding, now: float) -> Ticke
             expires=float(claims["exp"]),
         )
     except (ValueError, KeyError, TypeError):
-        raise AnswerRefused(Refusal.ALTERED) from None
+        raise AnswerRefused(RefusalReason.ALTERED) from None
     if not now < ticket.expires:
-        raise AnswerRefused(Refusal.EXPIRED)
+        raise AnswerRefused(RefusalReason.EXPIRED)
     if ticket.binding.grant != binding.grant:
-        raise AnswerRefused(Refusal.OTHER_GRANT)
+        raise AnswerRefused(RefusalReason.OTHER_GRANT)
     if ticket.binding.session != binding.session:
-        raise AnswerRefused(Refusal.OTHER_SESSION)
+        raise AnswerRefused(RefusalReason.OTHER_SESSION)
     if ticket.binding.tool != binding.tool or not hmac.compare_digest(ticket.binding.digest, binding.digest):
-        raise AnswerRefused(Refusal.OTHER_CALL)
+        raise AnswerRefused(RefusalReason.OTHER_CALL)
     return ticket

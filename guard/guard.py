@@ -8,6 +8,12 @@ outcome, an audit record is written and the caller gets a `Result` whose error t
 starts with a tag (`[POLICY DENIED]`, `[INVALID ARGUMENTS]`, ...). A refused call never
 reaches the handler and leaves no side effect.
 
+Each of those is one method of `GuardedTool`, called in that order by `_run` over one
+`CallState` (what the call asked and what each step found); a step that refuses raises
+`Refused`, answered and audited in one place. Shadow mode is one switch, `CallState.enforced`:
+where the policy would deny, limit or ask, shadow mode writes down what it would have done
+(the outcome record's `shadow`) and lets the call go on.
+
 Write-ahead audit: a call that passed every check gets an `intent` record (event
 `tool_intent`) written whole before its handler runs; if that record cannot be written the
 call is refused with `[AUDIT UNAVAILABLE]` and nothing runs. The `outcome` record (event
@@ -34,7 +40,7 @@ import sys
 import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +48,17 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from guard import fastjson
-from guard.approval_gate import Approvals, ChannelSource, Settled
+from guard.approval_gate import Approvals, ChannelSource
 from guard.approval_question import question_for
 from guard.approval_store import MemoryApprovalStore
 from guard.audit import AuditLog, AuditUnavailable
-from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
+from guard.decisions import Decision, Plan, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits
 from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
-from guard.refusals import Outcome
+from guard.refusals import Outcome, Tag
 from guard.spec import (
     Blob,
     Call,
@@ -103,8 +109,8 @@ def format_validation(error: ValidationError) -> str:
 def path_fields(spec: ToolSpec) -> dict[str, PathArg]:
     """The arguments of `spec` marked `PathArg`, found once at wrap time."""
     found: dict[str, PathArg] = {}
-    for name, field in spec.args.model_fields.items():
-        for meta in field.metadata:
+    for name, model_field in spec.args.model_fields.items():
+        for meta in model_field.metadata:
             if isinstance(meta, PathArg):
                 found[name] = meta
     return found
@@ -147,23 +153,47 @@ def decode_json_strings(raw: dict[str, Any], fields: frozenset[str]) -> dict[str
             except ValueError:
                 continue  # left as is: validation reports the field
             except RecursionError:
-                raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {name}: JSON text nested too deeply") from None
+                raise Refused(
+                    Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] {name}: JSON text nested too deeply"
+                ) from None
             if isinstance(parsed, list | dict):
                 decoded = {**decoded, name: parsed}
     return decoded
 
 
 class Refused(Exception):
-    """A refusal raised from one of the guard's small steps, answered and audited in one place."""
+    """A call that ends before its handler's answer, raised from one of the pipeline's steps and
+    answered and audited in one place (`GuardedTool.__call__`).
 
-    def __init__(self, outcome: str, text: str) -> None:
+    `decision` and `counters` are what the outcome record shows when they are not the call's own so
+    far (a counter's refusal names its rule; a full window shows its counters). An approval still
+    waiting for its human ends the call the same way, with `pending` set and not as an error.
+    """
+
+    def __init__(
+        self,
+        outcome: str,
+        text: str,
+        *,
+        decision: Decision | None = None,
+        counters: list[dict[str, Any]] | None = None,
+        pending: Any = None,
+    ) -> None:
         super().__init__(text)
         self.outcome = outcome
         self.text = text
+        self.decision = decision
+        self.counters = counters
+        self.pending = pending
+
+    def result(self) -> Result:
+        return Result(not self.pending, self.text, pending=self.pending)
 
 
-RATE_LIMIT_UNAVAILABLE = "[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used ({}); nothing was run"
-AUDIT_UNAVAILABLE = "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+RATE_LIMIT_UNAVAILABLE = (
+    f"[{Tag.RATE_LIMIT_UNAVAILABLE}] the rate-limit store could not be used ({{}}); nothing was run"
+)
+AUDIT_UNAVAILABLE = f"[{Tag.AUDIT_UNAVAILABLE}] the call could not be recorded in the audit log, so it was not run"
 CANCELLED = "cancelled after the tool started (it may have done its work): its quota stays spent"
 
 
@@ -244,7 +274,7 @@ class Guard:
     def refuse_unexposed(self, name: str, arguments: dict[str, Any] | None, caller: Caller) -> Result:
         """A call to an unknown, hidden or unlisted name: refused and audited like any call."""
         decision = gate_tool(self.policy, name, known=name in self.tools)
-        result = Result(True, f"[POLICY DENIED] {decision.reason}")
+        result = Result(True, f"[{Tag.POLICY_DENIED}] {decision.reason}")
         self._audit(name, caller, arguments, decision, Outcome.DENIED, result, time.perf_counter())
         return result
 
@@ -319,6 +349,58 @@ class Guard:
             raise Refused(Outcome.AUDIT_UNAVAILABLE, AUDIT_UNAVAILABLE) from None
 
 
+@dataclass
+class CallState:
+    """One call as it goes through the pipeline: what it asked, and what each step found so far.
+
+    The outcome record is written from it whatever step the call ends in (`GuardedTool._finish`).
+    """
+
+    raw: Any
+    """The arguments as the client sent them (what the audit records)."""
+    caller: Caller
+    channel: ChannelSource
+    call_id: str
+    started: float
+    shadow: bool = False
+    """The policy is in shadow mode: its refusals are written down (`would`), the call goes on."""
+    would: list[dict[str, str]] = field(default_factory=list)
+    decision: Decision | None = None
+    args: Any = None
+    """The validated (and canonicalised) arguments."""
+    dumped: dict[str, Any] | None = None
+    """`args` as JSON values, made when a condition, an approval or a counter needs them."""
+    plan: Plan | None = None
+    equivalents: list[Equivalent] = field(default_factory=list)
+    equivalent_of: list[str] | None = None
+    """The dedicated tools this call does the work of, by name (the audit's `equivalent_of`)."""
+    asks_human: bool = False
+    paths: dict[str, Path] = field(default_factory=dict)
+    limits: list[Any] = field(default_factory=list)
+    spent: list[tuple[Any, Any]] = field(default_factory=list)
+    """(counter, arguments it counts from): the policy's state counters this call spends."""
+    reserved: Reservation = field(default_factory=Reservation)
+    counters: list[dict[str, Any]] | None = None
+    """What remains of every limit and counter the call touches (the audit's `counters`)."""
+    charged: bool = False
+
+    def enforced(self, would: str, decision: Decision) -> bool:
+        """Whether the policy's refusal (or question) `decision` stands: shadow mode's one switch.
+
+        Under shadow mode nothing the policy says stops a call: what it would have done (`would_deny`,
+        `would_limit`, `would_ask`) is kept for the outcome record and the call goes on."""
+        if not self.shadow:
+            return True
+        entry = {"would": would, "rule": decision.rule, "reason": decision.reason}
+        if entry not in self.would:  # a tool-level refusal is seen again with the arguments
+            self.would.append(entry)
+        return False
+
+    @property
+    def state_counters(self) -> list[Any]:
+        return [counter for counter, _ in self.spent]
+
+
 class GuardedTool:
     """A tool handler behind the guard; only `Guard.wrap` can make one."""
 
@@ -342,178 +424,241 @@ class GuardedTool:
 
     async def __call__(self, arguments: dict[str, Any] | None, caller: Caller, channel: ChannelSource = None) -> Result:
         started = time.perf_counter()
-        guard, spec = self.guard, self.spec
         raw = arguments if arguments is not None else {}
-        call_id = uuid.uuid4().hex[:16]
-        state: dict[str, Any] = {
-            "decision": None, "counters": None, "equivalents": None, "shadow": [], "charged": False,
-        }  # fmt: skip
-
-        def finish(outcome: str, result: Result, decision: Decision | None, counters=None) -> Result:
-            guard._audit(
-                spec.name,
-                caller,
-                raw,
-                decision,
-                outcome,
-                result,
-                started,
-                counters,
-                call_id=call_id,
-                equivalents=state["equivalents"],
-                shadow=state["shadow"],
-                charged=state["charged"],
-            )
-            return result
-
+        state = CallState(raw, caller, channel, uuid.uuid4().hex[:16], started)
         try:
-            with guard.policies.pinned(caller.grant):  # one policy for the whole call, whatever a reload does
-                return await self._run(raw, caller, channel, call_id, state, finish)
+            with self.guard.policies.pinned(caller.grant):  # one policy for the whole call, whatever a reload does
+                return await self._run(state)
         except Refused as refused:
-            return finish(refused.outcome, Result(True, refused.text), state["decision"], state["counters"])
+            counters = refused.counters if refused.counters is not None else state.counters
+            return self._finish(state, refused.outcome, refused.result(), refused.decision or state.decision, counters)
         except Exception as exc:  # a failure of the guard itself: still tagged, still audited
-            print(f"guard failed on {spec.name}:", file=sys.stderr)
+            name = self.spec.name
+            print(f"guard failed on {name}:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
-            text = f"[INTERNAL ERROR] the guard could not decide on {spec.name} ({type(exc).__name__}); nothing was run"
-            return finish(Outcome.GUARD_ERROR, Result(True, text), state["decision"], state["counters"])
+            text = (
+                f"[{Tag.INTERNAL_ERROR}] the guard could not decide on {name} ({type(exc).__name__}); nothing was run"
+            )
+            return self._finish(state, Outcome.GUARD_ERROR, Result(True, text), state.decision, state.counters)
 
-    async def _run(
-        self, raw: Any, caller: Caller, channel: ChannelSource, call_id: str, state: dict[str, Any], finish: Any
+    async def _run(self, state: CallState) -> Result:
+        """The pipeline, top to bottom. A step that refuses raises `Refused`; under shadow mode the
+        policy's own refusals are written down instead (`CallState.enforced`) and the call goes on."""
+        state.shadow = self.guard.policy.shadow
+        self._gate_tool(state)
+        self._validate(state)
+        await self._canonicalise(state)
+        self._gate_arguments(state)
+        self._confine(state)
+        self._select_limits(state)
+        await self._approve(state)
+        self._reserve(state)
+        self._write_intent(state)
+        return await self._execute(state)
+
+    def _finish(
+        self,
+        state: CallState,
+        outcome: str,
+        result: Result,
+        decision: Decision | None,
+        counters: list[dict[str, Any]] | None = None,
     ) -> Result:
-        guard, spec = self.guard, self.spec
-        shadow = guard.policy.shadow
+        """The outcome record, then the answer."""
+        self.guard._audit(
+            self.spec.name,
+            state.caller,
+            state.raw,
+            decision,
+            outcome,
+            result,
+            state.started,
+            counters,
+            call_id=state.call_id,
+            equivalents=state.equivalent_of,
+            shadow=state.would,
+            charged=state.charged,
+        )
+        return result
 
-        def would(kind: str, why: Decision) -> None:
-            """Shadow mode: what would have been refused, kept for the outcome record; the call goes on."""
-            entry = {"would": kind, "rule": why.rule, "reason": why.reason}
-            if entry not in state["shadow"]:  # a tool-level refusal is seen again with the arguments
-                state["shadow"].append(entry)
+    def _gate_tool(self, state: CallState) -> None:
+        """1. The policy's tool gate: unknown, hidden, denied or allowed (default deny)."""
+        state.decision = decision = gate_tool(self.guard.policy, self.spec.name, known=True)
+        if not decision.allowed and state.enforced("would_deny", decision):
+            raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {decision.reason}")
 
-        decision = gate_tool(guard.policy, spec.name, known=True)
-        state["decision"] = decision
-        if not decision.allowed:
-            if not shadow:
-                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
-            would("would_deny", decision)
-
+    def _validate(self, state: CallState) -> None:
+        """2. The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
+        raw = state.raw
         if not isinstance(raw, dict):
-            return finish(Outcome.INVALID, Result(True, "[INVALID ARGUMENTS] (arguments): must be an object"), decision)
-        args = self._validate(raw)
-        if spec.canonical is not None:  # the values as they will be stored, before any condition sees them
-            try:
-                args = await self._canonical(args, caller)
-            except ToolFailure as failure:
-                return finish(failure.outcome, Result(True, failure.render()), decision)
-
-        plan = plan_for(guard.policy, spec.name)
-        dumped = None
-        if plan.checks or plan.approval is not None or plan.counters:
-            dumped = args.model_dump(mode="json")
-            values = counting(guard.limiter.read, plan.state_paths, plan.counters, caller) if plan.state_paths else None
-            decision = gate_arguments(guard.policy, spec.name, dumped, values)
-        equivalents = self._equivalents(args)
-        if equivalents:
-            state["equivalents"] = list(dict.fromkeys(equivalent.tool for equivalent in equivalents))
-            decision = combine(guard.policy, spec.name, decision, equivalents)
-        state["decision"] = decision
-        if not decision.allowed:
-            if not shadow:
-                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {decision.reason}"), decision)
-            would("would_deny", decision)
-        elif shadow and decision.verdict is Verdict.APPROVAL:
-            would("would_ask", decision)
-
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] (arguments): must be an object")
         try:
-            paths = self._confine(args)
+            decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
+            state.args = self.spec.args.model_validate(decoded)
+        except ValidationError as exc:
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] {format_validation(exc)}") from None
+        except RecursionError:
+            raise Refused(Outcome.INVALID, f"[{Tag.INVALID_ARGUMENTS}] (arguments): nested too deeply") from None
+
+    async def _canonicalise(self, state: CallState) -> None:
+        """3. The tool's canonicalisation step (`ToolSpec.canonical`): the values as they will be stored,
+        before any condition sees them; off the event loop (it may ask the target)."""
+        canonical = self.spec.canonical
+        if canonical is None:
+            return
+        call = Call(caller=state.caller, runtime=self.context)
+        try:
+            if inspect.iscoroutinefunction(canonical):
+                state.args = await canonical(state.args, call)
+            else:
+                state.args = await anyio.to_thread.run_sync(canonical, state.args, call)
         except ToolFailure as failure:
-            return finish(failure.outcome, Result(True, failure.render()), decision)
+            raise Refused(failure.outcome, failure.render()) from None
 
-        limits = plan.limits
-        spent = [(counter, dumped) for counter in plan.counters]
-        if equivalents:
-            limits = [*limits, *equivalent_limits(guard.policy, equivalents)]
-            spent += equivalent_counters(guard.policy, equivalents)
-        if decision.verdict is Verdict.APPROVAL and not shadow:
-            refusal = counting(guard.limiter.check, limits, caller)
-            if refusal is not None:
-                return finish(Outcome.RATE_LIMITED, Result(True, refusal.render()), decision)
-            if dumped is None:  # approval asked for by an equivalent tool's rule, not this tool's plan
-                dumped = args.model_dump(mode="json")
-            settled = await self._approve(args, dumped, caller, paths, channel)
-            if not settled.approved:
-                result = Result(not settled.pending, settled.text, pending=settled.pending)
-                return finish(settled.outcome, result, decision)
+    def _gate_arguments(self, state: CallState) -> None:
+        """4. The policy on the arguments: `require` / `deny_if` (with the state counters they read), then
+        the rules of the dedicated tools this call does the work of (`ToolSpec.equivalents`)."""
+        policy, name = self.guard.policy, self.spec.name
+        state.plan = plan = plan_for(policy, name)
+        decision = state.decision
+        if plan.checks or plan.approval is not None or plan.counters:
+            state.dumped = state.args.model_dump(mode="json")
+            values = (
+                counting(self.guard.limiter.read, plan.state_paths, plan.counters, state.caller)
+                if plan.state_paths
+                else None
+            )
+            decision = gate_arguments(policy, name, state.dumped, values)
+        if self.spec.equivalents is not None:
+            state.equivalents = list(self.spec.equivalents(state.args))
+        if state.equivalents:
+            state.equivalent_of = list(dict.fromkeys(equivalent.tool for equivalent in state.equivalents))
+            decision = combine(policy, name, decision, state.equivalents)
+        state.decision = decision
+        if not decision.allowed and state.enforced("would_deny", decision):
+            raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {decision.reason}")
+        state.asks_human = decision.verdict is Verdict.APPROVAL and state.enforced("would_ask", decision)
 
+    def _confine(self, state: CallState) -> None:
+        """5. Every `PathArg` argument resolved and confined to its root before the handler sees it."""
         try:
-            reserved = guard.limiter.reserve(limits, caller, spent)
+            for name, marker in self.paths.items():
+                value = getattr(state.args, name)
+                if value is None:
+                    continue
+                root = self.guard.roots.get(marker.root)
+                if root is None:
+                    raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
+                # OSError → PathRefused inside
+                state.paths[name] = confine(name, value, root, must_exist=marker.must_exist)
+        except ToolFailure as failure:
+            raise Refused(failure.outcome, failure.render()) from None
+
+    def _select_limits(self, state: CallState) -> None:
+        """6. The limits and state counters the call spends: its own, and those of its equivalents."""
+        policy, plan = self.guard.policy, state.plan
+        assert plan is not None
+        state.limits = plan.limits
+        state.spent = [(counter, state.dumped) for counter in plan.counters]
+        if state.equivalents:
+            state.limits = [*state.limits, *equivalent_limits(policy, state.equivalents)]
+            state.spent += equivalent_counters(policy, state.equivalents)
+
+    async def _approve(self, state: CallState) -> None:
+        """7. `require_approval`: the limits checked first (a human is not asked for a call they would
+        refuse), then the human, whose question shows the validated call in full and the tool's preview."""
+        if not state.asks_human:
+            return
+        refusal = counting(self.guard.limiter.check, state.limits, state.caller)
+        if refusal is not None:
+            raise Refused(Outcome.RATE_LIMITED, refusal.render())
+        if state.dumped is None:  # approval asked for by an equivalent tool's rule, not this tool's plan
+            state.dumped = state.args.model_dump(mode="json")
+        call = Call(caller=state.caller, runtime=self.context, paths=state.paths)
+        describe = functools.partial(question_for, self.spec, state.args, call)
+        settled = await self.guard.approvals.settle(self.spec.name, state.dumped, state.caller, state.channel, describe)
+        if not settled.approved:
+            raise Refused(settled.outcome, settled.text, pending=settled.pending)
+
+    def _reserve(self, state: CallState) -> None:
+        """8. Quota: every limit and counter reserved, all or nothing (given back if the call does not run)."""
+        try:
+            reserved = self.guard.limiter.reserve(state.limits, state.caller, state.spent)
         except IncrementRefused as exc:
             refused = Decision(Verdict.DENY, exc.rule, str(exc))
-            if not shadow:
-                return finish(Outcome.DENIED, Result(True, f"[POLICY DENIED] {exc}"), refused)
-            would("would_deny", refused)
+            if state.enforced("would_deny", refused):
+                raise Refused(Outcome.DENIED, f"[{Tag.POLICY_DENIED}] {exc}", decision=refused) from None
             reserved = Reservation()
         except Exception as exc:  # the store failed (Redis down, ...): a tagged refusal, never a crash
             raise Refused(Outcome.RATE_LIMIT_UNAVAILABLE, RATE_LIMIT_UNAVAILABLE.format(type(exc).__name__)) from None
-        states = [counter for counter, _ in spent]
         if isinstance(reserved, Refusal):
-            counters = counting(self._counter_states, limits, states, caller)
-            if not shadow:
-                return finish(Outcome.RATE_LIMITED, Result(True, reserved.render()), decision, counters)
+            counters = counting(self._counter_states, state)
             rule = reserved.limit.counter if reserved.limit is not None else reserved.counter.rule
-            would("would_limit", Decision(Verdict.DENY, rule, reserved.render()))
+            if state.enforced("would_limit", Decision(Verdict.DENY, rule, reserved.render())):
+                raise Refused(Outcome.RATE_LIMITED, reserved.render(), counters=counters)
             reserved = Reservation()  # the window is full: nothing is taken, nothing to give back
+        state.reserved = reserved
+
+    def _write_intent(self, state: CallState) -> None:
+        """9. Write-ahead audit: the intent record, whole, or the call does not run (its quota given back)."""
         try:
             # read by the hit itself, not a second pass (a shadow call whose limit would refuse took nothing)
-            counters = state["counters"] = (
-                reserved.states if reserved.taken else counting(self._counter_states, limits, states, caller)
-            )
-            guard.write_intent(
-                spec.name, caller, raw, decision, counters, call_id=call_id, equivalents=state["equivalents"]
-            )
+            state.counters = state.reserved.states if state.reserved.taken else counting(self._counter_states, state)
+            self.guard.write_intent(
+                self.spec.name, state.caller, state.raw, state.decision, state.counters,
+                call_id=state.call_id, equivalents=state.equivalent_of,
+            )  # fmt: skip
         except BaseException:
-            self._give_back(reserved)  # the call will not run
+            self._give_back(state.reserved)  # the call will not run
             raise
-        call = Call(caller=caller, runtime=self.context, paths=paths,
-                    approved=decision.verdict is Verdict.APPROVAL)
+
+    async def _execute(self, state: CallState) -> Result:
+        """10. The handler, its quota charged (Intercept's rule) or given back, and its answer."""
+        assert state.decision is not None
+        call = Call(caller=state.caller, runtime=self.context, paths=state.paths,
+                    approved=state.decision.verdict is Verdict.APPROVAL)  # fmt: skip
         try:
             if self.is_async:
-                value = await spec.handler(args, call)
+                value = await self.spec.handler(state.args, call)
             else:
-                value = await anyio.to_thread.run_sync(spec.handler, args, call)
+                value = await anyio.to_thread.run_sync(self.spec.handler, state.args, call)
         except BaseException as exc:
-            # Intercept's rule: a call that reached its tool is charged, whatever the tool answered —
-            # an Odoo fault, a crash, a cancellation (the handler may have done its work already).
-            # Only a refusal the tool made before it could have any effect gives the quota back.
-            if isinstance(exc, ToolFailure) and exc.before_effect:
-                self._give_back(reserved)
-                with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
-                    counters = self._counter_states(limits, states, caller)
-            else:
-                guard.limiter.commit(reserved)
-                state["charged"] = True
-            if isinstance(exc, ToolFailure):
-                return finish(exc.outcome, Result(True, exc.render()), decision, counters)
-            if not isinstance(exc, Exception):  # cancelled, or the process is stopping: the intent gets its outcome
-                finish(Outcome.CANCELLED, Result(True, CANCELLED), decision, counters)
-                raise
-            print(f"tool {spec.name} crashed:", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-            text = f"[INTERNAL ERROR] {spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
-            return finish(Outcome.CRASHED, Result(True, text), decision, counters)
-        guard.limiter.commit(reserved)
-        state["charged"] = True
+            return self._failed(state, exc)
+        self.guard.limiter.commit(state.reserved)
+        state.charged = True
 
         if isinstance(value, ToolOutput):
             result = Result(False, render_text(value.data), value.data, value.blobs)
         else:
             result = Result(False, render_text(value), value)
-        return finish(Outcome.OK, result, decision, counters)
+        return self._finish(state, Outcome.OK, result, state.decision, state.counters)
 
-    def _counter_states(self, limits: Any, counters: Any, caller: Caller) -> list[dict[str, Any]]:
+    def _failed(self, state: CallState, exc: BaseException) -> Result:
+        """A handler that raised. Intercept's rule: a call that reached its tool is charged, whatever the
+        tool answered — an Odoo fault, a crash, a cancellation (the handler may have done its work
+        already). Only a refusal the tool made before it could have any effect gives the quota back."""
+        if isinstance(exc, ToolFailure) and exc.before_effect:
+            self._give_back(state.reserved)
+            with contextlib.suppress(Exception):  # the store went away: the audit keeps the figures from before
+                state.counters = self._counter_states(state)
+        else:
+            self.guard.limiter.commit(state.reserved)
+            state.charged = True
+        if isinstance(exc, ToolFailure):
+            return self._finish(state, exc.outcome, Result(True, exc.render()), state.decision, state.counters)
+        if not isinstance(exc, Exception):  # cancelled, or the process is stopping: the intent gets its outcome
+            self._finish(state, Outcome.CANCELLED, Result(True, CANCELLED), state.decision, state.counters)
+            raise exc
+        print(f"tool {self.spec.name} crashed:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        text = f"[{Tag.INTERNAL_ERROR}] {self.spec.name} failed unexpectedly ({type(exc).__name__}); see the server log"
+        return self._finish(state, Outcome.CRASHED, Result(True, text), state.decision, state.counters)
+
+    def _counter_states(self, state: CallState) -> list[dict[str, Any]]:
         """What remains of every counter the call touches, for the audit record."""
         limiter = self.guard.limiter
-        states = limiter.states(limits, caller) if limits else []
-        return states + [limiter.counter_state(counter, caller) for counter in counters]
+        states = limiter.states(state.limits, state.caller) if state.limits else []
+        return states + [limiter.counter_state(counter, state.caller) for counter in state.state_counters]
 
     def _give_back(self, reserved: Any) -> None:
         """Roll a reservation back; a store that fails now costs the caller quota, never the answer."""
@@ -521,49 +666,3 @@ class GuardedTool:
             self.guard.limiter.rollback(reserved)
         except Exception as exc:
             print(f"rate-limit store: could not give back a reservation ({type(exc).__name__})", file=sys.stderr)
-
-    def _validate(self, raw: dict[str, Any]) -> Any:
-        """The tool's argument model over the raw arguments (JSON text decoded where allowed)."""
-        try:
-            decoded = decode_json_strings(raw, self.json_fields) if self.json_fields else raw
-            return self.spec.args.model_validate(decoded)
-        except ValidationError as exc:
-            raise Refused(Outcome.INVALID, f"[INVALID ARGUMENTS] {format_validation(exc)}") from None
-        except RecursionError:
-            raise Refused(Outcome.INVALID, "[INVALID ARGUMENTS] (arguments): nested too deeply") from None
-
-    async def _canonical(self, args: Any, caller: Caller) -> Any:
-        """The tool's canonicalisation step (`ToolSpec.canonical`), off the event loop (it may ask the target)."""
-        call = Call(caller=caller, runtime=self.context)
-        canonical = self.spec.canonical
-        assert canonical is not None
-        if inspect.iscoroutinefunction(canonical):
-            return await canonical(args, call)
-        return await anyio.to_thread.run_sync(canonical, args, call)
-
-    def _equivalents(self, args: Any) -> list[Equivalent]:
-        """The dedicated tools this call does the work of (`ToolSpec.equivalents`), if the tool has any."""
-        if self.spec.equivalents is None:
-            return []
-        return list(self.spec.equivalents(args))
-
-    def _confine(self, args: Any) -> dict[str, Path]:
-        """Resolve and confine every `PathArg` argument before the handler sees it."""
-        resolved: dict[str, Path] = {}
-        for name, marker in self.paths.items():
-            value = getattr(args, name)
-            if value is None:
-                continue
-            root = self.guard.roots.get(marker.root)
-            if root is None:
-                raise NotConfigured(f"{name}: the '{marker.root}' root is not configured on this server")
-            resolved[name] = confine(name, value, root, must_exist=marker.must_exist)  # OSError → PathRefused inside
-        return resolved
-
-    async def _approve(
-        self, args: Any, dumped: dict[str, Any], caller: Caller, paths: dict[str, Path], channel: ChannelSource
-    ) -> Settled:
-        """The approval step; its question shows the validated call in full and the tool's preview."""
-        call = Call(caller=caller, runtime=self.context, paths=paths)
-        describe = functools.partial(question_for, self.spec, args, call)
-        return await self.guard.approvals.settle(self.spec.name, dumped, caller, channel, describe)

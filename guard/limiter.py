@@ -54,6 +54,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from guard.decisions import StateCounter
 from guard.policy import Limit
+from guard.refusals import Tag
 from guard.spec import Caller
 
 NAMESPACE = "odoo-guard"
@@ -83,13 +84,13 @@ class Refusal:
         if self.counter is not None:
             counter = self.counter
             text = (
-                f"[RATE LIMITED] {counter.path}: {counter.cap} per {counter.window} (UTC, {counter.scope}), "
+                f"[{Tag.RATE_LIMITED}] {counter.path}: {counter.cap} per {counter.window} (UTC, {counter.scope}), "
                 f"retry in {self.retry_in} s"
             )
             return f"{text}: {counter.message}" if counter.message else text
         assert self.limit is not None
         return (
-            f"[RATE LIMITED] {self.limit.counter}: {self.limit.max} per {self.limit.window_label} "
+            f"[{Tag.RATE_LIMITED}] {self.limit.counter}: {self.limit.max} per {self.limit.window_label} "
             f"({self.limit.scope}), retry in {self.retry_in} s"
         )
 

@@ -47,7 +47,7 @@ Normalise = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
-class Call:
+class RecordedCall:
     """One recorded call, as replay needs it."""
 
     index: int
@@ -65,7 +65,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Change:
-    call: Call
+    call: RecordedCall
     after: str
     after_rule: str | None
 
@@ -142,7 +142,7 @@ def charged(record: Mapping[str, Any]) -> bool:
     return record.get("outcome") in REACHED_THE_TOOL
 
 
-def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
+def calls_from(records: Iterable[Mapping[str, Any]]) -> list[RecordedCall]:
     """The outcome records, in recorded time order (stable for equal times)."""
     calls = []
     for index, record in enumerate(records, start=1):
@@ -151,7 +151,7 @@ def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
         before, rule = recorded_class(record)
         arguments = record.get("arguments")
         calls.append(
-            Call(
+            RecordedCall(
                 index=index,
                 time=_time(record),
                 tool=str(record["tool"]),
@@ -167,7 +167,7 @@ def calls_from(records: Iterable[Mapping[str, Any]]) -> list[Call]:
     return sorted(calls, key=lambda call: call.time)
 
 
-def _owner(scope: str, call: Call) -> str:
+def _owner(scope: str, call: RecordedCall) -> str:
     return {"grant": call.grant, "session": f"{call.grant}/{call.session}", "global": "*"}[scope]
 
 
@@ -181,21 +181,23 @@ class SimulatedCounters:
         self._hits: dict[tuple[Any, ...], list[float]] = defaultdict(list)
         self._sums: dict[tuple[Any, ...], int] = defaultdict(int)
 
-    def _window_key(self, limit: Limit, call: Call) -> tuple[Any, ...]:
+    def _window_key(self, limit: Limit, call: RecordedCall) -> tuple[Any, ...]:
         return (limit.counter, limit.scope, _owner(limit.scope, call), limit.max, limit.seconds)
 
     def _in_window(self, key: tuple[Any, ...], seconds: int, now: float) -> int:
         hits = self._hits[key]
         return len(hits) - bisect.bisect_right(hits, now - seconds)
 
-    def _sum_key(self, counter: StateCounter, call: Call) -> tuple[Any, ...]:
+    def _sum_key(self, counter: StateCounter, call: RecordedCall) -> tuple[Any, ...]:
         start = int(call.time // counter.seconds) * counter.seconds
         return (counter.path, counter.scope, _owner(counter.scope, call), start)
 
-    def value(self, counter: StateCounter, call: Call) -> int:
+    def value(self, counter: StateCounter, call: RecordedCall) -> int:
         return self._sums.get(self._sum_key(counter, call), 0)
 
-    def refusal(self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: Call) -> str | None:
+    def refusal(
+        self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: RecordedCall
+    ) -> str | None:
         """The counter that would refuse `call` now, or None."""
         seen = set()
         for limit in limits:
@@ -209,7 +211,7 @@ class SimulatedCounters:
                 return counter.rule
         return None
 
-    def spend(self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: Call) -> None:
+    def spend(self, limits: Iterable[Limit], counters: Iterable[tuple[StateCounter, int]], call: RecordedCall) -> None:
         seen = set()
         for limit in limits:
             if limit.counter not in seen:
@@ -257,7 +259,11 @@ def replay(
 
 
 def _decide(
-    policy: Policy, call: Call, counters: SimulatedCounters, known: Callable[[str], bool], normalise: Normalise | None
+    policy: Policy,
+    call: RecordedCall,
+    counters: SimulatedCounters,
+    known: Callable[[str], bool],
+    normalise: Normalise | None,
 ) -> tuple[str | None, str | None]:
     first = gate_tool(policy, call.tool, known=known(call.tool))
     if not first.allowed:

@@ -21,7 +21,7 @@ from .settings import ConnectionConfig
 from .transport import Transport
 
 if TYPE_CHECKING:
-    from .web import WebSession
+    from .web import ReportSession
 
 TRANSPORTS: dict[str, tuple[str, str]] = {
     "jsonrpc": (".jsonrpc", "JsonRpcTransport"),
@@ -42,7 +42,7 @@ class OdooConnection:
         self.config = config
         self._transport: Transport | None = None
         self._protocol: str | None = None
-        self._web: WebSession | None = None
+        self._web: ReportSession | None = None
         self._lock = threading.Lock()
         self._choosing = threading.Lock()  # not `_lock`: the login (under `_lock`) builds the transport
         self._uid: int | None = None
@@ -118,9 +118,9 @@ class OdooConnection:
             )
         with self._lock:
             if self._web is None:
-                from .web import WebSession  # httpx, imported only when a report is first asked for
+                from .web import ReportSession  # httpx, imported only when a report is first asked for
 
-                self._web = WebSession(self.config)
+                self._web = ReportSession(self.config)
         return self._web.report_pdf(report_name, ids)
 
     def refresh(self) -> None:

@@ -20,7 +20,9 @@ from .settings import ConnectionConfig
 from .transport import ssl_context, unreachable
 
 
-class WebSession:
+class ReportSession:
+    """One connection's web session for PDF reports (not the `web_session` family's cookie jar)."""
+
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
         headers = {"User-Agent": "odoo-guard-mcp"}

@@ -47,7 +47,7 @@ def build_guard(
         runtime=runtime,
         approvals=open_approvals(settings, audit),
     )
-    guard.audit.add_secrets(configured_secrets(settings.env))
+    guard.audit.add_secrets(configured_secrets(settings))
     assemble(FAMILIES)  # a tool name served twice stops the start
     for family in FAMILIES:
         try:

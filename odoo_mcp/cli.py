@@ -47,7 +47,6 @@ def run_server(
     handoff: Any = None,
 ) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
-    from odoo_client.settings import OdooSettings
     from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/stdio.py
     from odoo_mcp.startup import audit_unwritable, check_directories, start_line
 
@@ -58,7 +57,7 @@ def run_server(
     try:
         policy = load_policy(settings.policy_path)
         check_names(policy, str(settings.policy_path), [spec.name for spec in extra_specs], mounts=mount_names)
-        OdooSettings.from_env(settings.env)  # a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
+        settings.odoo  # noqa: B018 - parsed here: a bad ODOO_* / CONNECTIONS_FILE stops the start, not the first call
         check_directories(settings)  # a missing folder stops the start, not the first call
         grants = read_grants(http.tokens) if http is not None and http.tokens else GrantsFile()
         digests = grants.digests

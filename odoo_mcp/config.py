@@ -6,6 +6,7 @@ message naming the variable (fail closed), never a silent fallback to a default.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 from odoo_client.env import first_set, parse_bool
 from odoo_client.errors import ConfigError  # one class for every bad setting, whichever layer reads it
+from odoo_client.settings import OdooSettings
 
 _first = first_set  # the one environment reader (odoo_client/env.py)
 
@@ -198,6 +200,13 @@ class Settings:
             env=env,
             approvals=ApprovalSettings.from_env(env),
         )
+
+    @functools.cached_property
+    def odoo(self) -> OdooSettings:
+        """The Odoo connections (`ODOO_*`, `CONNECTIONS_FILE`), parsed once for the whole server: the
+        start-up check, every Odoo family's context, the audit's secrets and OAuth all read this one
+        (a bad value is a `ConfigError` naming the variable, raised again on every read)."""
+        return OdooSettings.from_env(self.env)
 
 
 def read_json_file(path: Path, what: str) -> Any:

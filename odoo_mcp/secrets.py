@@ -8,21 +8,19 @@ record (`guard.audit.KnownSecrets`), whatever key they arrive under.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from guard.audit import is_secret_key
-from odoo_mcp.config import ConfigError
+from odoo_mcp.config import ConfigError, Settings
 
 
-def configured_secrets(env: Mapping[str, str]) -> Iterator[str]:
-    for name, value in env.items():
+def configured_secrets(settings: Settings) -> Iterator[str]:
+    for name, value in settings.env.items():
         if is_secret_key(name) and value.strip():
             yield value.strip()
-    from odoo_client.settings import OdooSettings
-
     try:
-        settings = OdooSettings.from_env(env)
+        odoo = settings.odoo  # the server's one parse (odoo_mcp/config.py)
     except ConfigError:
         return  # the server refuses to start on this before any call (cli.run_server)
-    for config in settings.connections.values():
+    for config in odoo.connections.values():
         yield from (secret for secret in (config.password, config.api_key) if secret)

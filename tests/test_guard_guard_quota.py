@@ -8,7 +8,9 @@ third call (the handler is not reached again), a refund leaves both for the call
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 import anyio
 import pytest
@@ -127,6 +129,25 @@ async def test_a_call_refused_before_any_effect_gets_its_quota_back(how, spellin
     assert (await tool({"count": 1}, caller)).text.startswith("[RATE LIMITED]")
 
 
+
+@pytest.mark.parametrize("spelling", ["json", "yaml", "wildcard"])
+async def test_a_call_whose_intent_cannot_be_written_gets_its_quota_back(tmp_path, spelling):
+    full = [True]
+
+    def disk(descriptor: int, data: bytes) -> None:
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        os.write(descriptor, data)
+
+    guard = guard_for(policy_text(spelling), AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=disk))
+    tool, caller = guard.tools["flaky"], Caller()
+    for _ in range(3):
+        assert (await tool({"count": 1}, caller)).text.startswith("[AUDIT UNAVAILABLE]")
+    full[0] = False
+    assert not (await tool({"count": 1}, caller)).is_error
+    assert not (await tool({"count": 1}, caller)).is_error
+    assert (await tool({"count": 1}, caller)).text.startswith("[RATE LIMITED]")
+
 async def test_every_intent_gets_an_outcome_and_the_outcome_says_whether_it_was_charged(tmp_path):
     audit = AuditLog(tmp_path / "audit.jsonl", stderr=False)
     guard = guard_for(json.dumps(JSON_POLICY), audit)
@@ -177,6 +198,23 @@ async def test_approval_declined_or_pending_spends_nothing():
     assert not (await tool({}, caller, approved)).is_error
     assert (await tool({}, caller, approved)).text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
 
+
+
+async def test_a_human_is_not_asked_about_a_call_its_limits_would_refuse():
+    guard = guard_for(json.dumps(JSON_POLICY))
+    tool = guard.tools["guard_echo"]
+    questions: list[str] = []
+
+    async def approves(question: str) -> bool:
+        questions.append(question)
+        return True
+
+    for _ in range(2):
+        assert not (await tool({}, Caller(), Channel(ask=approves))).is_error
+    assert len(questions) == 2
+    refused = await tool({}, Caller(), Channel(ask=approves))
+    assert refused.text.startswith("[RATE LIMITED] rate_limit.guard_echo: 2 per hour")
+    assert len(questions) == 2  # refused before the question: nobody approves a call that cannot run
 
 def login_limit(tool: str) -> dict:
     counter = {"counter": "logins", "window": "minute", "max": 5, "scope": "grant"}

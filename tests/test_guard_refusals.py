@@ -1,8 +1,10 @@
-"""Refusals in one place: every tag the code writes is a `Tag` of guard/refusals.py, every failure class
-carries its tag and audit outcome, and a refusal raised inside a handler is audited like the guard's own."""
+"""Refusals in one place: every tag the code writes is a `Tag` of guard/refusals.py (never typed by hand)
+and is documented in docs/tools.md, every failure class carries its tag and audit outcome, and a refusal
+raised inside a handler is audited like the guard's own."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -17,23 +19,62 @@ from guard.spec import Caller, PathRefused, PolicyRefusal, Risk, ToolArgs, ToolS
 from odoo_mcp.families import all_specs
 from tests.harness import REPO
 
-TAG_IN_SOURCE = re.compile(r"""["'(]\[([A-Z][A-Z ]{3,})\]""")
+TAG_FIRST = re.compile(r"\[([A-Z][A-Z ]{3,})\]")
+"""A refusal line's tag, where a string starts with one."""
 
 
-def written_tags() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for package in ("guard", "tools", "odoo_mcp", "odoo_client"):
-        for path in (REPO / package).rglob("*.py"):
-            for tag in TAG_IN_SOURCE.findall(path.read_text()):
-                found.setdefault(tag, []).append(str(path.relative_to(REPO)))
+def docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
     return found
 
 
-def test_every_tag_in_the_code_is_declared_in_refusals():
-    tags = written_tags()
-    assert {"POLICY DENIED", "INVALID ARGUMENTS", "RATE LIMITED"} <= set(tags)  # the scan sees them
-    undeclared = {tag: files for tag, files in tags.items() if tag not in set(Tag)}
-    assert undeclared == {}
+def literal_tags(source: str) -> list[str]:
+    """Tags written by hand at the start of a string (a plain or an f-string), docstrings aside."""
+    tree = ast.parse(source)
+    skip = docstrings(tree)
+    found = []
+    for node in ast.walk(tree):  # the text parts of an f-string are constants too
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            match = TAG_FIRST.match(node.value)
+            if match:
+                found.append(match.group(1))
+    return found
+
+
+def test_the_scan_sees_a_tag_written_by_hand():
+    source = 'x = f"[POLICY DENIED] {why}"\ny = "[RATE LIMITED] c"\nz = f"[{Tag.CONFLICT}] {why}"\n'
+    assert sorted(literal_tags(source)) == ["POLICY DENIED", "RATE LIMITED"]
+    assert literal_tags('"""[POLICY DENIED] in a docstring"""\n') == []
+
+
+def test_every_tag_the_code_writes_is_a_tag_member_never_a_literal():
+    """A refusal's tag comes from `Tag` (`f"[{Tag.POLICY_DENIED}] ..."`, a `ToolFailure`'s `tag`): a tag
+    typed by hand can drift from the one agents and docs know."""
+    by_hand = {}
+    for package in ("guard", "tools", "odoo_mcp", "odoo_client"):
+        for path in (REPO / package).rglob("*.py"):
+            for tag in literal_tags(path.read_text()):
+                by_hand.setdefault(tag, []).append(str(path.relative_to(REPO)))
+    assert by_hand == {}
+
+
+def documented_tags() -> set[str]:
+    """The tags of the table "What a refusal looks like" in docs/tools.md (its first column)."""
+    text = (REPO / "docs" / "tools.md").read_text(encoding="utf-8")
+    section = text.split("## What a refusal looks like", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `[")]
+    return {tag for row in rows for tag in re.findall(r"`\[([A-Z][A-Z ]+)\]`", row)}
+
+
+def test_every_tag_is_documented_where_the_docs_list_them():
+    """The tags a client can read — `Tag`, and every failure class's — are the rows of the docs' table."""
+    tags = set(Tag) | {cls.tag for cls in failure_classes()}
+    assert documented_tags() == {str(tag) for tag in tags}
 
 
 def failure_classes() -> set[type[ToolFailure]]:

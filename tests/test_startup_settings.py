@@ -75,3 +75,32 @@ def test_a_word_that_is_not_a_boolean_is_refused_naming_the_variable(word):
 
     with pytest.raises(ConfigError, match=f"ODOO_MCP_AUDIT_STDERR: '{word}' is not a boolean"):
         Settings.load(policy="p.json", env={"ODOO_MCP_AUDIT_STDERR": word})
+
+
+def test_one_parse_of_the_odoo_settings_feeds_every_family_and_the_audit(tmp_path):
+    """`ODOO_*` and `CONNECTIONS_FILE` are parsed once (`Settings.odoo`): the start-up check, every Odoo
+    family's context and the audit's secrets read the same connections, never a second reading."""
+    from guard.policy import parse_policy
+    from odoo_client.settings import OdooSettings
+    from odoo_mcp.assembly import build_guard
+    from odoo_mcp.config import Roots, Settings
+
+    connections = tmp_path / "connections.json"
+    connections.write_text('[{"alias": "other", "url": "http://127.0.0.1:9", "db": "d", "username": "u", '
+                           '"password": "file-secret-42"}]')
+    env = {"ODOO_URL": "http://127.0.0.1:8", "ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "env-pw-1234",
+           "CONNECTIONS_FILE": str(connections), "ODOO_MCP_STATE_DIR": str(tmp_path / "state")}
+    settings = Settings(policy_path=tmp_path / "policy.json", audit_log=tmp_path / "audit.jsonl", roots=Roots(),
+                        env=env)
+    guard, runtime = build_guard(settings, parse_policy({"version": "1", "default": "deny"}))
+    try:
+        parsed = [tool.context.odoo for tool in guard.tools.values()
+                  if isinstance(getattr(tool.context, "odoo", None), OdooSettings)]
+        assert len({id(tool.context) for tool in guard.tools.values() if hasattr(tool.context, "odoo")}) > 1
+        assert set(settings.odoo.connections) == {"default", "other"}
+        assert all(odoo is settings.odoo for odoo in parsed)  # the one parse, not one per family
+        guard.audit.record("tool_call", error="file-secret-42 env-pw-1234")
+    finally:
+        runtime.close()
+        guard.audit.close()
+    assert "file-secret-42" not in (tmp_path / "audit.jsonl").read_text()

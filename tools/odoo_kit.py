@@ -79,11 +79,11 @@ def given(**kwargs: Any) -> dict[str, Any]:
 
 def odoo_pool(call: Call) -> OdooPool:
     """The server's connection pool, built on first use from the settings checked at start-up
-    (`OdooContext`; a bare runtime, in tests and benchmarks, parses them here)."""
+    (`OdooContext`; a bare runtime, in tests and benchmarks: its settings' one parse)."""
     parsed = getattr(call.runtime, "odoo", None)
 
     def build(runtime: Any) -> OdooPool:
-        settings = parsed if isinstance(parsed, OdooSettings) else OdooSettings.from_env(runtime.settings.env)
+        settings = parsed if isinstance(parsed, OdooSettings) else runtime.settings.odoo
         return OdooPool(settings)  # a ConfigError here: [NOT CONFIGURED] (errors.py)
 
     return call.runtime.service("odoo", build)

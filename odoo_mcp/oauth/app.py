@@ -86,7 +86,7 @@ def check_connections(config: OAuthConfig, odoo: OdooSettings) -> None:
 def build_oauth(config: OAuthConfig, settings: Settings, policies: PolicySet, limiter: Limiter,
                 audit: Any = None, static_grants: Iterable[str] = ()) -> OAuthServer:
     """Every part of the authorization server, from the checked settings."""
-    odoo = OdooSettings.from_env(settings.env)
+    odoo = settings.odoo
     check_connections(config, odoo)
     state_dir = settings.approvals.state_dir
     key = load_oauth_key(settings.env, state_dir)

@@ -45,7 +45,7 @@ def odoo_context(runtime: Any, guard: Any) -> OdooContext:
     env = runtime.settings.env
     return OdooContext(
         runtime=runtime,
-        odoo=OdooSettings.from_env(env),
+        odoo=runtime.settings.odoo,  # parsed once for the server (odoo_mcp/config.py)
         guard=guard,
         pin_write=parse_bool(first_set(env, "ODOO_MCP_TLS_PIN_WRITE") or "0", "ODOO_MCP_TLS_PIN_WRITE"),
     )

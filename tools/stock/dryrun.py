@@ -1,6 +1,6 @@
 """Dry run first, then the same run for real: a plan, its fingerprint, and the refusal when data moved.
 
-Every stock repair reads what it needs, builds a `Plan` (what it read, what it would change,
+Every stock repair reads what it needs, builds a `RepairPlan` (what it read, what it would change,
 why it cannot) and either returns it (the default) or applies it. The fingerprint is the
 SHA-256 of the tool, its arguments and everything the plan read; a real run (`confirm=true`)
 must carry the dry run's fingerprint, re-reads, and refuses if the fingerprint differs — so
@@ -52,7 +52,7 @@ class RepairArgs(LeanArgs):
 
 
 @dataclass
-class Plan:
+class RepairPlan:
     """What a repair read, what it would change and why it cannot; `apply` does the changes."""
 
     company_id: int
@@ -76,13 +76,13 @@ def previewed(handler: Callable[[Any, Any], dict[str, Any]], args: RepairArgs, c
     return report
 
 
-def fingerprint(tool: str, args: dict[str, Any], plan: Plan) -> str:
+def fingerprint(tool: str, args: dict[str, Any], plan: RepairPlan) -> str:
     document = {"tool": tool, "args": args, "company_id": plan.company_id, "read": plan.read,
                 "changes": plan.changes}
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def run(tool: str, args: RepairArgs, plan: Plan) -> dict[str, Any]:
+def run(tool: str, args: RepairArgs, plan: RepairPlan) -> dict[str, Any]:
     """The dry-run report, or the applied plan when confirmed with a fingerprint that still matches."""
     digest = fingerprint(tool, args.bound(), plan)
     report: dict[str, Any] = {"company_id": plan.company_id, "changes": plan.changes, "warnings": plan.warnings,

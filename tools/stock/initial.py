@@ -26,7 +26,7 @@ from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
 from .adjust import adjust
-from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
+from .dryrun import RepairArgs, RepairPlan, current_company, m2o_id, previewed, run, scoped
 from .ledger import account_in_company, entry_lines, post_linked_entry
 from .valuation import Move, major, read_moves, valued_model
 
@@ -99,7 +99,7 @@ def initial_import(args: ImportArgs, call: Call) -> Any:
     quants = connection.execute("stock.quant", "search_read", [[
         ["product_id", "in", sorted(products)], ["location_id", "in", sorted(locations)]]],
         {"fields": ["product_id", "location_id", "lot_id", "quantity"]}) if products and locations else []
-    plan = Plan(company, {"products": products, "locations": locations, "lots": lots, "quants": quants})
+    plan = RepairPlan(company, {"products": products, "locations": locations, "lots": lots, "quants": quants})
     _, stamp = utc_bounds(args.accounting_date, args.accounting_date, args.tz)
     seen: set[tuple[int, int, int | None]] = set()
     costs: dict[int, float] = {}
@@ -220,7 +220,7 @@ def initial_delete(args: DeleteArgs, call: Call) -> Any:
         ["product_id", "in", sorted({k[0] for k in net})], ["location_id", "in", sorted({k[1] for k in net})]]],
         {"fields": ["product_id", "location_id", "lot_id", "quantity"], **scoped(company)}) if net else []
     on_hand = {(m2o_id(q["product_id"]), m2o_id(q["location_id"]), m2o_id(q["lot_id"])): q["quantity"] for q in quants}
-    plan = Plan(company, {"moves": [m.as_read() for m in moves], "quants": quants, "window_utc": [start, end]})
+    plan = RepairPlan(company, {"moves": [m.as_read() for m in moves], "quants": quants, "window_utc": [start, end]})
     accounted = [move.row["id"] for move in moves if move.accounted]
     if accounted:
         plan.refusals.append(f"moves {accounted} are accounted: reverse their journal entries first")
@@ -284,7 +284,7 @@ def initial_opening_journal(args: OpeningArgs, call: Call) -> Any:
                         ["categ_id"])
     categories = _records(connection, "product.category", {m2o_id(p["categ_id"]) or 0 for p in products.values()},
                           ["property_stock_valuation_account_id"])
-    plan = Plan(company, {"moves": [m.as_read() for m in moves], "products": products, "categories": categories})
+    plan = RepairPlan(company, {"moves": [m.as_read() for m in moves], "products": products, "categories": categories})
     totals: dict[int, float] = defaultdict(float)
     for move in moves:
         product = products.get(m2o_id(move.row["product_id"]) or 0, {})

@@ -20,7 +20,7 @@ from tools.odoo.common import RecordId, odoo
 from tools.registry import tool
 
 from .adjust import adjust
-from .dryrun import Plan, RepairArgs, current_company, m2o_id, previewed, run, scoped
+from .dryrun import RepairArgs, RepairPlan, current_company, m2o_id, previewed, run, scoped
 from .ledger import category_accounts, entry_lines, post_linked_entry
 from .valuation import LAYER, accounted_move_ids, major, valued_model
 
@@ -60,7 +60,7 @@ def flip_to_storable(args: FlipArgs, call: Call) -> Any:
                                 {"fields": ["location_id", "quantity", "company_id"]})
     moves = connection.execute("stock.move", "search_count",
                                [[["product_id", "=", args.product_id], ["state", "=", "done"]]])
-    plan = Plan(company, {"product": product, "location": location, "quants": quants, "done_moves": moves})
+    plan = RepairPlan(company, {"product": product, "location": location, "quants": quants, "done_moves": moves})
     if product is None or _foreign(product, company):
         plan.refusals.append(f"product {args.product_id} does not exist in company {company}")
     if location is None or _foreign(location, company) or (location and location["usage"] != "internal"):
@@ -128,7 +128,7 @@ def mo_delete_draft(args: MoDeleteArgs, call: Call) -> Any:
     if production:
         entries = connection.execute("account.move", "search_count", [[["ref", "ilike", production["name"]],
                                                                        ["company_id", "=", company]]])
-    plan = Plan(company, {"production": production, "moves": moves, "entries_naming_it": entries})
+    plan = RepairPlan(company, {"production": production, "moves": moves, "entries_naming_it": entries})
     if production is None or _foreign(production, company):
         plan.refusals.append(f"manufacturing order {args.mo_id} does not exist in company {company}")
     else:
@@ -172,7 +172,7 @@ def close_unaccounted_value(args: CloseValueArgs, call: Call) -> Any:
                              f" ({LAYER} does not exist there)") + ": give that record's id, or source_model=auto")
     record = _one(connection, model, args.record_id, ["product_id", "quantity", "value", "company_id",
                                                       "account_move_id"])
-    plan = Plan(company, {"model": model, "record": record})
+    plan = RepairPlan(company, {"model": model, "record": record})
     if record is None or _foreign(record, company):
         plan.refusals.append(f"{model} {args.record_id} does not exist in company {company}")
         return run("odoo_stock_close_unaccounted_value", args, plan)
