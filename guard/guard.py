@@ -615,8 +615,8 @@ class GuardedTool:
     async def _execute(self, state: CallState) -> Result:
         """10. The handler, its quota charged (Intercept's rule) or given back, and its answer."""
         assert state.decision is not None
-        call = Call(caller=state.caller, runtime=self.context, paths=state.paths,
-                    approved=state.decision.verdict is Verdict.APPROVAL)  # fmt: skip
+        # a human said yes to this exact call (`_approve` refused otherwise); shadow mode asked no one
+        call = Call(caller=state.caller, runtime=self.context, paths=state.paths, approved=state.asks_human)
         try:
             if self.is_async:
                 value = await self.spec.handler(state.args, call)
