@@ -31,9 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-
-class ConfigError(ValueError):
-    """A setting that cannot be used: the server refuses to start, naming the variable."""
+from foundation.env import ConfigError as ConfigError  # a bad setting: the environment reader's error, one class
 
 
 class OdooError(Exception):

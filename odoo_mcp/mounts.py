@@ -59,9 +59,9 @@ import jsonschema
 import referencing.exceptions
 from pydantic import ConfigDict, model_validator
 
+from foundation.env import positive_int
 from guard.refusals import MountedToolError, MountUnavailable
 from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
-from odoo_client.env import positive_int
 from odoo_mcp import mounted_schema
 from odoo_mcp.config import ConfigError, read_json_file
 from odoo_mcp.mounted_schema import UnusableSchema

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from odoo_client.env import first_set, parse_bool
+from foundation.env import first_set, parse_bool
 from odoo_client.settings import OdooSettings
 
 T = TypeVar("T")

@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.env import positive_int
 from guard import fastjson
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection
-from odoo_client.env import positive_int
 from odoo_client.errors import ConfigError, OdooFault
 
 MAX_ANSWER_CHARS = 50_000

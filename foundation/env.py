@@ -1,10 +1,12 @@
-"""Reading settings from an environment mapping: the one reader and the one boolean parser.
+"""Reading settings from an environment mapping: the one reader, the one boolean parser, their error.
 
 Every layer that takes settings from the environment (the server's `Settings`, the Odoo
 connection settings, the addons family's settings) reads them through these functions, so a
 variable is found the same way (our name first, upstream fallbacks after; blank means unset)
 and `1/0, true/false, yes/no, on/off` mean the same everywhere. It lives at the bottom of the
-layers (`odoo_client` imports nothing of ours) so that every layer above can use it.
+layers (`foundation` imports nothing of ours) so that every layer above can use it. `ConfigError`
+is its error, and the error of every setting that cannot be used (the Odoo client's tree names it
+too: `odoo_client.errors.ConfigError` is this class).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ConfigError
+
+class ConfigError(ValueError):
+    """A setting that cannot be used: the server refuses to start, naming the variable."""
+
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
