@@ -41,7 +41,7 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard import fastjson
+from foundation import fastjson
 from guard.approval_gate import Approvals, ChannelSource, Settled
 from guard.approval_question import question_for
 from guard.approval_store import MemoryApprovalStore

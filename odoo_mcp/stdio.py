@@ -34,7 +34,7 @@ import orjson
 if sys.platform != "win32":
     import fcntl
 
-from guard import fastjson
+from foundation import fastjson
 from odoo_mcp.fast_start import early_tools_list
 from odoo_mcp.handshake import early_initialize, is_first_page_request, is_initialized_notification, response
 

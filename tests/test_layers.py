@@ -26,12 +26,9 @@ ALLOWED = {
     "tools": {"foundation", "guard", "odoo_client"},
     "odoo_mcp": {"foundation", "guard", "tools", "odoo_client"},
 }
-NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot"), ("odoo_client", "guard.fastjson")}
-"""Modules of a layer the package may use although the layer is not below it: two utilities of
-guard with no policy in them — `guard.fsroot` (a root opened once, everything relative to its
-descriptor: the client's certificate pins) and `guard.fastjson` (orjson with the stdlib as the
-fallback: the client's request and answer bodies). Nothing else of guard (no tags, no errors, no
-specs). Still no cycle: guard imports none of the others. (Both could move to a bottom package.)"""
+NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot")}
+"""Modules of a layer the package may use although the layer is not below it: `guard.fsroot` (a root
+opened once, everything relative to its descriptor: the client's certificate pins)."""
 FORBIDDEN_LIBRARIES = {
     "foundation": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette", "pydantic"},
     "guard": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette"},

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation import fastjson
 from foundation.env import positive_int
-from guard import fastjson
 from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from guard import fastjson
+from foundation import fastjson
 from guard.guard import render_text
 
 
