@@ -16,6 +16,7 @@ from typing import Any
 import anyio.to_thread
 
 from guard.audit import SECRET_VALUE, is_secret_key
+from guard.refusals import failure_of
 from guard.spec import Call, ToolFailure, ToolSpec
 
 MASKED = "«masked secret»"
@@ -89,10 +90,9 @@ async def question_for(spec: ToolSpec, args: Any, call: Call, approval_id: str, 
     if spec.preview is not None:
         try:
             preview = await anyio.to_thread.run_sync(spec.preview, args, call)
-        except ToolFailure as failure:
-            failed = failure.render()
         except Exception as exc:
-            failed = type(exc).__name__
+            failure = failure_of(exc)  # a file the walk refused reads as it would from the tool
+            failed = failure.render() if isinstance(failure, ToolFailure) else type(exc).__name__
     return render_question(
         tool=spec.name,
         risk=spec.risk.value,

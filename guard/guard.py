@@ -52,7 +52,7 @@ from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
-from guard.refusals import Outcome
+from guard.refusals import Outcome, failure_of
 from guard.spec import (
     Blob,
     Call,
@@ -480,7 +480,8 @@ class GuardedTool:
                 value = await spec.handler(args, call)
             else:
                 value = await anyio.to_thread.run_sync(spec.handler, args, call)
-        except BaseException as exc:
+        except BaseException as raised:
+            exc = failure_of(raised)  # the bottom package's file refusals in the guard's words
             # Intercept's rule: a call that reached its tool is charged, whatever the tool answered —
             # an Odoo fault, a crash, a cancellation (the handler may have done its work already).
             # Only a refusal the tool made before it could have any effect gives the quota back.

@@ -26,9 +26,6 @@ ALLOWED = {
     "tools": {"foundation", "guard", "odoo_client"},
     "odoo_mcp": {"foundation", "guard", "tools", "odoo_client"},
 }
-NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot")}
-"""Modules of a layer the package may use although the layer is not below it: `guard.fsroot` (a root
-opened once, everything relative to its descriptor: the client's certificate pins)."""
 FORBIDDEN_LIBRARIES = {
     "foundation": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette", "pydantic"},
     "guard": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette"},
@@ -49,17 +46,9 @@ def module_imports_of(path: Path, package: str) -> set[str]:
     return found
 
 
-def excepted(package: str, name: str) -> str | None:
-    """The narrow exception `name` (a module, or a name imported from it) falls under, if any."""
-    for owner, module in NARROW_EXCEPTIONS:
-        if owner == package and (name == module or name.startswith(module + ".")):
-            return module
-    return None
-
-
 def imports_of(path: Path, package: str) -> set[str]:
-    """Top-level names `path` imports, leaving out the narrow exceptions."""
-    return {name.split(".")[0] for name in module_imports_of(path, package) if excepted(package, name) is None}
+    """Top-level names `path` imports."""
+    return {name.split(".")[0] for name in module_imports_of(path, package)}
 
 
 def edges() -> dict[str, dict[str, set[str]]]:
@@ -107,21 +96,11 @@ def test_the_package_graph_has_no_cycle():
         visit(package, ())
 
 
-def test_the_narrow_exceptions_are_still_used_and_only_them():
-    used = {
-        (package, excepted(package, name))
-        for package, _ in NARROW_EXCEPTIONS
-        for path in (REPO / package).rglob("*.py")
-        for name in module_imports_of(path, package)
-        if name.split(".")[0] in PACKAGES and name.split(".")[0] not in {package, *ALLOWED[package]}
-    }
-    assert used == NARROW_EXCEPTIONS
-
-
 def test_the_walk_sees_real_edges():
     """The walker itself can fail: the server does import every layer, and the odoo tools the client."""
     assert {"guard", "tools", "odoo_client"} <= set(GRAPH["odoo_mcp"])
     assert "odoo_client" in GRAPH["tools"]
+    assert "foundation" in GRAPH["odoo_client"]  # the pins' descriptor walk, the JSON shim
     assert imports_of(REPO / "odoo_client" / "pool.py", "odoo_client") >= {"odoo_client"}  # from .connection
 
 

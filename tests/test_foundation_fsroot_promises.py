@@ -19,8 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from guard.fsroot import RootDir, copy_tree, create_file_at, relative_parts, remove_if_same, walk
-from guard.spec import PathRefused, ToolFailure
+from foundation.fsroot import (
+    NameTaken,
+    RootDir,
+    RootRefused,
+    copy_tree,
+    create_file_at,
+    relative_parts,
+    remove_if_same,
+    walk,
+)
 from tests.addons_helpers import copy_stub, stub_call
 from tools.addons import ee_tools as ee
 
@@ -29,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _CUT_SHORT = textwrap.dedent(
     """
     import os, resource, signal, sys
-    from guard.fsroot import RootDir
+    from foundation.fsroot import RootDir
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit then fails with EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
     with RootDir(sys.argv[1], "path") as root:
@@ -63,7 +71,7 @@ def test_a_file_put_in_place_of_ours_is_not_removed(tmp_path: Path):
         assert (tmp_path / "ours.txt").read_text() == "theirs"
         remove_if_same(dir_fd, "moved.txt", (made.st_dev, made.st_ino))
         assert not (tmp_path / "moved.txt").exists()
-        with pytest.raises(ToolFailure, match="already exists"):
+        with pytest.raises(NameTaken, match="already exists"):
             create_file_at(dir_fd, "ours.txt", b"again", "path")
         assert (tmp_path / "ours.txt").read_text() == "theirs"
     finally:
@@ -81,9 +89,9 @@ def test_a_walk_refuses_dot_dot_and_never_opens_the_parent_of_the_root(tmp_path:
     (root / "a").mkdir(parents=True)
     with RootDir(root, "path") as opened:
         before = set(os.listdir("/proc/self/fd"))
-        with pytest.raises(PathRefused, match="is not allowed"):
+        with pytest.raises(RootRefused, match="is not allowed"):
             walk(opened.fd, parts, "path")
-        with pytest.raises(PathRefused, match="is not allowed"):
+        with pytest.raises(RootRefused, match="is not allowed"):
             opened.open_dir(parts)
         assert set(os.listdir("/proc/self/fd")) == before  # nothing left open, nothing opened above
 
@@ -97,16 +105,16 @@ RELATIVE = [
 @pytest.mark.parametrize(("path", "parts"), RELATIVE, ids=[c[0] for c in RELATIVE])
 def test_relative_parts_refuse_rather_than_normalise(tmp_path: Path, path, parts):
     if parts is None:
-        with pytest.raises(PathRefused, match="is not allowed"):
+        with pytest.raises(RootRefused, match="is not allowed"):
             relative_parts("path", path, tmp_path)
     else:
         assert relative_parts("path", path, tmp_path) == parts
 
 
 def test_an_absolute_path_outside_the_root_is_refused(tmp_path: Path):
-    with pytest.raises(PathRefused, match="outside its root"):
+    with pytest.raises(RootRefused, match="outside its root"):
         relative_parts("path", str(tmp_path.parent / "other"), tmp_path)
-    with pytest.raises(PathRefused, match="outside its root"):
+    with pytest.raises(RootRefused, match="outside its root"):
         relative_parts("path", f"{tmp_path}2/a", tmp_path)  # a sibling sharing the root's prefix
     assert relative_parts("path", str(tmp_path / "a" / "b"), tmp_path) == ("a", "b")
     assert relative_parts("path", str(tmp_path), tmp_path) == ()

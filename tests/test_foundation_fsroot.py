@@ -1,4 +1,4 @@
-"""guard.fsroot: the descriptor walk every root-relative file operation goes through (in-process)."""
+"""foundation.fsroot: the descriptor walk every root-relative file operation goes through (in-process)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guard.fsroot import RootDir, RootPins, fd_path, relative_parts
-from guard.spec import PathRefused, ToolFailure
+from foundation.fsroot import NameTaken, RootDir, RootPins, RootRefused, fd_path, relative_parts
 
 
 @pytest.fixture
@@ -36,13 +35,13 @@ def test_relative_parts_accepts(root: Path, path: str, parts: tuple[str, ...]) -
 
 @pytest.mark.parametrize("path", ["", "a\x00b", "../x", "a/../../x", "a/..", "/etc/passwd", "/"])
 def test_relative_parts_refuses(root: Path, path: str) -> None:
-    with pytest.raises(PathRefused) as refused:
+    with pytest.raises(RootRefused) as refused:
         relative_parts("p", path, root)
     assert refused.value.arg == "p"
 
 
 def test_sibling_prefix_is_outside(tmp_path: Path) -> None:
-    with pytest.raises(PathRefused):
+    with pytest.raises(RootRefused):
         relative_parts("p", str(tmp_path / "root2" / "x"), tmp_path / "root")
 
 
@@ -56,7 +55,7 @@ def test_sibling_prefix_is_outside(tmp_path: Path) -> None:
 ])
 def test_create_refused(root: Path, path: str, why: str) -> None:
     outside_before = sorted(p.name for p in (root.parent / "outside").iterdir())
-    with RootDir(root, "save_path") as opened, pytest.raises(ToolFailure, match=why):
+    with RootDir(root, "save_path") as opened, pytest.raises((RootRefused, NameTaken), match=why):
         opened.create_file(opened.parts(path), b"x")
     assert sorted(p.name for p in (root.parent / "outside").iterdir()) == outside_before
     assert (root.parent / "outside" / "secret.txt").read_text() == "secret"
@@ -78,19 +77,19 @@ def test_create_and_read_inside(root: Path) -> None:
     ("a/b/missing", "does not exist"),
 ])
 def test_read_refused(root: Path, path: str, why: str) -> None:
-    with RootDir(root, "file_path") as opened, pytest.raises(PathRefused, match=why):
+    with RootDir(root, "file_path") as opened, pytest.raises(RootRefused, match=why):
         opened.read_file(opened.parts(path), 1000)
 
 
 def test_read_size_cap(root: Path) -> None:
-    with RootDir(root, "file_path") as opened, pytest.raises(PathRefused, match="larger than 3"):
+    with RootDir(root, "file_path") as opened, pytest.raises(RootRefused, match="larger than 3"):
         opened.read_file(("a", "b", "file.txt"), 3)
 
 
 def test_root_that_is_a_file_or_missing_is_refused(tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("x")
     for bad in (tmp_path / "plain", tmp_path / "missing"):
-        with pytest.raises(PathRefused), RootDir(bad, "save_path"):
+        with pytest.raises(RootRefused), RootDir(bad, "save_path"):
             pass
 
 
@@ -101,7 +100,7 @@ def test_pins_refuse_a_replaced_root(tmp_path: Path) -> None:
         pass
     (tmp_path / "files").rename(tmp_path / "files_old")
     (tmp_path / "files").mkdir()
-    with pytest.raises(PathRefused, match="replaced"), RootDir(tmp_path / "files", "save_path", pins=pins, key="files"):
+    with pytest.raises(RootRefused, match="replaced"), RootDir(tmp_path / "files", "save_path", pins=pins, key="files"):
         pass
     shutil.rmtree(tmp_path / "files")
     (tmp_path / "files_old").rename(tmp_path / "files")

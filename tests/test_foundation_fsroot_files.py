@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from guard.fsroot import (
+from foundation.fsroot import (
     MAX_TREE_DEPTH,
+    NameTaken,
     RootDir,
     RootPins,
+    RootRefused,
     _refuse_walk,
     copy_tree,
     create_file_at,
@@ -27,7 +29,7 @@ from guard.fsroot import (
     rename_new,
     walk,
 )
-from guard.spec import PathRefused, ToolFailure
+from guard.refusals import failure_of
 
 WALK_ERRORS = [
     (errno.ELOOP, "a/b is a symlink or not a folder; refusing to follow it"),
@@ -56,13 +58,13 @@ def test_walk_refusals_name_the_steps_up_to_the_bad_one(tmp_path: Path):
     os.symlink(tmp_path / "a", tmp_path / "link")
     fd = dir_fd(tmp_path)
     try:
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             walk(fd, ("a", "missing", "c"), "path")
         assert refused.value.why == "a/missing does not exist inside the root"
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             walk(fd, ("link", "b"), "path")
         assert refused.value.why == "link is a symlink or not a folder; refusing to follow it"
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             walk(fd, ("a", "f"), "path")
         assert refused.value.why == "a/f is a symlink or not a folder; refusing to follow it"
         inner = walk(fd, ("a", "b"), "path")
@@ -73,14 +75,14 @@ def test_walk_refusals_name_the_steps_up_to_the_bad_one(tmp_path: Path):
 
 
 def test_a_root_that_does_not_open_is_refused_in_words(tmp_path: Path):
-    with pytest.raises(PathRefused) as refused, RootDir(tmp_path / "missing", "save_path"):
+    with pytest.raises(RootRefused) as refused, RootDir(tmp_path / "missing", "save_path"):
         pass
-    assert refused.value.render() == "[PATH REFUSED] save_path: the root does not exist inside the root"
+    assert failure_of(refused.value).render() == "[PATH REFUSED] save_path: the root does not exist inside the root"
 
 
 def test_the_root_itself_is_not_an_entry(tmp_path: Path):
     with RootDir(tmp_path, "path") as root:
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             root.create_file((), b"x")
         assert refused.value.why == "names the root itself, not an entry inside it"
         assert root.parts(str(tmp_path / "x")) == ("x",)
@@ -99,7 +101,7 @@ def test_a_replaced_root_is_refused_in_words_and_its_descriptor_closed(tmp_path:
     (tmp_path / "r").rename(tmp_path / "old")
     (tmp_path / "r").mkdir()
     before = set(os.listdir("/proc/self/fd"))
-    with pytest.raises(PathRefused) as refused, RootDir(tmp_path / "r", "save_path", pins=pins):
+    with pytest.raises(RootRefused) as refused, RootDir(tmp_path / "r", "save_path", pins=pins):
         pass
     assert refused.value.why == (
         "the configured root was replaced by another folder while the server runs; "
@@ -114,13 +116,13 @@ def test_a_created_file_has_the_asked_mode_and_is_never_overwritten(tmp_path: Pa
         with RootDir(tmp_path, "save_path") as root:
             assert root.create_file(("default.txt",), b"abc") == 3
             assert root.create_file(("private.txt",), b"", 0o600) == 0
-            with pytest.raises(ToolFailure) as refused:
+            with pytest.raises(NameTaken) as refused:
                 root.create_file(("default.txt",), b"new")
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "default.txt").st_mode) == 0o640
     assert stat.S_IMODE(os.stat(tmp_path / "private.txt").st_mode) == 0o600
-    assert refused.value.render() == (
+    assert failure_of(refused.value).render() == (
         "[TOOL ERROR] save_path: default.txt already exists; choose another name (nothing is overwritten)"
     )
     assert (tmp_path / "default.txt").read_bytes() == b"abc"
@@ -130,9 +132,9 @@ def test_create_refuses_a_name_through_a_missing_folder_in_words(tmp_path: Path)
     fd = dir_fd(tmp_path)
     try:
         os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
-        with pytest.raises(ToolFailure, match="already exists"):
+        with pytest.raises(NameTaken, match="already exists"):
             create_file_at(fd, "dangling", b"x", "p")  # O_EXCL: even a dangling link's name is taken
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             create_file_at(fd, "x" * 300, b"x", "p")
         assert refused.value.why == f"{'x' * 300}: name too long"
     finally:
@@ -156,10 +158,10 @@ def test_reads_are_refused_in_words(tmp_path: Path):
             "missing": "missing does not exist inside the root",
         }
         for name, why in cases.items():
-            with pytest.raises(PathRefused) as refused:
+            with pytest.raises(RootRefused) as refused:
                 read_file_at(fd, name, "p", 100)
             assert refused.value.why == why
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             read_file_at(fd, "one", "p", 4)
         assert refused.value.why == "one is larger than 4 bytes"
     finally:
@@ -172,7 +174,7 @@ def test_a_file_that_grows_while_read_is_cut_at_the_cap(tmp_path: Path):
     try:
         data = read_file_at(fd, "status", "p", 1 << 16)
         assert data.startswith(b"Name:")
-        with pytest.raises(PathRefused) as refused:
+        with pytest.raises(RootRefused) as refused:
             read_file_at(fd, "status", "p", 10)
         assert refused.value.why == "status is larger than 10 bytes"
     finally:

@@ -5,7 +5,7 @@ can rename or symlink inside the root (a co-tenant, a shared folder, a repositor
 content) can swap a folder for a symlink, and any later `open(path)` follows it. This module
 closes that window: a `RootDir` opens the root once (`O_DIRECTORY|O_NOFOLLOW`), and every
 component below it is opened relative to its parent's descriptor with `O_NOFOLLOW` as well,
-so a component that is (or becomes) a symlink makes the walk fail with `PathRefused` instead
+so a component that is (or becomes) a symlink makes the walk fail with `RootRefused` instead
 of leaving the root. Files are created exclusively (`O_EXCL`) and read from the descriptor the
 walk produced, never re-opened by name.
 
@@ -14,7 +14,11 @@ inode that lives outside it (an agent must not export it), and a name-based chec
 tell. `RootPins` records the identity (device, inode) of each root the first time it is opened,
 so a root swapped for another folder while the server runs is refused rather than followed.
 
-No MCP or Odoo import here: the guard's pure layer, tested in-process.
+Its two errors are its own (`RootRefused`: the path cannot be used inside the root; `NameTaken`:
+exclusive creation found the name taken), so that every layer can use it, the Odoo client's
+certificate pins included; the guard says them in its words (`guard.refusals.failure_of`: a
+`[PATH REFUSED]` refusal audited `path_refused`, and a `[TOOL ERROR]`). No MCP or Odoo import
+here, and nothing of ours: tested in-process.
 """
 
 from __future__ import annotations
@@ -30,7 +34,24 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from guard.spec import PathRefused, ToolFailure
+
+class RootRefused(Exception):
+    """A path that cannot be used inside its root (it would climb out, follow a link, or names
+    nothing there): `arg` is the argument it came from, `why` says what is wrong, in one line."""
+
+    def __init__(self, arg: str, why: str) -> None:
+        super().__init__(f"{arg}: {why}")
+        self.arg = arg
+        self.why = why
+        self.message = f"{arg}: {why}"
+
+
+class NameTaken(Exception):
+    """Exclusive creation found the name taken; nothing was overwritten."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
@@ -48,19 +69,19 @@ def relative_parts(arg: str, path: str | os.PathLike[str], root_real: Path) -> P
     """
     text = os.fspath(path)
     if not text or "\x00" in text:
-        raise PathRefused(arg, "empty path or NUL byte")
+        raise RootRefused(arg, "empty path or NUL byte")
     pure = PurePosixPath(text)
     if pure.is_absolute():
         root = PurePosixPath(root_real)
         if pure != root and root not in pure.parents:
-            raise PathRefused(arg, "outside its root")
+            raise RootRefused(arg, "outside its root")
         pure = pure.relative_to(root)
     raw = [part for part in str(pure).split("/") if part]
     if raw == ["."]:
         return ()
     for part in raw:
         if part in {".", ".."}:
-            raise PathRefused(arg, f"component {part!r} is not allowed")
+            raise RootRefused(arg, f"component {part!r} is not allowed")
     return tuple(raw)
 
 
@@ -81,18 +102,18 @@ class RootPins:
         with self._lock:
             first = self._pins.setdefault(key, identity)
         if first != identity:
-            raise PathRefused(arg, "the configured root was replaced by another folder while the server runs; "
+            raise RootRefused(arg, "the configured root was replaced by another folder while the server runs; "
                                    "refusing to use it (restart the server to accept the new folder)")
 
 
-def _refuse_walk(arg: str, shown: str, exc: OSError) -> PathRefused:
+def _refuse_walk(arg: str, shown: str, exc: OSError) -> RootRefused:
     if exc.errno in {errno.ELOOP, errno.ENOTDIR, errno.EMLINK}:
-        return PathRefused(arg, f"{shown} is a symlink or not a folder; refusing to follow it")
+        return RootRefused(arg, f"{shown} is a symlink or not a folder; refusing to follow it")
     if exc.errno == errno.ENOENT:
-        return PathRefused(arg, f"{shown} does not exist inside the root")
+        return RootRefused(arg, f"{shown} does not exist inside the root")
     if exc.errno == errno.ENAMETOOLONG:
-        return PathRefused(arg, f"{shown}: name too long")
-    return PathRefused(arg, f"{shown}: {exc.strerror or type(exc).__name__}")
+        return RootRefused(arg, f"{shown}: name too long")
+    return RootRefused(arg, f"{shown}: {exc.strerror or type(exc).__name__}")
 
 
 class RootDir:
@@ -140,7 +161,7 @@ class RootDir:
     def parent(self, parts: Sequence[str]) -> Iterator[tuple[int, str]]:
         """(descriptor of the folder holding the last component, that component's name)."""
         if not parts:
-            raise PathRefused(self.arg, "names the root itself, not an entry inside it")
+            raise RootRefused(self.arg, "names the root itself, not an entry inside it")
         fd = self.open_dir(parts[:-1])
         try:
             yield fd, parts[-1]
@@ -164,7 +185,7 @@ def walk(start_fd: int, parts: Sequence[str], arg: str) -> int:
     for index, part in enumerate(parts):
         if part in {"", ".", ".."} or "/" in part:
             os.close(fd)
-            raise PathRefused(arg, f"component {part!r} is not allowed")
+            raise RootRefused(arg, f"component {part!r} is not allowed")
         try:
             child = os.open(part, DIR_FLAGS, dir_fd=fd)
         except OSError as exc:
@@ -180,7 +201,7 @@ def create_file_at(dir_fd: int, name: str, data: bytes, arg: str, mode: int = 0o
     try:
         fd = os.open(name, CREATE_FLAGS, mode, dir_fd=dir_fd)
     except FileExistsError:
-        raise ToolFailure(f"{arg}: {name} already exists; choose another name (nothing is overwritten)") from None
+        raise NameTaken(f"{arg}: {name} already exists; choose another name (nothing is overwritten)") from None
     except OSError as exc:
         raise _refuse_walk(arg, name, exc) from None
     made = _identity(fd)
@@ -213,17 +234,17 @@ def read_file_at(dir_fd: int, name: str, arg: str, max_bytes: int) -> bytes:
         fd = os.open(name, READ_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in {errno.ELOOP, errno.EMLINK}:
-            raise PathRefused(arg, f"{name} is a symlink; refusing to follow it") from None
+            raise RootRefused(arg, f"{name} is a symlink; refusing to follow it") from None
         raise _refuse_walk(arg, name, exc) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise PathRefused(arg, f"{name} is not a regular file")
+            raise RootRefused(arg, f"{name} is not a regular file")
         if st.st_nlink > 1:
-            raise PathRefused(arg, f"{name} has {st.st_nlink} hard links; a hard link may name a file "
+            raise RootRefused(arg, f"{name} has {st.st_nlink} hard links; a hard link may name a file "
                                    "outside the root, so it is not read")
         if st.st_size > max_bytes:
-            raise PathRefused(arg, f"{name} is larger than {max_bytes} bytes")
+            raise RootRefused(arg, f"{name} is larger than {max_bytes} bytes")
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -233,7 +254,7 @@ def read_file_at(dir_fd: int, name: str, arg: str, max_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
-                raise PathRefused(arg, f"{name} is larger than {max_bytes} bytes")
+                raise RootRefused(arg, f"{name} is larger than {max_bytes} bytes")
         return b"".join(chunks)
     finally:
         os.close(fd)
