@@ -1,4 +1,4 @@
-"""The one place the Odoo tools apply the sensitive-data rules (guard/sensitive.py) and size reads.
+"""The one place the Odoo tools apply the sensitive-data rules (sensitive_rules.py) and size reads.
 
 Every Odoo tool that names a model, a domain, fields, a group-by, an order, a report or an
 attachment calls in here before it asks Odoo, and hands what Odoo answered back through here
@@ -27,10 +27,10 @@ from typing import Any
 
 from foundation import fastjson
 from foundation.env import positive_int
-from guard.sensitive import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection
 from odoo_client.errors import ConfigError, OdooFault
+from tools.odoo.sensitive_rules import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields, rules_for
 
 MAX_ANSWER_CHARS = 50_000
 """Default cap on the JSON text of a read's answer (`ODOO_MCP_MAX_ANSWER_CHARS`)."""
@@ -52,7 +52,7 @@ def rules_of(call: Call) -> SensitiveRules:
     """The running policy's rules (its `sensitive` opt-ins applied)."""
     policy = getattr(call.runtime, "policy", None)
     sensitive = getattr(policy, "sensitive", None)
-    return sensitive.rules() if sensitive is not None else SensitiveRules()
+    return rules_for(sensitive) if sensitive is not None else SensitiveRules()
 
 
 class SchemaCache:
@@ -82,7 +82,7 @@ class SchemaCache:
 
 
 class LazySchema(dict):
-    """The `Schema` mapping of guard/sensitive.py, filled from the cache on first look-up of a model.
+    """The `Schema` mapping of sensitive_rules.py, filled from the cache on first look-up of a model.
 
     A model this user may not describe (an access error) reads as unknown: its steps are then
     judged by name alone.

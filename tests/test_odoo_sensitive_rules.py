@@ -1,14 +1,26 @@
-"""The sensitive-data rules alone (guard/sensitive.py), and the pure helpers of tools/odoo/sensitive.py:
+"""The sensitive-data rules alone (tools/odoo/sensitive_rules.py), and the pure helpers of tools/odoo/sensitive.py:
 which models and fields are sensitive, what a domain, an order or a group-by touches, what the
 policy's opt-in lifts, how answers are masked and capped."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from guard.policy import PolicyError, parse_policy
-from guard.sensitive import MASK, FieldInfo, SensitiveRules, field_is_sensitive, field_of, order_fields
+from odoo_mcp.cli import checked_loader
 from tools.odoo.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
+from tools.odoo.sensitive_rules import (
+    MASK,
+    FieldInfo,
+    SensitiveRules,
+    field_is_sensitive,
+    field_of,
+    opt_in_problems,
+    order_fields,
+    rules_for,
+)
 
 SCHEMA = {
     "res.partner": {"user_ids": FieldInfo("one2many", "res.users"), "parent_id": FieldInfo("many2one", "res.partner"),
@@ -20,8 +32,8 @@ SCHEMA = {
                   "api_key_ids": FieldInfo("one2many", "res.users.apikeys"), "name": FieldInfo("char")},
 }
 DEFAULT = SensitiveRules()
-OPTED_IN = parse_policy({"version": "1", "default": "deny", "sensitive": {
-    "allow_models": ["ir.mail_server"], "allow_fields": ["res.users.login"]}}).sensitive.rules()
+OPTED_IN = rules_for(parse_policy({"version": "1", "default": "deny", "sensitive": {
+    "allow_models": ["ir.mail_server"], "allow_fields": ["res.users.login"]}}).sensitive)
 
 
 @pytest.mark.parametrize(("model", "field", "sensitive"), [
@@ -133,8 +145,6 @@ def test_order_and_names():
 
 
 @pytest.mark.parametrize(("sensitive", "problem"), [
-    ({"allow_models": ["res.partner"]}, "sensitive.allow_models: 'res.partner' is not a sensitive model"),
-    ({"allow_fields": ["res.partner.name"]}, "sensitive.allow_fields: 'res.partner.name' is not a sensitive field"),
     ({"allow_fields": ["login"]}, "sensitive.allow_fields[0]: String should match pattern"),
     ({"allow_fields": "res.users.login"}, "sensitive.allow_fields: Input should be a valid list"),
     ({"allow": ["res.users.login"]}, "sensitive.allow: unknown key"),
@@ -146,9 +156,24 @@ def test_a_bad_opt_in_rejects_the_policy(sensitive, problem):
     assert any(line.startswith(problem) for line in caught.value.problems), caught.value.problems
 
 
+@pytest.mark.parametrize(("sensitive", "problem"), [
+    ({"allow_models": ["res.partner"]}, "sensitive.allow_models: 'res.partner' is not a sensitive model"),
+    ({"allow_fields": ["res.partner.name"]}, "sensitive.allow_fields: 'res.partner.name' is not a sensitive field"),
+])
+def test_an_opt_in_to_nothing_sensitive_rejects_the_policy_as_the_server_loads_it(tmp_path, sensitive, problem):
+    """The policy language knows the key's shape; the server checks the names against Odoo's lists
+    when it loads a policy (at start, on reload, `policy check`), as it checks tool names."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"version": "1", "default": "deny", "sensitive": sensitive}))
+    with pytest.raises(PolicyError) as caught:
+        checked_loader()(path)
+    assert any(line.startswith(problem) for line in caught.value.problems), caught.value.problems
+    assert opt_in_problems(parse_policy({"version": "1", "default": "deny", "sensitive": sensitive}).sensitive)
+
+
 def test_no_opt_in_means_the_built_in_rules():
     policy = parse_policy({"version": "1", "default": "deny"})
-    assert policy.sensitive.rules() == DEFAULT
+    assert rules_for(policy.sensitive) == DEFAULT
 
 
 def test_masking_keeps_the_key_and_says_which():

@@ -6,12 +6,15 @@ like `password`, `*_secret`, `*_token`, `api_key`, `totp*`, `private_key`, and a
 such as `res.users.login`) is masked in what is read and refused wherever it would be used to
 filter, sort or group (so that `search_count` cannot be an oracle on its value).
 
-This module is pure: it knows names and rules, not Odoo. Where a field path crosses a relation
+This module is pure: it knows names and rules, not a connection. Where a field path crosses a relation
 (`user_ids.login`), the caller gives a `Schema` (model → field → type and relation) it got from
 `fields_get`; a step the schema does not know is judged by its name alone (fail closed).
 
 The policy's one optional key `"sensitive": {"allow_models": [...], "allow_fields": [...]}`
-(`SensitiveOptIn`) is the only way to lift these rules, one named model or field at a time.
+(`guard.policy.SensitiveOptIn`: the policy language knows its shape, not Odoo) is the only way to
+lift these rules, one named model or field at a time; `opt_in_problems` says what in it names
+nothing sensitive (the server refuses such a policy), `rules_for` applies it. The Odoo tools apply
+these rules in `tools/odoo/sensitive.py`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from guard.policy import SensitiveOptIn
 
 SENSITIVE_MODELS: dict[str, str] = {
     "ir.config_parameter": "system parameters (database.secret, integration keys)",
@@ -70,56 +73,38 @@ MASK = "[MASKED: sensitive]"
 MAX_RELATED = 4
 """How many related-to-related hops a check follows before it refuses (fail closed)."""
 
-FIELD_SPEC = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.[a-z_][a-z0-9_]*$"
+def opt_in_problems(opt_in: SensitiveOptIn) -> list[str]:
+    """What is wrong with a policy's `"sensitive"` key, one line each, as the policy's other problems:
+    naming something that is not sensitive is an error, so a typo cannot pass for an opt-in. Checked
+    where the server checks a policy's tool names (at start, on reload, by `policy check`)."""
+    problems = []
+    known = ", ".join(sorted(SENSITIVE_MODELS))
+    for model in opt_in.allow_models:
+        if model not in SENSITIVE_MODELS:
+            problems.append(f"sensitive.allow_models: {model!r} is not a sensitive model (those are: {known}); "
+                            "sensitive fields are opted in with allow_fields")
+    for spec in opt_in.allow_fields:
+        model, field = split_field(spec)
+        if not field_is_sensitive(model, field):
+            problems.append(f"sensitive.allow_fields: {spec!r} is not a sensitive field: nothing to opt in")
+    return problems
 
 
-class SensitiveOptIn(BaseModel):
-    """The policy's `"sensitive"` key: the models and fields an agent may see although they are sensitive.
+def rules_for(opt_in: SensitiveOptIn) -> SensitiveRules:
+    """The built-in rules with the policy's opt-ins applied."""
+    return SensitiveRules(frozenset(opt_in.allow_models), frozenset(split_field(spec) for spec in opt_in.allow_fields))
 
-    `allow_models` lifts the refusal of a whole built-in sensitive model (its password-like
-    fields stay masked unless also named); `allow_fields` unmasks one field, written
-    `model.field` (`"res.users.login"`). Naming something that is not sensitive is an error,
-    so a typo cannot pass for an opt-in.
-    """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    allow_models: list[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]] = Field(
-        default_factory=list)
-    allow_fields: list[Annotated[StrictStr, Field(pattern=FIELD_SPEC)]] = Field(default_factory=list)
-
-    @field_validator("allow_models")
-    @classmethod
-    def _known_models(cls, value: list[str]) -> list[str]:
-        for model in value:
-            if model not in SENSITIVE_MODELS:
-                known = ", ".join(sorted(SENSITIVE_MODELS))
-                raise ValueError(f"{model!r} is not a sensitive model (those are: {known}); sensitive fields are "
-                                 "opted in with allow_fields")
-        return value
-
-    @field_validator("allow_fields")
-    @classmethod
-    def _sensitive_fields(cls, value: list[str]) -> list[str]:
-        for spec in value:
-            model, field = split_field(spec)
-            if not field_is_sensitive(model, field):
-                raise ValueError(f"{spec!r} is not a sensitive field: nothing to opt in")
-        return value
-
-    def rules(self) -> SensitiveRules:
-        return SensitiveRules(frozenset(self.allow_models), frozenset(split_field(spec) for spec in self.allow_fields))
-
-    def summary(self) -> dict[str, Any]:
-        """What an agent should know before it reads (shown by `policy_status`)."""
-        return {
-            "refused_models": sorted(set(SENSITIVE_MODELS) - set(self.allow_models)),
-            "masked_fields": "names containing password, secret, token, totp, api/private/access key, credential "
-                             "(and pass, pwd, otp, hmac, pin as words); res.users login, payment provider "
-                             "credentials; related fields that mirror them. Filters, sorts and group-bys on them "
-                             "are refused.",
-            "opted_in": {"models": list(self.allow_models), "fields": list(self.allow_fields)},
-        }
+def summary(opt_in: SensitiveOptIn) -> dict[str, Any]:
+    """What an agent should know before it reads (shown by `policy_status`)."""
+    return {
+        "refused_models": sorted(set(SENSITIVE_MODELS) - set(opt_in.allow_models)),
+        "masked_fields": "names containing password, secret, token, totp, api/private/access key, credential "
+                         "(and pass, pwd, otp, hmac, pin as words); res.users login, payment provider "
+                         "credentials; related fields that mirror them. Filters, sorts and group-bys on them "
+                         "are refused.",
+        "opted_in": {"models": list(opt_in.allow_models), "fields": list(opt_in.allow_fields)},
+    }
 
 
 def split_field(spec: str) -> tuple[str, str]:
