@@ -2,7 +2,7 @@
 
 Kept out of cli.py (one hook line there): init writes a starting policy from the catalogue
 (odoo_mcp/policy_init.py), replay re-decides a recorded audit log under a candidate policy
-(guard/replay.py).
+(replay.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from guard import PolicyError, load_policy
-from guard.replay import replay
 from odoo_mcp.config import ConfigError
 from odoo_mcp.policy_init import ToolInfo, catalogue_tools, render_json, render_yaml
+from odoo_mcp.replay import replay
 
 
 def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:

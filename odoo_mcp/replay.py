@@ -4,7 +4,9 @@ Every outcome record (`tool_call`) carries what a decision needs: the tool, the 
 session, the time and the arguments as recorded (after redaction). `replay` re-decides each
 one under the candidate policy, in recorded time order, with the candidate's limits counted on
 a simulated clock (the record's time), and compares the result with what the recorded policy
-decided. Pure: records in, a `ReplayReport` out.
+decided. Pure: records in, a `ReplayReport` out. An offline tool of the CLI (`odoo-mcp policy
+replay`, `policy_commands.py`), not a step of the call pipeline: it reads the guard's public
+vocabulary (decisions, the audit's `Outcome`s, the limiter's `increment_of` and `window_bounds`).
 
 Each call falls in one of four classes, before and after:
 `allowed`, `denied` (a policy rule or default, a hidden or unknown tool), `limited` (a rate
@@ -28,7 +30,7 @@ What replay cannot know, and how it treats it:
 from __future__ import annotations
 
 import bisect
-import math
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,12 +38,20 @@ from datetime import datetime
 from typing import Any
 
 from guard.decisions import StateCounter, Verdict, gate_arguments, gate_tool, plan_for
+from guard.limiter import IncrementRefused, increment_of, window_bounds
 from guard.policy import Limit, Policy
+from guard.refusals import Outcome
 
 ALLOWED, DENIED, LIMITED, ASK = "allowed", "denied", "limited", "ask"
-NOT_DECIDED = frozenset({"invalid", "guard_error", "audit_unavailable", "rate_limit_unavailable", "path_refused"})
-REACHED_THE_TOOL = frozenset({"ok", "failed", "crashed", "cancelled"})
+NOT_DECIDED = frozenset({
+    Outcome.INVALID, Outcome.GUARD_ERROR, Outcome.AUDIT_UNAVAILABLE, Outcome.RATE_LIMIT_UNAVAILABLE,
+    Outcome.PATH_REFUSED,
+})  # fmt: skip
+REACHED_THE_TOOL = frozenset({Outcome.OK, Outcome.FAILED, Outcome.CRASHED, Outcome.CANCELLED})
 """Outcomes of calls that reached their tool, for records without `charged`."""
+APPROVAL_OUTCOMES = frozenset({
+    Outcome.APPROVAL_REQUESTED, Outcome.APPROVAL_PENDING, Outcome.APPROVAL_DECLINED, Outcome.APPROVAL_REFUSED,
+})  # fmt: skip
 WOULD = {"would_deny": DENIED, "would_limit": LIMITED, "would_ask": ASK}
 Normalise = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
@@ -105,8 +115,6 @@ class ReplayReport:
 
 
 def _short(value: Any, limit: int = 100) -> str:
-    import json
-
     text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -124,12 +132,12 @@ def recorded_class(record: Mapping[str, Any]) -> tuple[str, str | None]:
         return WOULD.get(would.get("would"), DENIED), would.get("rule")
     outcome = record.get("outcome")
     rule = record.get("rule")
-    if outcome == "denied":
+    if outcome == Outcome.DENIED:
         return DENIED, rule
-    if outcome == "rate_limited":
+    if outcome == Outcome.RATE_LIMITED:
         counters = [c for c in record.get("counters") or () if c.get("remaining") == 0]
         return LIMITED, counters[0]["counter"] if counters else rule
-    if str(outcome).startswith("approval_") or record.get("decision") == Verdict.APPROVAL.value:
+    if outcome in APPROVAL_OUTCOMES or record.get("decision") == Verdict.APPROVAL.value:
         return ASK, rule
     return ALLOWED, rule
 
@@ -189,7 +197,7 @@ class SimulatedCounters:
         return len(hits) - bisect.bisect_right(hits, now - seconds)
 
     def _sum_key(self, counter: StateCounter, call: Call) -> tuple[Any, ...]:
-        start = int(call.time // counter.seconds) * counter.seconds
+        start, _ = window_bounds(counter.seconds, call.time)
         return (counter.path, counter.scope, _owner(counter.scope, call), start)
 
     def value(self, counter: StateCounter, call: Call) -> int:
@@ -217,20 +225,6 @@ class SimulatedCounters:
                 self._hits[self._window_key(limit, call)].append(call.time)
         for counter, amount in counters:
             self._sums[self._sum_key(counter, call)] += amount
-
-
-def _amount(counter: StateCounter, arguments: Mapping[str, Any]) -> int | None:
-    """What the call adds to `counter`; None when the argument is unusable (the guard denies)."""
-    if counter.increment_from is None:
-        return counter.increment
-    value: Any = arguments
-    for part in counter.increment_from:
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        return None
-    return math.ceil(value)
 
 
 def replay(
@@ -272,8 +266,9 @@ def _decide(
         return DENIED, decision.rule
     spent = []
     for counter in plan.counters:
-        amount = _amount(counter, arguments)
-        if amount is None:
+        try:
+            amount = increment_of(counter, arguments)  # as the limiter counts it
+        except IncrementRefused:  # the guard denies a call whose counted argument is unusable
             return DENIED, counter.rule
         spent.append((counter, amount))
     limits = list(plan.limits)
