@@ -42,9 +42,9 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from foundation import fastjson
-from guard.approval_gate import Approvals, ChannelSource, Settled
-from guard.approval_question import question_for
-from guard.approval_store import MemoryApprovalStore
+from guard.approvals.gate import Approvals, ChannelSource, Settled
+from guard.approvals.question import question_for
+from guard.approvals.store import MemoryApprovalStore
 from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits

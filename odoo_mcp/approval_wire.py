@@ -20,7 +20,7 @@ from mcp.server.request_state import RequestStateBoundary
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
-from guard.approval_gate import Answer, Channel
+from guard.approvals.gate import Answer, Channel
 
 
 class Approval(BaseModel):
@@ -50,7 +50,7 @@ async def approval_state_middleware(ctx: Any, call_next: Any) -> Any:
     cannot verify with a bare JSON-RPC error, before the guard sees the call: an altered or
     replayed approval would then be neither tagged nor audited, and a retry reaching another
     replica would fail. Our state is a ticket signed with the approval key, verified by the
-    guard (`guard.approvals.verify`), so this middleware — placed outside the boundary —
+    guard (`guard.approvals.ticket.verify`), so this middleware — placed outside the boundary —
     takes it off the request before the boundary and puts the new one on the result after.
     """
     if ctx.method != "tools/call":

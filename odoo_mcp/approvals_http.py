@@ -21,8 +21,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from guard.approval_gate import Approvals
-from guard.approval_store import PENDING
+from guard.approvals.gate import Approvals
+from guard.approvals.store import PENDING
 from odoo_mcp.approver import describe
 from odoo_mcp.http_auth import ASGIApp, BearerGrants
 

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from guard.approval_gate import Approvals
-from guard.approval_store import PENDING, PendingApproval, open_store
-from guard.approvals import ApprovalKeyError, load_key
+from guard.approvals.gate import Approvals
+from guard.approvals.store import PENDING, PendingApproval, open_store
+from guard.approvals.ticket import ApprovalKeyError, load_key
 from guard.audit import AuditLog
 from odoo_mcp.config import ApprovalSettings, ConfigError, Settings
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from guard.approval_gate import Approvals
-from guard.approval_store import RedisApprovalStore, SqliteApprovalStore
+from guard.approvals.gate import Approvals
+from guard.approvals.store import RedisApprovalStore, SqliteApprovalStore
 from guard.audit import AuditLog
 from guard.spec import Caller
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from foundation.fsroot import RootDir
-from guard.approval_question import question_for
+from guard.approvals.question import question_for
 from guard.audit import AuditLog
 from guard.guard import Guard
 from guard.policy import parse_text

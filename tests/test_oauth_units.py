@@ -9,8 +9,8 @@ import time
 import httpx2
 import pytest
 
-from guard.approval_gate import Approvals
-from guard.approval_store import MemoryApprovalStore, PendingApproval
+from guard.approvals.gate import Approvals
+from guard.approvals.store import MemoryApprovalStore, PendingApproval
 from guard.audit import AuditLog
 from guard.policy import load_policy
 from odoo_mcp.approvals_http import ApprovalsEndpoint

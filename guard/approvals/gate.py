@@ -12,7 +12,7 @@ Every step is audited as an `approval` record: asked, approved (by whom), declin
 expired, used, refused (with the reason).
 
 The store can be written by other processes of the server's Unix user (a stdio mount): its
-records are sealed with the approval key (guard/approval_store.py), and a record whose seal
+records are sealed with the approval key (guard/approvals/store.py), and a record whose seal
 does not match is refused (`altered`) and discarded. An old, genuinely sealed copy written back
 after its approval was used is refused too (`replayed`): the gate remembers, until they expire,
 the ids it used and the tickets it claimed in this process.
@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from guard.approval_store import (
+from guard.approvals.store import (
     APPROVED,
     DECLINED,
     EXPIRED,
@@ -35,7 +35,7 @@ from guard.approval_store import (
     ApprovalStore,
     PendingApproval,
 )
-from guard.approvals import (
+from guard.approvals.ticket import (
     AnswerRefused,
     Binding,
     Refusal,

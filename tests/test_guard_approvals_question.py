@@ -1,11 +1,11 @@
-"""guard/approval_question.py: the question a human reads. Split out of tests/test_guard_approvals.py."""
+"""guard/approvals/question.py: the question a human reads. Split out of tests/test_guard_approvals_ticket.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from guard.approval_question import MASKED, render_question
-from tests.test_guard_approvals import NOW
+from guard.approvals.question import MASKED, render_question
+from tests.test_guard_approvals_ticket import NOW
 
 pytestmark = pytest.mark.anyio
 

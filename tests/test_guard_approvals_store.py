@@ -1,5 +1,5 @@
-"""guard/approval_store.py: the pending approvals and claims of every store (memory, SQLite, Redis),
-compare-and-set state changes, racing approvers. Split out of tests/test_guard_approvals.py.
+"""guard/approvals/store.py: the pending approvals and claims of every store (memory, SQLite, Redis),
+compare-and-set state changes, racing approvers. Split out of tests/test_guard_approvals_ticket.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from guard.approval_store import (
+from guard.approvals.store import (
     APPROVED,
     DECLINED,
     EXPIRED,
@@ -21,10 +21,10 @@ from guard.approval_store import (
     RedisApprovalStore,
     SqliteApprovalStore,
 )
-from guard.approvals import (
+from guard.approvals.ticket import (
     Binding,
 )
-from tests.test_guard_approvals import CALL, KEY, NOW
+from tests.test_guard_approvals_ticket import CALL, KEY, NOW
 
 pytestmark = pytest.mark.anyio
 

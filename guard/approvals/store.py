@@ -21,7 +21,7 @@ over the whole record: call, state, decider, expiry). A record whose seal does n
 in place, inserted, re-targeted) is never believed: `get` and `all` leave it out as if absent,
 `find` raises `AlteredApproval` so the gate can refuse the call, audit it and discard the record.
 What the seal cannot tell is an old, genuinely sealed record written back over a newer one;
-the gate remembers the approvals it used (guard/approval_gate.py).
+the gate remembers the approvals it used (guard/approvals/gate.py).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from guard.approvals import Binding
+from guard.approvals.ticket import Binding
 
 PENDING, APPROVED, DECLINED, USED, EXPIRED = "pending", "approved", "declined", "used", "expired"
 CLOSED = (USED, EXPIRED)

@@ -1,4 +1,4 @@
-"""Bound approvals, in process: tickets, argument hashing, the key file (guard/approvals.py).
+"""Bound approvals, in process: tickets, argument hashing, the key file (guard/approvals/ticket.py).
 
 The stores, the gate and the question are in tests/test_guard_approval_{store,gate,question}.py;
 the end-to-end contracts (both protocol eras, the approver CLI, Redis between processes)
@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from guard.approvals import (
+from guard.approvals.ticket import (
     AnswerRefused,
     ApprovalKeyError,
     Binding,

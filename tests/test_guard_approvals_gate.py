@@ -1,5 +1,5 @@
-"""guard/approval_gate.py: asking, answering and resuming an approval, in process with a fake clock.
-Split out of tests/test_guard_approvals.py.
+"""guard/approvals/gate.py: asking, answering and resuming an approval, in process with a fake clock.
+Split out of tests/test_guard_approvals_ticket.py.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from guard.approval_gate import Answer, Approvals, Channel
-from guard.approval_store import MemoryApprovalStore
+from guard.approvals.gate import Answer, Approvals, Channel
+from guard.approvals.store import MemoryApprovalStore
 from guard.audit import AuditLog
 from guard.spec import Caller
-from tests.test_guard_approvals import KEY
+from tests.test_guard_approvals_ticket import KEY
 
 pytestmark = pytest.mark.anyio
 

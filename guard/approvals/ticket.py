@@ -9,7 +9,7 @@ The id is claimed once in the approval store, so a replayed answer is refused.
 
 Everything here is pure (the clock is a parameter) except `load_key`, which reads or
 creates the key file. No MCP, no Odoo: the transport turns these values into its wire
-format, and `guard.approval_store` keeps ids and pending approvals.
+format, and `guard.approvals.store` keeps ids and pending approvals.
 
 The key: `ODOO_MCP_APPROVAL_KEY` (the secret itself, at least 32 characters) or a key
 file (`ODOO_MCP_APPROVAL_KEY_FILE`, default `<state dir>/approval.key`), created with
