@@ -15,7 +15,7 @@ from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.policy_set import PolicySet
 from guard.spec import ToolFailure, ToolSpec
-from odoo_mcp.approver import open_approvals
+from odoo_mcp.approvals.configured import open_approvals
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.families import FAMILIES
 from odoo_mcp.handshake import INSTRUCTIONS, SERVER_NAME  # noqa: F401 - re-exported

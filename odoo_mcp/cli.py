@@ -20,7 +20,7 @@ from guard.audit import AuditUnavailable
 from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
-from odoo_mcp.approver import add_commands as add_approval_commands
+from odoo_mcp.approvals.cli import add_commands as add_approval_commands
 from odoo_mcp.audit_commands import add_commands as add_audit_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
@@ -194,7 +194,7 @@ def serve_http(
     """
     import uvicorn
 
-    from odoo_mcp.approvals_http import ApprovalsEndpoint
+    from odoo_mcp.approvals.http import ApprovalsEndpoint
     from odoo_mcp.http_app import HttpSecurity, build_http_app
 
     app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit,

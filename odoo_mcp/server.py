@@ -23,7 +23,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from guard.guard import Guard, GuardedTool, Result
 from guard.spec import Caller
 from odoo_mcp import __version__
-from odoo_mcp.approval_wire import channel_for, install_approval_state
+from odoo_mcp.approvals.wire import channel_for, install_approval_state
 from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
 from odoo_mcp.listing import listed_tool, tool_hints
 from odoo_mcp.sdk_adapter import SdkTool, raw_tool, registered_tools, subscription_bus

@@ -15,9 +15,9 @@ import time
 import pytest
 
 from guard.approvals.gate import Approvals
-from guard.approvals.store import RedisApprovalStore, SqliteApprovalStore
 from guard.audit import AuditLog
 from guard.spec import Caller
+from odoo_mcp.approvals.sealed_stores import RedisApprovalStore, SqliteApprovalStore
 
 pytestmark = pytest.mark.anyio
 

@@ -18,12 +18,11 @@ from guard.approvals.store import (
     USED,
     MemoryApprovalStore,
     PendingApproval,
-    RedisApprovalStore,
-    SqliteApprovalStore,
 )
 from guard.approvals.ticket import (
     Binding,
 )
+from odoo_mcp.approvals.sealed_stores import RedisApprovalStore, SqliteApprovalStore
 from tests.test_guard_approvals_ticket import CALL, KEY, NOW
 
 pytestmark = pytest.mark.anyio

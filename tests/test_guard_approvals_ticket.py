@@ -17,15 +17,14 @@ import pytest
 
 from guard.approvals.ticket import (
     AnswerRefused,
-    ApprovalKeyError,
     Binding,
     Refusal,
     Ticket,
     arguments_digest,
-    load_key,
     sign,
     verify,
 )
+from odoo_mcp.approvals.key import ApprovalKeyError, load_key
 
 pytestmark = pytest.mark.anyio
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 from guard.approvals.gate import Approvals
 from guard.approvals.store import PENDING
-from odoo_mcp.approver import describe
+from odoo_mcp.approvals.cli import describe
 from odoo_mcp.http_auth import ASGIApp, BearerGrants
 
 PREFIX = "/approvals"

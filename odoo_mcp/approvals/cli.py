@@ -1,10 +1,9 @@
-"""The approvals a human gives out of band: opening the store, and `odoo-mcp approvals …`.
+"""`odoo-mcp approvals list|show|approve|decline`: the approvals a human gives out of band.
 
-`open_approvals` builds the guard's `Approvals` from the settings: the HMAC key (env or key
-file, created on first start), the store beside the limiter's counters (a SQLite file in the
-state directory for `memory://`, Redis for `redis://`), the audit log. The CLI opens the
-same store with the same settings as the server it approves for, so `approve <id>` on the
-server's machine (or anywhere that reaches its Redis) lets the agent's retry run once.
+The CLI opens the same store with the same settings as the server it approves for
+(`configured.open_approvals`), so `approve <id>` on the server's machine (or anywhere that
+reaches its Redis) lets the agent's retry run once. `describe` is an approval as a human reads
+it, here and at the HTTP endpoint (`http.py`).
 """
 
 from __future__ import annotations
@@ -14,36 +13,14 @@ import getpass
 import json
 import os
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from guard.approvals.gate import Approvals
-from guard.approvals.store import PENDING, PendingApproval, open_store
-from guard.approvals.ticket import ApprovalKeyError, load_key
+from guard.approvals.store import PENDING, PendingApproval
 from guard.audit import AuditLog
+from odoo_mcp.approvals.configured import open_approvals
 from odoo_mcp.config import ApprovalSettings, ConfigError, Settings
-
-
-def load_approval_key(config: ApprovalSettings, env: Mapping[str, str]) -> bytes:
-    """The approval key, or ConfigError (the server refuses to start); a random one without a state dir."""
-    if config.state_dir is None and not env.get("ODOO_MCP_APPROVAL_KEY"):
-        return os.urandom(32)
-    try:
-        return load_key(config.key_file, env.get("ODOO_MCP_APPROVAL_KEY"))
-    except ApprovalKeyError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def open_approvals(settings: Settings, audit: AuditLog) -> Approvals:
-    """The guard's approvals for these settings (ConfigError when the key or store is unusable)."""
-    config = settings.approvals
-    key = load_approval_key(config, settings.env)
-    try:
-        store = open_store(settings.limits_storage, config.state_dir, key=key)
-    except (ValueError, OSError, ImportError) as exc:
-        raise ConfigError(f"approvals store: {exc}") from None
-    return Approvals(key, store, audit, ttl=config.ttl, pending_ttl=config.pending_ttl, out_of_band=config.out_of_band)
 
 
 def describe(approval: PendingApproval, now: float) -> dict[str, Any]:
