@@ -40,7 +40,7 @@ from typing import Any
 from odoo_mcp import __version__
 
 FORMAT = 1
-PACKAGES = ("odoo_mcp", "guard", "tools", "odoo_client")
+PACKAGES = ("odoo_mcp", "guard", "tools", "odoo_client", "foundation")
 """The server's import packages: their sources are part of the key."""
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024

@@ -22,7 +22,7 @@ TAG_IN_SOURCE = re.compile(r"""["'(]\[([A-Z][A-Z ]{3,})\]""")
 
 def written_tags() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for package in ("guard", "tools", "odoo_mcp", "odoo_client"):
+    for package in ("foundation", "guard", "tools", "odoo_mcp", "odoo_client"):
         for path in (REPO / package).rglob("*.py"):
             for tag in TAG_IN_SOURCE.findall(path.read_text()):
                 found.setdefault(tag, []).append(str(path.relative_to(REPO)))
