@@ -21,14 +21,14 @@ from guard.limiter import UnsupportedStorage
 from guard.spec import ToolSpec
 from odoo_mcp import __version__
 from odoo_mcp.approvals.cli import add_commands as add_approval_commands
-from odoo_mcp.audit_commands import add_commands as add_audit_commands
+from odoo_mcp.commands.audit import add_commands as add_audit_commands
+from odoo_mcp.commands.policy import add_commands as add_policy_commands
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.grants import GrantsFile, read_grants
-from odoo_mcp.policy_commands import add_commands as add_policy_commands
 from odoo_mcp.reload import PolicyReloader, grant_policies, reload_interval
 
 if TYPE_CHECKING:  # the HTTP modules import the MCP SDK: loaded only when --http is given (cold start)
-    from odoo_mcp.http_app import HttpSecurity
+    from odoo_mcp.http.app import HttpSecurity
 
 EXIT_BAD_CONFIG = 2
 TRUE = frozenset({"1", "true", "yes"})
@@ -48,7 +48,7 @@ def run_server(
 ) -> int:
     """Load the policy (fail closed), build the guarded server and serve stdio (or HTTP) until stopped."""
     from odoo_client.settings import OdooSettings
-    from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/stdio.py
+    from odoo_mcp.assembly import build_guard  # without the MCP SDK: see odoo_mcp/wire/stdio.py
     from odoo_mcp.startup import audit_unwritable, check_directories, start_line
 
     mount_names = mounts.names if mounts is not None else []
@@ -73,7 +73,7 @@ def run_server(
         interval = reload_interval(settings.env)
         approvers = None
         if http is not None and http.approver_tokens:
-            from odoo_mcp.http_auth import load_grants
+            from odoo_mcp.http.auth import load_grants
 
             approvers = load_grants(http.approver_tokens, "approvers")
         if approvers and set(approvers) & set(digests):
@@ -137,7 +137,7 @@ def run_server(
     gc.freeze()  # start-up objects (modules, schemas, the catalogue) are never garbage: keep GC passes short
     try:
         if http is None:
-            from odoo_mcp.stdio import run_stdio
+            from odoo_mcp.wire.stdio import run_stdio
 
             early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
             if handoff is not None and handoff.key is not None:  # kept now: a client may close the session soon
@@ -159,8 +159,8 @@ def run_server(
 
 def remember_listing(handoff: Any, guard: Any, env: Any) -> None:
     """Keep the list this start serves for the next start with the same inputs (`listing_cache`)."""
-    from odoo_mcp.fast_start import early_tools_list
-    from odoo_mcp.listing_cache import store
+    from odoo_mcp.wire.fast_start import early_tools_list
+    from odoo_mcp.wire.listing_cache import store
 
     tools = early_tools_list(guard)
     if handoff.entry is None or handoff.entry.get("tools") != tools:
@@ -195,7 +195,7 @@ def serve_http(
     import uvicorn
 
     from odoo_mcp.approvals.http import ApprovalsEndpoint
-    from odoo_mcp.http_app import HttpSecurity, build_http_app
+    from odoo_mcp.http.app import HttpSecurity, build_http_app
 
     app: Any = build_http_app(server, options.host, digests, options.security or HttpSecurity(), audit,
                               oauth.tools if oauth else None)
@@ -220,7 +220,7 @@ def _serve(args: argparse.Namespace) -> int:
                     "--http needs --tokens FILE (or ODOO_MCP_HTTP_TOKENS) or --oauth FILE (or ODOO_MCP_OAUTH): "
                     "no token, no access"
                 )
-            from odoo_mcp.http_app import HttpSecurity, parse_allowed_hosts, parse_session_cap
+            from odoo_mcp.http.app import HttpSecurity, parse_allowed_hosts, parse_session_cap
 
             security = HttpSecurity(
                 allowed_hosts=parse_allowed_hosts(
@@ -262,7 +262,7 @@ def check_names(
     """Fail closed on a tool name this server does not have (with a suggestion); warn, in one line
     each on stderr, about upstream names this server does not implement (the warnings are returned)."""
     from odoo_mcp.families import all_specs
-    from odoo_mcp.tool_names import check_tool_names
+    from odoo_mcp.policy_names import check_tool_names
     from tools.odoo.sensitive_rules import opt_in_problems
 
     report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names], mounts)
@@ -421,7 +421,7 @@ def _tools(args: argparse.Namespace) -> int:
 def upstream_summary(served: Iterable[str]) -> str:
     """How much of upstream's tool surface this server serves, family by family (what a migrating
     user asks first: will my prompts and policies find their tools here?)."""
-    from odoo_mcp.tool_names import upstream_coverage
+    from odoo_mcp.policy_names import upstream_coverage
 
     coverage = upstream_coverage(served)
     complete = sum(have == total for _, have, total in coverage)
@@ -431,7 +431,7 @@ def upstream_summary(served: Iterable[str]) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from odoo_mcp.demo import run_demo
+    from odoo_mcp.commands.demo import run_demo
 
     return run_demo(verbose=args.verbose)
 

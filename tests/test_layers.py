@@ -132,7 +132,7 @@ def test_every_decorated_handler_of_a_family_is_in_its_specs():
     assert described == served
 
 
-SDK_ADAPTER = "odoo_mcp/sdk_adapter.py"
+SDK_ADAPTER = "odoo_mcp/wire/sdk_adapter.py"
 SDK_PRIVATES = {"_tool_manager", "_lowlevel_server", "_subscriptions", "_connection"}
 SDK_INTERNAL_MODULES = ("mcp.server.mcpserver.tools", "mcp.server.mcpserver.utilities")
 CONCRETE_INTERNALS = ("limits.storage.memory", "limits.storage.MemoryStorage")

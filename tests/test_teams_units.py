@@ -15,11 +15,11 @@ from guard.policy import PolicyError, parse_text
 from guard.policy_set import PolicySet
 from guard.spec import Caller
 from odoo_mcp.cli import checked_loader
+from odoo_mcp.commands.policy_init import ToolInfo, build_policy, catalogue_tools, classify, render_json, render_yaml
+from odoo_mcp.commands.replay import ALLOWED, ASK, DENIED, LIMITED, replay
 from odoo_mcp.config import ConfigError
 from odoo_mcp.grants import parse_grants, token_digest
-from odoo_mcp.policy_init import ToolInfo, build_policy, catalogue_tools, classify, render_json, render_yaml
 from odoo_mcp.reload import PolicyReloader, reload_interval
-from odoo_mcp.replay import ALLOWED, ASK, DENIED, LIMITED, replay
 from tests.echo_server import ECHO
 
 pytestmark = pytest.mark.anyio

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from guard.approvals.gate import Approvals
 from guard.approvals.store import PENDING
 from odoo_mcp.approvals.cli import describe
-from odoo_mcp.http_auth import ASGIApp, BearerGrants
+from odoo_mcp.http.auth import ASGIApp, BearerGrants
 
 PREFIX = "/approvals"
 

@@ -2,7 +2,7 @@
 
 The SDK (`mcp` 2.x) has no public way to do four things this server needs; each is reached here
 and nowhere else, and `tests/test_sdk_adapter.py` holds one contract test per private part that
-fails with "mcp X.Y moved `…`: update odoo_mcp/sdk_adapter.py" when an upgrade moves it:
+fails with "mcp X.Y moved `…`: update odoo_mcp/wire/sdk_adapter.py" when an upgrade moves it:
 
 - `MCPServer._tool_manager` — the registered tools *with their functions* (`MCPServer.list_tools()`
   is public but returns wire descriptions, which cannot show that every function is guard-wrapped);

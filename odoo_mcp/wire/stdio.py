@@ -35,8 +35,8 @@ if sys.platform != "win32":
     import fcntl
 
 from foundation import fastjson
-from odoo_mcp.fast_start import early_tools_list
-from odoo_mcp.handshake import early_initialize, is_first_page_request, is_initialized_notification, response
+from odoo_mcp.wire.fast_start import early_tools_list
+from odoo_mcp.wire.handshake import early_initialize, is_first_page_request, is_initialized_notification, response
 
 _LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n'
 _LINE_LIMIT = 1 << 30
@@ -386,7 +386,7 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
         elif streams is not None and early and await _answer_early(streams[0], streams[1], guard, replay):
             return
         server = make_server()
-        from odoo_mcp.sdk_adapter import lowlevel_server  # imports the SDK: only once the early answers are out
+        from odoo_mcp.wire.sdk_adapter import lowlevel_server  # imports the SDK: only once the early answers are out
 
         lowlevel = lowlevel_server(server)
         if streams is not None:  # the pipes, read and written by the tasks that need them (see _Messages, _Sink)

@@ -19,7 +19,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from odoo_mcp.sdk_adapter import connection_of
+from odoo_mcp.wire.sdk_adapter import connection_of
 
 GRANT_METHODS = frozenset({"tools/call", "tools/list", "ping", "resources/list", "prompts/list"})
 """Requests that carry a caller (and get its grant's policy pinned); the handshake does not."""

@@ -4,7 +4,7 @@ Importing the SDK (its protocol types for every revision, its server and client)
 cold start. A desktop client waits on every launch for `initialize` and the first `tools/list`
 only, and both answers are fixed by what the process already has without the SDK: the server's
 name, version and instructions, its capabilities (`handshake`), and the guard's visible tools
-(`listing.listed_tool`). So `odoo_mcp.stdio` answers those two here, then imports the SDK and
+(`listing.listed_tool`). So `odoo_mcp.wire.stdio` answers those two here, then imports the SDK and
 hands it the session: the lines read so far (`initialize`, `notifications/initialized`, the
 `tools/list`) are replayed to it, so its session state and the list it remembers having shown
 (for `tools/list_changed` after a policy reload) are what the client saw; its own answers to
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from odoo_mcp.listing import listed_tool
+from odoo_mcp.wire.listed_schema import listed_tool
 
 if TYPE_CHECKING:
     from guard.guard import Guard

@@ -7,7 +7,7 @@ names. The allowed `Host` values come from `--allowed-hosts` / `ODOO_MCP_HTTP_AL
 (comma separated, `host:port` or `host:*`); by default the bind address itself and the loopback
 names. A wildcard bind (`0.0.0.0`, `::`) allows only the loopback names until hosts are
 configured: a remote client gets 421 rather than a server that answers any `Host`. The SDK
-compares the raw header by prefix, so `odoo_mcp.http_hosts.HostCheck` parses `Host` and `Origin`
+compares the raw header by prefix, so `odoo_mcp.http.hosts.HostCheck` parses `Host` and `Origin`
 strictly and compares the parsed form first (outermost layer).
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 from mcp.server.transport_security import TransportSecuritySettings
 
 from odoo_mcp.config import ConfigError
-from odoo_mcp.http_auth import BearerGrants
-from odoo_mcp.http_hosts import AllowedHosts, HostCheck
-from odoo_mcp.http_sessions import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS_PER_GRANT, GrantSessions, SessionGate
+from odoo_mcp.http.auth import BearerGrants
+from odoo_mcp.http.hosts import AllowedHosts, HostCheck
+from odoo_mcp.http.sessions import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS_PER_GRANT, GrantSessions, SessionGate
 
 LOOPBACK_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 WILDCARD_BINDS = frozenset({"0.0.0.0", "::", ""})

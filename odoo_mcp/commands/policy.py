@@ -1,7 +1,7 @@
 """`odoo-mcp policy init` and `odoo-mcp policy replay`: the team commands under `policy`.
 
 Kept out of cli.py (one hook line there): init writes a starting policy from the catalogue
-(odoo_mcp/policy_init.py), replay re-decides a recorded audit log under a candidate policy
+(odoo_mcp/commands/policy_init.py), replay re-decides a recorded audit log under a candidate policy
 (replay.py).
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from guard import PolicyError, load_policy
+from odoo_mcp.commands.policy_init import ToolInfo, catalogue_tools, render_json, render_yaml
+from odoo_mcp.commands.replay import replay
 from odoo_mcp.config import ConfigError
-from odoo_mcp.policy_init import ToolInfo, catalogue_tools, render_json, render_yaml
-from odoo_mcp.replay import replay
 
 
 def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
@@ -46,7 +46,7 @@ def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
 
 def _init(args: argparse.Namespace) -> int:
     if args.example is not None:  # a shipped example instead of a generated policy
-        from odoo_mcp.policy_examples import write_example
+        from odoo_mcp.commands.policy_examples import write_example
 
         return write_example(args.example, args.output)
     try:

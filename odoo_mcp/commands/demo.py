@@ -23,9 +23,9 @@ import mcp_types as types
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from odoo_mcp.demo_tree import write_demo_tree
+from odoo_mcp.commands.demo_tree import write_demo_tree
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 """The folder holding the `odoo_mcp` package (a checkout or site-packages): the server subprocess imports from it."""
 WIDTH = 110
 

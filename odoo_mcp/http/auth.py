@@ -26,7 +26,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
 from odoo_mcp.grants import read_grants, token_digest
-from odoo_mcp.http_sessions import SessionGate
+from odoo_mcp.http.sessions import SessionGate
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]

@@ -68,7 +68,7 @@ def _policy_path(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
 def _code_fingerprint() -> str:
     """Size and mtime of every source file of the server's packages, in one digest."""
     digest = hashlib.sha256()
-    top = Path(__file__).resolve().parent.parent
+    top = Path(__file__).resolve().parents[2]  # the folder holding the packages (odoo_mcp/wire/ is two down)
     for package in PACKAGES:
         for folder, dirs, files in os.walk(top / package):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
