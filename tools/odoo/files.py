@@ -23,10 +23,11 @@ from pydantic import Field, model_validator
 
 from foundation.fsroot import RootDir, RootPins
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
+from tools.odoo_kit import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId
 from tools.registry import tool
 
 from . import sensitive
-from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo, read_one
+from .common import odoo, read_one
 
 MAX_BYTES = 25 * 1024 * 1024
 SavePath = Annotated[str | None, PathArg("files"),
