@@ -349,7 +349,7 @@ class SensitiveOptIn(_Strict):
     `allow_models` lifts the refusal of a whole built-in sensitive model (its password-like
     fields stay masked unless also named); `allow_fields` unmasks one field, written
     `model.field` (`"res.users.login"`). The policy language knows the shape only: which models
-    and fields are sensitive is Odoo knowledge (`tools/odoo/sensitive_rules.py`), and the server
+    and fields are sensitive is Odoo knowledge (`tools/odoo_kit/sensitive_rules.py`), and the server
     refuses a policy that names something not sensitive (`opt_in_problems` there), so a typo
     cannot pass for an opt-in.
     """
@@ -376,7 +376,7 @@ class Policy(_Strict):
     """`"list": "allowed"` shows tools/list only the tools this policy lets be called (an agent spends no
     context on the others); `"all"` (default, as PolicyLayer) lists denied tools too. Hidden: never listed."""
     sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
-    """Our addition: the sensitive Odoo models/fields this policy lets agents see (tools/odoo/sensitive_rules.py)."""
+    """Our addition: the sensitive Odoo models/fields this policy lets agents see (tools/odoo_kit/sensitive_rules)."""
     mode: Literal["enforce", "shadow"] = "enforce"
     """Our addition: "shadow" refuses nothing and audits every call it would have refused (docs/teams.md)."""
 

@@ -263,7 +263,7 @@ def check_names(
     each on stderr, about upstream names this server does not implement (the warnings are returned)."""
     from odoo_mcp.families import all_specs
     from odoo_mcp.policy_names import check_tool_names
-    from tools.odoo.sensitive_rules import opt_in_problems
+    from tools.odoo_kit.sensitive_rules import opt_in_problems
 
     report = check_tool_names(policy, [*(spec.name for spec in all_specs()), *extra_names], mounts)
     report.problems += opt_in_problems(policy.sensitive)  # Odoo's sensitive names, as the policy opts in to them

@@ -65,7 +65,7 @@ from guard.spec import Call, Risk, ToolArgs, ToolFailure, ToolSpec
 from odoo_mcp import mounted_schema
 from odoo_mcp.config import ConfigError, read_json_file
 from odoo_mcp.mounted_schema import UnusableSchema
-from tools.odoo.sensitive import MAX_ANSWER_CHARS
+from tools.odoo_kit.sensitive import MAX_ANSWER_CHARS
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -18,7 +18,7 @@ from odoo_mcp.config import Roots, Settings
 from odoo_mcp.server import build_guard
 from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.seed import SECRETS
-from tools.odoo.sensitive_rules import MASK
+from tools.odoo_kit.sensitive_rules import MASK
 
 REFUSE, MASKED = "refuse", "mask"
 

@@ -16,8 +16,8 @@ from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.database import Env
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import call, in_process, odoo_env
-from tools.odoo.sensitive import attachment_content_refusal, execute_refusal
-from tools.odoo.sensitive_rules import FieldInfo, SensitiveRules
+from tools.odoo_kit.sensitive import attachment_content_refusal, execute_refusal
+from tools.odoo_kit.sensitive_rules import FieldInfo, SensitiveRules
 from tools.web_session.session import WebSession
 
 pytestmark = pytest.mark.anyio

@@ -1,7 +1,7 @@
 """The connection an Odoo tool acts on (`odoo()`), and one record read with a clear answer (`read_one`).
 
 `odoo()` sits above the identity store (a grant's activated connection), which sits above the kit
-(`tools/odoo_kit.py`: argument types, the pool service): families import the kit from there.
+(`tools/odoo_kit/__init__.py`: argument types, the pool service): families import the kit from there.
 """
 
 from __future__ import annotations

@@ -23,10 +23,9 @@ from pydantic import Field, model_validator
 
 from foundation.fsroot import RootDir, RootPins
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
-from tools.odoo_kit import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId
+from tools.odoo_kit import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, sensitive
 from tools.registry import tool
 
-from . import sensitive
 from .common import odoo, read_one
 
 MAX_BYTES = 25 * 1024 * 1024

@@ -22,7 +22,7 @@ from pydantic import Field
 from guard.conditions import describe
 from guard.decisions import Decision, Verdict, action_deny_reason, gate_tool, unknown_tool_reason
 from guard.spec import Call, Risk, ToolArgs
-from tools.odoo import sensitive_rules
+from tools.odoo_kit import sensitive_rules
 from tools.registry import tool
 
 TOOL_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"

@@ -1,9 +1,12 @@
 """What every Odoo tool shares, below every family: argument types (validated before Odoo is asked)
-and the connection pool service.
+and the connection pool service, here; beside them `context` (an Odoo family's context: the server's
+runtime with the Odoo settings checked), `errors` (the client's errors as tagged refusals, in one
+place), `equivalents` (the dedicated tools a generic call does the work of), `sensitive_rules`
+(Odoo's sensitive models and fields) and `sensitive` (where the Odoo tools apply them).
 
-A module of its own, not part of the `tools/odoo` family package, so a family (and the identity
+A package of its own, not part of the `tools/odoo` family package, so a family (and the identity
 store, which the `odoo()` connection choice in `tools/odoo/common.py` sits above) can use it
-without loading the Odoo family or making an import cycle.
+without loading the Odoo family or making an import cycle. It serves no tool.
 
 Argument types carry the limits: model and field names by pattern, domains by `check_domain`,
 ids as positive integers, limits with maxima. A policy can name these arguments in its

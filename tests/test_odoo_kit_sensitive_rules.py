@@ -1,4 +1,4 @@
-"""The sensitive-data rules alone (tools/odoo/sensitive_rules.py), and the pure helpers of tools/odoo/sensitive.py:
+"""The sensitive-data rules alone (tools/odoo_kit/sensitive_rules.py), and the pure helpers of its sensitive.py:
 which models and fields are sensitive, what a domain, an order or a group-by touches, what the
 policy's opt-in lifts, how answers are masked and capped."""
 
@@ -10,8 +10,8 @@ import pytest
 
 from guard.policy import PolicyError, parse_policy
 from odoo_mcp.cli import checked_loader
-from tools.odoo.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
-from tools.odoo.sensitive_rules import (
+from tools.odoo_kit.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
+from tools.odoo_kit.sensitive_rules import (
     MASK,
     FieldInfo,
     SensitiveRules,

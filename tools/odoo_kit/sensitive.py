@@ -30,7 +30,7 @@ from foundation.env import positive_int
 from guard.spec import Call, NotConfigured, PolicyRefusal
 from odoo_client.connection import OdooConnection
 from odoo_client.errors import ConfigError, OdooFault
-from tools.odoo.sensitive_rules import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields, rules_for
+from tools.odoo_kit.sensitive_rules import MASK, FieldInfo, Schema, SensitiveRules, field_of, order_fields, rules_for
 
 MAX_ANSWER_CHARS = 50_000
 """Default cap on the JSON text of a read's answer (`ODOO_MCP_MAX_ANSWER_CHARS`)."""

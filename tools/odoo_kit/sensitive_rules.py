@@ -14,7 +14,7 @@ The policy's one optional key `"sensitive": {"allow_models": [...], "allow_field
 (`guard.policy.SensitiveOptIn`: the policy language knows its shape, not Odoo) is the only way to
 lift these rules, one named model or field at a time; `opt_in_problems` says what in it names
 nothing sensitive (the server refuses such a policy), `rules_for` applies it. The Odoo tools apply
-these rules in `tools/odoo/sensitive.py`.
+these rules in `tools/odoo_kit/sensitive.py`.
 """
 
 from __future__ import annotations
