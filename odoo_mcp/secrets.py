@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from guard.audit import is_secret_key
+from odoo_client.settings import OdooSettings
 from odoo_mcp.config import ConfigError
 
 
@@ -18,8 +19,6 @@ def configured_secrets(env: Mapping[str, str]) -> Iterator[str]:
     for name, value in env.items():
         if is_secret_key(name) and value.strip():
             yield value.strip()
-    from odoo_client.settings import OdooSettings
-
     try:
         settings = OdooSettings.from_env(env)
     except ConfigError:

@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from guard import PolicyError, load_policy
+from odoo_mcp.commands.policy_examples import write_example
 from odoo_mcp.commands.policy_init import ToolInfo, catalogue_tools, render_json, render_yaml
 from odoo_mcp.commands.replay import replay
 from odoo_mcp.config import ConfigError
@@ -22,7 +25,7 @@ from odoo_mcp.config import ConfigError
 
 def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
     """Start the mounts named on the command line, read their tools' risk classes, stop them."""
-    from odoo_mcp.mounts import Mounts, mount_configs
+    from odoo_mcp.mounts import Mounts, mount_configs  # the mounts and the MCP client: only with --mount
 
     configs = mount_configs(args.mount, args.mounts)
     if not configs:
@@ -46,8 +49,6 @@ def _mounted_tools(args: argparse.Namespace) -> list[ToolInfo]:
 
 def _init(args: argparse.Namespace) -> int:
     if args.example is not None:  # a shipped example instead of a generated policy
-        from odoo_mcp.commands.policy_examples import write_example
-
         return write_example(args.example, args.output)
     try:
         tools = catalogue_tools(_mounted_tools(args))
@@ -92,9 +93,7 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def _normaliser() -> Any:
-    from pydantic import ValidationError
-
-    from odoo_mcp.families import all_specs
+    from odoo_mcp.families import all_specs  # the catalogue (~0.55 s): only for `policy replay`
 
     specs = {spec.name: spec for spec in all_specs()}
 

@@ -178,6 +178,7 @@ def render_yaml(tools: Iterable[ToolInfo], allow: Sequence[str] = ()) -> str:
 
 def catalogue_tools(extra: Iterable[ToolInfo] = ()) -> list[ToolInfo]:
     """This server's catalogue (and mounted tools) as the generator sees them."""
+    # the catalogue (~0.55 s measured): only when `policy init` runs, not for every `odoo-mcp` command
     from guard.guard import path_fields
     from odoo_mcp.families import all_specs
 

@@ -19,6 +19,9 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from mcp.shared.subscriptions import ToolsListChanged
+
+from guard.decisions import gate_tool
 from odoo_mcp.wire.sdk_adapter import connection_of
 
 GRANT_METHODS = frozenset({"tools/call", "tools/list", "ping", "resources/list", "prompts/list"})
@@ -58,8 +61,6 @@ class ListedTools:
     def _allowed(self, policy: Any) -> frozenset[str]:
         if getattr(policy, "listing", "all") == "all":
             return frozenset()
-        from guard.decisions import gate_tool
-
         return frozenset(name for name in self.guard.tools if gate_tool(policy, name, known=True).allowed)
 
     async def _publish_if_changed(self) -> None:
@@ -70,8 +71,6 @@ class ListedTools:
         changed = hiding != self._published[1]
         self._published = (generation, hiding)
         if changed:
-            from mcp.shared.subscriptions import ToolsListChanged
-
             try:
                 await self.bus.publish(ToolsListChanged())
             except Exception as exc:

@@ -393,7 +393,7 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
             messages, sink = _Messages(_Replayed(replay, streams[0])), _Sink(streams[1])
             await lowlevel.run(messages, sink, lowlevel.create_initialization_options())
             return
-        from mcp.server.stdio import stdio_server
+        from mcp.server.stdio import stdio_server  # the SDK: only once the early answers are out
 
         async with stdio_server() as (read_stream, write_stream):
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
