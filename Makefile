@@ -38,7 +38,7 @@ demo: $(VENV)/.demo
 # and only for sources that changed).
 test: $(VENV)/.installed redis
 	$(VENV)/bin/ruff check .
-	@$(VENV)/bin/python -m compileall -q odoo_mcp odoo_client guard tools tests >/dev/null
+	@$(VENV)/bin/python -m compileall -q foundation odoo_mcp odoo_client guard tools tests >/dev/null
 	$(VENV)/bin/pytest -q -n 4
 
 # The OAuth sign-in page in a real headless browser: Debian's chromium and chromium-driver (installed

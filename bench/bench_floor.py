@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 KINDS = {
     "stdlib": "stdlib JSON-RPC loop (a server without the SDK)",
-    "sdk": "bare MCPServer (mcp 2.x) on odoo_mcp.stdio",
+    "sdk": "bare MCPServer (mcp 2.x) on odoo_mcp.wire.stdio",
 }
 
 

@@ -98,11 +98,11 @@ def stdlib(wait_ms: float) -> None:
 
 
 def sdk(wait_ms: float) -> None:
-    """The same tool on a bare MCPServer served by `odoo_mcp.stdio` (as this server is): the SDK's floor.
+    """The same tool on a bare MCPServer served by `odoo_mcp.wire.stdio` (as this server is): the SDK's floor.
 
     A sync tool, so the SDK runs it in a worker thread, as the guard runs a blocking Odoo call.
     """
-    from odoo_mcp.stdio import run_stdio
+    from odoo_mcp.wire.stdio import run_stdio
 
     server = MCPServer("sdk", log_level="WARNING")
 

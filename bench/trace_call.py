@@ -80,7 +80,7 @@ def _install_probes() -> None:
 
     import guard.guard as guard
     import odoo_mcp.server as server
-    import odoo_mcp.stdio as stdio
+    import odoo_mcp.wire.stdio as stdio
 
     read_line = stdio._Lines.__anext__
 

@@ -10,7 +10,7 @@ The public API, used by this server's CLI and server as by anyone else:
     decision.allowed, decision.rule, decision.message
 
 `load_policy` raises `PolicyError`, whose message lists every problem with its path. It knows
-nothing of any server's tool names: checking those is the server's job.
+nothing of any server's tool names nor of Odoo's sensitive models: checking those is the server's job.
 """
 
 from guard.decisions import Decision, Verdict, decide

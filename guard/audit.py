@@ -33,7 +33,7 @@ from typing import Any
 
 import structlog
 
-from guard import fastjson
+from foundation import fastjson
 from guard.audit_chain import StreamChain, chain_for, stamp
 
 REDACTED = "***"

@@ -4,7 +4,7 @@
 module exactly as `odoo_module_install` does; a policy that denies the dedicated tool, or puts
 conditions on it, must hold whichever door the agent uses. The tool family says which dedicated
 tools a call is equivalent to (`ToolSpec.equivalents`, for `odoo_execute` in
-`tools/odoo/equivalents.py`); this module combines their decisions with the call's own. Pure:
+`tools/odoo_kit/equivalents.py`); this module combines their decisions with the call's own. Pure:
 policy and values in, a `Decision` out.
 """
 

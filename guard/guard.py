@@ -47,10 +47,10 @@ from typing import Any
 import anyio.to_thread
 from pydantic import ValidationError
 
-from guard import fastjson
-from guard.approval_gate import Approvals, ChannelSource
-from guard.approval_question import question_for
-from guard.approval_store import MemoryApprovalStore
+from foundation import fastjson
+from guard.approvals.gate import Approvals, ChannelSource
+from guard.approvals.question import question_for
+from guard.approvals.store import MemoryApprovalStore
 from guard.audit import AuditLog, AuditUnavailable
 from guard.decisions import Decision, Plan, Verdict, gate_arguments, gate_tool, plan_for
 from guard.equivalence import combine, equivalent_counters, equivalent_limits
@@ -58,7 +58,7 @@ from guard.limiter import IncrementRefused, Limiter, Refusal, Reservation
 from guard.paths import confine
 from guard.policy import Policy, json_path
 from guard.policy_set import PolicySet
-from guard.refusals import Outcome, Tag
+from guard.refusals import Outcome, Tag, failure_of
 from guard.spec import (
     Blob,
     Call,
@@ -623,7 +623,7 @@ class GuardedTool:
             else:
                 value = await anyio.to_thread.run_sync(self.spec.handler, state.args, call)
         except BaseException as exc:
-            return self._failed(state, exc)
+            return self._failed(state, failure_of(exc))  # the bottom package's file refusals in the guard's words
         self.guard.limiter.commit(state.reserved)
         state.charged = True
 

@@ -5,7 +5,7 @@ resolve (symlinks included), compare against the root with a separator-aware che
 (`/srv/ee2` is not inside `/srv/ee`), and for a path that does not exist yet check its
 parent. This is a check by *name*, the floor: a folder on the path can still be swapped for
 a link after it. Handlers therefore never re-open the path by name: they walk it by
-descriptor from the root (`guard.fsroot`), which refuses a swapped folder.
+descriptor from the root (`foundation.fsroot`), which refuses a swapped folder.
 """
 
 from __future__ import annotations

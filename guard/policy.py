@@ -43,7 +43,6 @@ from guard.documents import (
     read_yaml,
     structural_problems,
 )
-from guard.sensitive import SensitiveOptIn
 
 WINDOW_SECONDS: dict[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_WINDOW_SECONDS = 366 * 86400
@@ -344,6 +343,23 @@ class AllTools(_Strict):
 WILDCARD = "*"
 
 
+class SensitiveOptIn(_Strict):
+    """The policy's `"sensitive"` key: the models and fields an agent may see although they are sensitive.
+
+    `allow_models` lifts the refusal of a whole built-in sensitive model (its password-like
+    fields stay masked unless also named); `allow_fields` unmasks one field, written
+    `model.field` (`"res.users.login"`). The policy language knows the shape only: which models
+    and fields are sensitive is Odoo knowledge (`tools/odoo_kit/sensitive_rules.py`), and the server
+    refuses a policy that names something not sensitive (`opt_in_problems` there), so a typo
+    cannot pass for an opt-in.
+    """
+
+    allow_models: list[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]] = Field(
+        default_factory=list)
+    allow_fields: list[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.[a-z_][a-z0-9_]*$")]] = (
+        Field(default_factory=list))
+
+
 class Policy(_Strict):
     """The whole document."""
 
@@ -360,7 +376,7 @@ class Policy(_Strict):
     """`"list": "allowed"` shows tools/list only the tools this policy lets be called (an agent spends no
     context on the others); `"all"` (default, as PolicyLayer) lists denied tools too. Hidden: never listed."""
     sensitive: SensitiveOptIn = Field(default_factory=SensitiveOptIn)
-    """Our addition: the sensitive Odoo models/fields this policy lets agents see (guard/sensitive.py)."""
+    """Our addition: the sensitive Odoo models/fields this policy lets agents see (tools/odoo_kit/sensitive_rules)."""
     mode: Literal["enforce", "shadow"] = "enforce"
     """Our addition: "shadow" refuses nothing and audits every call it would have refused (docs/teams.md)."""
 

@@ -4,12 +4,16 @@ A refusal is one line, `[TAG] message`, never a stack trace. Handlers raise the
 `ToolFailure` subclasses; the guard answers its own refusals (policy, arguments, limits,
 approvals, audit) with the same tags, named here as `Tag`. Each answer is audited with
 one `Outcome`; a path refused inside a handler is `path_refused`, exactly like one the
-guard refused before the handler ran.
+guard refused before the handler ran. The file walk of the bottom package (`foundation.fsroot`)
+has errors of its own; `failure_of` is the one place they become refusals.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import overload
+
+from foundation.fsroot import NameTaken, RootRefused
 
 
 class Tag(StrEnum):
@@ -174,3 +178,18 @@ class MountedToolError(ToolFailure):
     """A mounted server's tool answered with an error; its text follows the tag."""
 
     tag = Tag.MOUNTED_TOOL_ERROR
+
+
+@overload
+def failure_of(exc: ToolFailure | RootRefused | NameTaken) -> ToolFailure: ...
+@overload
+def failure_of(exc: BaseException) -> BaseException: ...
+def failure_of(exc: BaseException) -> BaseException:
+    """`exc` in the guard's words: a path the descriptor walk refused (`foundation.fsroot.RootRefused`)
+    is a `PathRefused` (refused before the path was used), a name exclusive creation found taken
+    (`NameTaken`) a `ToolFailure`; anything else is returned as it is."""
+    if isinstance(exc, RootRefused):
+        return PathRefused(exc.arg, exc.why)
+    if isinstance(exc, NameTaken):
+        return ToolFailure(exc.message)
+    return exc

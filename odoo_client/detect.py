@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from guard import fastjson
+from foundation import fastjson
 
 from .errors import ConfigError, mapped_errors
 from .keepalive import Connections, exchange

@@ -1,7 +1,7 @@
 """The client's own errors, and the one place where library exceptions become them.
 
 Nothing here knows about MCP or the guard: the tool family that uses this client
-(`tools.odoo.errors`) turns these into tagged refusals, in one place too.
+(`tools.odoo_kit.errors`) turns these into tagged refusals, in one place too.
 
 - `OdooError`: the root; `str(error)` is one line naming the server and the problem,
   never a stack trace or a credential.
@@ -31,9 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-
-class ConfigError(ValueError):
-    """A setting that cannot be used: the server refuses to start, naming the variable."""
+from foundation.env import ConfigError as ConfigError  # a bad setting: the environment reader's error, one class
 
 
 class OdooError(Exception):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from guard import fastjson
+from foundation import fastjson
 
 from .errors import OdooRequestError, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import Connections, exchange

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler
 
-from guard import fastjson
+from foundation import fastjson
 
 from .errors import OdooFault, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler, exchange

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from guard.fsroot import RootDir, create_file_at, read_file_at
+from foundation.fsroot import RootDir, create_file_at, read_file_at
 
 MAX_PEM_BYTES = 64 * 1024
 

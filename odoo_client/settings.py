@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .env import first_set, parse_bool
+from foundation.env import first_set, parse_bool
+
 from .errors import ConfigError
 from .names import is_alias
 

@@ -2,7 +2,7 @@
 
 Kept apart from `odoo_mcp.server` (which registers the wrapped tools on an `MCPServer`) so a
 stdio start can answer `initialize` and `tools/list` from the guard while the SDK, the
-largest import of the process, is still to be loaded (see `odoo_mcp.stdio`).
+largest import of the process, is still to be loaded (see `odoo_mcp.wire.stdio`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from guard.limiter import Limiter
 from guard.policy import Policy, load_policy
 from guard.policy_set import PolicySet
 from guard.spec import ToolFailure, ToolSpec
-from odoo_mcp.approver import open_approvals
+from odoo_mcp.approvals.configured import open_approvals
 from odoo_mcp.config import ConfigError, Settings
 from odoo_mcp.families import FAMILIES
-from odoo_mcp.handshake import INSTRUCTIONS, SERVER_NAME  # noqa: F401 - re-exported
 from odoo_mcp.runtime import Runtime
 from odoo_mcp.secrets import configured_secrets
+from odoo_mcp.wire.handshake import INSTRUCTIONS, SERVER_NAME  # noqa: F401 - re-exported
 from tools.registry import assemble
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from odoo_client.env import first_set, parse_bool
+from foundation.env import first_set, parse_bool
 from odoo_client.errors import ConfigError  # one class for every bad setting, whichever layer reads it
 from odoo_client.settings import OdooSettings
 
-_first = first_set  # the one environment reader (odoo_client/env.py)
+_first = first_set  # the one environment reader (foundation/env.py)
 
 
 def _directory(env: Mapping[str, str], *names: str) -> Path | None:

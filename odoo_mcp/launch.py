@@ -4,7 +4,7 @@ On `odoo-mcp serve` over pipes, when the last start with the same inputs left it
 the cache (`listing_cache`), this module answers the client's `initialize` and first
 `tools/list` from it — with nothing imported but the standard library — and only then imports
 the server, which builds the guard as always and takes the session over: the lines read here are
-replayed to it and the requests answered here are not answered twice (`odoo_mcp.stdio`). Any
+replayed to it and the requests answered here are not answered twice (`odoo_mcp.wire.stdio`). Any
 other first message, or any other command, goes straight to `odoo_mcp.cli` untouched.
 
 Measured by `bench/bench_cold_start.py` (spawn → first `tools/list` answer, cache cold and warm).
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from odoo_mcp import handshake, listing_cache
+from odoo_mcp.wire import handshake, listing_cache
 
 READ_SIZE = 1 << 16
 

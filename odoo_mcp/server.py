@@ -23,15 +23,15 @@ from mcp.server.mcpserver import Context, MCPServer
 from guard.guard import Guard, GuardedTool, Result
 from guard.spec import Caller
 from odoo_mcp import __version__
-from odoo_mcp.approval_wire import channel_for, install_approval_state
+from odoo_mcp.approvals.wire import channel_for, install_approval_state
 from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
-from odoo_mcp.listing import listed_tool, tool_hints
-from odoo_mcp.sdk_adapter import SdkTool, raw_tool, registered_tools, subscription_bus
-from odoo_mcp.tool_lists import GRANT_METHODS, ListedTools
+from odoo_mcp.wire.grant_listing import GRANT_METHODS, ListedTools
+from odoo_mcp.wire.listed_schema import listed_tool, tool_hints
+from odoo_mcp.wire.sdk_adapter import SdkTool, raw_tool, registered_tools, subscription_bus
 
 
 def annotations_for(tool: GuardedTool) -> types.ToolAnnotations:
-    """MCP hints from the tool's risk class (only where they differ from MCP's defaults: see listing.py)."""
+    """MCP hints from the tool's risk class (only where they differ from MCP's defaults: see wire/listed_schema.py)."""
     return types.ToolAnnotations(**tool_hints(tool.spec))
 
 
@@ -60,8 +60,8 @@ class Session:
     """Who a request comes from.
 
     stdio: the configured grant, and one session per process. Streamable HTTP: the grant
-    the bearer-token middleware put in the request's state (`http_auth.BearerGrants`), and
-    the session id `http_sessions.SessionGate` verified was issued by this server to that
+    the bearer-token middleware put in the request's state (`odoo_mcp.http.auth.BearerGrants`), and
+    the session id `odoo_mcp.http.sessions.SessionGate` verified was issued by this server to that
     grant — never the client's `Mcp-Session-Id` header as sent. Without a verified session
     (the sessionless 2026-07-28 protocol) the session scope is the grant itself.
     """
@@ -95,7 +95,7 @@ def _mcp_tool(tool: GuardedTool, identity: Session) -> SdkTool:
         return to_call_result(result)
 
     call.__guarded__ = tool  # type: ignore[attr-defined]
-    listed = listed_tool(tool.spec)  # no titles, nulls or $defs: see listing.py
+    listed = listed_tool(tool.spec)  # no titles, nulls or $defs: see wire/listed_schema.py
     return raw_tool(
         call,
         name=listed["name"],

@@ -244,7 +244,7 @@ def in_process(folder: Path, oauth: dict[str, Any] | None = None, static: tuple[
     from guard.policy import load_policy
     from guard.policy_set import PolicySet
     from odoo_mcp.config import Settings
-    from odoo_mcp.http_auth import BearerGrants
+    from odoo_mcp.http.auth import BearerGrants
     from odoo_mcp.oauth import OAuthRoutes, build_oauth
     from odoo_mcp.oauth.config import parse_oauth
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from guard.guard import Guard, Result
 from guard.policy import load_policy, parse_policy
-from guard.sensitive import MASK
 from guard.spec import Caller
 from odoo_mcp.config import Roots, Settings
 from odoo_mcp.server import build_guard
 from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.seed import SECRETS
+from tools.odoo_kit.sensitive_rules import MASK
 
 REFUSE, MASKED = "refuse", "mask"
 

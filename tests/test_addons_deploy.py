@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from foundation.fsroot import RootRefused
 from guard.spec import NotConfigured, PathRefused
 from tests.addons_helpers import copy_stub, stub_call
 from tests.race_helpers import swapping, tree
@@ -106,7 +107,7 @@ def _race(call, target_dir: Path) -> Counter[str]:
         try:
             deploy(call)
             outcomes["ok"] += 1
-        except PathRefused:
+        except (PathRefused, RootRefused):  # refused by name (the tool) or by the descriptor walk
             outcomes["refused"] += 1
         except Conflict:
             outcomes["conflict"] += 1

@@ -21,7 +21,7 @@ import mcp_types as types
 import pytest
 
 from odoo_mcp.cli import main as cli_main
-from odoo_mcp.http_auth import token_digest
+from odoo_mcp.http.auth import token_digest
 from tests import zygote
 from tests.harness import REPO, GuardedSession, _to_result, guarded_server
 from tests.loopback import free_port, wait_for_port

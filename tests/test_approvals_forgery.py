@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from guard.approval_gate import Approvals
-from guard.approval_store import RedisApprovalStore, SqliteApprovalStore
+from guard.approvals.gate import Approvals
 from guard.audit import AuditLog
 from guard.spec import Caller
+from odoo_mcp.approvals.sealed_stores import RedisApprovalStore, SqliteApprovalStore
 
 pytestmark = pytest.mark.anyio
 

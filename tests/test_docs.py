@@ -10,7 +10,7 @@ from odoo_mcp.families import all_specs
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
-CODE_DIRS = ("odoo_mcp", "odoo_client", "guard", "tools")
+CODE_DIRS = ("odoo_mcp", "odoo_client", "guard", "tools", "foundation")
 VARIABLE = re.compile(
     r"""["'](ODOO_[A-Z0-9_]+|(?:EE|OCA)_[A-Z]+_DIR|MCP_[A-Z0-9_]+|CONNECTIONS_FILE|ALLOWED_ODOO_URLS|GITHUB_TOKEN)["']"""
 )

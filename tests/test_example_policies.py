@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from guard import decide, load_policy
+from odoo_mcp.commands.policy_examples import examples
 from odoo_mcp.families import all_specs
-from odoo_mcp.policy_examples import examples
-from odoo_mcp.tool_names import check_tool_names
+from odoo_mcp.policy_names import check_tool_names
 from tests.odoo_double import OdooDouble
 from tests.sensitive_cases import MASK, MASKED, call, everything_seen, in_process, leaked, routes
 

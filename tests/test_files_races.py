@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.fsroot import RootRefused
 from guard.paths import confine
+from guard.refusals import failure_of
 from guard.spec import Call, Caller, PathRefused, ToolFailure
 from odoo_mcp.config import Roots, Settings
 from odoo_mcp.runtime import Runtime
@@ -70,10 +72,13 @@ def guarded(runtime: Runtime, handler, args, path_arg: str, must_exist: bool = F
         return "refused_by_name"
     try:
         handler(args, Call(caller=Caller(), runtime=runtime, paths=paths))
-    except PathRefused:
-        return "refused_by_walk"
-    except ToolFailure as failure:
-        return failure.tag
+    except Exception as raised:
+        failure = failure_of(raised)  # as the guard reads what a handler raised
+        if isinstance(failure, PathRefused):
+            return "refused_by_walk"
+        if isinstance(failure, ToolFailure):
+            return failure.tag
+        raise
     return "ok"
 
 
@@ -149,7 +154,7 @@ def test_hard_link_to_an_outside_file_is_not_uploaded(layout, double) -> None:
     os.link(outside / "b" / "data.txt", root / "linked.txt")
     runtime = runtime_for(root, double)
     args = files.UploadArgs(name="linked.txt", file_path="linked.txt")
-    with pytest.raises(PathRefused, match="hard links"):
+    with pytest.raises(RootRefused, match="hard links"):
         files.odoo_attachment_upload(args, Call(caller=Caller(), runtime=runtime,
                                                 paths={"file_path": confine("file_path", "linked.txt", root)}))
 
@@ -161,6 +166,6 @@ def test_files_root_replaced_while_running_is_refused(layout, double) -> None:
     files.write_new(call, "first.json", b"{}")
     root.rename(root.with_name("files.old"))
     root.mkdir()
-    with pytest.raises(PathRefused, match="replaced"):
+    with pytest.raises(RootRefused, match="replaced"):
         files.write_new(call, "second.json", b"{}")
     assert list(root.iterdir()) == []

@@ -11,8 +11,8 @@ from guard.equivalence import combine
 from guard.policy import parse_policy
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, OdooDouble
-from tools.odoo.equivalents import execute_equivalents
 from tools.odoo.records import ExecuteArgs
+from tools.odoo_kit.equivalents import execute_equivalents
 
 MAPPING = [
     # (model, method, args, kwargs) → [(dedicated tool, complete)]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from guard.approval_gate import Channel
+from guard.approvals.gate import Channel
 from guard.guard import Guard
 from guard.policy import parse_text
 from guard.spec import Caller, Risk, ToolArgs, ToolSpec

@@ -15,7 +15,7 @@ import os
 import anyio
 import pytest
 
-from guard.approval_gate import Channel
+from guard.approvals.gate import Channel
 from guard.audit import AuditLog
 from guard.guard import Guard
 from guard.policy import parse_text

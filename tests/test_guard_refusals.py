@@ -56,7 +56,7 @@ def test_every_tag_the_code_writes_is_a_tag_member_never_a_literal():
     """A refusal's tag comes from `Tag` (`f"[{Tag.POLICY_DENIED}] ..."`, a `ToolFailure`'s `tag`): a tag
     typed by hand can drift from the one agents and docs know."""
     by_hand = {}
-    for package in ("guard", "tools", "odoo_mcp", "odoo_client"):
+    for package in ("foundation", "guard", "tools", "odoo_mcp", "odoo_client"):
         for path in (REPO / package).rglob("*.py"):
             for tag in literal_tags(path.read_text()):
                 by_hand.setdefault(tag, []).append(str(path.relative_to(REPO)))

@@ -17,8 +17,8 @@ from starlette.testclient import TestClient
 from guard.guard import Guard
 from guard.policy import parse_policy
 from odoo_mcp.config import ConfigError
-from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts
-from odoo_mcp.http_auth import token_digest
+from odoo_mcp.http.app import HttpSecurity, build_http_app, parse_allowed_hosts
+from odoo_mcp.http.auth import token_digest
 from odoo_mcp.server import build_server
 from tests import zygote
 from tests.harness import REPO

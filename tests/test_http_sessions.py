@@ -16,8 +16,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from odoo_mcp.http_auth import token_digest
-from odoo_mcp.http_sessions import session_label
+from odoo_mcp.http.auth import token_digest
+from odoo_mcp.http.sessions import session_label
 from tests import zygote
 from tests.harness import REPO
 from tests.loopback import free_port, wait_for_port

@@ -1,4 +1,5 @@
-"""The layers point one way: `guard <- tools -> odoo_client`, `odoo_mcp -> {guard, tools, odoo_client}`.
+"""The layers point one way: `foundation` at the bottom, `guard <- tools -> odoo_client` above it,
+`odoo_mcp -> {guard, tools, odoo_client}` on top.
 
 Read from the source (every `import` statement of every module, at any depth, including
 imports inside functions), so a lazy import cannot hide an edge. And the registry is explicit:
@@ -17,20 +18,16 @@ import tools
 from odoo_mcp.families import FAMILIES
 from tests.harness import REPO
 
-PACKAGES = ("guard", "tools", "odoo_client", "odoo_mcp")
+PACKAGES = ("foundation", "guard", "tools", "odoo_client", "odoo_mcp")
 ALLOWED = {
-    "guard": set(),
-    "odoo_client": set(),
-    "tools": {"guard", "odoo_client"},
-    "odoo_mcp": {"guard", "tools", "odoo_client"},
+    "foundation": set(),
+    "guard": {"foundation"},
+    "odoo_client": {"foundation"},
+    "tools": {"foundation", "guard", "odoo_client"},
+    "odoo_mcp": {"foundation", "guard", "tools", "odoo_client"},
 }
-NARROW_EXCEPTIONS = {("odoo_client", "guard.fsroot"), ("odoo_client", "guard.fastjson")}
-"""Modules of a layer the package may use although the layer is not below it: two utilities of
-guard with no policy in them — `guard.fsroot` (a root opened once, everything relative to its
-descriptor: the client's certificate pins) and `guard.fastjson` (orjson with the stdlib as the
-fallback: the client's request and answer bodies). Nothing else of guard (no tags, no errors, no
-specs). Still no cycle: guard imports none of the others. (Both could move to a bottom package.)"""
 FORBIDDEN_LIBRARIES = {
+    "foundation": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette", "pydantic"},
     "guard": {"mcp", "mcp_types", "odoorpc", "httpx", "starlette"},
     "odoo_client": {"mcp", "mcp_types", "starlette"},
     "tools": {"mcp", "mcp_types", "starlette"},
@@ -49,17 +46,9 @@ def module_imports_of(path: Path, package: str) -> set[str]:
     return found
 
 
-def excepted(package: str, name: str) -> str | None:
-    """The narrow exception `name` (a module, or a name imported from it) falls under, if any."""
-    for owner, module in NARROW_EXCEPTIONS:
-        if owner == package and (name == module or name.startswith(module + ".")):
-            return module
-    return None
-
-
 def imports_of(path: Path, package: str) -> set[str]:
-    """Top-level names `path` imports, leaving out the narrow exceptions."""
-    return {name.split(".")[0] for name in module_imports_of(path, package) if excepted(package, name) is None}
+    """Top-level names `path` imports."""
+    return {name.split(".")[0] for name in module_imports_of(path, package)}
 
 
 def edges() -> dict[str, dict[str, set[str]]]:
@@ -107,26 +96,20 @@ def test_the_package_graph_has_no_cycle():
         visit(package, ())
 
 
-def test_the_narrow_exceptions_are_still_used_and_only_them():
-    used = {
-        (package, excepted(package, name))
-        for package, _ in NARROW_EXCEPTIONS
-        for path in (REPO / package).rglob("*.py")
-        for name in module_imports_of(path, package)
-        if name.split(".")[0] in PACKAGES and name.split(".")[0] != package
-    }
-    assert used == NARROW_EXCEPTIONS
-
-
 def test_the_walk_sees_real_edges():
     """The walker itself can fail: the server does import every layer, and the odoo tools the client."""
     assert {"guard", "tools", "odoo_client"} <= set(GRAPH["odoo_mcp"])
     assert "odoo_client" in GRAPH["tools"]
+    assert "foundation" in GRAPH["odoo_client"]  # the pins' descriptor walk, the JSON shim
     assert imports_of(REPO / "odoo_client" / "pool.py", "odoo_client") >= {"odoo_client"}  # from .connection
 
 
+KITS = {"odoo_kit"}
+"""Packages under `tools/` that families share and that serve no tool of their own."""
+
+
 def test_every_family_package_under_tools_is_served():
-    packages = {module.name for module in pkgutil.iter_modules(tools.__path__) if module.ispkg}
+    packages = {module.name for module in pkgutil.iter_modules(tools.__path__) if module.ispkg} - KITS
     served = {family.specs[0].handler.__module__.split(".")[1] for family in FAMILIES if family.specs}
     assert packages == served, f"families not in odoo_mcp.families.FAMILIES: {sorted(packages - served)}"
 
@@ -153,7 +136,7 @@ def test_every_decorated_handler_of_a_family_is_in_its_specs():
     assert described == served
 
 
-SDK_ADAPTER = "odoo_mcp/sdk_adapter.py"
+SDK_ADAPTER = "odoo_mcp/wire/sdk_adapter.py"
 SDK_PRIVATES = {"_tool_manager", "_lowlevel_server", "_subscriptions", "_connection"}
 SDK_INTERNAL_MODULES = ("mcp.server.mcpserver.tools", "mcp.server.mcpserver.utilities")
 CONCRETE_INTERNALS = ("limits.storage.memory", "limits.storage.MemoryStorage")

@@ -1,5 +1,5 @@
 """A stdio start answers its first tools/list from the list the last start with the same inputs
-kept (`odoo_mcp.listing_cache`, `odoo_mcp.launch`), and the guard still decides every call.
+kept (`odoo_mcp.wire.listing_cache`, `odoo_mcp.launch`), and the guard still decides every call.
 
 End to end through the real `mcp` client over stdio (the handshake-era protocol, what desktop
 clients speak); the key's inputs and the entry's checks in process.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from odoo_mcp import listing_cache
+from odoo_mcp.wire import listing_cache
 from tests.harness import guarded_server
 
 pytestmark = pytest.mark.anyio

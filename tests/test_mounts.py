@@ -238,7 +238,7 @@ def test_policy_init_reads_mounted_tools_risk_from_their_annotations(tmp_path):
 )
 def test_the_name_check_accepts_tools_of_configured_mounts_only(name, mounts, problems, warnings):
     from guard.policy import parse_text
-    from odoo_mcp.tool_names import check_tool_names
+    from odoo_mcp.policy_names import check_tool_names
 
     policy = parse_text(json.dumps({"version": "1", "default": "deny", "tools": {name: {}}}))
     report = check_tool_names(policy, ["odoo_search"], mounts)

@@ -9,11 +9,11 @@ import time
 import httpx2
 import pytest
 
-from guard.approval_gate import Approvals
-from guard.approval_store import MemoryApprovalStore, PendingApproval
+from guard.approvals.gate import Approvals
+from guard.approvals.store import MemoryApprovalStore, PendingApproval
 from guard.audit import AuditLog
 from guard.policy import load_policy
-from odoo_mcp.approvals_http import ApprovalsEndpoint
+from odoo_mcp.approvals.http import ApprovalsEndpoint
 from odoo_mcp.cli import main
 from tests.oauth_helpers import granted_to, serving_in_process
 from tests.odoo_double.seed import ADMIN

@@ -10,8 +10,8 @@ from odoo_client.names import is_alias, is_module_name
 from odoo_client.settings import ConnectionConfig
 from tools.addons.index import MODULE_NAME_RE
 from tools.addons.names import ModuleName as AddonsModuleName
-from tools.odoo.common import ConnectionName
-from tools.odoo.common import ModuleName as OdooModuleName
+from tools.odoo_kit import ConnectionName
+from tools.odoo_kit import ModuleName as OdooModuleName
 
 MODULES = [
     ("account_reports", True), ("l10n_be", True), ("a", True), ("x" * 100, True),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from guard import fastjson
+from foundation import fastjson
 from guard.policy import parse_policy
 from guard.spec import Call, Caller
 from odoo_mcp.config import Settings

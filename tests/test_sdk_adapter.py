@@ -1,4 +1,4 @@
-"""One contract per private part of the MCP SDK that `odoo_mcp/sdk_adapter.py` relies on.
+"""One contract per private part of the MCP SDK that `odoo_mcp/wire/sdk_adapter.py` relies on.
 
 Each test reads the private part on a real `MCPServer` (or session) and says, when an SDK upgrade
 moved it, which one and where to fix it — instead of the server failing somewhere downstream.
@@ -15,13 +15,13 @@ from mcp import Client
 from mcp.server.connection import Connection
 from mcp.server.mcpserver import Context, MCPServer
 
-from odoo_mcp import sdk_adapter
+from odoo_mcp.wire import sdk_adapter
 
 SDK = f"mcp {importlib.metadata.version('mcp')}"
 
 
 def moved(part: str) -> str:
-    return f"{SDK} moved `{part}`: update odoo_mcp/sdk_adapter.py"
+    return f"{SDK} moved `{part}`: update odoo_mcp/wire/sdk_adapter.py"
 
 
 def raw_echo_server() -> tuple[MCPServer, list[dict]]:

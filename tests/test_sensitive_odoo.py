@@ -29,7 +29,7 @@ from tests.sensitive_cases import (
 )
 from tools.odoo.previews import write_preview
 from tools.odoo.records import WriteArgs
-from tools.odoo.sensitive import BINARY, SCHEMA_TTL, SchemaCache
+from tools.odoo_kit.sensitive import BINARY, SCHEMA_TTL, SchemaCache
 
 pytestmark = pytest.mark.anyio
 

@@ -10,9 +10,9 @@ from guard.limiter import Limiter
 from guard.policy import Limit, parse_policy
 from guard.spec import Caller
 from odoo_mcp.config import ConfigError
-from odoo_mcp.http_app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap, transport_security
-from odoo_mcp.http_auth import token_digest
-from odoo_mcp.http_sessions import GrantSessions
+from odoo_mcp.http.app import HttpSecurity, build_http_app, parse_allowed_hosts, parse_session_cap, transport_security
+from odoo_mcp.http.auth import token_digest
+from odoo_mcp.http.sessions import GrantSessions
 from odoo_mcp.server import build_server
 from tools.status.policy_status import counter_storage
 

@@ -56,7 +56,7 @@ def test_a_redis_store_without_the_redis_extra_stops_serve(tmp_path, monkeypatch
 @pytest.mark.parametrize("word", ["1", "true", "YES", "on", "0", "false", "No", "off"])
 def test_every_boolean_setting_takes_the_same_words(word):
     """One parser: the audit's stderr switch and an Odoo connection's TLS check read the same words."""
-    from odoo_client.env import parse_bool
+    from foundation.env import parse_bool
     from odoo_client.settings import OdooSettings
     from odoo_mcp.config import Settings
 

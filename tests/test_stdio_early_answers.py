@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
-from odoo_mcp.handshake import HANDSHAKE_VERSIONS
+from odoo_mcp.wire.handshake import HANDSHAKE_VERSIONS
 from tests.harness import REPO
 
 POLICY = {"version": "1", "default": "deny", "hide": ["odoo_unlink"], "tools": {"policy_status": {}}}
@@ -94,7 +94,7 @@ class _Pipe:
 
 @pytest.mark.anyio
 async def test_the_sdks_answers_to_replayed_requests_are_not_sent_twice():
-    from odoo_mcp.stdio import _Writer
+    from odoo_mcp.wire.stdio import _Writer
 
     pipe = _Pipe()
     writer = _Writer(pipe)  # type: ignore[arg-type]
@@ -110,7 +110,7 @@ async def test_the_sdks_answers_to_replayed_requests_are_not_sent_twice():
 
 @pytest.mark.anyio
 async def test_a_list_that_changed_before_the_sdk_took_over_is_announced():
-    from odoo_mcp.stdio import _Writer
+    from odoo_mcp.wire.stdio import _Writer
 
     pipe = _Pipe()
     writer = _Writer(pipe)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from odoo_mcp.stdio import _Writer
+from odoo_mcp.wire.stdio import _Writer
 
 
 def test_a_large_early_answer_leaves_nothing_buffered_when_send_returns():
@@ -44,7 +44,7 @@ def test_a_large_early_answer_leaves_nothing_buffered_when_send_returns():
 
 
 def _collect_sink():
-    from odoo_mcp.stdio import _Sink
+    from odoo_mcp.wire.stdio import _Sink
 
     class Pipe:
         def __init__(self) -> None:
@@ -89,7 +89,7 @@ def test_lines_are_read_as_the_sdks_transport_reads_them():
     import pydantic
     from mcp.shared.message import SessionMessage
 
-    from odoo_mcp.stdio import _Messages
+    from odoo_mcp.wire.stdio import _Messages
 
     class Lines:
         def __init__(self, lines: list[str]) -> None:

@@ -13,12 +13,12 @@ import pytest
 from guard.guard import Guard
 from guard.policy import PolicyError, parse_text
 from guard.policy_set import PolicySet
-from guard.replay import ALLOWED, ASK, DENIED, LIMITED, replay
 from guard.spec import Caller
 from odoo_mcp.cli import checked_loader
+from odoo_mcp.commands.policy_init import ToolInfo, build_policy, catalogue_tools, classify, render_json, render_yaml
+from odoo_mcp.commands.replay import ALLOWED, ASK, DENIED, LIMITED, replay
 from odoo_mcp.config import ConfigError
 from odoo_mcp.grants import parse_grants, token_digest
-from odoo_mcp.policy_init import ToolInfo, build_policy, catalogue_tools, classify, render_json, render_yaml
 from odoo_mcp.reload import PolicyReloader, reload_interval
 from tests.echo_server import ECHO
 
@@ -256,6 +256,11 @@ REPLAY_CASES = [
     (policy({"a": {"action": "require_approval"}}), [record("a", 1)], [(1, ALLOWED, ASK, "tools.a.action")]),
     (policy({}, hide=["a"]), [record("a", 1)], [(1, ALLOWED, DENIED, "hide")]),
     (policy({}), [record("a", 1, outcome="invalid"), {"event": "tool_intent", "tool": "a", "time": 1}], []),
+    (  # every approval outcome was an ask, whether or not the record kept the decision
+        policy({}),
+        [record("a", 1, outcome="approval_declined"), record("a", 2, outcome="approval_pending")],
+        [(1, ASK, ALLOWED, None), (2, ASK, ALLOWED, None)],
+    ),
 ]
 
 
@@ -282,6 +287,20 @@ def test_replay_counts_intercept_counters_on_the_simulated_clock():
                record("a", 120, arguments={"n": 6})]  # fmt: skip  (a new calendar minute)
     report = replay(candidate, records)
     assert [(c.call.index, c.after) for c in report.changes] == [(2, LIMITED)]
+
+
+def test_replay_denies_a_call_whose_counted_argument_is_unusable_as_the_guard_does():
+    candidate = parse_text(
+        'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
+        "        conditions: [{path: state.a.units, op: lte, value: 10}]\n"
+        "        state: {counter: units, window: minute, increment_from: args.n}\n",
+        "p.yaml",
+        spelling="yaml",
+    )
+    records = [record("a", 60, arguments={"n": -1}), record("a", 61, arguments={}), record("a", 62, arguments={"n": 1})]
+    report = replay(candidate, records)
+    rule = "tools.a.rules[0]"
+    assert [(c.call.index, c.after, c.after_rule) for c in report.changes] == [(1, DENIED, rule), (2, DENIED, rule)]
 
 
 # --- policy init ----------------------------------------------------------------------------------

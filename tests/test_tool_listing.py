@@ -14,8 +14,8 @@ import pytest
 from guard.policy import parse_policy
 from odoo_mcp.config import Settings
 from odoo_mcp.families import all_specs
-from odoo_mcp.listing import listed_description, listed_schema
 from odoo_mcp.server import build_guard, build_server
+from odoo_mcp.wire.listed_schema import listed_description, listed_schema
 
 MAX_BYTES_PER_TOOL = 750
 """The issue's budget: what the whole catalogue's tools/list answer may cost per tool, on average."""

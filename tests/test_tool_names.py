@@ -7,7 +7,7 @@ import pytest
 from guard.policy import parse_text
 from odoo_mcp.cli import main
 from odoo_mcp.families import all_specs
-from odoo_mcp.tool_names import UPSTREAM_TOOL_NAMES, check_tool_names, is_upstream_name
+from odoo_mcp.policy_names import UPSTREAM_TOOL_NAMES, check_tool_names, is_upstream_name
 
 KNOWN = [spec.name for spec in all_specs()]
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from guard.sensitive import FieldInfo, SensitiveRules
 from guard.spec import ToolFailure
 from odoo_client.connection import OdooConnection
 from odoo_client.settings import ConnectionConfig
@@ -17,7 +16,8 @@ from tests.odoo_double import ADMIN, OdooDouble
 from tests.odoo_double.database import Env
 from tests.odoo_double.seed import SECRETS
 from tests.sensitive_cases import call, in_process, odoo_env
-from tools.odoo.sensitive import attachment_content_refusal, execute_refusal
+from tools.odoo_kit.sensitive import attachment_content_refusal, execute_refusal
+from tools.odoo_kit.sensitive_rules import FieldInfo, SensitiveRules
 from tools.web_session.session import WebSession
 
 pytestmark = pytest.mark.anyio

@@ -1,5 +1,5 @@
 """One action, one rule for the tools that write a field through another door (translations, website snippets):
-`odoo_write`'s rule decides them too (tools/odoo/equivalents.py, guard/equivalence.py), in process."""
+`odoo_write`'s rule decides them too (tools/odoo_kit/equivalents.py, guard/equivalence.py), in process."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from guard.decisions import Verdict, decide
 from guard.equivalence import combine, equivalent_limits, once_per_tool
 from guard.policy import parse_policy
-from tools.odoo.equivalents import field_write_equivalents
+from tools.odoo_kit.equivalents import field_write_equivalents
 from tools.translations.tools import ContextAwareArgs, TranslateFieldArgs, TranslateHtmlArgs
 from tools.website.tools import RemoveArgs, UpdateArgs
 

@@ -4,7 +4,7 @@
     /.well-known/oauth-authorization-server     RFC 8414 \\
     /register  /authorize  /token  /revoke      RFC 7591, 6749 + 7636 (S256), 7009  > the SDK's `create_auth_routes`
     /oauth/signin                                the sign-in page (signin.py)      /
-    everything else                              the MCP app behind `http_auth.BearerGrants`
+    everything else                              the MCP app behind `odoo_mcp.http.auth.BearerGrants`
 
 `build_oauth` wires the parts once at start-up (every problem a `ConfigError`: the server does
 not start); `OAuthRoutes` is the ASGI dispatcher, which audits every OAuth error answered on

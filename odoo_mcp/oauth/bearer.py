@@ -1,6 +1,6 @@
 """Which grant an OAuth access token opens, for one endpoint — or the 401/403 that says why not.
 
-`http_auth.BearerGrants` asks this when a bearer token is not one of the tokens file's:
+`odoo_mcp.http.auth.BearerGrants` asks this when a bearer token is not one of the tokens file's:
 - one of our own tokens (looked up by its SHA-256 in the store): not revoked, not expired,
   bound to this server's resource, holding the endpoint's scope (`odoo` for /mcp, `approvals`
   for /approvals);

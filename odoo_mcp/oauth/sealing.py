@@ -6,7 +6,7 @@ log. The row's grant is the associated data: a sealed secret copied onto another
 does not open. The key: `ODOO_MCP_OAUTH_KEY` (the secret itself, at least 32 characters) or a
 key file (`ODOO_MCP_OAUTH_KEY_FILE`, default `<state dir>/oauth.key`), created 0600 with 32
 random bytes on first start and refused when others can read it — the approval key's rules
-(`guard.approvals.load_key`). Two keys are derived from it with HKDF, one for sealing, one for
+(`odoo_mcp.approvals.key.load_key`). Two keys are derived from it with HKDF, one for sealing, one for
 the CSRF MAC, so neither use can stand in for the other.
 """
 
@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from guard.approvals import MIN_KEY_LENGTH, ApprovalKeyError, load_key
+from odoo_mcp.approvals.key import MIN_KEY_LENGTH, ApprovalKeyError, load_key
 from odoo_mcp.config import ConfigError
 
 NONCE_BYTES = 12

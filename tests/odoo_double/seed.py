@@ -207,7 +207,7 @@ SECRETS = {"database.secret": "s3cr3t", "totp_secret": "JBSWY3DPEHPK3PXP", "apik
 
 
 def _sensitive_models(db: Database) -> None:
-    """Models that hold credentials (guard/sensitive.py refuses them unless a policy opts in)."""
+    """Models that hold credentials (tools/odoo_kit/sensitive_rules.py refuses them unless a policy opts in)."""
     _model(db, "res.users.apikeys", "Users API Keys", {
         "name": Field("char", "Description", required=True), "user_id": Field("many2one", "User", relation="res.users"),
         "key": Field("char", "Key"), "scope": Field("char", "Scope"),

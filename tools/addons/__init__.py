@@ -9,7 +9,7 @@ operations), `link_ops` (the link/unlink procedure), `overlap` (EE/OCA conflicts
 
 from tools.addons import ee_license, ee_tools, oca_maintainer, oca_repo_tools, oca_tools
 from tools.addons.context import addons_context
-from tools.odoo.errors import translated
+from tools.odoo_kit.errors import translated
 from tools.registry import Family, collect, wrap_handlers
 
 FAMILY = Family(

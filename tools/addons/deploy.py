@@ -4,7 +4,7 @@ Upstream runs `rsync -a --delete buffer/ target/`, which deletes anything in any
 
 - Everything is done by descriptor. The buffer root and the instance folder are opened with
   `O_NOFOLLOW`, the target through `open_target` (pinned, `O_NOFOLLOW`); module folders are
-  opened relative to those descriptors, copied file by file (`guard.fsroot.copy_tree`: regular
+  opened relative to those descriptors, copied file by file (`foundation.fsroot.copy_tree`: regular
   files and folders only — never a symlink, a device or a hard-linked file, never `.git`),
   staged under a hidden name inside the target, then renamed into place relative to the
   target's descriptor. Old folders are removed with the descriptor-based `rmtree`. A folder
@@ -22,7 +22,7 @@ import os
 import uuid
 from typing import Any
 
-from guard.fsroot import RootDir, copy_tree, create_file_at, remove_tree, rename_new, walk
+from foundation.fsroot import RootDir, copy_tree, create_file_at, remove_tree, rename_new, walk
 from guard.paths import is_within
 from guard.spec import Call
 from tools.addons.deploy_ledger import MARKER, Deployed, DeployLedger, marker_text, new_token

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guard.fsroot import READ_FLAGS
+from foundation.fsroot import READ_FLAGS
 from guard.spec import NotConfigured
 
 MARKER = ".odoo_mcp_deployed"

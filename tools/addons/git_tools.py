@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from guard.fsroot import RootDir, fd_path, remove_tree, walk
+from foundation.fsroot import RootDir, RootRefused, fd_path, remove_tree, walk
 from guard.paths import confine
 from guard.spec import Call, NotConfigured, PathRefused
 from tools.addons.errors import Conflict, GitFailure
@@ -228,7 +228,7 @@ def _not_a_checkout(path: Path) -> str | None:
     try:
         with open_checkout(path, "repo") as opened:
             return None if opened is not None else "not a git checkout"
-    except PathRefused as refused:
+    except (PathRefused, RootRefused) as refused:
         return refused.why
 
 
@@ -262,7 +262,7 @@ def oca_status(call: Call, repo: str | None) -> dict[str, Any]:
                     changes = [line for line in porcelain.splitlines() if line.strip()]
                     entry["dirty"] = bool(changes)
                     entry["changes"] = len(changes)
-        except PathRefused as refused:
+        except (PathRefused, RootRefused) as refused:
             entry["refused"] = refused.why
         except Conflict as conflict:
             entry["refused"] = conflict.message

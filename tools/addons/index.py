@@ -22,9 +22,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from guard.fsroot import walk
+from foundation.fsroot import RootRefused, walk
 from guard.paths import is_within
-from guard.spec import PathRefused
 from odoo_client.names import MODULE_NAME_RE
 from tools.addons.manifest import (
     MANIFEST,
@@ -189,7 +188,7 @@ def _record(
             module_fd = walk(root_fd, real.relative_to(real_root).parts, "module")
         else:
             module_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent_fd)
-    except (PathRefused, OSError):
+    except (RootRefused, OSError):
         keys.setdefault(path, None)
         return None  # not a folder (any more): not a module
     seen: list[tuple[int, int, int]] = []
@@ -269,7 +268,7 @@ def scan_root(root: Path, kind: Kind, layout: Layout, keys: dict[str, Any] | Non
             plain = repo is None or not os.path.islink(folder)
             try:
                 folder_fd = root_fd if repo is None else (walk(root_fd, [repo], "module") if plain else -1)
-            except PathRefused:
+            except RootRefused:
                 continue
             try:
                 for entry in _entries(folder):

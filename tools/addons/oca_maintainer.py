@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import Field
 
-from guard.fsroot import create_file_at, remove_if_same, walk
-from guard.spec import Call, PathRefused, Risk, ToolArgs, ToolFailure
+from foundation.fsroot import NameTaken, RootRefused, create_file_at, remove_if_same, walk
+from guard.refusals import failure_of
+from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from tools.addons import oca_gen
 from tools.addons.manifest import MANIFEST, Manifest, ManifestError, read_manifest_at
 from tools.addons.names import BranchName, InstanceName, Mode, ModuleName, RepoName
@@ -84,7 +85,7 @@ class GenReadmeArgs(OcaCommonArgs):
 def _fragments(addon_fd: int) -> dict[str, str]:
     try:
         readme_fd = walk(addon_fd, ["readme"], "addon")
-    except PathRefused:
+    except RootRefused:
         return {}
     try:
         found = {}
@@ -154,10 +155,10 @@ def oca_gen_icon(args: GenIconArgs, call: Call) -> dict[str, Any]:
                         added.append(name)
                     else:
                         kept.append(name)
-            except ToolFailure as failure:
+            except (ToolFailure, RootRefused, NameTaken) as failure:
                 if args.addon:
                     raise
-                refused[name] = failure.render()  # this addon only; the others still get theirs
+                refused[name] = failure_of(failure).render()  # this addon only; the others still get theirs
     return {"repo": args.repo, "added": added, "kept": kept, "refused": refused}
 
 
@@ -210,7 +211,7 @@ def oca_changelog(args: ChangelogArgs, call: Call) -> dict[str, Any]:
         try:
             try:
                 news_fd = walk(readme_fd, ["newsfragments"], "addon")
-            except PathRefused:
+            except RootRefused:
                 return {"repo": args.repo, "addon": args.addon, "version": manifest.version, "consumed": [],
                         "written": False, "message": "no readme/newsfragments folder: nothing to do"}
             try:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
-from guard.fsroot import RootDir, fd_path, walk
+from foundation.fsroot import RootDir, RootRefused, fd_path, walk
 from guard.paths import is_within
 from guard.spec import Call, NotConfigured, PathRefused, Risk, ToolArgs, ToolFailure
 from tools.addons import oca_gen
@@ -100,7 +100,7 @@ def oca_clone_all(args: CloneAllArgs, call: Call) -> dict[str, Any]:
             else:
                 result = _clone(call, source, base, repo, branch, settings.token, "repo")
                 cloned.append({"repo": repo, "commit": result["commit"]})
-        except (GitFailure, Conflict, PathRefused) as exc:
+        except (GitFailure, Conflict, PathRefused, RootRefused) as exc:
             failed[repo] = exc.message
     return {"oca_dir": str(base), "branch": branch, "cloned": cloned, "updated": updated, "failed": failed,
             "status": "ok" if not failed else "partial"}
@@ -248,7 +248,7 @@ def oca_migrate(args: MigrateArgs, call: Call) -> dict[str, Any]:
     for path in paths:
         try:
             migrated.append(_migrate_repo(call, path, args))
-        except (GitFailure, Conflict, PathRefused) as exc:
+        except (GitFailure, Conflict, PathRefused, RootRefused) as exc:
             failed[path.name] = exc.message
     return {"migrated": migrated, "failed": failed, "pushed": False,
             "note": "local branches only: nothing was pushed; review, then push yourself"}

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from guard.fsroot import RootDir, create_file_at, read_file_at, walk
+from foundation.fsroot import RootDir, RootRefused, create_file_at, read_file_at, walk
 from guard.paths import confine
 from guard.spec import Call, NotConfigured, PathRefused, ToolFailure
 from tools.addons.roots import oca_root
@@ -75,7 +75,7 @@ def replace_file(dir_fd: int, name: str, data: bytes, arg: str) -> bool:
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise ToolFailure(f"{arg}: {name} is a folder; not replaced")
     if st is not None and stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and st.st_size == len(data):
-        with contextlib.suppress(PathRefused):
+        with contextlib.suppress(RootRefused):
             if read_file_at(dir_fd, name, arg, len(data)) == data:
                 return False
     temp = f".{name}.odoo-mcp-{uuid.uuid4().hex[:8]}"

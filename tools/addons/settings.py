@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from foundation.env import first_set
 from guard.spec import NotConfigured
-from odoo_client.env import first_set
 
 _URL_RE = re.compile(r"^(https?|file|ssh)://[^\s]+$")
 DEFAULT_BRANCH = "19.0"

@@ -2,8 +2,8 @@
 `l10n_bg_tax_admin` when that module is installed. `FAMILY` exports them with the Odoo family's context and
 error translation (the same connections, sensitive-data rules and tags as every Odoo tool)."""
 
-from tools.odoo import errors
-from tools.odoo.context import odoo_context
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 from . import positions

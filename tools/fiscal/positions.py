@@ -22,8 +22,8 @@ from pydantic import Field, model_validator
 from guard.spec import Call, NotConfigured, Risk, ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.lean_schema import LeanArgs
-from tools.odoo import sensitive
-from tools.odoo.common import ConnectionName, RecordId, odoo
+from tools.odoo.common import odoo
+from tools.odoo_kit import ConnectionName, RecordId, sensitive
 from tools.registry import tool
 from tools.stock.dryrun import current_company, m2o_id, scoped
 

@@ -2,8 +2,8 @@
 `FAMILY` exports them with the Odoo family's context; `store` keeps each grant's own, at rest in the state
 directory."""
 
-from tools.odoo import errors
-from tools.odoo.context import odoo_context
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 from . import profiles

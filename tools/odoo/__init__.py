@@ -7,8 +7,9 @@ Every handler and preview runs inside `errors.refusals`: the Odoo client's error
 tagged refusals there, and only there.
 """
 
-from tools.odoo import cert_tools, connections, errors, files, introspection, modules, records
-from tools.odoo.context import odoo_context
+from tools.odoo import cert_tools, connections, files, introspection, modules, records
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 FAMILY = Family(

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import Field
 
+from foundation.env import first_set, parse_bool
 from guard.refusals import PinRefused
 from guard.spec import Call, NotConfigured, Risk, ToolArgs, ToolFailure
-from odoo_client.env import first_set, parse_bool
 from odoo_client.errors import OdooUnreachable
 from odoo_client.pins import fingerprint, host_port, pin_name, read_pin, write_pin
 from tools.odoo_kit import ConnectionName, odoo_pool

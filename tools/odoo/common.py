@@ -1,8 +1,7 @@
-"""The connection an Odoo tool acts on (`odoo()`), and the shared kit re-exported for its importers.
+"""The connection an Odoo tool acts on (`odoo()`), and one record read with a clear answer (`read_one`).
 
 `odoo()` sits above the identity store (a grant's activated connection), which sits above the kit
-(`tools/odoo_kit.py`: argument types, the pool service); the kit's names are re-exported here so
-the modules that import them from `tools.odoo.common` keep working.
+(`tools/odoo_kit/__init__.py`: argument types, the pool service): families import the kit from there.
 """
 
 from __future__ import annotations
@@ -12,28 +11,7 @@ from typing import Any
 from guard.spec import Call, ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.identity.store import active_connection
-from tools.odoo_kit import (
-    MAX_IDS,
-    MAX_LIMIT,
-    SIGNED_IN,
-    ConnectionName,
-    Domain,
-    FieldList,
-    FieldName,
-    Ids,
-    Limit,
-    ModelName,
-    ModuleList,
-    ModuleName,
-    Offset,
-    OnModel,
-    Order,
-    RecordId,
-    Values,
-    given,
-    odoo_pool,
-    signed_in_connection,
-)
+from tools.odoo_kit import odoo_pool, signed_in_connection
 
 
 def odoo(call: Call, connection: str | None) -> OdooConnection:
@@ -58,28 +36,3 @@ def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dic
         raise ToolFailure(f"{what or model} {record_id} does not exist (or is not visible to this user)")
     return rows[0]
 
-
-__all__ = [
-    "MAX_IDS",
-    "MAX_LIMIT",
-    "SIGNED_IN",
-    "ConnectionName",
-    "Domain",
-    "FieldList",
-    "FieldName",
-    "Ids",
-    "Limit",
-    "ModelName",
-    "ModuleList",
-    "ModuleName",
-    "Offset",
-    "OnModel",
-    "Order",
-    "RecordId",
-    "Values",
-    "given",
-    "odoo",
-    "odoo_pool",
-    "read_one",
-    "signed_in_connection",
-]

@@ -3,7 +3,7 @@
 Every path is an argument the guard has already confined to `ODOO_MCP_FILES_DIR` (by name,
 symlinks resolved). That check alone is not enough: a folder inside the root can be swapped
 for a symlink between the check and the write. So handlers never re-open a path by name:
-they open the root once (`guard.fsroot.RootDir`), walk every folder of `call.paths[...]` with
+they open the root once (`foundation.fsroot.RootDir`), walk every folder of `call.paths[...]` with
 `O_NOFOLLOW` relative to its parent's descriptor, and create (exclusively) or read the last
 component relative to the final folder's descriptor. A swapped folder ends the call with
 `[PATH REFUSED]`; a file with several hard links is never uploaded (it may be an outside file).
@@ -21,12 +21,12 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from guard.fsroot import RootDir, RootPins
+from foundation.fsroot import RootDir, RootPins
 from guard.spec import Blob, Call, NotConfigured, PathArg, Risk, ToolArgs, ToolFailure, ToolOutput
+from tools.odoo_kit import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, sensitive
 from tools.registry import tool
 
-from . import sensitive
-from .common import ConnectionName, Domain, FieldList, Ids, ModelName, OnModel, RecordId, odoo, read_one
+from .common import odoo, read_one
 
 MAX_BYTES = 25 * 1024 * 1024
 SavePath = Annotated[str | None, PathArg("files"),

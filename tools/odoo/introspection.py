@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
+from tools.odoo_kit import ConnectionName, FieldList, Limit, ModuleName, OnModel, given, sensitive
 from tools.registry import tool
 
-from . import sensitive
-from .common import ConnectionName, FieldList, Limit, ModuleName, OnModel, given, odoo
+from .common import odoo
 
 MODULE_FIELDS = ["name", "shortdesc", "summary", "state", "author", "license", "application", "latest_version",
                  "installed_version"]

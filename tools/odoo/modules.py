@@ -7,9 +7,10 @@ from typing import Any
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
+from tools.odoo_kit import ConnectionName, ModuleList
 from tools.registry import tool
 
-from .common import ConnectionName, ModuleList, odoo
+from .common import odoo
 from .introspection import MODULE_FIELDS, ConnectionArgs, find_modules
 from .previews import modules_preview, uninstall_preview
 

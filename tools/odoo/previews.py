@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from guard.spec import Call
+from tools.odoo_kit import sensitive
 
-from . import sensitive
 from .common import odoo
 
 

@@ -8,12 +8,13 @@ from pydantic import Field, model_validator
 
 from guard.spec import Call, Risk, ToolFailure
 from odoo_client.domain import METHOD_NAME
+from tools.odoo_kit import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, sensitive
+from tools.odoo_kit.equivalents import execute_equivalents
 from tools.registry import tool
 
-from . import message_body, sensitive
+from . import message_body
 from .canonical import canonical_call_args, canonical_record_args
-from .common import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, odoo
-from .equivalents import execute_equivalents
+from .common import odoo
 from .message_body import BodyFormat
 from .previews import unlink_preview, write_preview
 

@@ -1,7 +1,7 @@
 """Public/portal access family (`public_access_*`): portal pages, exports, reports, files, shop, sitemap."""
 
-from tools.odoo import errors
-from tools.odoo.context import odoo_context
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
 from tools.public_access import tools
 from tools.registry import Family, collect, wrap_handlers
 

@@ -18,9 +18,8 @@ from lxml import etree
 from pydantic import Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
-from tools.odoo import sensitive
-from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, ModelName, OnModel, RecordId
 from tools.odoo.files import SavePath
+from tools.odoo_kit import ConnectionName, Domain, FieldName, Ids, ModelName, OnModel, RecordId, sensitive
 from tools.registry import tool
 from tools.web_session.filetype import expect, expect_not_page
 from tools.web_session.routes import segment

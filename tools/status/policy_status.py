@@ -22,6 +22,7 @@ from pydantic import Field
 from guard.conditions import describe
 from guard.decisions import Decision, Verdict, action_deny_reason, gate_tool, unknown_tool_reason
 from guard.spec import Call, Risk, ToolArgs
+from tools.odoo_kit import sensitive_rules
 from tools.registry import tool
 
 TOOL_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
@@ -143,7 +144,7 @@ def summary(guard: Any, call: Call) -> dict[str, Any]:
         answer["not_listed"] = {"count": sum(not_listed.values()), "by_family": dict(sorted(not_listed.items())),
                                 "reason": NOT_LISTED}
     answer["counters"] = _counter_states(guard, list(policy.counters().values()), call)
-    answer["sensitive_data"] = policy.sensitive.summary()
+    answer["sensitive_data"] = sensitive_rules.summary(policy.sensitive)
     return answer
 
 

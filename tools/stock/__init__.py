@@ -6,8 +6,8 @@ import, take-back, opening entry), with the Odoo family's context and error tran
 `adjust` and `ledger` are their shared parts.
 """
 
-from tools.odoo import errors
-from tools.odoo.context import odoo_context
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
 from tools.registry import Family, collect, wrap_handlers
 
 from . import initial, repairs

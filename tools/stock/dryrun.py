@@ -22,7 +22,7 @@ from guard.spec import ToolFailure
 from odoo_client.connection import OdooConnection
 from tools.addons.errors import Conflict
 from tools.lean_schema import LeanArgs
-from tools.odoo.common import RecordId
+from tools.odoo_kit import RecordId
 
 Fingerprint = Annotated[str | None, Field(None, pattern=r"^[0-9a-f]{64}$", description="From the dry run.")]
 

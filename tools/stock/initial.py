@@ -22,7 +22,8 @@ from pydantic import AfterValidator, Field, model_validator
 from guard.spec import Call, Risk
 from odoo_client.connection import OdooConnection
 from tools.lean_schema import LeanArgs
-from tools.odoo.common import RecordId, odoo
+from tools.odoo.common import odoo
+from tools.odoo_kit import RecordId
 from tools.registry import tool
 
 from .adjust import adjust

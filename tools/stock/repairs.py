@@ -16,7 +16,8 @@ from pydantic import Field
 
 from guard.spec import Call, NotConfigured, Risk, ToolFailure
 from odoo_client.connection import OdooConnection
-from tools.odoo.common import RecordId, odoo
+from tools.odoo.common import odoo
+from tools.odoo_kit import RecordId
 from tools.registry import tool
 
 from .adjust import adjust

@@ -6,7 +6,7 @@ from typing import Any
 
 from guard.spec import Call, ToolFailure
 from odoo_client.connection import OdooConnection
-from tools.odoo import sensitive
+from tools.odoo_kit import sensitive
 
 TERM_KINDS = ("html", "xml")
 ARCH_NAMES = {"arch", "arch_db", "arch_fs", "arch_base", "arch_prev"}

@@ -18,8 +18,8 @@ from typing import Any
 
 from guard.refusals import Conflict
 from guard.spec import Call, ToolFailure
-from tools.odoo import sensitive
 from tools.odoo.common import odoo
+from tools.odoo_kit import sensitive
 
 from .common import TERM_KINDS, check_langs, check_readable, field_info, kind_of, major, term_map
 

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
-from tools.odoo import sensitive
-from tools.odoo.common import ConnectionName, FieldName, ModelName, OnModel, RecordId, odoo
+from tools.odoo.common import odoo
+from tools.odoo_kit import ConnectionName, FieldName, ModelName, OnModel, RecordId, sensitive
 from tools.registry import tool
 
 from .common import TERM_KINDS, check_langs, check_readable, field_info, kind_of, major, term_map

@@ -15,11 +15,11 @@ from pydantic import Field
 from guard.spec import Blob, Call, NotConfigured, Risk, ToolArgs, ToolFailure, ToolOutput
 from odoo_client.domain import METHOD_NAME
 from odoo_client.settings import normalize_url
-from tools.odoo import sensitive
 from tools.odoo.canonical import canonical_call_args
-from tools.odoo.common import ConnectionName, Domain, FieldName, Ids, Limit, Offset, OnModel, Order, odoo
-from tools.odoo.equivalents import execute_equivalents
+from tools.odoo.common import odoo
 from tools.odoo.files import MAX_BYTES, SavePath, write_new
+from tools.odoo_kit import ConnectionName, Domain, FieldName, Ids, Limit, Offset, OnModel, Order, sensitive
+from tools.odoo_kit.equivalents import execute_equivalents
 from tools.registry import tool
 
 from . import routes

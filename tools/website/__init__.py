@@ -1,8 +1,8 @@
 """Website snippets family (`odoo_website_*`): snippet templates and page markup edited with lxml."""
 
-from tools.odoo import errors
-from tools.odoo.context import odoo_context
-from tools.odoo.equivalents import field_write_equivalents, with_equivalents
+from tools.odoo_kit import errors
+from tools.odoo_kit.context import odoo_context
+from tools.odoo_kit.equivalents import field_write_equivalents, with_equivalents
 from tools.registry import Family, collect, wrap_handlers
 from tools.website import tools
 

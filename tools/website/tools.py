@@ -18,9 +18,9 @@ from pydantic import AfterValidator, Field, model_validator
 from guard.refusals import Conflict
 from guard.spec import Call, Risk, ToolArgs, ToolFailure
 from odoo_client.errors import OdooFault
-from tools.odoo import sensitive
-from tools.odoo.common import ConnectionName, FieldName, OnModel, RecordId, odoo, read_one
+from tools.odoo.common import odoo, read_one
 from tools.odoo.files import write_new
+from tools.odoo_kit import ConnectionName, FieldName, OnModel, RecordId, sensitive
 from tools.registry import tool
 from tools.translations.common import check_readable
 from tools.translations.markup import safe_substitutions

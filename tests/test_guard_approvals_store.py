@@ -1,0 +1,115 @@
+"""guard/approvals/store.py: the pending approvals and claims of every store (memory, SQLite, Redis),
+compare-and-set state changes, racing approvers. Split out of tests/test_guard_approvals_ticket.py.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import replace
+
+import pytest
+
+from guard.approvals.store import (
+    APPROVED,
+    DECLINED,
+    EXPIRED,
+    PENDING,
+    USED,
+    MemoryApprovalStore,
+    PendingApproval,
+)
+from guard.approvals.ticket import (
+    Binding,
+)
+from odoo_mcp.approvals.sealed_stores import RedisApprovalStore, SqliteApprovalStore
+from tests.test_guard_approvals_ticket import CALL, KEY, NOW
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request, tmp_path):
+    """Each store behind the same table (Redis: a real server on loopback, see test_guard_limits_e2e)."""
+    if request.param == "memory":
+        return MemoryApprovalStore()
+    if request.param == "sqlite":
+        return SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
+    return RedisApprovalStore(request.getfixturevalue("redis_url"), key=KEY)
+
+
+def _approval(approval_id: str = "ap_1", binding: Binding = CALL, created: float = NOW) -> PendingApproval:
+    return PendingApproval(
+        id=approval_id,
+        grant=binding.grant,
+        session=binding.session,
+        tool=binding.tool,
+        digest=binding.digest,
+        question="q",
+        created=created,
+        expires=created + 100,
+    )
+
+
+def test_store_state_changes_are_compare_and_set(store):
+    store.add(_approval())
+    assert store.find(CALL).id == "ap_1"
+    assert store.find(replace(CALL, session="s2")) is None
+    approved = store.transition("ap_1", PENDING, APPROVED, by="carol", now=NOW + 1, expires=NOW + 500)
+    assert (approved.status, approved.decided_by, approved.expires) == (APPROVED, "carol", NOW + 500)
+    assert store.transition("ap_1", PENDING, DECLINED, by="dave", now=NOW + 2) is None  # already decided
+    assert store.get("ap_1").decided_by == "carol"
+    assert store.transition("ap_1", APPROVED, USED, by=None, now=NOW + 3) is not None
+    assert store.transition("ap_1", APPROVED, USED, by=None, now=NOW + 3) is None  # used once only
+    assert store.find(CALL) is None  # a used approval is never found for the call again
+
+
+def test_racing_approvers_one_wins(store, tmp_path, request):
+    """Eight approvers (each with its own connection) decide at once: exactly one decision sticks."""
+    import threading
+
+    store.add(_approval())
+    kind = request.node.callspec.params["store"]
+    openers = {
+        "memory": lambda: store,
+        "sqlite": lambda: SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY),
+        "redis": lambda: RedisApprovalStore(request.getfixturevalue("redis_url"), key=KEY),
+    }
+    stores = [openers[kind]() for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+    wins: list[str] = []
+
+    def decide(index: int) -> None:
+        barrier.wait()
+        status = APPROVED if index % 2 else DECLINED
+        if stores[index].transition("ap_1", PENDING, status, by=f"approver{index}", now=NOW + 1) is not None:
+            wins.append(f"approver{index}")
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1
+    assert store.get("ap_1").decided_by == wins[0]
+
+
+def test_store_refuses_to_approve_an_expired_approval(store):
+    store.add(_approval())
+    assert store.get("ap_1").state(NOW + 100) == EXPIRED
+    assert store.transition("ap_1", PENDING, APPROVED, by="carol", now=NOW + 100) is None
+
+
+def test_store_claims_an_id_once(store):
+    assert store.claim("ap_9", NOW + 3600)
+    assert not store.claim("ap_9", NOW + 3600)
+    assert store.claim("ap_10", NOW + 3600)
+
+
+def test_sqlite_store_is_shared_between_two_openers(tmp_path):
+    one = SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
+    two = SqliteApprovalStore(tmp_path / "a.sqlite3", key=KEY)
+    one.add(_approval())
+    assert two.transition("ap_1", PENDING, APPROVED, by="carol", now=NOW) is not None
+    assert one.get("ap_1").status == APPROVED
+    assert stat.S_IMODE(os.stat(tmp_path / "a.sqlite3").st_mode) == 0o600

@@ -1,0 +1,128 @@
+"""Bound approvals, in process: tickets, argument hashing, the key file (guard/approvals/ticket.py).
+
+The stores, the gate and the question are in tests/test_guard_approval_{store,gate,question}.py;
+the end-to-end contracts (both protocol eras, the approver CLI, Redis between processes)
+are in tests/test_approvals_e2e.py; here every case of the pure parts is a table row.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+from dataclasses import replace
+
+import pytest
+
+from guard.approvals.ticket import (
+    AnswerRefused,
+    Binding,
+    RefusalReason,
+    Ticket,
+    arguments_digest,
+    sign,
+    verify,
+)
+from odoo_mcp.approvals.key import ApprovalKeyError, load_key
+
+pytestmark = pytest.mark.anyio
+
+KEY = b"k" * 32
+OTHER_KEY = b"o" * 32
+CALL = Binding("alice", "s1", "odoo_write", arguments_digest(KEY, "odoo_write", {"ids": [1], "values": {"x": 1}}))
+NOW = float(int(time.time()))  # near the real clock: stores drop claims past their expiry
+
+
+def _retamper(token: str, **claims_update: object) -> str:
+    """Change claims inside a token but keep its old MAC (what a forger without the key can do)."""
+    prefix, body, mac = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims.update(claims_update)
+    new_body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{prefix}.{new_body}.{mac}"
+
+
+GOOD = sign(KEY, Ticket("ap_1", CALL, NOW + 60))
+
+VERIFY_CASES = [
+    ("the exact call", GOOD, CALL, NOW, None),
+    ("no state at all", None, CALL, NOW, RefusalReason.UNSOLICITED),
+    ("MAC changed", GOOD[:-2] + ("AA" if not GOOD.endswith("AA") else "BB"), CALL, NOW, RefusalReason.ALTERED),
+    ("claims changed, old MAC", _retamper(GOOD, exp=NOW + 10_000), CALL, NOW, RefusalReason.ALTERED),
+    ("grant changed, old MAC", _retamper(GOOD, g="bob"), replace(CALL, grant="bob"), NOW, RefusalReason.ALTERED),
+    ("signed with another key", sign(OTHER_KEY, Ticket("ap_1", CALL, NOW + 60)), CALL, NOW, RefusalReason.ALTERED),
+    ("not a ticket", "hello", CALL, NOW, RefusalReason.ALTERED),
+    ("other format version", "oga2." + GOOD[5:], CALL, NOW, RefusalReason.ALTERED),
+    ("expired", GOOD, CALL, NOW + 60, RefusalReason.EXPIRED),
+    ("another grant", GOOD, replace(CALL, grant="bob"), NOW, RefusalReason.OTHER_GRANT),
+    ("another session", GOOD, replace(CALL, session="s2"), NOW, RefusalReason.OTHER_SESSION),
+    ("another tool", GOOD, replace(CALL, tool="odoo_unlink"), NOW, RefusalReason.OTHER_CALL),
+    (
+        "other arguments",
+        GOOD,
+        replace(CALL, digest=arguments_digest(KEY, "odoo_write", {"ids": [2], "values": {"x": 1}})),
+        NOW,
+        RefusalReason.OTHER_CALL,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "token", "binding", "now", "refusal"), VERIFY_CASES, ids=[c[0] for c in VERIFY_CASES])
+def test_a_ticket_is_accepted_only_for_its_exact_call_before_expiry(case, token, binding, now, refusal):
+    if refusal is None:
+        assert verify(KEY, token, binding, now).id == "ap_1"
+    else:
+        with pytest.raises(AnswerRefused) as caught:
+            verify(KEY, token, binding, now)
+        assert caught.value.reason is refusal
+        assert caught.value.render().startswith("[APPROVAL REFUSED] ")
+
+
+DIGEST_CASES = [
+    ("key order does not matter", {"a": 1, "b": [1, 2]}, {"b": [1, 2], "a": 1}, True),
+    ("a value differs", {"a": 1}, {"a": 2}, False),
+    ("list order matters", {"a": [1, 2]}, {"a": [2, 1]}, False),
+    ("one character past 256 differs", {"t": "x" * 300}, {"t": "x" * 299 + "y"}, False),
+    ("1 and 1.0 are one JSON number", {"a": 1}, {"a": 1.0}, False),
+    ("nested keys sorted", {"v": {"b": 1, "a": 2}}, {"v": {"a": 2, "b": 1}}, True),
+]
+
+
+@pytest.mark.parametrize(("case", "one", "two", "same"), DIGEST_CASES, ids=[c[0] for c in DIGEST_CASES])
+def test_arguments_hash_is_canonical(case, one, two, same):
+    assert (arguments_digest(KEY, "t", one) == arguments_digest(KEY, "t", two)) is same
+
+
+def test_arguments_hash_is_keyed_and_names_the_tool():
+    arguments = {"password": "1234"}
+    assert arguments_digest(KEY, "t", arguments) != arguments_digest(OTHER_KEY, "t", arguments)
+    assert arguments_digest(KEY, "t", arguments) != arguments_digest(KEY, "u", arguments)
+
+
+def test_key_file_is_created_once_with_owner_only_permissions(tmp_path):
+    path = tmp_path / "state" / "approval.key"
+    first = load_key(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first) >= 32
+    assert load_key(path) == first  # reused, not regenerated
+    assert load_key(path, "e" * 40) == b"e" * 40  # the environment's key wins
+
+
+@pytest.mark.parametrize(
+    ("case", "setup", "message"),
+    [
+        ("readable by the group", lambda p: (p.write_text("x" * 64), p.chmod(0o640)), "readable by others"),
+        ("too short", lambda p: (p.write_text("short"), p.chmod(0o600)), "at least 32"),
+    ],
+)
+def test_a_bad_key_file_is_refused(tmp_path, case, setup, message):
+    path = tmp_path / "approval.key"
+    setup(path)
+    with pytest.raises(ApprovalKeyError, match=message):
+        load_key(path)
+
+
+def test_a_short_key_in_the_environment_is_refused(tmp_path):
+    with pytest.raises(ApprovalKeyError, match="ODOO_MCP_APPROVAL_KEY"):
+        load_key(tmp_path / "unused", "short")
