@@ -42,7 +42,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 LAUNCHER = Path(__file__).resolve().parent / "zygote_launch.py"
-PACKAGES = ("guard", "odoo_client", "tools", "odoo_mcp")
+PACKAGES = ("foundation", "guard", "odoo_client", "tools", "odoo_mcp")
 """Every module of these is imported by the zygote (but `__main__`s): what a server process loads."""
 PRELOAD_EXTRA = ("tests.echo_server", "tests.harness", "mcp.server.mcpserver")
 
