@@ -7,10 +7,14 @@ the modules that import them from `tools.odoo.common` keep working.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
 
 from guard.spec import Call, ToolFailure
-from odoo_client.connection import OdooConnection
+from odoo_client.connection import OdooConnection, no_blocking
+from odoo_client.errors import WouldBlock
 from tools.identity.store import active_connection
 from tools.odoo_kit import (
     MAX_IDS,
@@ -49,6 +53,23 @@ def odoo(call: Call, connection: str | None) -> OdooConnection:
     return odoo_pool(call).get(connection, owner=call.caller.grant)
 
 
+T = TypeVar("T")
+
+
+async def on_loop_unless_blocking(step: Callable[[], T]) -> T:
+    """Run `step` here, on the event loop, when it needs no Odoo request; else in a worker thread.
+
+    For the steps of an async handler around its Odoo request (sensitive-data checks, the read's
+    plan and finish): their schema look-ups are cached, so a warm call runs them without a thread
+    hop. `step` must change nothing before any request it makes: refused on the loop
+    (`WouldBlock`, nothing sent), it is run again, whole, in the thread."""
+    try:
+        with no_blocking():
+            return step()
+    except WouldBlock:
+        return await anyio.to_thread.run_sync(step)
+
+
 def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dict[str, Any],
              what: str | None = None) -> dict[str, Any]:
     """One record's `read`, or a tagged answer naming it: Odoo's `read` drops ids that do not exist
@@ -80,6 +101,7 @@ __all__ = [
     "given",
     "odoo",
     "odoo_pool",
+    "on_loop_unless_blocking",
     "read_one",
     "signed_in_connection",
 ]
