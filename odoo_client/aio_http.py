@@ -59,6 +59,9 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self._waiter is None:  # bytes nobody asked for (an abandoned request's answer): never reused
+            self.close()
+            return
         self._buffer += data
         self.received = True
         self._try_answer()
@@ -95,7 +98,10 @@ class _Connection(asyncio.Protocol):
 
     def _try_answer(self) -> None:
         waiter = self._waiter
-        if waiter is None or waiter.done():
+        if waiter is None:
+            return
+        if waiter.done():  # its request was abandoned (cancelled, timed out) half-way
+            self.close()
             return
         try:
             answer = self._parse()
