@@ -15,7 +15,9 @@ kept-alive connection, encoded and decoded with orjson, and follows no redirect 
 would have turned a redirected POST into a GET without its body anyway). odoorpc's per-call
 path (a urllib `Request`, the opener's handler chain and cookie jar, a deep copy of the payload
 for its debug log, the stdlib `json`) cost more than the rest of the server's own work on a
-call. odoorpc itself is imported on the first connection, not at start-up.
+call. odoorpc itself is imported on the first connection, not at start-up. `execute_async` sends
+that same request from the event loop (`aio_http.py`) once the login is done, for the read tools
+that await it; the answer is read by the same code (`_result`), so both paths fail alike.
 """
 
 from __future__ import annotations
