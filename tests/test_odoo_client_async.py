@@ -230,3 +230,21 @@ def test_answers_framed_every_way_http_allows_are_read_whole():
             server.close()
 
     assert anyio.run(main) == [(200, b"[1, 2]\n"), (200, b"{}"), (200, b"[3]"), (200, b"[1, 2]\n")]
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(protocol, tmp_path):
+    import subprocess
+
+    cert, key = tmp_path / "odoo.pem", tmp_path / "odoo.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    with OdooDouble(partners=PARTNERS, tls=(cert, key)) as https:
+        secret = {"api_key": ADMIN["api_key"]} if protocol == "json2" else {"password": ADMIN["password"]}
+        config = ConnectionConfig(alias="t", url=https.url, db=https.db, username=ADMIN["login"], protocol=protocol,
+                                  ca_bundle=cert, **secret)
+        odoo = OdooConnection(config)
+        expected = odoo.execute(*READ)
+        assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
+        odoo.close()
