@@ -245,7 +245,8 @@ def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema
     """
     known: dict[str, bool] = {}
     masked: dict[str, None] = {}
-    shapes: list[tuple[dict[str, Any], list[str]]] = []
+    marked: list[tuple[dict[str, Any], list[str]]] = []  # the rows with something to mask (usually none)
+    attachments = model == "ir.attachment"
     keys: set[str] | None = None
     hidden: list[str] = []
     for row in rows:  # every decision first (a schema look-up may be refused on the event loop: nothing changed yet)
@@ -257,12 +258,13 @@ def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema
                 known[name] = name != "id" and (rules.hides(schema, model, name) if schema is not None
                                                  else rules.masks(model, name))
             hidden = [name for name in row if known[name]]
-        shapes.append((row, hidden))
-    for row, names in shapes:
+        if hidden or attachments:
+            marked.append((row, hidden))
+    for row, names in marked:
         for name in names:
             row[name] = MASK
             masked[name] = None
-        if model == "ir.attachment" and _secret_attachment(rules, row):
+        if attachments and _secret_attachment(rules, row):
             for name in ATTACHMENT_CONTENT & row.keys():
                 row[name] = MASK
                 masked[name] = None
