@@ -6,12 +6,12 @@
 The server (`odoo-mcp serve`, the configuration of `bench_peers`: one tool allowed under a rate
 limit, every call audited to a file) is started with probes around the steps of a call — the
 line read from stdin, the SDK's dispatch, task, request handler, middleware, `MCPServer`'s tool
-call, the guard, its audit records, the worker-thread hop, the handler, the result conversion,
-the answer written — and asked `--calls` times the `bench_peers` question against the Odoo
-stand-in. Each probe records the wall clock and the CPU time of its own thread; the report
-gives, per step, the median wall time, the median CPU time (when both ends ran on one thread)
-and the median number of times the event loop went back to its selector in between (each a
-pass of the loop). Steps that only exist in one version of the code are left out.
+call, the guard, its audit records, the worker-thread hop (or the Odoo request sent from the
+event loop), the handler, the result conversion, the answer written — and asked `--calls` times
+the `bench_peers` question against the Odoo stand-in. Each probe records the wall clock and the
+CPU time of its own thread; the report gives, per step, the median wall time, the median CPU
+time (when both ends ran on one thread) and the median number of times the event loop went back
+to its selector in between (each a pass of the loop). Steps that only exist in one version of the code are left out.
 
 A diagnostic, not a benchmark: the probes wrap the SDK's internal methods (they cost ~1 µs each
 and change nothing else), so a newer SDK may need new probe points. Read the CPU column on a
@@ -79,6 +79,7 @@ def _install_probes() -> None:
     import mcp.shared.jsonrpc_dispatcher as dispatcher
 
     import guard.guard as guard
+    import odoo_client.aio_http as aio_http
     import odoo_mcp.server as server
     import odoo_mcp.wire.stdio as stdio
 
@@ -103,6 +104,7 @@ def _install_probes() -> None:
     _wrap(guard.Guard, "write_intent", "intent")
     _wrap(guard.Guard, "_audit", "outcome")
     _wrap(server, "to_call_result", "to_call_result")
+    _wrap(aio_http.AsyncConnections, "request", "odoo_request")  # the Odoo request sent from the event loop
     middleware = server._unknown_tool_middleware
 
     def traced_middleware(*args: Any, **kwargs: Any) -> Any:

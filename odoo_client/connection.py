@@ -7,16 +7,29 @@ setting winning); the version is kept, so tools that differ by version decide fr
 answers that the session expired, the connection logs in again once and repeats the call (a
 second expiry is reported, not looped). The record operations the tools need are thin wrappers
 over `execute`, written once for all three protocols.
+
+`execute_async` is the same call from the event loop, for a read: on a logged-in connection
+whose transport can send it there (JSON-RPC, JSON-2: `aio_http.py`) no worker thread is
+involved; otherwise (first call, login, XML-RPC, a session to renew, a method that changes
+data) it runs `execute` in a worker thread, which a cancellation waits for — a cancelled call
+never leaves a write half-sent. Code that runs on the event loop and may need Odoo (a schema
+look-up) runs inside `no_blocking()`: a blocking request there raises `WouldBlock` before
+anything is sent, and the caller runs that step in a worker thread instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
+
 from . import detect
-from .errors import ConfigError, SessionExpired
+from .errors import ConfigError, SessionExpired, WouldBlock
 from .settings import ConnectionConfig
 from .transport import Transport
 
@@ -30,6 +43,29 @@ TRANSPORTS: dict[str, tuple[str, str]] = {
 }
 """Protocol → (module, class): a transport's module (urllib, xmlrpc.client, ...) is imported when a
 connection first uses that protocol, not at start-up."""
+
+
+READ_METHODS = frozenset({"search_read", "read", "search", "search_count", "fields_get", "read_group",
+                          "formatted_read_group", "name_search", "web_search_read", "web_read"})
+"""The methods `execute_async` sends from the event loop (a cancellation may abandon their answer);
+any other runs in a worker thread that a cancellation waits for."""
+
+_NO_BLOCKING: contextvars.ContextVar[bool] = contextvars.ContextVar("odoo_no_blocking", default=False)
+
+
+@contextlib.contextmanager
+def no_blocking() -> Iterator[None]:
+    """Inside: a blocking Odoo request (`execute`, a login, a version look-up) raises `WouldBlock`."""
+    token = _NO_BLOCKING.set(True)
+    try:
+        yield
+    finally:
+        _NO_BLOCKING.reset(token)
+
+
+def _may_block() -> None:
+    if _NO_BLOCKING.get():
+        raise WouldBlock("a blocking Odoo request inside no_blocking()")
 
 
 def transport_class(protocol: str) -> type:
@@ -87,21 +123,45 @@ class OdooConnection:
 
     def uid(self) -> int:
         with self._lock:
-            return self._uid if self._uid is not None else self._login()
+            if self._uid is not None:
+                return self._uid
+            _may_block()
+            return self._login()
 
     def execute(self, model: str, method: str, args: list[Any] | None = None,
                 kwargs: dict[str, Any] | None = None) -> Any:
+        _may_block()
         self.uid()
         try:
             return self.transport.execute(model, method, list(args or []), dict(kwargs or {}))
         except SessionExpired:
-            with self._lock:
-                self._login()
+            self._relogin()
             return self.transport.execute(model, method, list(args or []), dict(kwargs or {}))
+
+    async def execute_async(self, model: str, method: str, args: list[Any] | None = None,
+                            kwargs: dict[str, Any] | None = None) -> Any:
+        """`execute` for a caller on the event loop (see the module): there when it can be, else in a thread."""
+        transport = self._transport
+        send = getattr(transport, "execute_async", None)
+        if self._uid is None or send is None or method not in READ_METHODS:
+            return await anyio.to_thread.run_sync(self.execute, model, method, args, kwargs)
+        positional, named = list(args or []), dict(kwargs or {})
+        try:
+            return await send(model, method, positional, named)
+        except WouldBlock:
+            return await anyio.to_thread.run_sync(self.execute, model, method, args, kwargs)
+        except SessionExpired:
+            await anyio.to_thread.run_sync(self._relogin)
+            return await send(model, method, positional, named)
+
+    def _relogin(self) -> None:
+        with self._lock:
+            self._login()
 
     def version(self) -> dict[str, Any]:
         """The server's `common.version` (asked once, no login needed)."""
         if self._version is None:
+            _may_block()
             self._version = self._transport.version() if self._transport else detect.server_version(self.config)
         return self._version
 

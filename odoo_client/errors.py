@@ -13,6 +13,9 @@ Nothing here knows about MCP or the guard: the tool family that uses this client
   positional parameters, an `odoo_connect` outside the allow-list).
 - `NoConnection`: no connection with that alias is configured.
 - `ConfigError`: a bad setting (environment variable, connections file).
+- `WouldBlock` (not an `OdooError`): a blocking Odoo request was asked for where none may run
+  (on the event loop, `connection.no_blocking`); nothing was sent, the caller runs the step in a
+  worker thread instead.
 
 `mapped_errors(config)` is the single translation point for every transport (the model
 is httpx's `map_httpcore_exceptions`): each transport runs its I/O inside it, so a new
@@ -68,6 +71,10 @@ class OdooRequestError(OdooError):
 
 class NoConnection(OdooError):
     """No connection with that alias (or none at all) is configured."""
+
+
+class WouldBlock(Exception):
+    """A blocking request was asked for inside `connection.no_blocking()`; nothing was sent."""
 
 
 def short_name(qualified: str) -> str:

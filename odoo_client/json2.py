@@ -4,7 +4,8 @@ Requests go over `http.client` connections kept alive per worker thread (`keepal
 same pool the JSON-RPC transport uses: TCP_NODELAY, a connection the server closed while idle
 replaced once, the per-call timeout and TLS settings), bodies encoded and decoded with orjson.
 An `httpx.Client` did the same job for ~0.25 ms more per call (its request/response models,
-header normalisation and pool bookkeeping) and ~60 ms more at start-up.
+header normalisation and pool bookkeeping) and ~60 ms more at start-up. `execute_async` sends the
+same request from the event loop (`aio_http.py`), for the read tools that await it.
 
 JSON-2 takes parameters by name only, so the classic positional convention the rest of the
 code uses is mapped here: record methods take `ids` from the first argument, and known methods
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from foundation import fastjson
 
+from .aio_http import AsyncConnections
 from .errors import OdooRequestError, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import Connections, exchange
 from .settings import ConnectionConfig
@@ -88,7 +90,11 @@ class Json2Transport:
         https = parts.scheme == "https"
         self._host = parts.netloc.rsplit("@", 1)[-1]
         self._prefix = parts.path.rstrip("/")
-        self._connections = Connections(ssl_context(config) if https else None)
+        self._context = ssl_context(config) if https else None
+        self._connections = Connections(self._context)
+        self._hostname = parts.hostname or ""
+        self._port = parts.port or (443 if https else 80)
+        self._aio: AsyncConnections | None = None
         self._headers = {
             "Authorization": f"bearer {config.api_key or ''}",
             "X-Odoo-Database": config.db,
@@ -103,12 +109,24 @@ class Json2Transport:
             response, content = exchange(
                 self._connections, self._host, method, self._prefix + path, data, self._headers, self.config.timeout
             )
+        return self._payload(path, response.status, content)
+
+    async def _request_async(self, method: str, path: str, body: Any = None) -> Any:
+        """`_request` from the event loop (`aio_http`): the same request, answer and errors, no worker thread."""
+        data = None if body is None else fastjson.dumps_bytes(body)
+        if self._aio is None:
+            self._aio = AsyncConnections(self._hostname, self._port, self._context, self._host)
+        with mapped_errors(self.config):
+            answer = await self._aio.request(method, self._prefix + path, data, self._headers, self.config.timeout)
+        return self._payload(path, answer.status, answer.body)
+
+    def _payload(self, path: str, status: int, content: bytes) -> Any:
+        """Odoo's answer to a JSON-2 request (sync and async paths alike), or its failure raised as ours."""
         try:
             payload = fastjson.loads(content) if content.strip() else None
         except ValueError:
             payload = None
         expired = isinstance(payload, dict) and "SessionExpired" in str(payload.get("name"))
-        status = response.status
         if status == 401 and not expired:
             raise wrong_credentials(self.config.username, self.config.db)
         if status >= 400:
@@ -138,5 +156,12 @@ class Json2Transport:
     def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return self._request("POST", f"/json/2/{model}/{method}", named_body(method, args, kwargs))
 
+    async def execute_async(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """`execute` from the event loop: JSON-2 has no login, so nothing needs a thread first."""
+        return await self._request_async("POST", f"/json/2/{model}/{method}", named_body(method, args, kwargs))
+
     def close(self) -> None:
         self._connections.close()
+        if self._aio is not None:
+            self._aio.close()
+            self._aio = None

@@ -15,7 +15,9 @@ kept-alive connection, encoded and decoded with orjson, and follows no redirect 
 would have turned a redirected POST into a GET without its body anyway). odoorpc's per-call
 path (a urllib `Request`, the opener's handler chain and cookie jar, a deep copy of the payload
 for its debug log, the stdlib `json`) cost more than the rest of the server's own work on a
-call. odoorpc itself is imported on the first connection, not at start-up.
+call. odoorpc itself is imported on the first connection, not at start-up. `execute_async` sends
+that same request from the event loop (`aio_http.py`) once the login is done, for the read tools
+that await it; the answer is read by the same code (`_result`), so both paths fail alike.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from urllib.request import HTTPRedirectHandler
 
 from foundation import fastjson
 
-from .errors import OdooFault, mapped_errors, odoo_failure, wrong_credentials
+from .aio_http import AsyncConnections
+from .errors import OdooFault, WouldBlock, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler, exchange
 from .settings import ConnectionConfig
 from .transport import ssl_context, unreachable
@@ -71,6 +74,7 @@ class JsonRpcTransport:
         self.config = config
         self._odoo: odoorpc.ODOO | None = None
         self._http: KeepAliveHTTPHandler | KeepAliveHTTPSHandler | None = None
+        self._aio: AsyncConnections | None = None
         self._lock = threading.Lock()
         self._uid: int | None = None
         self._ids = itertools.count(1)
@@ -79,6 +83,7 @@ class JsonRpcTransport:
         self._port = parts.port or (443 if self._https else 80)
         self._hostname = parts.hostname or ""
         self._host = f"{self._hostname}:{self._port}"  # the key odoorpc's URLs give the kept-alive connection
+        self._host_header = parts.netloc.rsplit("@", 1)[-1]  # as http.client writes it: no default port added
 
     def _handler(self) -> KeepAliveHTTPHandler | KeepAliveHTTPSHandler:
         """The kept-alive connections every request of this transport goes over."""
@@ -142,20 +147,28 @@ class JsonRpcTransport:
         self._uid = int(uid)
         return self._uid
 
+    def _request_body(self, params: dict[str, Any]) -> bytes:
+        return fastjson.dumps_bytes({"jsonrpc": "2.0", "method": "call", "params": params, "id": next(self._ids)})
+
     def _post(self, path: str, params: dict[str, Any]) -> Any:
         """One JSON-RPC `call` on the kept-alive connection; Odoo's `error` raised as our failure."""
-        body = fastjson.dumps_bytes({"jsonrpc": "2.0", "method": "call", "params": params, "id": next(self._ids)})
+        body = self._request_body(params)
         handler = self._http
         if handler is None:  # closed meanwhile
             raise OSError("the connection is closed")
         answer, data = exchange(handler.connections, self._host, "POST", path, body, _JSON_HEADERS, self.config.timeout)
-        if 300 <= answer.status < 400:
-            target = urlsplit(answer.getheader("Location") or "")
+        return self._result(path, answer.status, answer.reason, answer.getheader("Location"), data)
+
+    def _result(self, path: str, status: int, reason: str, location: str | None, data: bytes) -> Any:
+        """The `result` of a JSON-RPC answer (sync and async paths alike); a redirect, an HTTP error or
+        Odoo's `error` raised as our failure."""
+        if 300 <= status < 400:
+            target = urlsplit(location or "")
             where = f"{target.scheme}://{target.netloc}" if target.netloc else "another path"
-            raise unreachable(self.config, f"answered HTTP {answer.status} redirecting to {where}: "
+            raise unreachable(self.config, f"answered HTTP {status} redirecting to {where}: "
                                            "a call is never redirected")
-        if not 200 <= answer.status < 300:
-            raise urllib.error.HTTPError(path, answer.status, answer.reason, answer.headers, None)
+        if not 200 <= status < 300:
+            raise urllib.error.HTTPError(path, status, reason, None, None)  # type: ignore[arg-type]
         payload = fastjson.loads(data)
         if not isinstance(payload, dict):
             raise ValueError("the answer is not a JSON-RPC object")
@@ -171,6 +184,22 @@ class JsonRpcTransport:
                   "args": [self.config.db, uid, self.config.secret, model, method, args, kwargs]}
         return self._guarded(lambda: self._post("/jsonrpc", params))
 
+    async def execute_async(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """`execute` from the event loop (`aio_http`): the same request, answer and errors, no worker
+        thread. `WouldBlock` (nothing sent) until the login is done: that runs in a thread."""
+        uid = self._uid
+        if uid is None or self._http is None:
+            raise WouldBlock("not logged in yet")
+        if self._aio is None:
+            self._aio = AsyncConnections(self._hostname, self._port, ssl_context(self.config) if self._https else None,
+                                         self._host_header)
+        params = {"service": "object", "method": "execute_kw",
+                  "args": [self.config.db, uid, self.config.secret, model, method, args, kwargs]}
+        with mapped_errors(self.config):
+            answer = await self._aio.request("POST", "/jsonrpc", self._request_body(params), _JSON_HEADERS,
+                                             self.config.timeout)
+            return self._result("/jsonrpc", answer.status, answer.reason, answer.getheader("Location"), answer.body)
+
     def close(self) -> None:
         with self._lock:
             if self._odoo is not None:
@@ -181,3 +210,6 @@ class JsonRpcTransport:
             if self._http is not None:
                 self._http.connections.close()
                 self._http = None
+            if self._aio is not None:
+                self._aio.close()
+                self._aio = None

@@ -6,10 +6,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
 
 from guard.spec import Call, ToolFailure
-from odoo_client.connection import OdooConnection
+from odoo_client.connection import OdooConnection, no_blocking
+from odoo_client.errors import WouldBlock
 from tools.identity.store import active_connection
 from tools.odoo_kit import odoo_pool, signed_in_connection
 
@@ -27,6 +31,23 @@ def odoo(call: Call, connection: str | None) -> OdooConnection:
     return odoo_pool(call).get(connection, owner=call.caller.grant)
 
 
+T = TypeVar("T")
+
+
+async def on_loop_unless_blocking(step: Callable[[], T]) -> T:
+    """Run `step` here, on the event loop, when it needs no Odoo request; else in a worker thread.
+
+    For the steps of an async handler around its Odoo request (sensitive-data checks, the read's
+    plan and finish): their schema look-ups are cached, so a warm call runs them without a thread
+    hop. `step` must change nothing before any request it makes: refused on the loop
+    (`WouldBlock`, nothing sent), it is run again, whole, in the thread."""
+    try:
+        with no_blocking():
+            return step()
+    except WouldBlock:
+        return await anyio.to_thread.run_sync(step)
+
+
 def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dict[str, Any],
              what: str | None = None) -> dict[str, Any]:
     """One record's `read`, or a tagged answer naming it: Odoo's `read` drops ids that do not exist
@@ -35,4 +56,3 @@ def read_one(connection: OdooConnection, model: str, record_id: int, kwargs: dic
     if not rows:
         raise ToolFailure(f"{what or model} {record_id} does not exist (or is not visible to this user)")
     return rows[0]
-

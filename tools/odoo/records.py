@@ -1,4 +1,10 @@
-"""Record tools: search, read, create, write, unlink, execute, aggregate, post a message."""
+"""Record tools: search, read, create, write, unlink, execute, aggregate, post a message.
+
+The two reads an agent calls most (`odoo_search_read`, `odoo_read`) are async: on a warm
+connection their checks, their Odoo request and their answer's masking run on the event loop, no
+worker thread (`OdooConnection.execute_async`, `common.on_loop_unless_blocking`); a cold schema,
+the first login or XML-RPC still go to a thread. The other tools run in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from guard.spec import Call, Risk, ToolFailure
+from odoo_client.connection import OdooConnection
 from odoo_client.domain import METHOD_NAME
 from tools.odoo_kit import Domain, FieldList, Ids, Limit, Offset, OnModel, Order, Values, given, sensitive
 from tools.odoo_kit.equivalents import execute_equivalents
@@ -14,7 +21,7 @@ from tools.registry import tool
 
 from . import message_body
 from .canonical import canonical_call_args, canonical_record_args
-from .common import odoo
+from .common import odoo, on_loop_unless_blocking
 from .message_body import BodyFormat
 from .previews import unlink_preview, write_preview
 
@@ -98,15 +105,20 @@ def odoo_search(args: SearchArgs, call: Call) -> Any:
 
 
 @tool("odoo_search_read", family="odoo", risk=Risk.READ, args=SearchReadArgs, idempotent=True, open_world=True)
-def odoo_search_read(args: SearchReadArgs, call: Call) -> Any:
+async def odoo_search_read(args: SearchReadArgs, call: Call) -> Any:
     """Search records of a model and read their fields in one call. Without `fields`: every field but
     binaries and one2many/many2many; long answers are capped (the answer says how to ask for more)."""
-    connection = odoo(call, args.connection)
-    sensitive.check_search(call, connection, args.model, domain=args.domain, order=args.order)
-    plan = sensitive.plan_read(call, connection, args.model, args.fields)
-    kwargs = given(fields=plan.fields, offset=args.offset, limit=args.limit, order=args.order)
-    rows = connection.execute(args.model, "search_read", [args.domain], kwargs)
-    return sensitive.finish_read(call, plan, rows, more=lambda kept: f"call again with offset={args.offset + kept}")
+
+    def plan() -> tuple[OdooConnection, sensitive.ReadPlan]:
+        connection = odoo(call, args.connection)
+        sensitive.check_search(call, connection, args.model, domain=args.domain, order=args.order)
+        return connection, sensitive.plan_read(call, connection, args.model, args.fields)
+
+    connection, read = await on_loop_unless_blocking(plan)
+    kwargs = given(fields=read.fields, offset=args.offset, limit=args.limit, order=args.order)
+    rows = await connection.execute_async(args.model, "search_read", [args.domain], kwargs)
+    return await on_loop_unless_blocking(lambda: sensitive.finish_read(
+        call, read, rows, more=lambda kept: f"call again with offset={args.offset + kept}"))
 
 
 @tool("odoo_search_count", family="odoo", risk=Risk.READ, args=SearchCountArgs, idempotent=True, open_world=True)
@@ -118,15 +130,19 @@ def odoo_search_count(args: SearchCountArgs, call: Call) -> Any:
 
 
 @tool("odoo_read", family="odoo", risk=Risk.READ, args=ReadArgs, idempotent=True, open_world=True)
-def odoo_read(args: ReadArgs, call: Call) -> Any:
+async def odoo_read(args: ReadArgs, call: Call) -> Any:
     """Read fields of records by id. Without `fields`: every field but binaries and one2many/many2many;
     long answers are capped (the answer says how to ask for more)."""
-    connection = odoo(call, args.connection)
-    plan = sensitive.plan_read(call, connection, args.model, args.fields)
-    kwargs = {"fields": plan.fields} if plan.fields else {}
-    rows = connection.execute(args.model, "read", [args.ids], kwargs)
-    return sensitive.finish_read(call, plan, rows, more=lambda kept: (
-        f"read the remaining {len(args.ids) - kept} ids, from id {args.ids[min(kept, len(args.ids) - 1)]} on"))
+
+    def plan() -> tuple[OdooConnection, sensitive.ReadPlan]:
+        connection = odoo(call, args.connection)
+        return connection, sensitive.plan_read(call, connection, args.model, args.fields)
+
+    connection, read = await on_loop_unless_blocking(plan)
+    kwargs = {"fields": read.fields} if read.fields else {}
+    rows = await connection.execute_async(args.model, "read", [args.ids], kwargs)
+    return await on_loop_unless_blocking(lambda: sensitive.finish_read(call, read, rows, more=lambda kept: (
+        f"read the remaining {len(args.ids) - kept} ids, from id {args.ids[min(kept, len(args.ids) - 1)]} on")))
 
 
 @tool("odoo_create", family="odoo", risk=Risk.WRITE, args=CreateArgs, open_world=True,

@@ -245,9 +245,11 @@ def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema
     """
     known: dict[str, bool] = {}
     masked: dict[str, None] = {}
+    marked: list[tuple[dict[str, Any], list[str]]] = []  # the rows with something to mask (usually none)
+    attachments = model == "ir.attachment"
     keys: set[str] | None = None
     hidden: list[str] = []
-    for row in rows:
+    for row in rows:  # every decision first (a schema look-up may be refused on the event loop: nothing changed yet)
         if not isinstance(row, dict):
             continue
         if keys is None or row.keys() != keys:  # Odoo's rows share their keys: judged once, not per row
@@ -256,10 +258,13 @@ def mask_rows(rules: SensitiveRules, model: str, rows: list[Any], schema: Schema
                 known[name] = name != "id" and (rules.hides(schema, model, name) if schema is not None
                                                  else rules.masks(model, name))
             hidden = [name for name in row if known[name]]
-        for name in hidden:
+        if hidden or attachments:
+            marked.append((row, hidden))
+    for row, names in marked:
+        for name in names:
             row[name] = MASK
             masked[name] = None
-        if model == "ir.attachment" and _secret_attachment(rules, row):
+        if attachments and _secret_attachment(rules, row):
             for name in ATTACHMENT_CONTENT & row.keys():
                 row[name] = MASK
                 masked[name] = None
@@ -281,7 +286,10 @@ def _secret_attachment(rules: SensitiveRules, row: dict[str, Any]) -> bool:
 
 def finish_read(call: Call, plan: ReadPlan, rows: Any, *, more: Callable[[int], str]) -> Any:
     """Mask, cut and cap `rows`; a plain list when nothing was changed, else an object that says what
-    was and how to get it (`more(kept)`: how to ask for the records left out of a capped answer)."""
+    was and how to get it (`more(kept)`: how to ask for the records left out of a capped answer).
+
+    Every schema look-up it may need happens before `rows` is changed (`mask_rows`), so a run
+    refused on the event loop (`WouldBlock`) can be run again in a worker thread."""
     if not isinstance(rows, list):
         return rows
     notes: list[str] = []

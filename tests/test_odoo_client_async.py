@@ -1,0 +1,250 @@
+"""Odoo requests from the event loop (`execute_async`, `aio_http`), against the double over real HTTP.
+
+What a user relies on: a warm read answers without a worker thread (so it still answers when every
+worker is busy with slow calls), with the same answer and the same errors as the threaded path; a
+write still runs whole in a worker thread, so a cancellation is acknowledged only once Odoo has
+answered it; a cancelled read never leaves its answer for the next request on a kept-alive connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pytest
+from guard.sensitive import FieldInfo, SensitiveRules
+from tools.odoo.sensitive import MASK, mask_rows
+
+from odoo_client.connection import OdooConnection, no_blocking
+from odoo_client.errors import OdooFault, OdooUnreachable, WouldBlock
+from odoo_client.settings import ConnectionConfig
+from tests.odoo_double import ADMIN, OdooDouble
+
+ASYNC_PROTOCOLS = ["jsonrpc", "json2"]
+PARTNERS = 12  # the seed adds the company's own partner
+
+
+@pytest.fixture
+def double() -> Iterator[OdooDouble]:
+    with OdooDouble(partners=PARTNERS) as running:
+        yield running
+
+
+def partners(double: OdooDouble) -> int:
+    return len(double.database.models["res.partner"].records)
+
+
+def connection(double: OdooDouble, protocol: str, timeout: float = 30.0) -> OdooConnection:
+    secret = {"api_key": ADMIN["api_key"]} if protocol == "json2" else {"password": ADMIN["password"]}
+    config = ConnectionConfig(alias="t", url=double.url, db=double.db, username=ADMIN["login"], protocol=protocol,
+                              timeout=timeout, **secret)
+    return OdooConnection(config)
+
+
+def warm(double: OdooDouble, protocol: str, **options: Any) -> OdooConnection:
+    """A connection that has logged in (its first call, in this thread)."""
+    odoo = connection(double, protocol, **options)
+    odoo.execute("res.partner", "search_count", [[]])
+    return odoo
+
+
+READ = ("res.partner", "search_read", [[]], {"fields": ["name"], "limit": 5, "order": "id"})
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_a_warm_read_answers_while_every_worker_thread_is_busy(double, protocol):
+    odoo = warm(double, protocol)
+    expected = odoo.execute(*READ)
+    opened = double.behaviour.connections
+
+    async def main() -> Any:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        await limiter.acquire()  # every worker thread taken, as by slow calls
+        try:
+            with anyio.fail_after(10):
+                return [await odoo.execute_async(*READ) for _ in range(3)]
+        finally:
+            limiter.release()
+
+    assert anyio.run(main) == [expected] * 3
+    assert double.behaviour.connections == opened + 1  # one connection on the loop, kept alive
+    odoo.close()
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_the_first_read_logs_in_then_reads(double, protocol):
+    odoo = connection(double, protocol)
+    rows = anyio.run(lambda: odoo.execute_async(*READ))
+    assert [row["id"] for row in rows] == sorted(row["id"] for row in rows) and len(rows) == 5
+    assert odoo.logins == 1
+    odoo.close()
+
+
+def test_a_cancelled_write_is_acknowledged_only_once_odoo_answered_it(double):
+    odoo = warm(double, "jsonrpc")
+    partner = min(double.database.models["res.partner"].records)
+    double.behaviour.delay = 0.5
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(odoo.execute_async, "res.partner", "write", [[partner], {"name": "Written Whole"}])
+            await anyio.sleep(0.1)  # the request is in Odoo's hands
+            group.cancel_scope.cancel()
+        seen["name"] = double.database.models["res.partner"].records[partner]["name"]
+
+    anyio.run(main)
+    assert seen["name"] == "Written Whole"
+    odoo.close()
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_a_cancelled_read_leaves_no_answer_for_the_next_request(double, protocol):
+    odoo = warm(double, protocol)
+    double.behaviour.delay = 0.4
+
+    async def main() -> Any:
+        with anyio.move_on_after(0.1):
+            await odoo.execute_async(*READ)
+        double.behaviour.delay = 0
+        return await odoo.execute_async("res.partner", "search_count", [[]])
+
+    assert anyio.run(main) == partners(double)
+    odoo.close()
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_a_connection_the_server_dropped_while_idle_is_replaced_on_the_loop(double, protocol):
+    odoo = warm(double, protocol)
+    double.behaviour.drop_idle = True
+
+    async def main() -> list[Any]:
+        return [await odoo.execute_async("res.partner", "search_count", [[]]) for _ in range(4)]
+
+    assert anyio.run(main) == [partners(double)] * 4
+    odoo.close()
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_an_expired_session_logs_in_again_once(double, protocol):
+    odoo = warm(double, protocol)
+    double.behaviour.expire_calls = 1
+    assert anyio.run(lambda: odoo.execute_async("res.partner", "search_count", [[]])) == partners(double)
+    assert odoo.logins == 2
+    odoo.close()
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_odoo_faults_and_timeouts_read_the_same_on_both_paths(double, protocol):
+    odoo = warm(double, protocol, timeout=0.3)
+    failures = []
+    for run in (lambda: odoo.execute("no.such.model", "search_read", [[]]),
+                lambda: anyio.run(lambda: odoo.execute_async("no.such.model", "search_read", [[]]))):
+        with pytest.raises(OdooFault) as fault:
+            run()
+        failures.append(str(fault.value))
+    assert failures[0] == failures[1]
+    double.behaviour.delay = 1.0
+    timeouts = []
+    for run in (lambda: odoo.execute(*READ), lambda: anyio.run(lambda: odoo.execute_async(*READ))):
+        with pytest.raises(OdooUnreachable) as unreachable:
+            run()
+        timeouts.append(str(unreachable.value))
+    assert timeouts[0] == timeouts[1] and "no answer within 0.3 s" in timeouts[0]
+    odoo.close()
+
+
+def test_no_request_leaves_inside_no_blocking(double):
+    odoo = warm(double, "jsonrpc")
+    before = double.behaviour.requests
+    with no_blocking(), pytest.raises(WouldBlock):
+        odoo.execute(*READ)
+    with no_blocking(), pytest.raises(WouldBlock):
+        connection(double, "jsonrpc").uid()
+    assert double.behaviour.requests == before
+    odoo.close()
+
+
+class ColdSchema(dict):
+    """A schema whose unknown models would need Odoo: on the event loop, `WouldBlock`."""
+
+    def __missing__(self, model: str) -> Any:
+        raise WouldBlock(model)
+
+    def get(self, model: str, default: Any = None) -> Any:  # as LazySchema: every model goes through __missing__
+        return self[model]
+
+
+def test_masking_decides_everything_before_it_changes_a_row():
+    """A schema look-up refused on the loop leaves the rows untouched, so the thread's rerun masks them once."""
+    schema = ColdSchema({"res.users": {"partner_id": FieldInfo("many2one", "res.partner"),
+                                       "mirror": FieldInfo("char", None, "partner_id.email")}})
+    rows = [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
+    with pytest.raises(WouldBlock):
+        mask_rows(SensitiveRules(), "res.users", rows, schema)
+    assert rows == [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
+    schema["res.partner"] = {}
+    assert mask_rows(SensitiveRules(), "res.users", rows, schema) == ["password"]
+    assert [row["password"] for row in rows] == [MASK, MASK]
+
+
+ANSWERS = {
+    b"/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[1, \r\n3\r\n2]\n\r\n0\r\n\r\n",
+    b"/interim": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    b"/until-close": b"HTTP/1.0 200 OK\r\n\r\n[3]",
+}
+
+
+def test_answers_framed_every_way_http_allows_are_read_whole():
+    """Behind a proxy Odoo's answers come chunked, after a 100 Continue, or ended by the connection's close."""
+    from odoo_client.aio_http import AsyncConnections
+
+    async def main() -> list[tuple[int, bytes]]:
+        async def serve(reader: Any, writer: Any) -> None:
+            while line := await reader.readline():
+                path = line.split(b" ")[1]
+                while (await reader.readline()) not in (b"\r\n", b""):
+                    pass
+                writer.write(ANSWERS[path])
+                await writer.drain()
+                if path == b"/until-close":
+                    writer.close()
+                    return
+
+        import asyncio
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = AsyncConnections("127.0.0.1", port, None, f"127.0.0.1:{port}")
+        try:
+            answers = []
+            for path in ("/chunked", "/interim", "/until-close", "/chunked"):
+                answer = await pool.request("GET", path, None, {}, 5)
+                answers.append((answer.status, answer.body))
+            return answers
+        finally:
+            pool.close()
+            server.close()
+
+    assert anyio.run(main) == [(200, b"[1, 2]\n"), (200, b"{}"), (200, b"[3]"), (200, b"[1, 2]\n")]
+
+
+@pytest.mark.parametrize("protocol", ASYNC_PROTOCOLS)
+def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(protocol, tmp_path):
+    import subprocess
+
+    cert, key = tmp_path / "odoo.pem", tmp_path / "odoo.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    with OdooDouble(partners=PARTNERS, tls=(cert, key)) as https:
+        secret = {"api_key": ADMIN["api_key"]} if protocol == "json2" else {"password": ADMIN["password"]}
+        config = ConnectionConfig(alias="t", url=https.url, db=https.db, username=ADMIN["login"], protocol=protocol,
+                                  ca_bundle=cert, **secret)
+        odoo = OdooConnection(config)
+        expected = odoo.execute(*READ)
+        assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
+        odoo.close()
