@@ -14,13 +14,13 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import pytest
-from guard.sensitive import FieldInfo, SensitiveRules
-from tools.odoo.sensitive import MASK, mask_rows
 
 from odoo_client.connection import OdooConnection, no_blocking
 from odoo_client.errors import OdooFault, OdooUnreachable, WouldBlock
 from odoo_client.settings import ConnectionConfig
 from tests.odoo_double import ADMIN, OdooDouble
+from tools.odoo_kit.sensitive import mask_rows
+from tools.odoo_kit.sensitive_rules import MASK, FieldInfo, SensitiveRules
 
 ASYNC_PROTOCOLS = ["jsonrpc", "json2"]
 PARTNERS = 12  # the seed adds the company's own partner
