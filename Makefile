@@ -35,11 +35,13 @@ demo: $(VENV)/.demo
 # Our own modules are compiled first, for the same reason as --compile-bytecode above: an editable install
 # leaves them to be compiled on import, and with PYTHONDONTWRITEBYTECODE set every server process a test
 # starts would compile ~200 modules again (compileall writes the .pyc files whatever that variable says,
-# and only for sources that changed).
+# and only for sources that changed). pytest runs without PYTHONDONTWRITEBYTECODE so that it keeps the test
+# modules it rewrites for its assertion messages (tests/__pycache__): every worker rewrote all of them on
+# every run, ~3 s of CPU each.
 test: $(VENV)/.installed redis
 	$(VENV)/bin/ruff check .
 	@$(VENV)/bin/python -m compileall -q foundation odoo_mcp odoo_client guard tools tests >/dev/null
-	$(VENV)/bin/pytest -q -n 4
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n 4
 
 # The OAuth sign-in page in a real headless browser: Debian's chromium and chromium-driver (installed
 # here when missing; nothing is downloaded at run time) driven by selenium (the `browser` extra).
