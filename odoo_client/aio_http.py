@@ -72,7 +72,7 @@ class _Connection(asyncio.Protocol):
         self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
         self._waiter: asyncio.Future[Answer] | None = None
         self._answer: Answer | None = None
-        self._body: list[bytes] = []
+        self._body: list[bytes | bytearray] = []
         self.lost = False
         self.received = False
 
@@ -163,7 +163,7 @@ class _Connection(asyncio.Protocol):
             if event is h11.NEED_DATA:
                 return None
             if isinstance(event, h11.Data):
-                self._body.append(bytes(event.data))
+                self._body.append(event.data)
             elif isinstance(event, h11.Response):
                 headers: dict[str, str] = {}
                 for raw_name, raw_value in event.headers:

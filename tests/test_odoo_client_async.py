@@ -261,6 +261,15 @@ HOSTILE = {  # what a broken or hostile server (or a proxy before Odoo) may answ
     b"/two-lengths": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n[]",
                       "conflicting Content-Length"),
     b"/short-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[]", "received 2 bytes, expected 10"),
+    # framing read two ways by two parsers (request-smuggling shapes), each accepted by the hand-written parser
+    b"/space-colon": (b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n[]", "illegal header line"),
+    b"/signed-length": (b"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n[]", "bad Content-Length"),
+    b"/gzip-chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
+                       "Only Transfer-Encoding: chunked"),
+    b"/hex-chunk": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n[]\r\n0\r\n\r\n",
+                    "illegal chunk header"),
+    b"/chunk-footer": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]XX0\r\n\r\n",
+                       "malformed chunk footer"),
 }
 
 
