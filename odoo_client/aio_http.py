@@ -4,17 +4,22 @@ A sync Odoo request runs in a worker thread: after Odoo's answer arrives, that t
 then wakes the event loop to hand the result back — two threads scheduled after an idle wait,
 ~0.2-0.3 ms a call on a loaded machine (docs/benchmarks-peers.md). Sent from the event loop,
 the answer wakes only the loop. This is the smallest client that does it: one asyncio protocol
-per connection, a request written in one piece, the answer parsed as it arrives (status line,
-headers, a body framed by Content-Length, chunked, or the connection's end), connections kept
-per host and reused, one at a time.
+per connection, a request written in one piece, connections kept per host and reused, one at a
+time. The HTTP/1.1 itself — the request's framing, the answer's status line, headers and body
+(Content-Length, chunked, or ended by the connection's close; 1xx interim answers skipped), and
+whether the connection may carry another request — is `h11`'s (python-hyper's sans-IO HTTP/1.1),
+through its public API: what a broken or hostile server sends (a malformed status line or
+header, a bad chunk, a header block over `MAX_HEADER_BYTES`, a body shorter than its
+Content-Length) is its `RemoteProtocolError`, and the connection is closed, never reused.
 
 What the sync pool (`keepalive.py`) guarantees holds here too: TCP_NODELAY (asyncio's default
 on TCP), the per-request timeout (`no answer within`), the TLS context of the connection, and a
 kept-alive connection the server closed while idle replaced once — only when not one byte of an
 answer arrived on it; nothing else is retried. Failures leave as `urllib.error.URLError` (its
-`reason` the socket error or `TimeoutError`), the exceptions the sync path raises, so
-`errors.mapped_errors` maps both the same way. A request cancelled or timed out half-way closes
-its connection: it is never reused with an answer still on the way.
+`reason` the socket error, `TimeoutError`, or the protocol error), the exceptions the sync path
+raises, so `errors.mapped_errors` maps both the same way. A request cancelled or timed out
+half-way closes its connection: it is never reused with an answer still on the way; so does an
+answer followed by bytes nobody asked for.
 """
 
 from __future__ import annotations
@@ -25,8 +30,24 @@ import ssl
 import urllib.error
 from dataclasses import dataclass, field
 
+import h11
+
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-MAX_HEADER_BYTES = 65536
+MAX_HEADER_BYTES = 65536  # the largest status line + header block (or chunk header) read before refusing
+
+
+class InvalidAnswer(http.client.HTTPException):
+    """The server's bytes are not a valid HTTP/1.1 answer (h11's `RemoteProtocolError`), in one short line."""
+
+    @classmethod
+    def of(cls, error: h11.RemoteProtocolError) -> InvalidAnswer:
+        if error.error_status_hint == 431:  # h11's "Receive buffer too long"
+            return cls(f"status line and headers over {MAX_HEADER_BYTES} bytes")
+        problem = str(error)  # h11 quotes the offending line: what the server sent, kept short
+        return cls(problem if len(problem) <= 160 else problem[:157] + "...")
+
+    def __str__(self) -> str:
+        return f"invalid HTTP answer: {self.args[0]}"
 
 
 @dataclass
@@ -48,9 +69,10 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self._buffer = bytearray()
+        self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
         self._waiter: asyncio.Future[Answer] | None = None
-        self._eof = False
+        self._answer: Answer | None = None
+        self._body: list[bytes | bytearray] = []
         self.lost = False
         self.received = False
 
@@ -62,33 +84,52 @@ class _Connection(asyncio.Protocol):
         if self._waiter is None:  # bytes nobody asked for (an abandoned request's answer): never reused
             self.close()
             return
-        self._buffer += data
         self.received = True
+        self._http.receive_data(data)
         self._try_answer()
 
     def eof_received(self) -> bool:
-        self._eof = True
-        self._try_answer()
+        self._ended()
         return False  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
-        self._eof = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done() and exc is not None:
+            self._waiter = None
+            waiter.set_exception(exc)
+            return
+        self._ended()
+
+    def _ended(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if not self.received:  # not one byte of an answer: the server closed a connection it held idle
+            self._waiter = None
+            waiter.set_exception(http.client.RemoteDisconnected("Remote end closed connection without response"))
+            return
+        if not self._http.trailing_data[1]:
+            self._http.receive_data(b"")
         self._try_answer()
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(exc or http.client.RemoteDisconnected("Remote end closed connection "
-                                                                                "without response"))
 
     # one request -----------------------------------------------------------------------------
     def usable(self) -> bool:
         return not self.lost and self.transport is not None and not self.transport.is_closing()
 
-    def send(self, request: bytes) -> asyncio.Future[Answer]:
+    def send(self, request: h11.Request, body: bytes | None) -> asyncio.Future[Answer]:
         assert self.transport is not None
-        self._buffer.clear()
+        http11 = self._http
+        if http11.our_state is h11.DONE and http11.their_state is h11.DONE:
+            http11.start_next_cycle()
+        data = http11.send(request)
+        if body:
+            data += http11.send(h11.Data(data=body))
+        data += http11.send(h11.EndOfMessage())
         self.received = False
+        self._answer, self._body = None, []
         self._waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
+        self.transport.write(data)
         return self._waiter
 
     def close(self) -> None:
@@ -104,86 +145,42 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         try:
-            answer = self._parse()
-        except (ValueError, http.client.HTTPException) as exc:
+            answer = self._read()
+        except h11.RemoteProtocolError as exc:
             self.close()
-            waiter.set_exception(http.client.BadStatusLine(str(exc)) if isinstance(exc, ValueError) else exc)
+            self._waiter = None
+            waiter.set_exception(InvalidAnswer.of(exc))
             return
         if answer is not None:
             self._waiter = None
             waiter.set_result(answer)
 
-    def _parse(self) -> Answer | None:
-        """The answer when the buffer holds all of it (1xx interim answers skipped), else None."""
-        buffer = self._buffer
+    def _read(self) -> Answer | None:
+        """The answer once h11 has read all of it (1xx interim answers skipped), else None."""
+        http11 = self._http
         while True:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buffer) > MAX_HEADER_BYTES:
-                    raise http.client.LineTooLong("header block")
-                if self._eof:
-                    if buffer:
-                        raise http.client.IncompleteRead(bytes(buffer))
-                    raise http.client.RemoteDisconnected("Remote end closed connection without response")
+            event = http11.next_event()
+            if event is h11.NEED_DATA:
                 return None
-            lines = bytes(buffer[:end]).decode("iso-8859-1").split("\r\n")
-            version, _, rest = lines[0].partition(" ")
-            code, _, reason = rest.partition(" ")
-            if not version.startswith("HTTP/") or not code.isdigit():
-                raise http.client.BadStatusLine(lines[0])
-            status = int(code)
-            headers: dict[str, str] = {}
-            for line in lines[1:]:
-                name, colon, value = line.partition(":")
-                if not colon:
-                    raise http.client.BadStatusLine(line)
-                key = name.strip().lower()
-                headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-            if 100 <= status < 200:
-                del buffer[: end + 4]  # an interim answer: the real one follows
-                continue
-            body_start = end + 4
-            connection = headers.get("connection", "").lower()
-            will_close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
-            if status in (204, 304):
-                return Answer(status, reason, headers, b"", will_close)
-            if "chunked" in headers.get("transfer-encoding", "").lower():
-                body = self._chunked(body_start)
-                return None if body is None else Answer(status, reason, headers, body, will_close)
-            length = headers.get("content-length")
-            if length is not None:
-                size = int(length)
-                if size < 0:
-                    raise ValueError(f"Content-Length {length}")
-                if len(buffer) - body_start < size:
-                    if self._eof:
-                        raise http.client.IncompleteRead(bytes(buffer[body_start:]), size)
-                    return None
-                return Answer(status, reason, headers, bytes(buffer[body_start:body_start + size]), will_close)
-            if not self._eof:  # the body ends with the connection
-                return None
-            return Answer(status, reason, headers, bytes(buffer[body_start:]), True)
-
-    def _chunked(self, start: int) -> bytes | None:
-        buffer, position, parts = self._buffer, start, []
-        while True:
-            line_end = buffer.find(b"\r\n", position)
-            if line_end < 0:
-                break
-            size = int(bytes(buffer[position:line_end]).split(b";", 1)[0].strip(), 16)
-            if size == 0:
-                trailer_end = buffer.find(b"\r\n\r\n", line_end)  # trailers (none, usually) end with an empty line
-                if trailer_end < 0 and buffer[line_end:line_end + 4] != b"\r\n\r\n":
-                    break
-                return b"".join(parts)
-            chunk_start = line_end + 2
-            if len(buffer) < chunk_start + size + 2:
-                break
-            parts.append(bytes(buffer[chunk_start:chunk_start + size]))
-            position = chunk_start + size + 2
-        if self._eof:
-            raise http.client.IncompleteRead(b"".join(parts))
-        return None
+            if isinstance(event, h11.Data):
+                self._body.append(event.data)
+            elif isinstance(event, h11.Response):
+                headers: dict[str, str] = {}
+                for raw_name, raw_value in event.headers:
+                    name, value = raw_name.decode("ascii"), raw_value.decode("iso-8859-1")
+                    headers[name] = f"{headers[name]}, {value}" if name in headers else value
+                self._answer = Answer(event.status_code, event.reason.decode("iso-8859-1"), headers)
+            elif isinstance(event, h11.EndOfMessage):
+                answer = self._answer
+                assert answer is not None
+                answer.body = b"".join(self._body)
+                # reused only when h11 says both sides are done and nothing followed the answer
+                answer.will_close = (http11.their_state is not h11.DONE or http11.our_state is not h11.DONE
+                                     or bool(http11.trailing_data[0]))
+                return answer
+            elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
+                raise h11.RemoteProtocolError("connection closed before the answer")  # not reached: h11 raises first
+            # InformationalResponse (100 Continue...): the real answer follows
 
 
 class AsyncConnections:
@@ -219,25 +216,27 @@ class AsyncConnections:
     async def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
                       timeout: float | None) -> Answer:
         """Send one request and read its answer whole; `URLError` on any failure (see the module)."""
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self._host_header}", "Accept-Encoding: identity"]
-        head += [f"{name}: {value}" for name, value in headers.items()]
+        head = [("Host", self._host_header), ("Accept-Encoding", "identity"), *headers.items()]
         if body is not None or method in ("POST", "PUT", "PATCH"):
-            head.append(f"Content-Length: {len(body or b'')}")
-        request = ("\r\n".join(head) + "\r\n\r\n").encode("iso-8859-1") + (body or b"")
+            head.append(("Content-Length", str(len(body or b""))))
+        try:
+            request = h11.Request(method=method, target=path, headers=head)
+        except h11.LocalProtocolError as exc:
+            raise urllib.error.URLError(exc) from None
         for attempt in range(2):
             connection = self._take()
             reused = connection is not None
             try:
                 if connection is None:
                     connection = await self._open(timeout)
-                answer = await self._exchange(connection, request, timeout)
+                answer = await self._exchange(connection, request, body, timeout)
             except _STALE as exc:
                 if connection is not None:
                     connection.close()
                 if reused and attempt == 0 and connection is not None and not connection.received:
                     continue  # the server closed the idle connection: send once more on a new one
                 raise urllib.error.URLError(exc) from None
-            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            except (TimeoutError, OSError, http.client.HTTPException, h11.ProtocolError) as exc:
                 if connection is not None:
                     connection.close()
                 reason = TimeoutError("timed out") if isinstance(exc, asyncio.TimeoutError) else exc
@@ -254,8 +253,9 @@ class AsyncConnections:
         raise AssertionError("unreachable")
 
     @staticmethod
-    async def _exchange(connection: _Connection, request: bytes, timeout: float | None) -> Answer:
-        waiter = connection.send(request)
+    async def _exchange(connection: _Connection, request: h11.Request, body: bytes | None,
+                        timeout: float | None) -> Answer:
+        waiter = connection.send(request, body)
         if timeout is None:
             return await waiter
         loop = asyncio.get_running_loop()

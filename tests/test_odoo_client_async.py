@@ -248,3 +248,100 @@ def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(protocol, tmp
         expected = odoo.execute(*READ)
         assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
         odoo.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]"
+HOSTILE = {  # what a broken or hostile server (or a proxy before Odoo) may answer, and what the agent reads of it
+    b"/bad-status": (b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n[]", "illegal status line"),
+    b"/long-status": (b"HTTP/1.1 2" + b"0" * 5_000 + b" OK\r\nContent-Length: 2\r\n\r\n[]", "illegal status line"),
+    b"/bad-header": (b"HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 2\r\n\r\n[]", "illegal header line"),
+    b"/bad-chunk": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n[]\r\n0\r\n\r\n",
+                    "illegal chunk header"),
+    b"/huge-head": (b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 70_000 + b"\r\n", "headers over 65536 bytes"),
+    b"/two-lengths": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n[]",
+                      "conflicting Content-Length"),
+    b"/short-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[]", "received 2 bytes, expected 10"),
+    # framing read two ways by two parsers (request-smuggling shapes), each accepted by the hand-written parser
+    b"/space-colon": (b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n[]", "illegal header line"),
+    b"/signed-length": (b"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n[]", "bad Content-Length"),
+    b"/gzip-chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
+                       "Only Transfer-Encoding: chunked"),
+    b"/hex-chunk": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n[]\r\n0\r\n\r\n",
+                    "illegal chunk header"),
+    b"/chunk-footer": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]XX0\r\n\r\n",
+                       "malformed chunk footer"),
+}
+
+
+def hostile_exchange(path: bytes, then: bytes = b"/ok") -> tuple[Any, Any, list[bool]]:
+    """The outcome of `path` then of `then` on one pool; per connection, whether the client closed it.
+
+    The server keeps each connection open after its answer (except /short-body, whose promised
+    bytes never come: it closes), so only the client can close it."""
+    import asyncio
+
+    from odoo_client.aio_http import AsyncConnections
+    from odoo_client.errors import mapped_errors
+
+    async def main() -> tuple[Any, Any, list[bool]]:
+        closed: list[asyncio.Future[bool]] = []
+
+        async def serve(reader: Any, writer: Any) -> None:
+            seen = asyncio.get_running_loop().create_future()
+            closed.append(seen)
+            while line := await reader.readline():
+                target = line.split(b" ")[1]
+                while (await reader.readline()) not in (b"\r\n", b""):
+                    pass
+                writer.write(HOSTILE[target][0] if target in HOSTILE else EXTRA.get(target, OK))
+                await writer.drain()
+                if target == b"/short-body":
+                    writer.close()
+                    seen.set_result(False)
+                    return
+            seen.set_result(True)  # the client closed its end
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        config = ConnectionConfig(alias="t", url=f"http://127.0.0.1:{port}", db="d", username="u", password="p",
+                                  timeout=5)
+        pool = AsyncConnections("127.0.0.1", port, None, f"127.0.0.1:{port}")
+        outcomes: list[Any] = []
+        try:
+            for target in (path, then):
+                try:
+                    with mapped_errors(config):
+                        outcomes.append(await pool.request("GET", target.decode(), None, {}, config.timeout))
+                except OdooUnreachable as failure:
+                    outcomes.append(failure)
+            pool.close()
+            with anyio.fail_after(5):
+                return outcomes[0], outcomes[1], [await seen for seen in closed]
+        finally:
+            server.close()
+
+    return anyio.run(main)
+
+
+EXTRA = {b"/long-body": OK + b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[9]"}
+
+
+@pytest.mark.parametrize("path", list(HOSTILE))
+def test_an_answer_that_is_not_valid_http_is_a_clear_error_and_its_connection_is_never_reused(path):
+    failure, after, closed_by_client = hostile_exchange(path)
+    assert isinstance(failure, OdooUnreachable), failure
+    message = str(failure)
+    assert message.startswith("t (http://127.0.0.1:") and "invalid HTTP answer: " in message
+    assert HOSTILE[path][1] in message and len(message) < 300  # one short line, whatever the server sent
+    assert after.status == 200 and after.body == b"[]"  # the next request answered, on a new connection
+    assert len(closed_by_client) == 2
+    assert closed_by_client[0] is (path != b"/short-body")  # the broken connection closed by the client
+
+
+def test_bytes_after_an_answer_are_never_read_as_the_next_answer():
+    """A body longer than its Content-Length (a desynchronised proxy): the rest is not the next answer."""
+    first, after, closed_by_client = hostile_exchange(b"/long-body", b"/ok")
+    assert (first.status, first.body) == (200, b"[]")
+    assert (after.status, after.body) == (200, b"[]")  # not the smuggled [9]
+    assert closed_by_client == [True, True]

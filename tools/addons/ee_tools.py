@@ -34,7 +34,7 @@ class CheckoutArgs(ToolArgs):
 
     branch: BranchName | None = Field(default=None, description="Accepted for compatibility; echoed only.")
     mode: Mode = Field(default="direct", description="direct: ODOO_MCP_EE_DIR; buffered: a buffer instance.")
-    instance: InstanceName | None = Field(default=None, description="Buffered instance name (mode=buffered).")
+    instance: InstanceName | None = Field(default=None, description="Buffered instance (mode=buffered).")
 
 
 class EeModulesArgs(CheckoutArgs):
@@ -244,7 +244,7 @@ def ee_oca_recommend(args: EeRecommendArgs, call: Call) -> dict[str, Any]:
 class EeCloneArgs(ToolArgs):
     branch: BranchName | None = Field(default=None, description="Branch to clone (default ODOO_BRANCH or 19.0).")
     mode: Mode = Field(default="direct", description="direct: into ODOO_MCP_EE_DIR; buffered: a buffer instance.")
-    instance: InstanceName | None = Field(default=None, description="Buffered instance name (mode=buffered).")
+    instance: InstanceName | None = Field(default=None, description="Buffered instance (mode=buffered).")
     token: str | None = Token
 
 

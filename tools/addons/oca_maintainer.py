@@ -36,7 +36,7 @@ class OcaCommonArgs(ToolArgs):
 
     branch: BranchName | None = Field(default=None, description="Series for links and versions (default ODOO_BRANCH).")
     mode: Mode = Field(default="direct", description="direct: ODOO_MCP_OCA_DIR; buffered: a buffer instance.")
-    instance: InstanceName | None = Field(default=None, description="Buffered instance name (mode=buffered).")
+    instance: InstanceName | None = Field(default=None, description="Buffered instance (mode=buffered).")
 
 
 def _branch(call: Call, args: OcaCommonArgs) -> str:

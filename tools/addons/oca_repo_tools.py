@@ -74,7 +74,7 @@ def _clone_base(call: Call, mode: str, instance: str | None) -> Path:
 class CloneAllArgs(ToolArgs):
     branch: BranchName | None = Field(default=None, description="Branch to clone (default ODOO_BRANCH or 19.0).")
     mode: Mode = Field(default="direct", description="direct: ODOO_MCP_OCA_DIR; buffered: a buffer instance.")
-    instance: InstanceName | None = Field(default=None, description="Buffered instance name (mode=buffered).")
+    instance: InstanceName | None = Field(default=None, description="Buffered instance (mode=buffered).")
     repos: list[RepoName] | None = Field(default=None, max_length=MAX_REPOS,
                                          description="Repositories (default ODOO_MCP_OCA_REPOS, or every repo of a "
                                                      "local ODOO_MCP_OCA_GIT_BASE).")

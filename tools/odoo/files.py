@@ -30,7 +30,7 @@ from .common import odoo, read_one
 
 MAX_BYTES = 25 * 1024 * 1024
 SavePath = Annotated[str | None, PathArg("files"),
-                     Field(None, description="Where to write, inside the files root (ODOO_MCP_FILES_DIR).")]
+                     Field(None, description="Output path under ODOO_MCP_FILES_DIR.")]
 
 
 def files_root(call: Call) -> Path:

@@ -40,10 +40,10 @@ def _field_names(values: dict[str, Any]) -> dict[str, Any]:
 ConnectionName = Annotated[
     str | None,
     Field(None, pattern=anchored(ALIAS),
-          description="Connection alias (odoo_connections); omit for the default."),
+          description="Alias (odoo_connections); omit for the default."),
 ]
 ModelName = Annotated[
-    str, Field(pattern=MODEL_NAME.pattern, max_length=128, description="Technical model name, e.g. res.partner.")
+    str, Field(pattern=MODEL_NAME.pattern, max_length=128, description="Model, e.g. res.partner.")
 ]
 FieldName = Annotated[str, Field(pattern=FIELD_NAME.pattern, max_length=128)]
 FieldList = Annotated[
@@ -54,10 +54,10 @@ FieldList = Annotated[
 Domain = Annotated[
     list[Any],
     AfterValidator(check_domain),
-    Field(description='Odoo domain: [["field", "operator", value], ...] with optional "&", "|", "!" prefixes.'),
+    Field(description="Odoo domain: [[field, operator, value], ...] with optional &, |, ! prefixes."),
 ]
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Ids = Annotated[list[RecordId], Field(min_length=1, max_length=MAX_IDS, description="Record ids (positive integers).")]
+Ids = Annotated[list[RecordId], Field(min_length=1, max_length=MAX_IDS, description="Record ids.")]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Maximum number of records (1..{MAX_LIMIT}).")]
 Offset = Annotated[int, Field(0, ge=0, le=10_000_000, description="Number of records to skip.")]
 Order = Annotated[
