@@ -118,11 +118,13 @@ def functions(path: str) -> dict[str, str]:
 def change_of(name: str, bodies: dict[str, str]) -> str:
     """The mutated line(s) of mutant `name`, stripped: what an equivalent.toml entry pins."""
     local = name.rsplit(".", 1)[-1]
-    original = bodies.get(local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
+    orig_name = local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+    original = bodies.get(orig_name)
     mutated = bodies.get(local)
     if original is None or mutated is None:
         return ""
-    before, after = original.splitlines()[1:], mutated.splitlines()[1:]
+    # The def line too (a mutated default argument is there), with the mutant's name read as the original's.
+    before, after = original.splitlines(), mutated.replace(f"def {local}(", f"def {orig_name}(", 1).splitlines()
     return " / ".join(
         line[1:].strip()
         for line in difflib.unified_diff(before, after, lineterm="", n=0)
