@@ -159,7 +159,7 @@ def test_a_counter_key_lives_one_second_past_its_window(clock):
     limiter.reserve([], ALICE, [(counter(), {})])
     _start, end = window_bounds(60, NOW)
     [key] = limiter._storage.counters
-    assert limiter._storage.get_expiry(key) == pytest.approx(end + 1 + (NOW - int(NOW)))
+    assert limiter._storage.get_expiry(key) == pytest.approx(end + 1 + (NOW - int(NOW)), abs=1e-6)
 
 
 def test_read_goes_on_past_a_path_it_does_not_count(clock):
@@ -216,3 +216,4 @@ def test_a_rollback_in_redis_gives_back_one_hit_when_two_share_a_timestamp(clock
     limiter.reserve([limit], ALICE)
     limiter.rollback(first)
     assert limiter.state(limit, ALICE).remaining == 2
+    assert limiter._storage.take_entries("direct", 1, 60) is not None  # the default amount is one entry
