@@ -1,0 +1,77 @@
+"""guard/audit.py at its edges: the exact masks, the start record, one report for many failures,
+and configured secrets masked as deep as a record can go. In process; rows found by `make mutants`."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from typing import Any
+
+import pytest
+
+from guard.audit import MAX_DEPTH, REDACTED, AuditLog, AuditUnavailable, KnownSecrets, redact
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("Bearer abc.def-5555", f"Bearer {REDACTED}"),
+    ("basic dXNlcjpwdw==", f"basic {REDACTED}"),
+    ("https://admin:pw-4444@odoo.example/web", f"https://{REDACTED}@odoo.example/web"),
+])
+def test_a_secret_inside_a_value_is_masked_in_its_own_shape(text, masked):
+    """A scheme keeps its word, a URL keeps its host (break: one mask shape used for both)."""
+    assert redact(text) == masked
+
+
+def failing_writer(descriptor: int, data: bytes) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_the_start_record_names_itself_and_the_process(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.start()
+    log.close()
+    record = json.loads(path.read_text())
+    assert (record["event"], record["pid"]) == ("audit_start", os.getpid())
+
+
+def test_a_start_the_log_cannot_record_stops_the_start(tmp_path, capfd):
+    """(break: the start record written as optional, so a full disk only warns)."""
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=failing_writer)
+    with pytest.raises(AuditUnavailable):
+        log.start()
+
+
+def test_failures_of_optional_records_are_reported_once(tmp_path, capfd):
+    """(break: the warning is not remembered as given)."""
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=failing_writer)
+    assert [log.record("tool_call", tool="x") for _ in range(3)] == [False, False, False]
+    err = capfd.readouterr().err
+    assert err.count("odoo-mcp: the audit log could not be written") == 1, err
+
+
+def nested(leaf: Any, depth: int, shape: str) -> Any:
+    for _ in range(depth):
+        leaf = {"k": leaf} if shape == "dict" else [leaf]
+    return leaf
+
+
+@pytest.mark.parametrize("shape", ["dict", "list"])
+def test_configured_secrets_are_masked_as_deep_as_redaction_lets_a_record_go(shape):
+    """`redact` cuts values below MAX_DEPTH; everything above it is masked field by field too
+    (break: the walk counts depth in steps of two, or stops short)."""
+    secrets = KnownSecrets()
+    secrets.add(["hunter22"])
+    deep = nested("x hunter22 y", MAX_DEPTH - 1, shape)
+    assert json.dumps(secrets.mask({"deep": deep})) == json.dumps({"deep": nested(f"x {REDACTED} y", MAX_DEPTH - 1,
+                                                                                    shape)})
+
+
+def test_masking_keeps_every_item_that_holds_no_secret():
+    """(break: list items replaced, or a nested list walked with no depth)."""
+    secrets = KnownSecrets()
+    secrets.add(["hunter22"])
+    assert secrets.mask(["a", 1, None, ["hunter22", ["b"]], {"hunter22": "c"}]) == [
+        "a", 1, None, [REDACTED, ["b"]], {REDACTED: "c"}
+    ]
