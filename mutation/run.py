@@ -18,6 +18,7 @@ as a survivor again, so the list can never hide a new survivor.
     python mutation/run.py --show NAME     # one mutant's change, as for an equivalent.toml entry
     python mutation/run.py guard/limiter.py   # only these modules (while writing their tests)
     python mutation/run.py --budget        # where the last run's time went, and what all of guard/ would take
+    python mutation/run.py --survivors guard/limiter.py   # after new tests: judge only what was not killed
 
 Environment: MUTANTS_JOBS (parallel mutmut workers; default: the number of CPUs).
 """
@@ -78,10 +79,23 @@ def prepare(keep: bool) -> None:
     stub.symlink_to(REPO / "addons_stub")
 
 
-def run_mutmut(paths: list[str], jobs: int, keep: bool = False) -> float:
+def unkilled(paths: list[str]) -> list[str]:
+    """The mutants of `paths` the last run did not kill (survived, no tests, not checked)."""
+    names = []
+    for path in paths:
+        meta = MUTANTS / f"{path}.meta"
+        if not meta.exists():
+            raise SystemExit(f"no mutmut results for {path}: run it whole first")
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        names += sorted(name for name, code in codes.items() if code not in KILLED)
+    return names
+
+
+def run_mutmut(paths: list[str], jobs: int, keep: bool = False, names: list[str] | None = None) -> float:
     prepare(keep)
     log = MUTANTS / "run.log"
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(f"{dotted(p)}.*" for p in paths)]
+    targets = names if names is not None else [f"{dotted(p)}.*" for p in paths]
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *targets]
     print(f"mutmut on {len(paths)} modules with {jobs} workers (log: {log.relative_to(REPO)})", flush=True)
     started = time.monotonic()
     with log.open("w", encoding="utf-8") as out:
@@ -309,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's change")
     parser.add_argument("--budget", action="store_true", help="where the last run's time went; a projection for guard/")
     parser.add_argument("--keep", action="store_true", help="reuse mutants/ and mutmut's cache (faster, less sure)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="judge again only what the last run did not kill (after new tests; the code unchanged)")
     parser.add_argument("modules", nargs="*", help="module files to run instead of those of mutation/modules.txt")
     args = parser.parse_args(argv)
     if args.show:
@@ -321,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.modules or modules()
     elapsed = None
     if not args.report:
-        elapsed = run_mutmut(paths, jobs, args.keep)
+        names = unkilled(paths) if args.survivors else None
+        if names == []:
+            print("nothing left to judge: every mutant of these modules was killed")
+        else:
+            elapsed = run_mutmut(paths, jobs, args.keep or args.survivors, names)
     results, stale = report(paths)
     return 0 if render(results, stale, elapsed) else 1
 
