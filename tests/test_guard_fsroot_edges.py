@@ -31,14 +31,42 @@ def root(tmp_path: Path) -> Path:
 def test_every_read_refusal_names_the_argument(root: Path):
     """The client reads `<arg>: <why>` (break: a refusal built with no argument name)."""
     (root / "f").write_text("12345")
+    (root / "big").write_text("12345")
     os.link(root / "f", root / "hard")
     os.symlink(root / "f", root / "link")
     os.mkfifo(root / "fifo")
     with RootDir(root, "source") as opened:
-        for name, cap in [("hard", 100), ("link", 100), ("fifo", 100), ("missing", 100), ("f", 4)]:
+        for name, cap in [("hard", 100), ("link", 100), ("fifo", 100), ("missing", 100), ("big", 4)]:
             with pytest.raises(PathRefused) as refused:
                 opened.read_file((name,), cap)
             assert refused.value.arg == "source" and str(refused.value).startswith(f"source: {name}"), name
+
+
+def test_walk_create_and_pin_refusals_name_the_argument(tmp_path: Path, root: Path):
+    """(break: `parts`, `open_dir`, a failed create or a replaced root refused with no argument name)."""
+    pins = RootPins()
+    with RootDir(root, "target", pins=pins, key="k") as opened:
+        refusals = []
+        for attempt in (lambda: opened.parts("../x"), lambda: opened.open_dir(("missing",)),
+                        lambda: opened.create_file(("n" * 300,), b"x")):
+            with pytest.raises(PathRefused) as refused:
+                attempt()
+            refusals.append(str(refused.value))
+    (tmp_path / "other").mkdir()
+    with pytest.raises(PathRefused) as replaced:
+        RootDir(tmp_path / "other", "target", pins=pins, key="k").__enter__()
+    refusals.append(str(replaced.value))
+    assert [text.split(": ", 1)[0] for text in refusals] == ["target"] * 4, refusals
+
+
+def test_a_file_created_without_a_mode_is_private_to_owner_and_group(root: Path):
+    """The default mode is 0o640 (break: another default)."""
+    fd = dir_fd(root)
+    try:
+        fsroot.create_file_at(fd, "f", b"x", "path")
+    finally:
+        os.close(fd)
+    assert (root / "f").stat().st_mode & 0o777 == 0o640
 
 
 def test_a_file_read_in_several_chunks_comes_back_whole(root: Path):
@@ -67,7 +95,7 @@ def test_a_file_that_grows_past_the_cap_between_chunks_is_refused(root: Path, mo
     monkeypatch.setattr(fsroot.os, "read", read_then_grow)
     with RootDir(root, "path") as opened, pytest.raises(PathRefused) as refused:
         opened.read_file(("grows",), (1 << 20) + 10)
-    assert refused.value.why == f"grows is larger than {(1 << 20) + 10} bytes"
+    assert refused.value.why == f"grows is larger than {(1 << 20) + 10} bytes" and refused.value.arg == "path"
 
 
 @pytest.mark.parametrize(("swap", "why"), [
@@ -158,6 +186,10 @@ def test_rename_new_never_replaces_and_says_why(tmp_path: Path, renames):
         assert (missing.value.errno, missing.value.filename) == (errno.ENOENT, "fresh" if renames == RENAMES[0]
                                                                   else "nothing")
         assert missing.value.strerror == os.strerror(errno.ENOENT)
+        os.symlink("nowhere", tmp_path / "dangling")
+        with pytest.raises(FileExistsError):
+            rename_new(fd, "src", "dangling")  # a link is something at that name, even pointing nowhere
+        assert os.readlink(tmp_path / "dangling") == "nowhere"
         rename_new(fd, "src", "fresh")
     finally:
         os.close(fd)
