@@ -48,6 +48,7 @@ def test_walk_create_and_pin_refusals_name_the_argument(tmp_path: Path, root: Pa
     with RootDir(root, "target", pins=pins, key="k") as opened:
         refusals = []
         for attempt in (lambda: opened.parts("../x"), lambda: opened.open_dir(("missing",)),
+                        lambda: opened.open_dir(("..",)),
                         lambda: opened.create_file(("n" * 300,), b"x")):
             with pytest.raises(PathRefused) as refused:
                 attempt()
@@ -56,7 +57,7 @@ def test_walk_create_and_pin_refusals_name_the_argument(tmp_path: Path, root: Pa
     with pytest.raises(PathRefused) as replaced:
         RootDir(tmp_path / "other", "target", pins=pins, key="k").__enter__()
     refusals.append(str(replaced.value))
-    assert [text.split(": ", 1)[0] for text in refusals] == ["target"] * 4, refusals
+    assert [text.split(": ", 1)[0] for text in refusals] == ["target"] * 5, refusals
 
 
 def test_a_file_created_without_a_mode_is_private_to_owner_and_group(root: Path):
@@ -153,6 +154,56 @@ def test_pins_keep_one_identity_per_root(tmp_path: Path):
         for name in ("a", "b"):
             with RootDir(tmp_path / name, name, pins=pins, key=name):
                 pass
+            with RootDir(tmp_path / name, name, pins=pins):  # no key: the root's real path is its key
+                pass
+
+
+@pytest.mark.parametrize(("path", "why"), [
+    ("", "empty path or NUL byte"),
+    ("a\x00b", "empty path or NUL byte"),
+    ("/elsewhere/a", "outside its root"),
+])
+def test_relative_parts_refusals_in_words(root: Path, path: str, why: str):
+    with pytest.raises(PathRefused) as refused:
+        fsroot.relative_parts("path", path, root)
+    assert (refused.value.arg, refused.value.why) == ("path", why)
+
+
+def test_a_copy_goes_on_past_a_folder_swapped_while_copying_and_keeps_folders_private_meanwhile(
+        tmp_path: Path, monkeypatch):
+    """A folder swapped for a link between look and open is skipped in words, the names after it are
+    copied (break: the copy stops there); a folder being filled is the owner's alone until its mode is
+    set (break: created with another mode), and then never writable by others (break: o+w kept)."""
+    source, dest = tmp_path / "source", tmp_path / "dest"
+    for folder in ("a", "open", "z"):
+        (source / folder).mkdir(parents=True)
+    (source / "open" / "f").write_text("f")
+    (source / "z" / "f").write_text("z")
+    os.chmod(source / "open", 0o777)
+    dest.mkdir()
+    real_stat = os.stat
+    modes_while_filling = []
+
+    def stat_then_swap(name, *args, **kwargs):
+        result = real_stat(name, *args, **kwargs)
+        if name == "a" and (source / "a").is_dir() and not (source / "a").is_symlink():
+            (source / "a").rmdir()
+            os.symlink("/etc", source / "a")
+        if name == "f" and os.readlink(f"/proc/self/fd/{kwargs['dir_fd']}") == str(source / "open"):
+            modes_while_filling.append(real_stat(dest / "open").st_mode & 0o777)
+        return result
+
+    monkeypatch.setattr(fsroot.os, "stat", stat_then_swap)
+    sfd, dfd = dir_fd(source), dir_fd(dest)
+    try:
+        assert copy_tree(sfd, dfd) == ["a: changed while copying"]
+    finally:
+        os.close(sfd)
+        os.close(dfd)
+    monkeypatch.undo()
+    assert (dest / "z" / "f").read_text() == "z"
+    assert modes_while_filling == [0o700]
+    assert (dest / "open").stat().st_mode & 0o777 == 0o775
 
 
 RENAMES = ["renameat2", "check then rename"]
