@@ -75,3 +75,58 @@ def test_masking_keeps_every_item_that_holds_no_secret():
     assert secrets.mask(["a", 1, None, ["hunter22", ["b"]], {"hunter22": "c"}]) == [
         "a", 1, None, [REDACTED, ["b"]], {REDACTED: "c"}
     ]
+
+
+def record_line(secrets: list[str], **fields: Any) -> str:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "audit.jsonl"
+        log = AuditLog(path, stderr=False)
+        log.add_secrets(secrets)
+        log.record("tool_call", **fields)
+        log.close()
+        return path.read_text()
+
+
+def test_configured_secrets_are_masked_whole_longest_first_and_from_four_characters():
+    """In the rendered line and field by field (break: shortest first leaves a tail in clear, the
+    alternatives joined wrongly, an escaped form cut short, or a four-character secret skipped)."""
+    secrets = ["abc1", "abc12345", 'quo"te\\d']
+    line = json.loads(record_line(secrets, error='x abc12345 y abc1 z quo"te\\d w'))
+    assert line["error"] == f"x {REDACTED} y {REDACTED} z {REDACTED} w"
+    known = KnownSecrets()
+    known.add(secrets)
+    assert known.mask("x abc12345 y abc1 z") == f"x {REDACTED} y {REDACTED} z"
+
+
+def test_a_value_holding_only_part_of_a_secret_is_left_as_written():
+    """(break: the escaped forms cut a character short, so any part of a secret is masked)."""
+    line = json.loads(record_line(["hunter22"], note="unter2 hunter2 unter22"))
+    assert line["note"] == "unter2 hunter2 unter22"
+
+
+def test_without_secrets_long_enough_to_scan_nothing_is_masked():
+    """(break: an empty pattern compiled, which matches everywhere)."""
+    line = json.loads(record_line(["abc"], note="hello abc"))
+    assert line["note"] == "hello abc"
+    known = KnownSecrets()
+    known.add(["abc", None])
+    assert known.mask("hello abc") == "hello abc"
+
+
+def test_json_text_after_leading_spaces_is_still_looked_into():
+    """(break: only the text's end stripped before looking for `{`)."""
+    assert json.loads(json.dumps(redact('  {"password": "hunter22", "login": "bob"}'))) == {
+        "password": REDACTED, "login": "bob"}
+
+
+def test_close_releases_the_file_once(tmp_path):
+    """(break: close keeps the descriptor, or a second close fails)."""
+    before = set(os.listdir("/proc/self/fd"))
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    assert set(os.listdir("/proc/self/fd")) != before
+    log.close()
+    log.close()
+    assert set(os.listdir("/proc/self/fd")) == before
