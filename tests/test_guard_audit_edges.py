@@ -130,3 +130,18 @@ def test_close_releases_the_file_once(tmp_path):
     log.close()
     log.close()
     assert set(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_report_to_a_stderr_that_is_gone_is_dropped_quietly(tmp_path, monkeypatch):
+    """(break: the report's own failure escapes from `record`)."""
+
+    class Gone:
+        def write(self, _text: str) -> int:
+            raise OSError(errno.EPIPE, "Broken pipe")
+
+        def flush(self) -> None:
+            raise OSError(errno.EPIPE, "Broken pipe")
+
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=failing_writer)
+    monkeypatch.setattr("sys.stderr", Gone())
+    assert log.record("tool_call", tool="x") is False
