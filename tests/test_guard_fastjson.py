@@ -47,4 +47,4 @@ def test_the_stdlib_fallback_writes_the_same_compact_utf8_json():
     value = {"big": 2**70, "city": "Zürich", "when": datetime.date(2026, 12, 7), "list": [1, 2], 5: "five"}
     assert fastjson.dumps_bytes(value) == (
         '{"big":1180591620717411303424,"city":"Zürich","when":"2026-12-07","list":[1,2],"5":"five"}'
-    ).encode("utf-8")
+    ).encode()
