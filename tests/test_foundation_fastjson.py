@@ -37,3 +37,14 @@ def test_what_json_cannot_hold_is_written_as_text():
 def test_not_json_is_a_value_error():
     with pytest.raises(ValueError):
         fastjson.loads(b"<html>")
+
+
+def test_the_stdlib_fallback_writes_the_same_compact_utf8_json():
+    """A value orjson refuses (an integer beyond 64 bits) goes to the stdlib with everything else it holds
+    (break: the fallback escapes non-ASCII, drops `default=str`, or writes other separators)."""
+    import datetime
+
+    value = {"big": 2**70, "city": "Zürich", "when": datetime.date(2026, 12, 7), "list": [1, 2], 5: "five"}
+    assert fastjson.dumps_bytes(value) == (
+        '{"big":1180591620717411303424,"city":"Zürich","when":"2026-12-07","list":[1,2],"5":"five"}'
+    ).encode()

@@ -1,6 +1,6 @@
 """guard/fsroot.py's promises with real failures: a write cut short, a walk asked to climb, a nested `.git`.
 
-- A write that fails half-way (the kernel's file-size limit, `RLIMIT_FSIZE`, in a child process)
+- A write that fails half-way (the kernel's file-size limit, `RLIMIT_FSIZE`, for a moment in-process)
   leaves no partial file, and never removes a file someone else put at that name.
 - A walk refuses `..` (and `.`, empty, slashed components) before opening anything: the parent
   of the root is never opened.
@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import resource
 import shutil
-import subprocess
-import sys
-import textwrap
+import signal
 from pathlib import Path
 
 import pytest
@@ -32,31 +32,35 @@ from foundation.fsroot import (
 from tests.addons_helpers import copy_stub, stub_call
 from tools.addons import ee_tools as ee
 
-ROOT = Path(__file__).resolve().parent.parent
 
-_CUT_SHORT = textwrap.dedent(
-    """
-    import os, resource, signal, sys
-    from foundation.fsroot import RootDir
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit then fails with EFBIG
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
-    with RootDir(sys.argv[1], "path") as root:
-        try:
-            root.create_file(("sub", "big.bin"), b"x" * 100_000)
-        except OSError as exc:
-            print(exc.errno)
-    """
-)
+@contextlib.contextmanager
+def _file_size_limit(limit: int):
+    """The kernel's file-size limit (`RLIMIT_FSIZE`) for this process: a write past it fails with
+    EFBIG once `limit` bytes are in the file (SIGXFSZ ignored, so the write fails instead of the
+    process). In-process, so that the mutation run sees which code the failure went through."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
 
 
 def test_a_write_that_fails_half_way_leaves_no_partial_file(tmp_path: Path):
     """The first 4096 bytes are written, the next write fails (break: `create_file_at` does not
-    remove what it made when a write fails)."""
+    remove what it made when a write fails, or removes it without closing it)."""
     (tmp_path / "sub").mkdir()
-    done = subprocess.run([sys.executable, "-c", _CUT_SHORT, str(tmp_path)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, check=True)
-    assert done.stdout.strip() == str(errno.EFBIG), done.stderr
-    assert os.listdir(tmp_path / "sub") == []
+    before = set(os.listdir("/proc/self/fd"))
+    with RootDir(tmp_path, "path") as root:
+        with _file_size_limit(4096), pytest.raises(OSError) as failed:
+            root.create_file(("sub", "big.bin"), b"x" * 100_000)
+        assert failed.value.errno == errno.EFBIG
+        assert os.listdir(tmp_path / "sub") == []
+        assert root.create_file(("sub", "big.bin"), b"small") == 5  # the name is free again
+    assert (tmp_path / "sub" / "big.bin").read_bytes() == b"small"
+    assert set(os.listdir("/proc/self/fd")) == before  # the failed file's descriptor was closed
 
 
 def test_a_file_put_in_place_of_ours_is_not_removed(tmp_path: Path):

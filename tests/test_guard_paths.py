@@ -54,3 +54,18 @@ def test_must_exist(root: Path) -> None:
 def test_resolution_errors_are_refusals_not_crashes(root: Path) -> None:
     with pytest.raises(PathRefused, match="a name in the path is too long"):
         confine("p", "sub/" + "x" * 300 + "/new.txt", root)
+
+
+def test_a_path_of_exactly_the_longest_length_is_accepted(root: Path) -> None:
+    """1024 characters pass, 1025 are refused (break: the limit itself refused)."""
+    longest = "./" * 511 + "ab"
+    assert len(longest) == 1024
+    assert confine("path", longest, root) == Path(os.path.realpath(root)) / "ab"
+    with pytest.raises(PathRefused, match="longer than 1024"):
+        confine("path", "./" + longest[:-1] + "bc", root)
+
+
+def test_a_missing_file_is_refused_under_the_arguments_name(root: Path) -> None:
+    with pytest.raises(PathRefused) as refused:
+        confine("source", "sub/none.txt", root, must_exist=True)
+    assert str(refused.value) == "source: no such file inside the root"

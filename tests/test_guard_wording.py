@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
@@ -117,3 +118,19 @@ def test_argument_errors_never_name_internal_classes():
 
 def test_an_unknown_pattern_is_still_named():
     assert pattern_words("^x+$") == "does not have the allowed form (^x+$)"
+
+
+# Rows found by `make mutants`: a duck-typed condition (an Intercept `path`, our `arg`, or neither)
+# and a single value where a list is usual must still read as a clause, never fail.
+DUCK_TYPED = [
+    (SimpleNamespace(arg="args.model", op="eq", value="res.users"), "model is 'res.users'"),
+    (SimpleNamespace(op="eq", value=1), "? is 1"),
+    (SimpleNamespace(path="args.state", op="in", value="draft"), "state is one of 'draft'"),
+    (SimpleNamespace(path="args.state", op="not_in", value="abc"), "state is none of 'abc'"),
+]
+
+
+@pytest.mark.parametrize(("condition", "words"), DUCK_TYPED, ids=[w for _, w in DUCK_TYPED])
+def test_any_condition_shape_reads_as_a_clause(condition, words):
+    """(break: a missing `path` or `arg` attribute raises, or a single value is spelt letter by letter)."""
+    assert condition_words(condition) == words
