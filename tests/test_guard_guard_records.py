@@ -1,0 +1,176 @@
+"""guard/guard.py: what the audit log says about a call — the intent written ahead, the outcome after.
+
+In process (`Guard` + `wrap`, a real audit file): the operator reads these records to know who
+called what, what the policy decided and by which rule, how the call ended, what it cost in
+quota and which dedicated tool's rules also decided it. Every field is compared, so a record
+that loses or garbles one is caught. A storage that fails is a real one: Redis on a closed port.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from guard.audit import AuditLog
+from guard.guard import Guard
+from guard.limiter import Limiter
+from guard.policy import parse_text
+from guard.spec import Caller, Equivalent, Risk, ToolArgs, ToolSpec
+
+pytestmark = pytest.mark.anyio
+
+CALLER = Caller("alice", "s1")
+
+
+class Args(ToolArgs):
+    n: int = 0
+    wait: float = 0.0
+
+
+async def work(args: Args, call) -> dict:
+    if args.wait:
+        time.sleep(args.wait)
+    return {"n": args.n}
+
+
+def equivalents(args: Args) -> list[Equivalent]:
+    return [Equivalent("dedicated", {"n": args.n})]
+
+
+WORK = ToolSpec("work", "test", Risk.WRITE, Args, work, "test")
+GENERIC = ToolSpec("generic", "test", Risk.WRITE, Args, work, "test", equivalents=equivalents)
+
+
+def guarded(tmp_path, policy: dict, limiter: Limiter | None = None) -> Guard:
+    audit = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    guard = Guard(parse_text(json.dumps(policy)), audit=audit, limiter=limiter)
+    guard.wrap(WORK)
+    guard.wrap(GENERIC)
+    return guard
+
+
+def records(tmp_path) -> list[dict]:
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    out = []
+    for line in lines:
+        record = json.loads(line)
+        for key in ("time", "seq", "prev", "hash", "level", "chain"):
+            record.pop(key, None)
+        out.append(record)
+    return out
+
+
+async def test_an_allowed_call_has_its_intent_and_its_outcome(tmp_path):
+    policy = {"version": "1", "default": "deny",
+              "tools": {"work": {"limits": [{"counter": "w", "window": "hour", "max": 5}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy)
+    result = await guard.tools["work"]({"n": 3, "wait": 0.02}, CALLER)
+    assert (result.is_error, result.data) == (False, {"n": 3})
+    intent, outcome = records(tmp_path)
+    for record in (intent, outcome):
+        [counter] = record["counters"]
+        assert 0 < counter.pop("reset_in") <= 3600
+    counters = [{"counter": "w", "max": 5, "window": "hour", "scope": "global", "remaining": 4}]
+    assert intent.pop("call") == outcome.pop("call") and len(outcome) > 0
+    assert intent == {
+        "event": "tool_intent", "phase": "intent", "tool": "work", "grant": "alice", "session": "s1",
+        "decision": "allow", "rule": "tools.work", "counters": counters, "arguments": {"n": 3, "wait": 0.02},
+    }  # fmt: skip
+    duration = outcome.pop("duration_ms")
+    assert 20 <= duration < 60_000  # milliseconds, of this call (it waited 20 ms)
+    assert outcome == {
+        "event": "tool_call", "phase": "outcome", "tool": "work", "grant": "alice", "session": "s1",
+        "decision": "allow", "rule": "tools.work", "reason": None, "outcome": "ok", "error": None,
+        "counters": counters, "arguments": {"n": 3, "wait": 0.02}, "charged": True,
+    }  # fmt: skip
+
+
+async def test_a_refused_call_has_only_its_outcome_with_the_rule_and_the_reason(tmp_path):
+    guard = guarded(tmp_path, {"version": "1", "default": "deny"})
+    result = await guard.tools["work"]({"n": 1}, CALLER)
+    assert result.is_error
+    [outcome] = records(tmp_path)
+    outcome.pop("call")
+    outcome.pop("duration_ms")
+    assert outcome == {
+        "event": "tool_call", "phase": "outcome", "tool": "work", "grant": "alice", "session": "s1",
+        "decision": "deny", "rule": "default", "reason": result.text.removeprefix("[POLICY DENIED] "),
+        "outcome": "denied", "error": result.text, "counters": [], "arguments": {"n": 1}, "charged": False,
+    }  # fmt: skip
+
+
+async def test_the_error_field_is_the_first_line_of_the_answer(tmp_path):
+    async def two_lines(args, call):
+        from guard.spec import ToolFailure
+
+        raise ToolFailure("first line\nsecond line")
+
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    guard.wrap(ToolSpec("two_lines", "test", Risk.READ, Args, two_lines, "test"))
+    result = await guard.tools["two_lines"]({}, CALLER)
+    assert result.text == "[TOOL ERROR] first line\nsecond line"
+    assert records(tmp_path)[-1]["error"] == "[TOOL ERROR] first line"
+
+
+async def test_a_call_decided_by_a_dedicated_tools_rules_names_it_in_both_records(tmp_path):
+    policy = {"version": "1", "default": "allow",
+              "tools": {"dedicated": {"deny_if": [{"path": "args.n", "op": "gt", "value": 5}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy)
+    assert not (await guard.tools["generic"]({"n": 1}, CALLER)).is_error
+    refused = await guard.tools["generic"]({"n": 9}, CALLER)
+    assert refused.text.startswith("[POLICY DENIED]")
+    assert not (await guard.tools["work"]({"n": 9}, CALLER)).is_error
+    got = [(r["event"], r.get("outcome"), r.get("equivalent_of")) for r in records(tmp_path)]
+    assert got == [
+        ("tool_intent", None, ["dedicated"]), ("tool_call", "ok", ["dedicated"]),
+        ("tool_call", "denied", ["dedicated"]),
+        ("tool_intent", None, None), ("tool_call", "ok", None),  # no equivalents: no key at all
+    ]  # fmt: skip
+    assert all("shadow" not in r for r in records(tmp_path))  # not in shadow mode: no shadow key
+
+
+async def test_arguments_left_out_are_an_empty_object(tmp_path):
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    result = await guard.tools["work"](None, CALLER)
+    assert (result.is_error, result.data) == (False, {"n": 0})
+    assert records(tmp_path)[-1]["arguments"] == {}
+
+
+async def test_a_dead_counter_store_is_a_tagged_refusal_with_its_outcome(tmp_path):
+    """Redis on a port nothing listens on: reading the counters fails, the call is refused with a tag."""
+    policy = {"version": "1", "default": "deny", "tools": {"work": {"rules": [{
+        "name": "budget", "conditions": [{"path": "state.work.n", "op": "lte", "value": 10}],
+        "state": {"counter": "n", "window": "day", "increment_from": "args.n"}}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy, Limiter("redis://127.0.0.1:9/0"))
+    result = await guard.tools["work"]({"n": 1}, CALLER)
+    assert result.text.startswith("[RATE LIMIT UNAVAILABLE] the rate-limit store could not be used (")
+    assert result.text.endswith("); nothing was run")
+    assert "(None)" not in result.text and "NoneType" not in result.text  # names what failed
+    [outcome] = records(tmp_path)
+    assert (outcome["outcome"], outcome["error"]) == ("rate_limit_unavailable", result.text)
+
+
+async def test_an_intent_that_cannot_be_written_refuses_the_call_and_says_so(tmp_path):
+    """A full disk for the intent record: nothing runs; the outcome record (best effort) says why."""
+    written: list[bytes] = []
+
+    def writer(descriptor: int, data: bytes) -> None:
+        if b'"tool_intent"' in data:
+            raise OSError(28, "No space left on device")
+        written.append(data)
+
+    audit = AuditLog(tmp_path / "audit.jsonl", stderr=False, writer=writer)
+    guard = Guard(parse_text('{"version": "1", "default": "allow"}'), audit=audit)
+    ran: list[int] = []
+
+    async def effect(args, call):
+        ran.append(args.n)
+
+    guard.wrap(ToolSpec("effect", "test", Risk.WRITE, Args, effect, "test"))
+    result = await guard.tools["effect"]({"n": 1}, CALLER)
+    assert result.text == "[AUDIT UNAVAILABLE] the call could not be recorded in the audit log, so it was not run"
+    assert ran == []
+    [outcome] = [json.loads(line) for line in written]
+    assert (outcome["event"], outcome["outcome"], outcome["charged"]) == ("tool_call", "audit_unavailable", False)
