@@ -174,3 +174,97 @@ async def test_an_intent_that_cannot_be_written_refuses_the_call_and_says_so(tmp
     assert ran == []
     [outcome] = [json.loads(line) for line in written]
     assert (outcome["event"], outcome["outcome"], outcome["charged"]) == ("tool_call", "audit_unavailable", False)
+
+
+async def test_arguments_that_are_not_an_object_are_refused_and_recorded(tmp_path):
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    result = await guard.tools["work"]([1, 2], CALLER)
+    assert (result.is_error, result.text) == (True, "[INVALID ARGUMENTS] (arguments): must be an object")
+    [outcome] = records(tmp_path)
+    assert (outcome["outcome"], outcome["decision"], outcome["rule"]) == ("invalid", "allow", "default")
+
+
+async def test_a_refusal_of_the_canonical_step_is_answered_and_recorded(tmp_path):
+    from guard.spec import InvalidArguments
+
+    def canonical(args, call):
+        raise InvalidArguments("n: Odoo cannot store this")
+
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    guard.wrap(ToolSpec("stored", "test", Risk.WRITE, Args, work, "test", canonical=canonical))
+    result = await guard.tools["stored"]({"n": 1}, CALLER)
+    assert (result.is_error, result.text) == (True, "[INVALID ARGUMENTS] n: Odoo cannot store this")
+    [outcome] = records(tmp_path)
+    assert (outcome["outcome"], outcome["decision"], outcome["error"]) == ("invalid", "allow", result.text)
+
+
+async def test_a_refusal_after_the_decision_records_the_decision(tmp_path):
+    """The counter store fails once the policy has decided: the record keeps what was decided, by which rule."""
+    policy = {"version": "1", "default": "deny",
+              "tools": {"work": {"limits": [{"counter": "w", "window": "hour", "max": 5}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy, Limiter("redis://127.0.0.1:9/0"))
+    result = await guard.tools["work"]({"n": 1}, CALLER)
+    assert result.text.startswith("[RATE LIMIT UNAVAILABLE]")
+    [outcome] = records(tmp_path)
+    assert (outcome["outcome"], outcome["decision"], outcome["rule"], outcome["counters"]) == (
+        "rate_limit_unavailable", "allow", "tools.work", [])
+
+
+async def test_a_failure_of_the_guard_itself_is_tagged_recorded_and_logged(tmp_path, capsys):
+    """The tool's equivalents step breaks (the guard runs it before any handler): nothing runs, the answer is
+    tagged, the record keeps the tool gate's decision, stderr has the traceback."""
+
+    def broken(args):
+        return 1 / 0
+
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    ran: list[int] = []
+
+    async def effect(args, call):
+        ran.append(1)
+
+    guard.wrap(ToolSpec("fragile", "test", Risk.WRITE, Args, effect, "test", equivalents=broken))
+    result = await guard.tools["fragile"]({"n": 1}, CALLER)
+    assert (result.is_error, result.text) == (
+        True, "[INTERNAL ERROR] the guard could not decide on fragile (ZeroDivisionError); nothing was run")
+    assert ran == []
+    [outcome] = records(tmp_path)
+    assert (outcome["outcome"], outcome["decision"], outcome["rule"], outcome["error"]) == (
+        "guard_error", "allow", "default", result.text)
+    err = capsys.readouterr().err
+    assert "guard failed on fragile:" in err and "ZeroDivisionError" in err
+
+
+@pytest.mark.parametrize(
+    ("policy", "listed", "callable_"),
+    [
+        ({"version": "1", "default": "allow"}, ["generic", "work"], ["generic", "work"]),
+        ({"version": "1", "default": "deny", "tools": {"work": {}}}, ["generic", "work"], ["work"]),
+        ({"version": "1", "default": "deny", "list": "allowed", "tools": {"work": {}}}, ["work"], ["work"]),
+        ({"version": "1", "default": "allow", "hide": ["work"]}, ["generic"], ["generic"]),
+        ({"version": "1", "default": "deny", "list": "allowed", "mode": "shadow", "hide": ["work"]},
+         ["generic", "work"], ["generic", "work"]),  # shadow: everything listed and run, refusals only recorded
+    ],
+)
+async def test_what_tools_list_shows_and_what_an_unlisted_name_gets(tmp_path, policy, listed, callable_):
+    guard = guarded(tmp_path, policy)
+    assert [tool.name for tool in guard.listed()] == listed
+    assert [name for name in ("generic", "nothing", "work") if guard.lists(name)] == listed
+    for name in ("generic", "work"):
+        answer = await guard.tools[name]({}, CALLER)
+        assert answer.is_error is (name not in callable_), answer.text
+
+
+async def test_a_call_to_an_unknown_name_is_refused_and_recorded(tmp_path):
+    guard = guarded(tmp_path, {"version": "1", "default": "allow", "hide": ["work"]})
+    unknown = guard.refuse_unexposed("nothing", {"a": 1}, CALLER)
+    hidden = guard.refuse_unexposed("work", None, CALLER)
+    assert (unknown.is_error, unknown.text) == (True, "[POLICY DENIED] unknown tool 'nothing'")
+    assert hidden.is_error and hidden.text.startswith("[POLICY DENIED] ")
+    first, second = records(tmp_path)
+    assert {k: first[k] for k in ("event", "tool", "grant", "session", "outcome", "decision", "rule", "arguments",
+                                  "error", "charged")} == {
+        "event": "tool_call", "tool": "nothing", "grant": "alice", "session": "s1", "outcome": "denied",
+        "decision": "deny", "rule": "unknown", "arguments": {"a": 1}, "error": unknown.text, "charged": False,
+    }  # fmt: skip
+    assert (second["tool"], second["rule"], second["outcome"]) == ("work", "hide", "denied")
