@@ -268,3 +268,54 @@ async def test_a_call_to_an_unknown_name_is_refused_and_recorded(tmp_path):
         "decision": "deny", "rule": "unknown", "arguments": {"a": 1}, "error": unknown.text, "charged": False,
     }  # fmt: skip
     assert (second["tool"], second["rule"], second["outcome"]) == ("work", "hide", "denied")
+
+
+async def test_a_call_over_its_limit_records_what_remains_of_each_counter(tmp_path):
+    policy = {"version": "1", "default": "deny",
+              "tools": {"work": {"limits": [{"counter": "w", "window": "hour", "max": 1}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy)
+    assert not (await guard.tools["work"]({}, CALLER)).is_error
+    limited = await guard.tools["work"]({}, CALLER)
+    assert limited.text.startswith("[RATE LIMITED] w: 1 per hour")
+    outcome = records(tmp_path)[-1]
+    [counter] = outcome["counters"]
+    assert (outcome["outcome"], counter["counter"], counter["remaining"]) == ("rate_limited", "w", 0)
+
+
+async def test_a_store_that_dies_before_the_refund_costs_quota_never_the_answer(tmp_path, capsys):
+    """The handler refuses before any effect, so its quota is to be given back — but Redis has just died
+    (killed by the handler itself: a real failure, at the worst moment). The agent still gets the
+    handler's answer; the operator reads on stderr that a reservation could not be given back."""
+    import shutil
+    import subprocess
+
+    from guard.spec import PathRefused
+    from tests.loopback import free_port, wait_for_port
+
+    port = free_port()
+    redis = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+                              "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for_port(port, redis, timeout=10)
+
+        async def refuses_after_the_store_died(args, call):
+            redis.kill()
+            redis.wait(timeout=10)
+            raise PathRefused("target", "not a configured target")
+
+        policy = {"version": "1", "default": "deny",
+                  "tools": {"dies": {"limits": [{"counter": "d", "window": "hour", "max": 5}]}}}  # fmt: skip
+        guard = guarded(tmp_path, policy, Limiter(f"redis://127.0.0.1:{port}/0"))
+        guard.wrap(ToolSpec("dies", "test", Risk.WRITE, Args, refuses_after_the_store_died, "test"))
+        result = await guard.tools["dies"]({}, CALLER)
+    finally:
+        if redis.poll() is None:
+            redis.kill()
+            redis.wait(timeout=10)
+    assert result.text == "[PATH REFUSED] target: not a configured target"
+    err = capsys.readouterr().err
+    assert "rate-limit store: could not give back a reservation (" in err
+    assert "(NoneType)" not in err
+    outcome = records(tmp_path)[-1]
+    assert (outcome["outcome"], outcome["charged"]) == ("path_refused", False)
