@@ -24,7 +24,9 @@ from guard.approval_store import (
 from guard.approvals import (
     Binding,
 )
-from tests.test_guard_approvals import CALL, KEY, NOW
+from tests.test_guard_approvals import KEY, NOW, call_binding
+
+CALL = call_binding()  # data for the stores (the digest is only a key here: approvals.py's tests check it)
 
 pytestmark = pytest.mark.anyio
 

@@ -31,7 +31,13 @@ pytestmark = pytest.mark.anyio
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32
-CALL = Binding("alice", "s1", "odoo_write", arguments_digest(KEY, "odoo_write", {"ids": [1], "values": {"x": 1}}))
+
+
+def call_binding() -> Binding:
+    """The call every ticket below is for; made when a test runs, never at import (mutmut imports the
+    tests once: a value built then by the original code hides every mutant of that code)."""
+    return Binding("alice", "s1", "odoo_write", arguments_digest(KEY, "odoo_write", {"ids": [1], "values": {"x": 1}}))
+
 NOW = float(int(time.time()))  # near the real clock: stores drop claims past their expiry
 
 
@@ -44,33 +50,37 @@ def _retamper(token: str, **claims_update: object) -> str:
     return f"{prefix}.{new_body}.{mac}"
 
 
-GOOD = sign(KEY, Ticket("ap_1", CALL, NOW + 60))
+def good() -> str:
+    return sign(KEY, Ticket("ap_1", call_binding(), NOW + 60))
 
-VERIFY_CASES = [
-    ("the exact call", GOOD, CALL, NOW, None),
-    ("no state at all", None, CALL, NOW, Refusal.UNSOLICITED),
-    ("MAC changed", GOOD[:-2] + ("AA" if not GOOD.endswith("AA") else "BB"), CALL, NOW, Refusal.ALTERED),
-    ("claims changed, old MAC", _retamper(GOOD, exp=NOW + 10_000), CALL, NOW, Refusal.ALTERED),
-    ("grant changed, old MAC", _retamper(GOOD, g="bob"), replace(CALL, grant="bob"), NOW, Refusal.ALTERED),
-    ("signed with another key", sign(OTHER_KEY, Ticket("ap_1", CALL, NOW + 60)), CALL, NOW, Refusal.ALTERED),
-    ("not a ticket", "hello", CALL, NOW, Refusal.ALTERED),
-    ("other format version", "oga2." + GOOD[5:], CALL, NOW, Refusal.ALTERED),
-    ("expired", GOOD, CALL, NOW + 60, Refusal.EXPIRED),
-    ("another grant", GOOD, replace(CALL, grant="bob"), NOW, Refusal.OTHER_GRANT),
-    ("another session", GOOD, replace(CALL, session="s2"), NOW, Refusal.OTHER_SESSION),
-    ("another tool", GOOD, replace(CALL, tool="odoo_unlink"), NOW, Refusal.OTHER_CALL),
-    (
-        "other arguments",
-        GOOD,
-        replace(CALL, digest=arguments_digest(KEY, "odoo_write", {"ids": [2], "values": {"x": 1}})),
-        NOW,
-        Refusal.OTHER_CALL,
-    ),
-]
+
+def other_arguments() -> Binding:
+    return replace(call_binding(), digest=arguments_digest(KEY, "odoo_write", {"ids": [2], "values": {"x": 1}}))
+
+
+VERIFY_CASES = [  # (case, the token, the call it is checked against, now, refusal): each made when the test runs
+    ("the exact call", good, call_binding, NOW, None),
+    ("no state at all", lambda: None, call_binding, NOW, Refusal.UNSOLICITED),
+    ("MAC changed", lambda: good()[:-2] + ("AA" if not good().endswith("AA") else "BB"), call_binding, NOW,
+     Refusal.ALTERED),
+    ("claims changed, old MAC", lambda: _retamper(good(), exp=NOW + 10_000), call_binding, NOW, Refusal.ALTERED),
+    ("grant changed, old MAC", lambda: _retamper(good(), g="bob"), lambda: replace(call_binding(), grant="bob"), NOW,
+     Refusal.ALTERED),
+    ("signed with another key", lambda: sign(OTHER_KEY, Ticket("ap_1", call_binding(), NOW + 60)), call_binding, NOW,
+     Refusal.ALTERED),
+    ("not a ticket", lambda: "hello", call_binding, NOW, Refusal.ALTERED),
+    ("other format version", lambda: "oga2." + good()[5:], call_binding, NOW, Refusal.ALTERED),
+    ("expired", good, call_binding, NOW + 60, Refusal.EXPIRED),
+    ("another grant", good, lambda: replace(call_binding(), grant="bob"), NOW, Refusal.OTHER_GRANT),
+    ("another session", good, lambda: replace(call_binding(), session="s2"), NOW, Refusal.OTHER_SESSION),
+    ("another tool", good, lambda: replace(call_binding(), tool="odoo_unlink"), NOW, Refusal.OTHER_CALL),
+    ("other arguments", good, other_arguments, NOW, Refusal.OTHER_CALL),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "token", "binding", "now", "refusal"), VERIFY_CASES, ids=[c[0] for c in VERIFY_CASES])
 def test_a_ticket_is_accepted_only_for_its_exact_call_before_expiry(case, token, binding, now, refusal):
+    token, binding = token(), binding()
     if refusal is None:
         assert verify(KEY, token, binding, now).id == "ap_1"
     else:
