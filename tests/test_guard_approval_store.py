@@ -116,3 +116,27 @@ def test_sqlite_store_is_shared_between_two_openers(tmp_path):
     assert two.transition("ap_1", PENDING, APPROVED, by="carol", now=NOW) is not None
     assert one.get("ap_1").status == APPROVED
     assert stat.S_IMODE(os.stat(tmp_path / "a.sqlite3").st_mode) == 0o600
+
+
+def test_every_approval_is_listed_oldest_first_and_a_discarded_one_is_gone(store):
+    """What `odoo-mcp approvals list` shows: every approval the store holds, by creation time."""
+    store.add(_approval("ap_new", created=NOW + 5))
+    store.add(_approval("ap_old", created=NOW))
+    store.add(_approval("ap_mid", created=NOW + 2))
+    assert [a.id for a in store.all()] == ["ap_old", "ap_mid", "ap_new"]
+    store.discard("ap_mid")
+    store.discard("ap_never")  # nothing to forget: no error
+    assert [a.id for a in store.all()] == ["ap_old", "ap_new"]
+    assert store.get("ap_mid") is None
+
+
+def test_a_listing_leaves_out_a_record_whose_seal_does_not_match(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "a.sqlite3"
+    store = SqliteApprovalStore(path, key=KEY)
+    store.add(_approval("ap_1"))
+    store.add(_approval("ap_2", created=NOW + 1))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE approvals SET record = replace(record, '\"q\"', '\"edited\"') WHERE id = 'ap_1'")
+    assert [a.id for a in store.all()] == ["ap_2"]

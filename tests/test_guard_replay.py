@@ -100,3 +100,36 @@ def test_replay_counts_intercept_counters_on_the_simulated_clock():
     assert [(c.call.index, c.after) for c in report.changes] == [(2, LIMITED)]
 
 
+
+
+def test_the_report_groups_changes_and_shows_a_few_examples_of_each():
+    """What `odoo-mcp policy replay` prints: one line per (transition, tool, rule), then examples."""
+    from datetime import datetime
+
+    candidate = policy({"a": {"action": "deny"}, "b": {"limits": [{"counter": "c", "window": 60, "max": 1}]}})()
+    long_text = "x" * 150
+    records = [record("a", 100 + n, grant=f"g{n}", arguments={"n": n}) for n in range(4)]
+    records += [record("b", 200), record("b", 201, arguments={"text": long_text}), record("c", 202)]
+    records += [record("d", 203, outcome="invalid")]
+    report = replay(candidate, records)
+
+    def stamp(t: float) -> str:
+        return datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+
+    assert report.render() == "\n".join([
+        "8 recorded calls replayed: 5 would change, 2 unchanged, 1 skipped (no policy decision recorded)",
+        "  allowed → denied  a  (rule tools.a.action): 4",
+        f"      #1 {stamp(100)} grant=g0 session=s args={{\"n\":0}}",
+        f"      #2 {stamp(101)} grant=g1 session=s args={{\"n\":1}}",
+        f"      #3 {stamp(102)} grant=g2 session=s args={{\"n\":2}}",
+        "  allowed → limited  b  (rule c): 1",
+        f"      #6 {stamp(201)} grant=g session=s args={{\"text\":\"{'x' * 90}…",
+    ])
+    assert report.render(examples=1).count("      #") == 2
+
+
+def test_a_change_to_allowed_is_grouped_by_the_rule_that_refused_before():
+    records = [record("a", 1, outcome="denied", rule="tools.a.action", decision="deny"),
+               record("a", 2, outcome="denied", rule="default", decision="deny")]  # fmt: skip
+    report = replay(policy({})(), records)
+    assert list(report.groups()) == [("denied → allowed", "a", "default"), ("denied → allowed", "a", "tools.a.action")]
