@@ -133,3 +133,107 @@ def test_a_change_to_allowed_is_grouped_by_the_rule_that_refused_before():
                record("a", 2, outcome="denied", rule="default", decision="deny")]  # fmt: skip
     report = replay(policy({})(), records)
     assert list(report.groups()) == [("denied → allowed", "a", "default"), ("denied → allowed", "a", "tools.a.action")]
+
+
+def budget(cap: int = 10) -> object:
+    """An Intercept counter: at most `cap` units of `args.n` a calendar minute."""
+    return lambda: parse_text(
+        'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
+        f"        conditions: [{{path: state.a.units, op: lte, value: {cap}}}]\n"
+        "        state: {counter: units, window: minute, increment_from: args.n}\n",
+        "p.yaml",
+        spelling="yaml",
+    )
+
+
+AMOUNT_CASES = [
+    # (amounts sent in one minute, what each becomes under a budget of 10 units)
+    ([10], [None]),  # exactly the cap: allowed (unchanged)
+    ([4, 4, 4], [None, None, LIMITED]),  # the units add up
+    ([0, 10], [None, None]),  # nothing spent is fine
+    ([0.5, 9.5], [None, LIMITED]),  # a part of a unit counts as a whole one
+    ([-1], [DENIED]),  # unusable amounts: the guard refuses them
+    ([True], [DENIED]),
+    (["5"], [DENIED]),
+    ([float("inf")], [DENIED]),
+    ([...], [DENIED]),  # no amount at all
+]
+
+
+@pytest.mark.parametrize(("amounts", "expected"), AMOUNT_CASES)
+def test_counter_amounts_are_spent_as_the_guard_spends_them(amounts, expected):
+    records = [record("a", 60 + i, arguments={} if n is ... else {"n": n}) for i, n in enumerate(amounts)]
+    report = replay(budget()(), records)
+    after = {c.call.index: c.after for c in report.changes}
+    assert [after.get(i + 1) for i in range(len(amounts))] == expected
+    assert all(c.after_rule == "tools.a.rules[0]" for c in report.changes)  # the counter's rule
+
+
+RECORDED_CASES = [
+    # (one recorded call, what the recorded policy decided, by which rule) — the candidate allows everything
+    (record("a", 1, outcome="rate_limited", rule="r",
+            counters=[{"counter": "x", "remaining": 1}, {"counter": "c", "remaining": 0},
+                      {"counter": "d", "remaining": 0}]), LIMITED, "c"),
+    (record("a", 1, outcome="rate_limited", rule="r", counters=[{"counter": "x", "remaining": 2}]), LIMITED, "r"),
+    (record("a", 1, outcome="approval_pending", rule="q", decision="allow"), ASK, "q"),
+    (record("a", 1, outcome="ok", rule="q", decision="require_approval"), ASK, "q"),
+    (record("a", 1, rule="r", shadow=[{"would": "would_ask", "rule": "s"}]), ASK, "s"),
+    (record("a", 1, rule="r", shadow=[{"would": "would_frobnicate", "rule": "s"}]), DENIED, "s"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("recorded", "before", "rule"), RECORDED_CASES)
+def test_what_the_recorded_policy_decided_is_read_from_the_record(recorded, before, rule):
+    [change] = replay(policy({})(), [recorded]).changes
+    assert (change.call.before, change.call.before_rule, change.after) == (before, rule, ALLOWED)
+
+
+def test_records_with_iso_times_missing_fields_and_other_events_are_read():
+    records = [
+        {"event": "tool_intent", "tool": "a", "time": "2026-01-01T00:00:03Z"},
+        {"event": "tool_call", "tool": "a", "time": "2026-01-01T00:00:02Z", "outcome": "ok"},
+        {"event": "tool_call", "tool": "a", "time": "2026-01-01T00:00:01+00:00", "outcome": "ok",
+         "grant": "g", "session": "s", "arguments": "***"},
+        {"event": "tool_call", "tool": "a", "time": 1767225600.5, "outcome": "invalid"},
+        {"event": "tool_call", "time": 1, "outcome": "ok"},  # no tool: not a call
+    ]  # fmt: skip
+    report = replay(policy({"a": {"action": "deny"}})(), records)
+    calls = [c.call for c in report.changes]
+    assert [c.index for c in calls] == [4, 3, 2]  # in time order
+    assert [(c.grant, c.session, c.arguments) for c in calls] == [("", "", {}), ("g", "s", {}), ("", "", {})]
+    assert (report.total, report.unchanged, report.skipped) == (3, 0, 0)
+
+
+def test_calls_that_never_reached_a_decision_are_skipped_and_the_rest_counted():
+    records = [record("a", 1, outcome="invalid"), record("a", 2, outcome="path_refused"), record("a", 3),
+               record("a", 4), record("b", 5, outcome="denied", decision="deny", rule="default")]  # fmt: skip
+    report = replay(policy({"b": {"action": "deny"}})(), records)
+    assert (report.total, report.skipped, report.unchanged, len(report.changes)) == (5, 2, 3, 0)
+
+
+def test_tools_the_server_does_not_have_and_normalised_arguments():
+    """`known` says which tools exist; `normalise` gives the arguments the tool's validation would (defaults)."""
+    seen: list[tuple[str, dict]] = []
+
+    def normalise(tool: str, arguments: dict) -> dict:
+        seen.append((tool, dict(arguments)))
+        return {"n": 9, **arguments}
+
+    candidate = policy({"a": {"deny_if": [{"path": "args.n", "op": "gt", "value": 5}]}})()
+    records = [record("a", 1), record("a", 2, arguments={"n": 1}), record("gone", 3)]
+    report = replay(candidate, records, known=lambda name: name != "gone", normalise=normalise)
+    assert [(c.call.index, c.after, c.after_rule) for c in report.changes] == [
+        (1, DENIED, "tools.a.deny_if[0]"), (3, DENIED, "unknown"),
+    ]  # fmt: skip
+    assert seen == [("a", {}), ("a", {"n": 1})]
+
+
+def test_calls_that_waited_for_approval_spend_the_quota_they_were_charged():
+    candidate = policy({"a": {"action": "require_approval",
+                              "limits": [{"counter": "c", "window": 60, "max": 1, "scope": "grant"}]}})()  # fmt: skip
+    asked = dict(outcome="ok", decision="require_approval")
+    records = [record("a", 1, charged=True, **asked), record("a", 2, charged=True, **asked),
+               record("a", 100, outcome="approval_pending", decision="require_approval", charged=False),
+               record("a", 101, charged=True, **asked)]  # fmt: skip
+    report = replay(candidate, records)
+    assert [(c.call.index, c.after, c.after_rule) for c in report.changes] == [(2, LIMITED, "c")]
