@@ -140,3 +140,17 @@ def test_a_listing_leaves_out_a_record_whose_seal_does_not_match(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("UPDATE approvals SET record = replace(record, '\"q\"', '\"edited\"') WHERE id = 'ap_1'")
     assert [a.id for a in store.all()] == ["ap_2"]
+
+
+def test_redis_forgets_a_claim_when_its_ticket_expires(redis_url):
+    """A claimed id is kept exactly as long as its ticket could still be answered (then a replay is refused as
+    expired anyway), so the claims do not pile up in the shared Redis."""
+    import time as clock
+
+    store = RedisApprovalStore(redis_url, key=KEY)
+    assert store.claim("ap_soon", clock.time() + 100)
+    ttl = store._redis.ttl(RedisApprovalStore.PREFIX + "claim:ap_soon")
+    assert 99 <= ttl <= 101, ttl
+    assert store.claim("ap_past", clock.time() - 50)  # already expired: kept one second, not forever
+    assert store._redis.ttl(RedisApprovalStore.PREFIX + "claim:ap_past") == 1
+    assert not store.claim("ap_soon", clock.time() + 100)
