@@ -251,9 +251,12 @@ async def test_out_of_band_configured_never_asks_in_the_call(tmp_path):
 
 
 async def test_many_answers_each_run_once(tmp_path):
-    """The gate remembers the tickets it used (beyond the store), and forgets only expired ones:
-    well over a thousand distinct answers are each accepted once."""
+    """The gate remembers the approvals and tickets it used (beyond the store), and forgets only expired
+    ones: well over a thousand distinct answers are each accepted once."""
     gate = Gate(tmp_path)
+    await gate.settle()  # one out-of-band approval used first: the gate remembers it too, with its expiry
+    gate.approvals.decide(gate.ids()[0], True, "local:carol")
+    assert (await gate.settle()).approved
     states: list[str] = []
     channel = Channel(defer=lambda question, state: states.append(state))
     for n in range(1030):
@@ -309,11 +312,14 @@ async def test_out_of_band_asked_approved_used_once(tmp_path):
     ]
 
 
-async def test_out_of_band_declined_answers_the_retry_once_naming_who(tmp_path):
-    gate = Gate(tmp_path)
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_out_of_band_declined_answers_the_retry_once_naming_who(tmp_path, kind):
+    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3", key=KEY) if kind == "sqlite" else None
+    gate = Gate(tmp_path, store)
     await gate.settle()
     [approval_id] = gate.ids()
     before = gate.store.get(approval_id)
+    gate.clock.now += 10  # a decline keeps the approval's expiry (only approving gives a new hour)
     decided = gate.approvals.decide(approval_id, False, "http:carol")
     assert (decided.status, decided.decided_by, decided.expires) == ("declined", "http:carol", before.expires)
     declined = await gate.settle()
