@@ -154,3 +154,70 @@ def test_redis_forgets_a_claim_when_its_ticket_expires(redis_url):
     assert store.claim("ap_past", clock.time() - 50)  # already expired: kept one second, not forever
     assert store._redis.ttl(RedisApprovalStore.PREFIX + "claim:ap_past") == 1
     assert not store.claim("ap_soon", clock.time() + 100)
+
+
+def test_a_sealed_record_moved_under_another_id_is_not_believed(tmp_path, redis_url):
+    """Another process of the server's user copies a genuine record under another id: the seal holds the id."""
+    import sqlite3
+
+    from guard.approval_store import AlteredApproval, binding_key, seal
+
+    path = tmp_path / "a.sqlite3"
+    sqlite_store = SqliteApprovalStore(path, key=KEY)
+    sqlite_store.add(_approval("ap_1"))
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO approvals SELECT 'ap_2', binding, status, created + 1, expires, record "
+                   "FROM approvals WHERE id = 'ap_1'")  # fmt: skip
+        db.execute("DELETE FROM approvals WHERE id = 'ap_1'")
+    redis_store = RedisApprovalStore(redis_url, key=KEY)
+    redis_store._redis.set(RedisApprovalStore.PREFIX + "id:ap_2", seal(_approval("ap_1"), KEY))
+    redis_store._redis.set(RedisApprovalStore.PREFIX + "for:" + binding_key(CALL), "ap_2")
+    for store in (sqlite_store, redis_store):
+        assert store.get("ap_2") is None
+        with pytest.raises(AlteredApproval, match="approval ap_2 was altered"):
+            store.find(CALL)
+
+
+def test_the_sqlite_file_is_made_with_its_folders_for_the_owner_only(tmp_path):
+    path = tmp_path / "state" / "deep" / "approvals.sqlite3"
+    store = SqliteApprovalStore(path, key=KEY)
+    store.add(_approval())
+    assert store.get("ap_1") is not None
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_sqlite_state_change_that_lost_a_race_says_so(tmp_path):
+    """Two approvers on two processes: the second one read 'pending' before the first wrote 'declined'.
+    Its compare-and-set finds the row changed and reports that nothing changed."""
+
+    class ReadBeforeTheOtherWrote(SqliteApprovalStore):
+        stale: PendingApproval | None = None
+
+        def get(self, approval_id: str) -> PendingApproval | None:
+            return self.stale or super().get(approval_id)
+
+    path = tmp_path / "a.sqlite3"
+    first, second = SqliteApprovalStore(path, key=KEY), ReadBeforeTheOtherWrote(path, key=KEY)
+    first.add(_approval())
+    second.stale = first.get("ap_1")
+    assert first.transition("ap_1", "pending", "declined", by="local:dave", now=NOW) is not None
+    assert second.transition("ap_1", "pending", "approved", by="local:carol", now=NOW) is None
+    assert first.get("ap_1").status == "declined"
+
+
+def test_redis_keeps_an_approval_a_day_past_its_expiry(redis_url):
+    import time as clock
+
+    store = RedisApprovalStore(redis_url, key=KEY)
+    approval = replace(_approval("ap_ttl", created=clock.time()), expires=clock.time() + 100)
+    store.add(approval)
+    for key in ("id:ap_ttl", "for:" + binding_key_of(approval)):
+        ttl = store._redis.ttl(RedisApprovalStore.PREFIX + key)
+        assert 86400 + 98 <= ttl <= 86400 + 100, (key, ttl)
+
+
+def binding_key_of(approval: PendingApproval) -> str:
+    from guard.approval_store import binding_key
+
+    return binding_key(approval.binding)
