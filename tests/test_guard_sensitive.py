@@ -133,6 +133,8 @@ def test_the_opt_in_lifts_only_what_it_names(model, domain, default, opted_in):
 @pytest.mark.parametrize(("spec", "field"), [
     ("login", "login"), ("date:month", "date"), ("amount:sum", "amount"), ("total:max(amount)", "amount"),
     ("name desc", "name"), ("user_id/login", "user_id.login"), ("user_id/.id", "user_id"), (".id", "id"),
+    ("partner_id/id", "partner_id"),  # an export path's external id: the field it belongs to
+    ("login\tdesc", "login"), ("login\n desc", "login"),  # Odoo's order syntax takes any blank between
 ])
 def test_field_of_a_spec(spec, field):
     assert field_of(spec) == field
@@ -308,3 +310,27 @@ def test_a_method_that_searches_a_sensitive_field_is_refused_with_how_to_opt_in(
 ])
 def test_the_model_a_relational_path_ends_on(model, path, target):
     assert DEFAULT.target_model(SCHEMA, model, path) == target
+
+
+def test_sorting_by_a_secret_with_a_tab_before_the_direction_is_refused():
+    """Odoo reads an order term's blank with `\\s+` (a tab too): `login<TAB>desc` sorts by login."""
+    refusal = DEFAULT.names_refusal(SCHEMA, "res.users", order_fields("name asc, login\tdesc"), "sort by")
+    assert refusal is not None and refusal.startswith("cannot sort by res.users.login: it is a sensitive field")
+
+
+@pytest.mark.parametrize(("model", "domain", "refusal"), [
+    ("res.users", [["login", "=", "a"]],
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.users", [["display_name", "ilike", "adm"]],
+     'cannot filter on display_name: Odoo also searches it in res.users.login, a sensitive field; opt in with '
+     '"sensitive": {"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.partner", [["user_ids", "not any", [["login", "=", "a"]]]],
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.partner", [["x_link_id", "any", [["name", "=", "a"]]], ["user_ids.login", "=", "a"]],  # checked on
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+])  # fmt: skip
+def test_a_refusal_names_the_field_and_how_to_opt_in(model, domain, refusal):
+    assert DEFAULT.domain_refusal(SCHEMA, model, domain) == refusal
