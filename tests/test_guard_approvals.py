@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 import time
 from dataclasses import replace
@@ -23,6 +24,7 @@ from guard.approvals import (
     Ticket,
     arguments_digest,
     load_key,
+    new_id,
     sign,
     verify,
 )
@@ -137,3 +139,68 @@ def test_a_bad_key_file_is_refused(tmp_path, case, setup, message):
 def test_a_short_key_in_the_environment_is_refused(tmp_path):
     with pytest.raises(ApprovalKeyError, match="ODOO_MCP_APPROVAL_KEY"):
         load_key(tmp_path / "unused", "short")
+
+
+def test_a_new_key_file_holds_64_hex_digits_in_an_owner_only_folder(tmp_path):
+    path = tmp_path / "state" / "deep" / "approval.key"
+    key = load_key(path)
+    assert len(key) == 64 and all(c in b"0123456789abcdef" for c in key)
+    assert path.read_text() == key.decode() + "\n"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    ("case", "setup", "env", "message"),
+    [
+        ("no key at all", None, None,
+         "no approval key: set ODOO_MCP_APPROVAL_KEY or ODOO_MCP_APPROVAL_KEY_FILE"),
+        ("a file where a folder should be", lambda p: p.parent.parent.write_text("x"), None,
+         "approval key file {path}: cannot create it (Not a directory)"),
+        ("a folder where the key should be", lambda p: p.mkdir(mode=0o700), None,
+         "approval key file {path}: Is a directory"),
+        ("31 characters in the environment", None, "e" * 31,
+         "ODOO_MCP_APPROVAL_KEY: must be at least 32 characters"),
+        ("31 bytes in the file", lambda p: (p.write_text("f" * 31), p.chmod(0o600)), None,
+         "approval key file {path}: the key must be at least 32 bytes"),
+    ],
+)  # fmt: skip
+def test_a_key_that_cannot_be_used_says_why(tmp_path, case, setup, env, message):
+    path = tmp_path / "dir" / "sub" / "approval.key"
+    if setup is not None:
+        if case != "a file where a folder should be":
+            path.parent.mkdir(parents=True)
+        setup(path)
+    with pytest.raises(ApprovalKeyError) as caught:
+        load_key(None if case == "no key at all" else path, env)
+    assert str(caught.value) == message.format(path=path)
+
+
+def test_a_key_of_exactly_32_is_enough(tmp_path):
+    assert load_key(None, "e" * 32) == b"e" * 32
+    path = tmp_path / "approval.key"
+    path.write_text("f" * 32 + "\n")
+    path.chmod(0o600)
+    assert load_key(path) == b"f" * 32
+
+
+def test_an_approval_id_is_128_random_bits_short_enough_to_type():
+    ids = {new_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(re.fullmatch(r"ap_[A-Za-z0-9_-]{22}", approval_id) for approval_id in ids)
+
+
+def test_tickets_of_every_length_are_accepted_and_stay_single_strings():
+    """Base64 padding is dropped when signed and restored when verified, whatever the payload's length."""
+    binding = call_binding()
+    for n in range(200):
+        ticket = Ticket("ap_" + "x" * n, binding, NOW + 60)
+        token = sign(KEY, ticket)
+        assert "=" not in token
+        assert verify(KEY, token, binding, NOW) == ticket
+
+
+def test_a_ticket_signed_by_us_that_does_not_hold_a_ticket_is_refused_as_altered():
+    token = sign(KEY, Ticket("ap_1", call_binding(), "soon"))  # type: ignore[arg-type]  # an expiry that is no time
+    with pytest.raises(AnswerRefused) as caught:
+        verify(KEY, token, call_binding(), NOW)
+    assert caught.value.reason is Refusal.ALTERED
