@@ -172,6 +172,7 @@ def test_a_sealed_record_moved_under_another_id_is_not_believed(tmp_path, redis_
     redis_store = RedisApprovalStore(redis_url, key=KEY)
     redis_store._redis.set(RedisApprovalStore.PREFIX + "id:ap_2", seal(_approval("ap_1"), KEY))
     redis_store._redis.set(RedisApprovalStore.PREFIX + "for:" + binding_key(CALL), "ap_2")
+    assert sqlite_store.all() == []  # nor listed
     for store in (sqlite_store, redis_store):
         assert store.get("ap_2") is None
         with pytest.raises(AlteredApproval, match="approval ap_2 was altered"):
@@ -221,3 +222,57 @@ def binding_key_of(approval: PendingApproval) -> str:
     from guard.approval_store import binding_key
 
     return binding_key(approval.binding)
+
+
+def test_the_store_is_chosen_beside_the_counters(tmp_path):
+    from guard.approval_store import MemoryApprovalStore, open_store
+
+    assert type(open_store("memory://", None, key=KEY)) is MemoryApprovalStore
+    sqlite = open_store("memory://", tmp_path, key=KEY)
+    assert type(sqlite) is SqliteApprovalStore and sqlite.path == tmp_path / "approvals.sqlite3"
+    sqlite.add(_approval())  # sealed with the key it was given
+    assert SqliteApprovalStore(tmp_path / "approvals.sqlite3", key=KEY).get("ap_1") == _approval()
+    for uri in ("redis://127.0.0.1:1/0", "rediss://127.0.0.1:1/0"):
+        redis_store = open_store(uri, tmp_path, key=KEY)
+        assert type(redis_store) is RedisApprovalStore
+        assert redis_store._redis.connection_pool.connection_kwargs["port"] == 1
+    with pytest.raises(ValueError, match=r"^approvals cannot be kept in bogus:// storage \(use memory:// or redis://\)$"):
+        open_store("bogus://x://y", tmp_path, key=KEY)
+
+
+def test_a_decision_keeps_who_and_when_through_later_changes(store):
+    store.add(_approval())
+    approved = store.transition("ap_1", "pending", "approved", by="local:carol", now=NOW + 5)
+    assert (approved.decided_by, approved.decided_at) == ("local:carol", NOW + 5)
+    used = store.transition("ap_1", "approved", "used", by=None, now=NOW + 9)
+    assert (used.status, used.decided_by, used.decided_at) == ("used", "local:carol", NOW + 5)
+
+
+def test_the_newest_open_approval_is_found_for_a_call(store):
+    store.add(_approval("ap_old", created=NOW))
+    store.add(_approval("ap_new", created=NOW + 1))
+    assert store.find(CALL).id == "ap_new"
+
+
+@pytest.mark.parametrize(
+    ("record", "expected_id", "named"),
+    [("not json", None, "?"), ("not json", "ap_3", "ap_3"), ('{"mac": "x"}', None, "?")],
+)
+def test_an_unreadable_record_is_altered_and_names_what_it_can(record, expected_id, named):
+    from guard.approval_store import AlteredApproval, unseal
+
+    with pytest.raises(AlteredApproval) as caught:
+        unseal(record, KEY, expected_id)
+    assert caught.value.id == named
+
+
+def test_a_record_with_a_wrong_seal_and_no_string_id_names_no_id():
+    import json as jsonlib
+    from dataclasses import asdict
+
+    from guard.approval_store import AlteredApproval, unseal
+
+    fields = {**asdict(_approval()), "id": 5, "mac": "0" * 64}
+    with pytest.raises(AlteredApproval) as caught:
+        unseal(jsonlib.dumps(fields), KEY)
+    assert caught.value.id == "?"
