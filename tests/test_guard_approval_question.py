@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from guard.approval_question import MASKED, masked, question_for, render_question
@@ -112,6 +114,8 @@ class Args(ToolArgs):
         (lambda args, call: (_ for _ in ()).throw(ToolFailure("record 7 is gone")),
          "What would change: unknown (the preview failed: [TOOL ERROR] record 7 is gone)"),
         (lambda args, call: 1 / 0, "What would change: unknown (the preview failed: ZeroDivisionError)"),
+        (lambda args, call: "2 records would be archived", "2 records would be archived"),  # text as is
+        (lambda args, call: {"when": date(2026, 1, 31)}, '  "when": "2026-01-31"'),  # any value, as text
     ],
 )
 async def test_the_question_for_a_call_shows_its_validated_arguments_and_the_preview(preview, line):

@@ -237,3 +237,17 @@ def test_calls_that_waited_for_approval_spend_the_quota_they_were_charged():
                record("a", 101, charged=True, **asked)]  # fmt: skip
     report = replay(candidate, records)
     assert [(c.call.index, c.after, c.after_rule) for c in report.changes] == [(2, LIMITED, "c")]
+
+
+def test_report_examples_keep_text_as_written_and_cut_only_past_100_characters():
+    candidate = policy({"a": {"action": "deny"}})()
+    exactly = {"t": "x" * 92}  # {"t":"xx…x"} is exactly 100 characters: shown whole
+    records = [record("a", 1, arguments={"name": "Zoë", "n": 1}), record("a", 2, arguments=exactly)]
+    lines = replay(candidate, records).render().splitlines()
+    assert lines[2].endswith(' args={"name":"Zoë","n":1}')
+    assert lines[3].endswith(f' args={{"t":"{"x" * 92}"}}')
+
+
+def test_a_change_from_a_refusal_that_named_no_rule_is_grouped_under_a_dash():
+    report = replay(policy({})(), [record("a", 1, outcome="denied", decision="deny")])
+    assert list(report.groups()) == [("denied → allowed", "a", "-")]

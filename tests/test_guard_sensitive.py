@@ -334,3 +334,14 @@ def test_sorting_by_a_secret_with_a_tab_before_the_direction_is_refused():
 ])  # fmt: skip
 def test_a_refusal_names_the_field_and_how_to_opt_in(model, domain, refusal):
     assert DEFAULT.domain_refusal(SCHEMA, model, domain) == refusal
+
+
+def test_a_related_field_is_refused_naming_what_it_mirrors():
+    assert DEFAULT.domain_refusal(SCHEMA, "res.partner", [["user_login", "=", "a"]]) == (
+        "res.partner.user_login mirrors user_ids.login: cannot filter on res.users.login: it is a sensitive "
+        'field; opt in with "sensitive": {"allow_fields": ["res.users.login"]} in the policy')
+
+
+def test_every_step_past_an_unknown_relation_is_judged_by_its_name():
+    refusal = DEFAULT.path_refusal(SCHEMA, "res.partner", "x_link_id.name.token", "filter on")
+    assert refusal == "cannot filter on x_link_id.name.token: token is a sensitive field name"
