@@ -249,3 +249,17 @@ async def test_an_out_of_band_approval_is_for_its_tool_and_its_exact_arguments()
     other = await tool({"text": "b"}, Caller())  # other arguments: not what the human approved
     assert other.text.startswith("[APPROVAL PENDING] ") and approval_id not in other.text
     assert (await tool({"text": "a"}, Caller())).text == "a"
+
+
+async def test_a_number_argument_sent_as_json_text_is_named_as_the_text_it_is():
+    """Only list and object arguments are decoded: a number given `"[1]"` is refused as a string that is no number."""
+
+    class Count(ToolArgs):
+        n: int = 0
+
+    async def handler(args, call):
+        return args.n
+
+    guard = guard_with(ToolSpec("count", "test", Risk.READ, Count, handler, "test"))
+    result = await guard.tools["count"]({"n": "[1]"}, Caller())
+    assert result.text == "[INVALID ARGUMENTS] n: Input should be a valid integer, unable to parse string as an integer"

@@ -319,3 +319,32 @@ async def test_a_store_that_dies_before_the_refund_costs_quota_never_the_answer(
     assert "(NoneType)" not in err
     outcome = records(tmp_path)[-1]
     assert (outcome["outcome"], outcome["charged"]) == ("path_refused", False)
+
+
+async def test_an_invalid_call_is_recorded_as_invalid(tmp_path):
+    guard = guarded(tmp_path, {"version": "1", "default": "allow"})
+    result = await guard.tools["work"]({"n": "many"}, CALLER)
+    assert result.text.startswith("[INVALID ARGUMENTS] n: ")
+    assert records(tmp_path)[-1]["outcome"] == "invalid"
+
+
+async def test_a_guard_built_without_an_audit_log_writes_nothing_and_hands_its_runtime_over(capsys):
+    seen: list = []
+
+    async def handler(args, call):
+        seen.append(call.runtime)
+
+    guard = Guard(parse_text('{"version": "1", "default": "allow"}'), runtime="the-runtime")
+    guard.wrap(ToolSpec("quiet", "test", Risk.READ, Args, handler, "test"))
+    guard.wrap(ToolSpec("family", "test", Risk.READ, Args, handler, "test"), "its-family")
+    assert not (await guard.tools["quiet"]({}, CALLER)).is_error
+    assert not (await guard.tools["family"]({}, CALLER)).is_error
+    assert seen == ["the-runtime", "its-family"]
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    with pytest.raises(ValueError, match=r"^tool 'quiet' is wrapped twice$"):
+        guard.wrap(ToolSpec("quiet", "test", Risk.READ, Args, handler, "test"))
+    from guard.guard import GuardedTool
+
+    with pytest.raises(TypeError, match=r"^GuardedTool is created by Guard\.wrap only$"):
+        GuardedTool(guard, WORK, object())
