@@ -348,3 +348,35 @@ async def test_a_guard_built_without_an_audit_log_writes_nothing_and_hands_its_r
 
     with pytest.raises(TypeError, match=r"^GuardedTool is created by Guard\.wrap only$"):
         GuardedTool(guard, WORK, object())
+
+
+async def test_a_tool_that_crashes_is_answered_without_its_details_charged_and_logged(tmp_path, capsys):
+    async def crashes(args, call):
+        raise RuntimeError("secret internal detail")
+
+    policy = {"version": "1", "default": "deny",
+              "tools": {"crashes": {"limits": [{"counter": "c", "window": "hour", "max": 5}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy)
+    guard.wrap(ToolSpec("crashes", "test", Risk.WRITE, Args, crashes, "test"))
+    result = await guard.tools["crashes"]({}, CALLER)
+    assert (result.is_error, result.text) == (
+        True, "[INTERNAL ERROR] crashes failed unexpectedly (RuntimeError); see the server log")
+    outcome = records(tmp_path)[-1]
+    [counter] = outcome["counters"]
+    assert (outcome["outcome"], outcome["decision"], outcome["charged"], counter["remaining"]) == (
+        "crashed", "allow", True, 4)
+    err = capsys.readouterr().err
+    assert "tool crashes crashed:" in err and "secret internal detail" in err  # the operator's log has it all
+
+
+async def test_a_counter_whose_amount_is_unusable_refuses_the_call_by_its_rule(tmp_path):
+    policy = {"version": "1", "default": "deny", "tools": {"work": {"rules": [{
+        "name": "budget", "conditions": [{"path": "state.work.units", "op": "lte", "value": 10}],
+        "state": {"counter": "units", "window": "day", "increment_from": "args.n"}}]}}}  # fmt: skip
+    guard = guarded(tmp_path, policy)
+    result = await guard.tools["work"]({"n": -3}, CALLER)  # a negative amount: nothing to count
+    assert result.is_error and result.text.startswith("[POLICY DENIED] "), result.text
+    outcome = records(tmp_path)[-1]
+    assert (outcome["outcome"], outcome["decision"], outcome["rule"], outcome["error"]) == (
+        "denied", "deny", "tools.work.rules[0]", result.text)
+    assert "tool_intent" not in [r["event"] for r in records(tmp_path)]
