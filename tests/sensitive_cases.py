@@ -92,6 +92,8 @@ def routes(double: OdooDouble) -> list[Route]:
         Route("execute on a sensitive model", "odoo_execute",
               {"model": "ir.config_parameter", "method": "search_read", "args": [secret_param]}, REFUSE,
               SECRETS["database.secret"]),
+        Route("execute a sort by login, a tab before its direction", "odoo_execute",
+              {"model": "res.users", "method": "search", "args": [[]], "kwargs": {"order": "login\tdesc"}}, REFUSE),
         Route("execute a count oracle", "odoo_execute",
               {"model": "res.users", "method": "search_count", "args": [[["login", "=like", "adm%"]]]}, REFUSE),
         Route("execute a read of secrets", "odoo_execute",

@@ -102,3 +102,8 @@ async def test_in_call_answer_after_expiry_is_refused(gate):
 
     settled = await gate.settle("odoo_write", ARGS, ALICE, Channel(ask=slow_human), describe)
     assert settled.text.startswith("[APPROVAL REFUSED] the approval expired")
+
+
+def test_the_gate_never_shows_its_key(gate):
+    assert repr(gate) == "Approvals(store=MemoryApprovalStore, ttl=60, out_of_band=False)"
+    assert KEY.decode() not in repr(gate)

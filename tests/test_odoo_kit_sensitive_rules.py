@@ -13,6 +13,7 @@ from odoo_mcp.cli import checked_loader
 from tools.odoo_kit.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
 from tools.odoo_kit.sensitive_rules import (
     MASK,
+    SENSITIVE_MODELS,
     FieldInfo,
     SensitiveRules,
     field_is_sensitive,
@@ -20,7 +21,9 @@ from tools.odoo_kit.sensitive_rules import (
     opt_in_problems,
     order_fields,
     rules_for,
+    split_field,
 )
+from tools.odoo_kit.sensitive_rules import summary as sensitive_summary
 
 SCHEMA = {
     "res.partner": {"user_ids": FieldInfo("one2many", "res.users"), "parent_id": FieldInfo("many2one", "res.partner"),
@@ -32,8 +35,13 @@ SCHEMA = {
                   "api_key_ids": FieldInfo("one2many", "res.users.apikeys"), "name": FieldInfo("char")},
 }
 DEFAULT = SensitiveRules()
-OPTED_IN = rules_for(parse_policy({"version": "1", "default": "deny", "sensitive": {
-    "allow_models": ["ir.mail_server"], "allow_fields": ["res.users.login"]}}).sensitive)
+
+
+def opted_in_rules():
+    """The rules of a policy that opts in one model and one field; made when a test runs, not at import
+    (mutmut imports the tests once: rules built then by the original code would hide the opt-in's mutants)."""
+    return rules_for(parse_policy({"version": "1", "default": "deny", "sensitive": {
+        "allow_models": ["ir.mail_server"], "allow_fields": ["res.users.login"]}}).sensitive)
 
 
 @pytest.mark.parametrize(("model", "field", "sensitive"), [
@@ -125,12 +133,14 @@ def test_what_a_domain_touches(model, domain, refused_on):
 ])
 def test_the_opt_in_lifts_only_what_it_names(model, domain, default, opted_in):
     assert (DEFAULT.domain_refusal(SCHEMA, model, domain) is not None) is default
-    assert (OPTED_IN.domain_refusal(SCHEMA, model, domain) is not None) is opted_in
+    assert (opted_in_rules().domain_refusal(SCHEMA, model, domain) is not None) is opted_in
 
 
 @pytest.mark.parametrize(("spec", "field"), [
     ("login", "login"), ("date:month", "date"), ("amount:sum", "amount"), ("total:max(amount)", "amount"),
     ("name desc", "name"), ("user_id/login", "user_id.login"), ("user_id/.id", "user_id"), (".id", "id"),
+    ("partner_id/id", "partner_id"),  # an export path's external id: the field it belongs to
+    ("login\tdesc", "login"), ("login\n desc", "login"),  # Odoo's order syntax takes any blank between
 ])
 def test_field_of_a_spec(spec, field):
     assert field_of(spec) == field
@@ -181,7 +191,7 @@ def test_masking_keeps_the_key_and_says_which():
     assert mask_rows(DEFAULT, "res.users", rows) == ["login", "totp_secret"]
     assert rows[0] == {"id": 2, "name": "Admin", "login": MASK, "totp_secret": MASK}
     rows = [{"id": 2, "login": "admin", "totp_secret": "X"}]
-    assert mask_rows(OPTED_IN, "res.users", rows) == ["totp_secret"] and rows[0]["login"] == "admin"
+    assert mask_rows(opted_in_rules(), "res.users", rows) == ["totp_secret"] and rows[0]["login"] == "admin"
 
 
 @pytest.mark.parametrize(("rows", "masked", "clear"), [
@@ -264,4 +274,93 @@ def test_what_an_execute_call_touches(model, method, args, kwargs, refused_on):
         assert refusal is None
     else:
         assert refusal is not None and refused_on in refusal, refusal
-    assert execute_refusal(OPTED_IN, SCHEMA, "res.users", "name_search", ["adm"], {}) is None
+    assert execute_refusal(opted_in_rules(), SCHEMA, "res.users", "name_search", ["adm"], {}) is None
+
+
+def test_what_policy_status_says_about_sensitive_data():
+    optin = parse_policy({"version": "1", "default": "deny", "sensitive": {
+        "allow_models": ["ir.mail_server"], "allow_fields": ["res.users.login"]}}).sensitive  # fmt: skip
+    summary = sensitive_summary(optin)
+    assert summary["refused_models"] == sorted(set(SENSITIVE_MODELS) - {"ir.mail_server"})
+    assert summary["opted_in"] == {"models": ["ir.mail_server"], "fields": ["res.users.login"]}
+    assert summary["masked_fields"] == (
+        "names containing password, secret, token, totp, api/private/access key, credential "
+        "(and pass, pwd, otp, hmac, pin as words); res.users login, payment provider "
+        "credentials; related fields that mirror them. Filters, sorts and group-bys on them are refused.")
+    assert set(summary) == {"refused_models", "masked_fields", "opted_in"}
+
+
+@pytest.mark.parametrize(("spec", "parts"), [
+    ("res.users.login", ("res.users", "login")),
+    ("res.users.apikeys.key", ("res.users.apikeys", "key")),  # a model name may have dots, a field never
+])
+def test_a_field_spec_splits_at_its_last_dot(spec, parts):
+    assert split_field(spec) == parts
+
+
+@pytest.mark.parametrize(("domain", "refused"), [
+    ([["x_link_id", "any", [["name", "=", "a"]]]], None),
+    ([["x_link_id", "any", [["api_key", "=", "a"]]]], "cannot filter on x_link_id: api_key is a sensitive field name"),
+    ([["x_link_id", "any", [["owner.token_ids.name", "=", "a"]]]],
+     "cannot filter on x_link_id: token_ids is a sensitive field name"),
+    ([["x_link_id", "not any", [["y_id", "any", [["password", "!=", False]]]]]],
+     "cannot filter on x_link_id: password is a sensitive field name"),
+    ([["x_link_id", "any", [["y_id", "any", [["name", "!=", False]]]]]], None),
+])
+def test_a_sub_domain_on_a_model_the_schema_does_not_know_is_judged_by_names(domain, refused):
+    """`x_link_id` is not in the schema: its target is unknown, so every step of every path inside is judged by name."""
+    assert DEFAULT.domain_refusal(SCHEMA, "res.partner", domain) == refused
+
+
+def test_a_method_that_searches_a_sensitive_field_is_refused_with_how_to_opt_in():
+    assert DEFAULT.method_refusal("res.users", "name_search") == (
+        "cannot call res.users.name_search: it also searches res.users.login, a sensitive field; opt in with "
+        '"sensitive": {"allow_fields": ["res.users.login"]} in the policy')
+    assert DEFAULT.method_refusal("res.users", "search") is None
+    assert opted_in_rules().method_refusal("res.users", "name_search") is None
+
+
+@pytest.mark.parametrize(("model", "path", "target"), [
+    ("res.partner", "user_ids", "res.users"),
+    ("res.partner", "user_ids.partner_id", "res.partner"),
+    ("res.partner", "name", None),
+    ("res.partner", "nothing.user_ids", None),
+    ("res.users", "partner_id.user_ids.api_key_ids", "res.users.apikeys"),
+])
+def test_the_model_a_relational_path_ends_on(model, path, target):
+    assert DEFAULT.target_model(SCHEMA, model, path) == target
+
+
+def test_sorting_by_a_secret_with_a_tab_before_the_direction_is_refused():
+    """Odoo reads an order term's blank with `\\s+` (a tab too): `login<TAB>desc` sorts by login."""
+    refusal = DEFAULT.names_refusal(SCHEMA, "res.users", order_fields("name asc, login\tdesc"), "sort by")
+    assert refusal is not None and refusal.startswith("cannot sort by res.users.login: it is a sensitive field")
+
+
+@pytest.mark.parametrize(("model", "domain", "refusal"), [
+    ("res.users", [["login", "=", "a"]],
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.users", [["display_name", "ilike", "adm"]],
+     'cannot filter on display_name: Odoo also searches it in res.users.login, a sensitive field; opt in with '
+     '"sensitive": {"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.partner", [["user_ids", "not any", [["login", "=", "a"]]]],
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+    ("res.partner", [["x_link_id", "any", [["name", "=", "a"]]], ["user_ids.login", "=", "a"]],  # checked on
+     'cannot filter on res.users.login: it is a sensitive field; opt in with "sensitive": '
+     '{"allow_fields": ["res.users.login"]} in the policy'),
+])  # fmt: skip
+def test_a_refusal_names_the_field_and_how_to_opt_in(model, domain, refusal):
+    assert DEFAULT.domain_refusal(SCHEMA, model, domain) == refusal
+
+
+def test_a_related_field_is_refused_naming_what_it_mirrors():
+    assert DEFAULT.domain_refusal(SCHEMA, "res.partner", [["user_login", "=", "a"]]) == (
+        "res.partner.user_login mirrors user_ids.login: cannot filter on res.users.login: it is a sensitive "
+        'field; opt in with "sensitive": {"allow_fields": ["res.users.login"]} in the policy')
+
+
+def test_every_step_past_an_unknown_relation_is_judged_by_its_name():
+    refusal = DEFAULT.path_refusal(SCHEMA, "res.partner", "x_link_id.name.token", "filter on")
+    assert refusal == "cannot filter on x_link_id.name.token: token is a sensitive field name"

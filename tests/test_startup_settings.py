@@ -53,30 +53,6 @@ def test_a_redis_store_without_the_redis_extra_stops_serve(tmp_path, monkeypatch
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("word", ["1", "true", "YES", "on", "0", "false", "No", "off"])
-def test_every_boolean_setting_takes_the_same_words(word):
-    """One parser: the audit's stderr switch and an Odoo connection's TLS check read the same words."""
-    from foundation.env import parse_bool
-    from odoo_client.settings import OdooSettings
-    from odoo_mcp.config import Settings
-
-    expected = parse_bool(word, "x")
-    settings = Settings.load(policy="p.json", env={"ODOO_MCP_AUDIT_STDERR": word})
-    assert settings.audit_stderr is expected
-    odoo = OdooSettings.from_env({"ODOO_URL": "https://odoo.example.com", "ODOO_DB": "d", "ODOO_USERNAME": "u",
-                                  "ODOO_PASSWORD": "p", "ODOO_VERIFY_SSL": word})
-    assert odoo.connections["default"].verify_ssl is expected
-
-
-@pytest.mark.parametrize("word", ["maybe", "2", "enabled"])
-def test_a_word_that_is_not_a_boolean_is_refused_naming_the_variable(word):
-    from odoo_client.errors import ConfigError
-    from odoo_mcp.config import Settings
-
-    with pytest.raises(ConfigError, match=f"ODOO_MCP_AUDIT_STDERR: '{word}' is not a boolean"):
-        Settings.load(policy="p.json", env={"ODOO_MCP_AUDIT_STDERR": word})
-
-
 def test_one_parse_of_the_odoo_settings_feeds_every_family_and_the_audit(tmp_path):
     """`ODOO_*` and `CONNECTIONS_FILE` are parsed once (`Settings.odoo`): the start-up check, every Odoo
     family's context and the audit's secrets read the same connections, never a second reading."""

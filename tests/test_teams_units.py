@@ -1,5 +1,6 @@
 """The pure parts of serving a team, in process and table-driven: the grants file, per-grant
-policies pinned per call, shadow mode, live reload, replay and `policy init`."""
+policies pinned per call, shadow mode, live reload and `policy init`
+(replay: tests/test_guard_replay.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from guard.policy_set import PolicySet
 from guard.spec import Caller
 from odoo_mcp.cli import checked_loader
 from odoo_mcp.commands.policy_init import ToolInfo, build_policy, catalogue_tools, classify, render_json, render_yaml
-from odoo_mcp.commands.replay import ALLOWED, ASK, DENIED, LIMITED, replay
 from odoo_mcp.config import ConfigError
 from odoo_mcp.grants import parse_grants, token_digest
 from odoo_mcp.reload import PolicyReloader, reload_interval
@@ -195,112 +195,6 @@ def test_reload_interval(raw, seconds):
             reload_interval(env)
     else:
         assert reload_interval(env) == seconds
-
-
-# --- replay ---------------------------------------------------------------------------------------
-
-
-def record(tool, t, outcome="ok", grant="g", session="s", **fields):
-    return {"event": "tool_call", "tool": tool, "time": t, "outcome": outcome, "grant": grant,
-            "session": session, "arguments": fields.pop("arguments", {}), **fields}  # fmt: skip
-
-
-def policy(tools, default="allow", **extra):
-    return parse_text(json.dumps({"version": "1", "default": default, "tools": tools, **extra}))
-
-
-REPLAY_CASES = [
-    # (candidate, records, expected changes as (record index, before, after, rule))
-    (policy({}), [record("a", 1), record("a", 2)], []),
-    (policy({"a": {"action": "deny"}}), [record("a", 1), record("b", 2)], [(1, ALLOWED, DENIED, "tools.a.action")]),
-    (
-        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
-        [record("a", 1), record("a", 2), record("a", 3), record("a", 62), record("a", 63, grant="h")],
-        [(3, ALLOWED, LIMITED, "c")],
-    ),
-    (  # a call that reached its tool is charged, whatever it answered: the third call does not fit
-        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
-        [record("a", 1), record("a", 2, outcome="failed"), record("a", 3)],
-        [(3, ALLOWED, LIMITED, "c")],
-    ),
-    (  # ... as the outcome record says (`charged`): a refusal before any effect gave its quota back
-        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 2, "scope": "grant"}]}}),
-        [record("a", 1), record("a", 2, outcome="failed", charged=False), record("a", 3, outcome="cancelled")],
-        [],
-    ),
-    (  # a cancelled call had reached its tool
-        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "grant"}]}}),
-        [record("a", 1, outcome="cancelled", charged=True), record("a", 2)],
-        [(2, ALLOWED, LIMITED, "c")],
-    ),
-    (  # recorded out of order: replayed in time order
-        policy({"a": {"limits": [{"counter": "c", "window": 60, "max": 1, "scope": "session"}]}}),
-        [record("a", 5), record("a", 1), record("a", 3, session="t")],
-        [(1, ALLOWED, LIMITED, "c")],
-    ),
-    (
-        policy({"a": {"deny_if": [{"path": "args.n", "op": "gt", "value": 5}]}}),
-        [record("a", 1, arguments={"n": 9}), record("a", 2, arguments={"n": 1})],
-        [(1, ALLOWED, DENIED, "tools.a.deny_if[0]")],
-    ),
-    (  # denied before, allowed now
-        policy({}),
-        [record("a", 1, outcome="denied", rule="default", decision="deny")],
-        [(1, DENIED, ALLOWED, "default")],
-    ),
-    (  # shadow records count as what that policy would have done
-        policy({}),
-        [record("a", 1, shadow=[{"would": "would_limit", "rule": "c"}])],
-        [(1, LIMITED, ALLOWED, "c")],
-    ),
-    (policy({"a": {"action": "require_approval"}}), [record("a", 1)], [(1, ALLOWED, ASK, "tools.a.action")]),
-    (policy({}, hide=["a"]), [record("a", 1)], [(1, ALLOWED, DENIED, "hide")]),
-    (policy({}), [record("a", 1, outcome="invalid"), {"event": "tool_intent", "tool": "a", "time": 1}], []),
-    (  # every approval outcome was an ask, whether or not the record kept the decision
-        policy({}),
-        [record("a", 1, outcome="approval_declined"), record("a", 2, outcome="approval_pending")],
-        [(1, ASK, ALLOWED, None), (2, ASK, ALLOWED, None)],
-    ),
-]
-
-
-@pytest.mark.parametrize(("candidate", "records", "expected"), REPLAY_CASES)
-def test_replay_reports_exactly_the_changed_calls(candidate, records, expected):
-    report = replay(candidate, records)
-    got = [
-        (c.call.index, c.call.before, c.after, c.after_rule if c.after != ALLOWED else c.call.before_rule)
-        for c in report.changes
-    ]
-    assert got == expected
-    assert report.total == sum(1 for r in records if r["event"] == "tool_call")
-
-
-def test_replay_counts_intercept_counters_on_the_simulated_clock():
-    candidate = parse_text(
-        'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
-        "        conditions: [{path: state.a.units, op: lte, value: 10}]\n"
-        "        state: {counter: units, window: minute, increment_from: args.n}\n",
-        "p.yaml",
-        spelling="yaml",
-    )
-    records = [record("a", 60, arguments={"n": 6}), record("a", 61, arguments={"n": 6}),
-               record("a", 120, arguments={"n": 6})]  # fmt: skip  (a new calendar minute)
-    report = replay(candidate, records)
-    assert [(c.call.index, c.after) for c in report.changes] == [(2, LIMITED)]
-
-
-def test_replay_denies_a_call_whose_counted_argument_is_unusable_as_the_guard_does():
-    candidate = parse_text(
-        'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
-        "        conditions: [{path: state.a.units, op: lte, value: 10}]\n"
-        "        state: {counter: units, window: minute, increment_from: args.n}\n",
-        "p.yaml",
-        spelling="yaml",
-    )
-    records = [record("a", 60, arguments={"n": -1}), record("a", 61, arguments={}), record("a", 62, arguments={"n": 1})]
-    report = replay(candidate, records)
-    rule = "tools.a.rules[0]"
-    assert [(c.call.index, c.after, c.after_rule) for c in report.changes] == [(1, DENIED, rule), (2, DENIED, rule)]
 
 
 # --- policy init ----------------------------------------------------------------------------------

@@ -256,7 +256,8 @@ def field_of(spec: str) -> str:
     inner = re.search(r"\(([a-z0-9_.]+)\)", spec)
     if inner:
         return inner.group(1)
-    path = spec.split(" ")[0].split(":")[0].removesuffix("/.id").removesuffix("/id")
+    # any blank ends the name: Odoo's order syntax takes `\s+` before the direction (`login<TAB>desc`)
+    path = (spec.split() or [""])[0].split(":")[0].removesuffix("/.id").removesuffix("/id")
     return "id" if path == ".id" else path.replace("/", ".")
 
 
