@@ -178,7 +178,7 @@ class OdooConnection:
             )
         with self._lock:
             if self._web is None:
-                from .web import ReportSession  # httpx, imported only when a report is first asked for
+                from .web import ReportSession  # httpx (~70 ms of import), only when a report is first asked for
 
                 self._web = ReportSession(self.config)
         return self._web.report_pdf(report_name, ids)

@@ -28,7 +28,7 @@ import threading
 import urllib.error
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from urllib.request import HTTPRedirectHandler
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
 
 from foundation import fastjson
 
@@ -97,9 +97,7 @@ class JsonRpcTransport:
         handler = self._handler()
         with self._lock:
             if self._odoo is None:
-                from urllib.request import HTTPCookieProcessor, build_opener
-
-                import odoorpc
+                import odoorpc  # 35 ms of import, paid by the first JSON-RPC login only
 
                 https = self._https
                 handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), handler]

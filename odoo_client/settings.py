@@ -23,6 +23,7 @@ from foundation.env import first_set, parse_bool
 
 from .errors import ConfigError
 from .names import is_alias
+from .pins import pin_dir_from_env
 
 PROTOCOLS = ("jsonrpc", "xmlrpc", "json2")
 SETTINGS = (*PROTOCOLS, "auto")
@@ -287,8 +288,6 @@ class OdooSettings:
         for index, item in enumerate(env.get("ALLOWED_ODOO_URLS", "").split(",")):
             if item.strip():
                 allowed.add(normalize_url(item, f"ALLOWED_ODOO_URLS entry {index + 1}"))
-        from .pins import pin_dir_from_env
-
         pin_dir = pin_dir_from_env(env)
         connections = {alias: replace(config, pin_dir=pin_dir) for alias, config in connections.items()}
         return cls(connections=connections, allowed_urls=frozenset(allowed), timeout=timeout, pin_dir=pin_dir)

@@ -13,6 +13,7 @@ import ssl
 from typing import Any, Protocol
 
 from .errors import timed_out, unreachable
+from .pins import pinned_context, read_pin
 from .settings import ConnectionConfig
 
 
@@ -32,8 +33,6 @@ def ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
     """Verification on by default; a per-connection CA bundle; with `verify_ssl` false, the server's
     pinned certificate when one exists (`pins`), and no verification only when there is no pin."""
     if not config.verify_ssl and config.pin_dir is not None and config.url.startswith("https://"):
-        from .pins import pinned_context, read_pin
-
         try:
             pem = read_pin(config.pin_dir, config.url)
         except (ssl.SSLError, OSError) as exc:
