@@ -79,16 +79,21 @@ def prepare(keep: bool) -> None:
     stub.symlink_to(REPO / "addons_stub")
 
 
+def exit_codes(path: str) -> dict[str, int | None]:
+    """mutmut's verdict per mutant of `path` (its exit code) from the last run's results."""
+    meta = MUTANTS / f"{path}.meta"
+    if not meta.exists():
+        raise SystemExit(f"no mutmut results for {path}: run `make mutants` first")
+    return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+
+
 def unkilled(paths: list[str]) -> list[str]:
     """The mutants of `paths` the last run did not kill (survived, no tests, not checked), except those
     `mutation/equivalent.toml` lists (the report still checks that each makes the change it pins)."""
     listed = equivalents()
     names = []
     for path in paths:
-        meta = MUTANTS / f"{path}.meta"
-        if not meta.exists():
-            raise SystemExit(f"no mutmut results for {path}: run it whole first")
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        codes = exit_codes(path)
         names += sorted(name for name, code in codes.items()
                         if code not in KILLED and not (code == 0 and name in listed))
     return names
@@ -181,10 +186,7 @@ def report(paths: list[str]) -> tuple[list[Module], list[str]]:
     stale: list[str] = []
     results = []
     for path in paths:
-        meta = MUTANTS / f"{path}.meta"
-        if not meta.exists():
-            raise SystemExit(f"no mutmut results for {path}: run `make mutants` first")
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        codes = exit_codes(path)
         bodies = functions(path)
         module = Module(path)
         for name, code in sorted(codes.items()):

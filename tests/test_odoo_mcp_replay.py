@@ -91,14 +91,19 @@ def test_replay_reports_exactly_the_changed_calls(candidate, records, expected):
     assert report.total == sum(1 for r in records if r["event"] == "tool_call")
 
 
-def test_replay_counts_intercept_counters_on_the_simulated_clock():
-    candidate = parse_text(
+def budget_per_minute():
+    """An Intercept counter: at most 10 units a calendar minute, each call spending its `n`."""
+    return parse_text(
         'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
         "        conditions: [{path: state.a.units, op: lte, value: 10}]\n"
         "        state: {counter: units, window: minute, increment_from: args.n}\n",
         "p.yaml",
         spelling="yaml",
     )
+
+
+def test_replay_counts_intercept_counters_on_the_simulated_clock():
+    candidate = budget_per_minute()
     records = [record("a", 60, arguments={"n": 6}), record("a", 61, arguments={"n": 6}),
                record("a", 120, arguments={"n": 6})]  # fmt: skip  (a new calendar minute)
     report = replay(candidate, records)
@@ -259,13 +264,7 @@ def test_a_change_from_a_refusal_that_named_no_rule_is_grouped_under_a_dash():
 
 
 def test_replay_denies_a_call_whose_counted_argument_is_unusable_as_the_guard_does():
-    candidate = parse_text(
-        'version: "1"\ntools:\n  a:\n    rules:\n      - name: budget\n'
-        "        conditions: [{path: state.a.units, op: lte, value: 10}]\n"
-        "        state: {counter: units, window: minute, increment_from: args.n}\n",
-        "p.yaml",
-        spelling="yaml",
-    )
+    candidate = budget_per_minute()
     records = [record("a", 60, arguments={"n": -1}), record("a", 61, arguments={}), record("a", 62, arguments={"n": 1})]
     report = replay(candidate, records)
     rule = "tools.a.rules[0]"
