@@ -180,3 +180,32 @@ def test_write_all_writes_every_byte_in_order(tmp_path):
     finally:
         os.close(fd)
     assert path.read_bytes() == b"abc" * 1000
+
+
+class TornCopy:
+    """A writer whose first write to stderr stops half-way and fails; the file is written whole."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def __call__(self, descriptor: int, data: bytes) -> None:
+        if descriptor == 2 and not self.failed:
+            self.failed = True
+            os.write(descriptor, data[: len(data) // 2])
+            raise OSError("broken pipe")
+        write_all(descriptor, data)
+
+
+def test_a_torn_stderr_copy_is_ended_before_the_next_record(tmp_path, capfd):
+    """(break: the next copy glued to the torn half, or every copy preceded by a blank line)."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, writer=TornCopy())
+    assert log.record("first") is True
+    log.record("second")
+    log.record("third")
+    log.close()
+    copies = capfd.readouterr().err.split("\n")
+    assert [json.loads(line)["event"] for line in copies[1:] if line] == ["second", "third"]
+    assert copies[-1] == "" and len(copies) == 4
+    assert [r["event"] for r in read_records(path)] == ["first", "second", "third"]
+
