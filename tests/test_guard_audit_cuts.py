@@ -187,9 +187,12 @@ class TornCopy:
 
     def __init__(self) -> None:
         self.failed = False
+        self.file: int | None = None  # the log of record is written first
 
     def __call__(self, descriptor: int, data: bytes) -> None:
-        if descriptor == 2 and not self.failed:
+        if self.file is None:
+            self.file = descriptor
+        if descriptor != self.file and not self.failed:
             self.failed = True
             os.write(descriptor, data[: len(data) // 2])
             raise OSError("broken pipe")
@@ -209,3 +212,24 @@ def test_a_torn_stderr_copy_is_ended_before_the_next_record(tmp_path, capfd):
     assert copies[-1] == "" and len(copies) == 4
     assert [r["event"] for r in read_records(path)] == ["first", "second", "third"]
 
+
+
+def test_a_record_the_file_could_not_take_is_still_copied_to_stderr_marked_unwritten(tmp_path, capfd):
+    """(break: the copy dropped, emptied, or not marked as missing from the file)."""
+    path = tmp_path / "audit.jsonl"
+    first: list[int] = []  # the log of record is written first
+
+    def file_full(descriptor: int, data: bytes) -> None:
+        first[:] = first or [descriptor]
+        if descriptor == first[0]:
+            raise OSError("no space")
+        write_all(descriptor, data)
+
+    log = AuditLog(path, writer=file_full)
+    assert log.record("lost", item=7) is False
+    log.close()
+    err = capfd.readouterr().err
+    (line,) = [line for line in err.split("\n") if line.startswith("{")]
+    copy = json.loads(line)
+    assert (copy["event"], copy["item"], copy["prev"]) == ("lost", 7, "unwritten")
+    assert f"{line}\n" in err
