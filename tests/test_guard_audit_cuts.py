@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from guard.audit import MAX_DEPTH, MAX_STRING, REDACTED, AuditLog, redact, write_all
+from guard.audit import MAX_DEPTH, MAX_STRING, REDACTED, AuditLog, AuditUnavailable, redact, write_all
 
 CUT = "…<nested too deeply>"
 
@@ -233,3 +233,42 @@ def test_a_record_the_file_could_not_take_is_still_copied_to_stderr_marked_unwri
     copy = json.loads(line)
     assert (copy["event"], copy["item"], copy["prev"]) == ("lost", 7, "unwritten")
     assert f"{line}\n" in err
+
+
+def test_a_caller_field_is_redacted_by_its_key_and_a_guard_field_is_written_as_it_is(tmp_path):
+    """(break: caller fields written unredacted, or the guard's own fields cut like a caller's)."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.record("e", password="pw-9", decision="d" * 300, note="n" * 300)
+    log.close()
+    (record,) = read_records(path)
+    assert record["password"] == REDACTED
+    assert record["decision"] == "d" * 300
+    assert record["note"] == f"{'n' * 64}…<300 chars>"
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise ValueError("no text")
+
+
+def test_a_record_that_cannot_be_built_is_reported_and_an_intent_refused(tmp_path, capfd):
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    assert log.record("e", thing=Unprintable()) is False
+    with pytest.raises(AuditUnavailable, match=r"could not be built \(ValueError\)"):
+        log.record("e", required=True, thing=Unprintable())
+    log.close()
+    assert "odoo-mcp: the audit record could not be built (ValueError)" in capfd.readouterr().err
+
+
+def test_a_lone_surrogate_is_written_as_a_compact_ascii_escape_with_secrets_masked(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.add_secrets(["hunter-22"])
+    log.record("e", note="a\ud800b hunter-22")
+    log.close()
+    text = path.read_text()
+    assert text.isascii() and "\\ud800" in text and '","' in text and '":"' in text
+    assert "hunter-22" not in text
+    assert read_records(path)[0]["note"] == f"a\ud800b {REDACTED}"
