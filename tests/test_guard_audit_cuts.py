@@ -272,3 +272,21 @@ def test_a_lone_surrogate_is_written_as_a_compact_ascii_escape_with_secrets_mask
     assert text.isascii() and "\\ud800" in text and '","' in text and '":"' in text
     assert "hunter-22" not in text
     assert read_records(path)[0]["note"] == f"a\ud800b {REDACTED}"
+
+
+def test_a_log_without_a_file_closes_quietly_and_masks_nothing_before_secrets_are_added():
+    log = AuditLog(None, stderr=False)
+    assert log.record("e") is True
+    log.close()
+    assert log.secrets.mask({"a": "plain"}) == {"a": "plain"}
+
+
+def test_a_configured_secret_met_once_in_a_record_is_masked(tmp_path):
+    """(break: the rendered line kept when exactly one match was replaced)."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, stderr=False)
+    log.add_secrets(["s3cret-value"])
+    log.record("e", note="it is s3cret-value")
+    log.close()
+    text = path.read_text()
+    assert "s3cret-value" not in text and read_records(path)[0]["note"] == f"it is {REDACTED}"
