@@ -188,14 +188,7 @@ class Approvals:
                 raise AnswerRefused(RefusalReason.REPLAYED)
         except AnswerRefused as refusal:
             return self._refused(binding, refusal)
-        if not answer.accepted:
-            self._record("declined", binding, ticket.id, via="input_required")
-            return Settled(
-                False, f"[{Tag.APPROVAL_DECLINED}] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED
-            )
-        self._record("approved", binding, ticket.id, via="input_required", by=f"client:{binding.grant}")
-        self._record("used", binding, ticket.id)
-        return Settled(True)
+        return self._by_the_client(binding, ticket.id, answer.accepted, via="input_required")
 
     async def _ask_in_call(
         self, binding: Binding, ask: Callable[[str], Awaitable[bool]], describe: Describe
@@ -218,13 +211,17 @@ class Approvals:
             return self._refused(binding, AnswerRefused(RefusalReason.EXPIRED), ticket.id)
         if not self.store.claim(ticket.id, ticket.expires):
             return self._refused(binding, AnswerRefused(RefusalReason.REPLAYED), ticket.id)
+        return self._by_the_client(binding, ticket.id, accepted, via="elicitation")
+
+    def _by_the_client(self, binding: Binding, ticket_id: str, accepted: bool, via: str) -> Settled:
+        """The client's own yes or no to a valid, unspent ticket: recorded, and the call settled by it."""
         if not accepted:
-            self._record("declined", binding, ticket.id, via="elicitation")
+            self._record("declined", binding, ticket_id, via=via)
             return Settled(
                 False, f"[{Tag.APPROVAL_DECLINED}] the user declined '{binding.tool}'", Outcome.APPROVAL_DECLINED
             )
-        self._record("approved", binding, ticket.id, via="elicitation", by=f"client:{binding.grant}")
-        self._record("used", binding, ticket.id)
+        self._record("approved", binding, ticket_id, via=via, by=f"client:{binding.grant}")
+        self._record("used", binding, ticket_id)
         return Settled(True)
 
     def _resume(self, binding: Binding, approval: PendingApproval) -> Settled | None:
