@@ -1,5 +1,5 @@
-"""odoo_client/env.py: one boolean parser for every layer's settings, and a refusal that names the variable.
-Moved from tests/test_startup_settings.py."""
+"""foundation/env.py: one boolean parser for every layer's settings, and a refusal that names the variable.
+Moved from tests/test_startup_settings.py (then named tests/test_odoo_client_env.py)."""
 
 from __future__ import annotations
 
