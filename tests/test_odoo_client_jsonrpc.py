@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import anyio
 import pytest
 
-from odoo_client.errors import OdooFault, OdooUnreachable
+from odoo_client.errors import OdooFault, OdooUnreachable, WouldBlock
 from odoo_client.jsonrpc import JsonRpcTransport
 from odoo_client.settings import ConnectionConfig
 from tests.loopback import answering
@@ -129,4 +130,29 @@ def test_a_closed_transport_logs_in_again_on_its_next_call(double):
     rpc.login()
     rpc.close()
     assert rpc.execute("res.partner", "search_count", [[]], {}) == len(double.database.models["res.partner"].records)
+    rpc.close()
+
+
+def test_a_login_on_a_database_that_does_not_exist_says_so_not_wrong_password(double):
+    rpc = JsonRpcTransport(ConnectionConfig(alias="t", url=double.url, db="other", username=ADMIN["login"],
+                                            password=ADMIN["password"], protocol="jsonrpc"))
+    with pytest.raises(OdooFault) as refused:
+        rpc.login()
+    assert str(refused.value) == 'ValueError: database "other" does not exist'
+
+
+def test_a_call_from_the_event_loop_before_the_login_sends_nothing(double):
+    rpc = transport(double.url)
+    with pytest.raises(WouldBlock):
+        anyio.run(lambda: rpc.execute_async("res.partner", "search_count", [[]], {}))
+    assert double.behaviour.requests == 0  # the login runs in a worker thread, then the loop may send
+    rpc.login()
+    count = anyio.run(lambda: rpc.execute_async("res.partner", "search_count", [[]], {}))
+    assert count == len(double.database.models["res.partner"].records)
+    rpc.close()
+
+
+def test_the_version_is_asked_without_a_login(double):
+    rpc = transport(double.url, password="wrong")
+    assert rpc.version()["server_version"] == double.database.version
     rpc.close()

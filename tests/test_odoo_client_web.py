@@ -116,3 +116,12 @@ def test_a_web_login_that_does_not_answer_json_says_so():
         report_session(url).report_pdf("contacts.report_partner_card", [1])
     assert str(refused.value) == f"t ({url}): /web/session/authenticate did not answer JSON"
     assert hits == ["POST /web/session/authenticate"]  # no report asked without a session
+
+
+def test_a_web_login_on_a_database_that_does_not_exist_says_so(one_double):
+    session = ReportSession(ConnectionConfig(alias="t", url=one_double.url, db="other", username="admin",
+                                             password=ADMIN["password"]))
+    with pytest.raises(OdooFault) as refused:
+        session.report_pdf("contacts.report_partner_card", [1])
+    assert str(refused.value) == 'ValueError: database "other" does not exist'
+    session.close()
