@@ -44,15 +44,16 @@ def server_version(config: ConnectionConfig) -> dict[str, Any]:
     try:
         with mapped_errors(config):
             answer, content = exchange(connections, host, "POST", "/jsonrpc", body, _HEADERS, config.timeout)
-            if answer.status == 404:
+            status = answer.status  # what the message names: /jsonrpc's answer, not /web/version's
+            if status == 404:
                 answer, content = exchange(connections, host, "GET", "/web/version", None, _HEADERS, config.timeout)
                 payload = _json(content)
                 if answer.status == 200 and isinstance(payload, dict) and payload.get("version"):
                     return {"server_version": payload["version"], "server_version_info": payload.get("version_info")}
         payload = _json(content)
         result = payload.get("result") if isinstance(payload, dict) else None
-        if answer.status != 200 or not isinstance(result, dict) or not result.get("server_version"):
-            raise unreachable(config, f"answered HTTP {answer.status} to common.version on /jsonrpc: not an Odoo?")
+        if status != 200 or not isinstance(result, dict) or not result.get("server_version"):
+            raise unreachable(config, f"answered HTTP {status} to common.version on /jsonrpc: not an Odoo?")
         return result
     finally:
         connections.close()

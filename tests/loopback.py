@@ -1,4 +1,5 @@
-"""Servers that tests start on 127.0.0.1: a free port, waiting until one listens, a fixed answer."""
+"""Servers that tests start on 127.0.0.1: a free port, waiting until one listens, a fixed answer,
+scripted answers per route (a server that is not quite Odoo)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,46 @@ def serving(body: bytes, content_type: str) -> Iterator[tuple[str, list[str]]]:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@contextmanager
+def answering(routes: dict[tuple[str, str], Answer]) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that answers `(method, path)` with its `(status, headers, body)`, every
+    other request with 404: (its base URL, the requests asked, as `METHOD path`). A header value may
+    name `{url}`, the server's own base URL (a redirect to itself)."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            hits.append(f"{self.command} {self.path}")
+            status, headers, body = routes.get((self.command, self.path), (404, {}, b"Not Found"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value.format(url=base))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield base, hits
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -1,5 +1,5 @@
-"""odoo_client/connection.py against the Odoo double: re-login once, the report session reopened, timeouts,
-read_group before Odoo 19. Moved from tests/test_odoo_client.py."""
+"""odoo_client/connection.py against the Odoo double: re-login once, timeouts, read_group before Odoo 19.
+Moved from tests/test_odoo_client.py (the report session's reopening: tests/test_odoo_client_web.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from odoo_client.errors import OdooFault, OdooUnreachable
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
-from tests.odoo_double import ADMIN, OdooDouble
+from tests.odoo_configs import env_for
+from tests.odoo_double import OdooDouble
 
 PROTOCOLS = ["jsonrpc", "xmlrpc", "json2"]
 
@@ -19,17 +20,6 @@ PROTOCOLS = ["jsonrpc", "xmlrpc", "json2"]
 def double() -> Iterator[OdooDouble]:
     with OdooDouble(partners=10) as running:
         yield running
-
-
-def env_for(double: OdooDouble, protocol: str, **extra: str) -> dict[str, str]:
-    secret = {"ODOO_API_KEY": ADMIN["api_key"]} if protocol == "json2" else {"ODOO_PASSWORD": ADMIN["password"]}
-    return {"ODOO_URL": double.url, "ODOO_DB": double.db, "ODOO_USER": ADMIN["login"], "ODOO_PROTOCOL": protocol,
-            **secret, **extra}
-
-
-def with_password(double: OdooDouble, protocol: str) -> dict[str, str]:
-    """Reports need a web session, which Odoo opens with a password (JSON-2 also takes the key for RPC)."""
-    return env_for(double, protocol, ODOO_PASSWORD=ADMIN["password"])
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -43,15 +33,6 @@ def test_a_dropped_session_logs_in_again_once(protocol, double):
     double.behaviour.expire_calls = 2
     with pytest.raises(OdooFault, match="SessionExpired"):
         connection.execute("res.partner", "search_count", [[]])
-    connection.close()
-
-
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_report_session_is_reopened_once_after_the_server_forgets_it(protocol, double):
-    connection = OdooPool(OdooSettings.from_env(with_password(double, protocol))).get()
-    assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
-    double.drop_sessions()
-    assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
     connection.close()
 
 

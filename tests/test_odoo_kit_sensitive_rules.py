@@ -5,10 +5,12 @@ policy's opt-in lifts, how answers are masked and capped."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from guard.policy import PolicyError, parse_policy
+from odoo_client.errors import WouldBlock
 from odoo_mcp.cli import checked_loader
 from tools.odoo_kit.sensitive import _domains, _spec_paths, cap_rows, execute_refusal, mask_deep, mask_rows
 from tools.odoo_kit.sensitive_rules import (
@@ -220,6 +222,29 @@ def test_masking_follows_related_fields_and_attachment_owners():
     ]
     assert mask_rows(DEFAULT, "ir.attachment", attachments) == ["datas", "raw"]
     assert [row.get("datas", row.get("raw")) for row in attachments] == ["aGk=", MASK, MASK, MASK]
+
+
+class ColdSchema(dict):
+    """A schema whose unknown models would need Odoo: on the event loop, `WouldBlock`."""
+
+    def __missing__(self, model: str) -> Any:
+        raise WouldBlock(model)
+
+    def get(self, model: str, default: Any = None) -> Any:  # as LazySchema: every model goes through __missing__
+        return self[model]
+
+
+def test_masking_decides_everything_before_it_changes_a_row():
+    """A schema look-up refused on the loop leaves the rows untouched, so the thread's rerun masks them once."""
+    schema = ColdSchema({"res.users": {"partner_id": FieldInfo("many2one", "res.partner"),
+                                       "mirror": FieldInfo("char", None, "partner_id.email")}})
+    rows = [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
+    with pytest.raises(WouldBlock):
+        mask_rows(SensitiveRules(), "res.users", rows, schema)
+    assert rows == [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
+    schema["res.partner"] = {}
+    assert mask_rows(SensitiveRules(), "res.users", rows, schema) == ["password"]
+    assert [row["password"] for row in rows] == [MASK, MASK]
 
 
 def test_deep_masking_of_an_execute_answer():

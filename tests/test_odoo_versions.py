@@ -1,10 +1,9 @@
-"""Which Odoo is on the other end, and the protocol picked for it: one double per version (16.0 to 19.0).
+"""Every Odoo tool on each Odoo version: one double per version (16.0 to 19.0), as the README configures it.
 
 A key-only configuration (the README's examples: URL, database, user, API key, no ODOO_PROTOCOL)
-works on every version: JSON-2 on 19.0, JSON-RPC with the key as the password before. An explicit
-ODOO_PROTOCOL wins, and one that cannot work with that Odoo says which setting to change. Reports
-need a web session, which Odoo opens with a password only: with a password configured they work on
-every protocol, without one the refusal names the setting.
+sweeps the catalogue on every version; `odoo_version` reports what was detected; the double refuses
+and answers as that Odoo does. How the protocol is picked is odoo_client/detect.py's, tested in
+tests/test_odoo_client_detect.py; reports' web session is web.py's (tests/test_odoo_client_web.py).
 """
 
 from __future__ import annotations
@@ -17,16 +16,15 @@ from collections.abc import Iterator
 import pytest
 
 from guard.spec import Caller
-from odoo_client.errors import ConfigError, OdooFault
+from odoo_client.errors import OdooFault
 from odoo_client.pool import OdooPool
 from odoo_client.settings import OdooSettings
 from odoo_mcp.families import all_specs
 from tests.harness import guarded_server
+from tests.odoo_configs import VERSIONS, key_only, major, versioned
 from tests.odoo_double import ADMIN, OdooDouble
-from tests.odoo_double.business import install
 from tests.sensitive_cases import call, in_process
 
-VERSIONS = ["16.0", "17.0", "18.0", "19.0"]
 ALLOW_ALL = {"version": "1", "default": "allow"}
 # Every tool that talks to Odoo (docs/tools.md, "Odoo versions and modules each tool needs"), with the
 # identity family that holds a grant's own Odoo connections: a new one without a row in the sweep fails it.
@@ -37,29 +35,8 @@ ODOO_TOOLS = {spec.name for spec in all_specs() if spec.family in ODOO_FAMILIES}
 @pytest.fixture(scope="module", params=VERSIONS)
 def double(request) -> Iterator[OdooDouble]:
     """One double per version for the whole module (with the business models the stock tools use)."""
-    with OdooDouble(partners=3, version=request.param) as running:
-        install(running.database)
+    with versioned(request.param) as running:
         yield running
-
-
-def key_only(double: OdooDouble, **extra: str) -> dict[str, str]:
-    """The README's Claude Desktop configuration: no ODOO_PROTOCOL, no password."""
-    return {"ODOO_URL": double.url, "ODOO_DB": double.db, "ODOO_USERNAME": ADMIN["login"],
-            "ODOO_API_KEY": ADMIN["api_key"], **extra}
-
-
-def major(double: OdooDouble) -> int:
-    return int(double.database.version.split(".")[0])
-
-
-def test_a_key_only_configuration_works_on_every_version(double):
-    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
-    try:
-        assert connection.execute("res.partner", "search_count", [[]]) == 4
-        assert connection.protocol == ("json2" if major(double) >= 19 else "jsonrpc")
-        assert connection.major_version() == major(double)
-    finally:
-        connection.close()
 
 
 @pytest.mark.anyio
@@ -72,70 +49,6 @@ async def test_odoo_version_reports_what_was_detected(double, tmp_path):
     assert answer["major_version"] == major(double)
     assert answer["protocol"] == ("json2" if major(double) >= 19 else "jsonrpc")
     assert answer["protocol_chosen"] == "detected"
-
-
-def test_connections_file_and_odoo_connect_pick_the_same_way(double, tmp_path):
-    """A file connection without `protocol` detects it; with json2 on an older Odoo, the refusal names its key."""
-    file = tmp_path / "connections.json"
-    file.write_text(json.dumps([
-        {"alias": "auto", "url": double.url, "db": double.db, "username": ADMIN["login"], "api_key": ADMIN["api_key"]},
-        {"alias": "forced", "url": double.url, "db": double.db, "username": ADMIN["login"],
-         "api_key": ADMIN["api_key"], "protocol": "json2"}]))
-    pool = OdooPool(OdooSettings.from_env({"CONNECTIONS_FILE": str(file)}))
-    try:
-        assert pool.get("auto").execute("res.partner", "search_count", [[]]) == 4
-        assert pool.get("auto").protocol == ("json2" if major(double) >= 19 else "jsonrpc")
-        added = pool.connect("added", owner="local", url=double.url, db=double.db, username=ADMIN["login"],
-                             api_key=ADMIN["api_key"])
-        assert added.execute("res.partner", "search_count", [[]]) == 4 and added.protocol == pool.get("auto").protocol
-        if major(double) < 19:
-            with pytest.raises(ConfigError, match=r"^protocol of connection 'forced' in CONNECTIONS_FILE is json2, "
-                                                  r"which Odoo 1[678]\.0 does not have"):
-                pool.get("forced").execute("res.partner", "search_count", [[]])
-    finally:
-        pool.close()
-
-
-def test_an_explicit_protocol_wins_and_json2_before_19_names_the_setting(double):
-    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="json2"))).get()
-    try:
-        if major(double) >= 19:
-            assert connection.execute("res.partner", "search_count", [[]]) == 4
-            return
-        with pytest.raises(ConfigError) as refused:
-            connection.execute("res.partner", "search_count", [[]])
-        message = str(refused.value)
-        assert "\n" not in message
-        assert message.startswith(f"ODOO_PROTOCOL is json2, which Odoo {double.database.version} does not have")
-        assert "set ODOO_PROTOCOL to jsonrpc" in message
-    finally:
-        connection.close()
-    xmlrpc = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PROTOCOL="xmlrpc"))).get()
-    try:
-        assert xmlrpc.protocol == "xmlrpc" and xmlrpc.execute("res.partner", "search_count", [[]]) == 4
-    finally:
-        xmlrpc.close()
-
-
-def test_reports_open_a_web_session_with_the_password_whatever_the_protocol(double):
-    connection = OdooPool(OdooSettings.from_env(key_only(double, ODOO_PASSWORD=ADMIN["password"]))).get()
-    try:
-        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
-        double.drop_sessions()
-        assert connection.report_pdf("contacts.report_partner_card", [1]).startswith(b"%PDF")
-    finally:
-        connection.close()
-
-
-def test_a_report_without_a_password_is_refused_naming_the_setting(double):
-    connection = OdooPool(OdooSettings.from_env(key_only(double))).get()
-    try:
-        with pytest.raises(ConfigError) as refused:
-            connection.report_pdf("contacts.report_partner_card", [1])
-        message = str(refused.value)
-        assert "ODOO_PASSWORD" in message and "report" in message and "wrong" not in message
-    finally:
-        connection.close()
 
 
 def test_the_double_refuses_what_that_odoo_refuses(double):

@@ -1,18 +1,14 @@
-"""The operator's Odoo connections stay as configured, and JSON-RPC never follows a redirect to another server."""
+"""The operator's Odoo connections stay as configured (JSON-RPC's redirects: tests/test_odoo_client_jsonrpc.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
-from odoo_client.errors import OdooRequestError, OdooUnreachable
-from odoo_client.jsonrpc import JsonRpcTransport
+from odoo_client.errors import OdooRequestError
 from odoo_client.pool import OdooPool
-from odoo_client.settings import ConnectionConfig, OdooSettings
+from odoo_client.settings import OdooSettings
 from tests.harness import guarded_server
 from tests.odoo_double import ADMIN, DEMO, OdooDouble
 
@@ -66,47 +62,3 @@ async def test_odoo_connect_on_the_operators_alias_is_refused_over_the_wire(doub
     assert other.tag == "TOOL ERROR" and "url cannot be changed" in other.text
     [row] = still.data["connections"]
     assert row["url"] == double.url
-
-
-class Redirect(BaseHTTPRequestHandler):
-    target = ""
-    hits: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        self.hits.append(self.path)
-        self.send_response(302)
-        self.send_header("Location", self.target + self.path)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_POST
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def test_json_rpc_does_not_follow_a_redirect_to_another_server():
-    class Elsewhere(Redirect):
-        hits: ClassVar[list[str]] = []
-
-    class AllowListed(Redirect):
-        hits: ClassVar[list[str]] = []
-
-    elsewhere, elsewhere_url = serve(Elsewhere)
-    allowed, allowed_url = serve(AllowListed)
-    AllowListed.target = elsewhere_url
-    try:
-        config = ConnectionConfig(alias="default", url=allowed_url, db="odoo", username="admin", password="pw-1")
-        transport = JsonRpcTransport(config)
-        with pytest.raises(OdooUnreachable, match=r"redirecting to http://127\.0\.0\.1:\d+, another server"):
-            transport.version()
-    finally:
-        elsewhere.shutdown()
-        allowed.shutdown()
-    assert AllowListed.hits and Elsewhere.hits == []

@@ -1,4 +1,5 @@
-"""Odoo requests from the event loop (`execute_async`, `aio_http`), against the double over real HTTP.
+"""odoo_client/aio_http.py: Odoo requests from the event loop (`execute_async`), against the double over real
+HTTP, and what a broken or hostile server sends. Was tests/test_odoo_client_async.py.
 
 What a user relies on: a warm read answers without a worker thread (so it still answers when every
 worker is busy with slow calls), with the same answer and the same errors as the threaded path; a
@@ -19,8 +20,6 @@ from odoo_client.connection import OdooConnection, no_blocking
 from odoo_client.errors import OdooFault, OdooUnreachable, WouldBlock
 from odoo_client.settings import ConnectionConfig
 from tests.odoo_double import ADMIN, OdooDouble
-from tools.odoo_kit.sensitive import mask_rows
-from tools.odoo_kit.sensitive_rules import MASK, FieldInfo, SensitiveRules
 
 ASYNC_PROTOCOLS = ["jsonrpc", "json2"]
 PARTNERS = 12  # the seed adds the company's own partner
@@ -166,29 +165,6 @@ def test_no_request_leaves_inside_no_blocking(double):
         connection(double, "jsonrpc").uid()
     assert double.behaviour.requests == before
     odoo.close()
-
-
-class ColdSchema(dict):
-    """A schema whose unknown models would need Odoo: on the event loop, `WouldBlock`."""
-
-    def __missing__(self, model: str) -> Any:
-        raise WouldBlock(model)
-
-    def get(self, model: str, default: Any = None) -> Any:  # as LazySchema: every model goes through __missing__
-        return self[model]
-
-
-def test_masking_decides_everything_before_it_changes_a_row():
-    """A schema look-up refused on the loop leaves the rows untouched, so the thread's rerun masks them once."""
-    schema = ColdSchema({"res.users": {"partner_id": FieldInfo("many2one", "res.partner"),
-                                       "mirror": FieldInfo("char", None, "partner_id.email")}})
-    rows = [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
-    with pytest.raises(WouldBlock):
-        mask_rows(SensitiveRules(), "res.users", rows, schema)
-    assert rows == [{"id": 1, "password": "p"}, {"id": 2, "password": "q", "mirror": "m"}]
-    schema["res.partner"] = {}
-    assert mask_rows(SensitiveRules(), "res.users", rows, schema) == ["password"]
-    assert [row["password"] for row in rows] == [MASK, MASK]
 
 
 ANSWERS = {
