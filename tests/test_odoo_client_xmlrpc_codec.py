@@ -134,6 +134,11 @@ def nested(depth: int) -> str:
     return "<value><array><data>" * depth + "<value><int>1</int></value>" + "</data></array></value>" * depth
 
 
+def nested_structs(depth: int) -> str:
+    return ("<value><struct><member><name>k</name>" * depth + "<value><int>1</int></value>"
+            + "</member></struct></value>" * depth)
+
+
 BOGUS = {
     "not XML": b"<html><body>502 Bad Gateway",
     "empty": b"",
@@ -158,6 +163,10 @@ BOGUS = {
     "params and a fault": b"<methodResponse><params/><fault/></methodResponse>",
     "nested too deep": f"<methodResponse><params><param>{nested(MAX_DEPTH + 1)}</param></params>"
                        "</methodResponse>".encode(),
+    "structs nested too deep": f"<methodResponse><params><param>{nested_structs(MAX_DEPTH + 1)}</param>"
+                               "</params></methodResponse>".encode(),
+    "a param of two values": b"<methodResponse><params><param><value>1</value><value>2</value></param></params>"
+                             b"</methodResponse>",
     "an undeclared namespace": b"<methodResponse><params><param><value><ex:nil/></value></param></params>"
                                b"</methodResponse>",
 }
@@ -179,6 +188,11 @@ def test_nesting_up_to_the_limit_is_read():
     value = loads_answer(body)
     for _ in range(MAX_DEPTH):
         value = value[0]
+    assert value == 1
+    body = f"<methodResponse><params><param>{nested_structs(MAX_DEPTH)}</param></params></methodResponse>".encode()
+    value = loads_answer(body)
+    for _ in range(MAX_DEPTH):
+        value = value["k"]
     assert value == 1
 
 
