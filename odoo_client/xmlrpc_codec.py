@@ -38,6 +38,9 @@ _FLOATS = frozenset({"double", "float"})
 class MalformedAnswer(xmlrpc.client.ResponseError):
     """An answer that is not well-formed XML-RPC (mapped to "unexpected answer (...)")."""
 
+    def __str__(self) -> str:  # xmlrpc.client.Error's is its repr
+        return str(self.args[0]) if self.args else "not an XML-RPC answer"
+
 
 def dumps_call(method: str, params: tuple[Any, ...]) -> bytes:
     """The request body, byte for byte what `xmlrpc.client.ServerProxy` sends (utf-8, None allowed)."""
@@ -72,7 +75,12 @@ def loads_answer(body: bytes) -> Any:
         if not isinstance(fault, dict) or set(fault) != {"faultCode", "faultString"}:
             raise MalformedAnswer("a fault is a struct of faultCode and faultString")
         raise xmlrpc.client.Fault(fault["faultCode"], fault["faultString"])
-    raise MalformedAnswer(f"unexpected <{kind}> in a methodResponse")
+    raise MalformedAnswer(f"unexpected <{_short(kind)}> in a methodResponse")
+
+
+def _short(text: str) -> str:
+    """What a server sent, cut to fit in a one-line error."""
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _tag(element: ElementTree.Element) -> str:
@@ -85,7 +93,7 @@ def _tag(element: ElementTree.Element) -> str:
 def _value(element: ElementTree.Element, depth: int) -> Any:
     """One `<value>`: its typed child, or its own text (a string) when it has none."""
     if element.tag != "value" and _tag(element) != "value":
-        raise MalformedAnswer(f"<{_tag(element)}> where a <value> belongs")
+        raise MalformedAnswer(f"<{_short(_tag(element))}> where a <value> belongs")
     count = len(element)
     if not count:
         return element.text or ""
@@ -115,7 +123,7 @@ def _value(element: ElementTree.Element, depth: int) -> Any:
             raise MalformedAnswer("an <array> holds one <data>")
         return [_value(item, depth + 1) for item in typed[0]]
     if len(typed):
-        raise MalformedAnswer(f"elements inside <{tag}>")
+        raise MalformedAnswer(f"elements inside <{_short(tag)}>")
     text = typed.text
     try:
         if tag in _INTS:
@@ -123,7 +131,7 @@ def _value(element: ElementTree.Element, depth: int) -> Any:
         if tag == "boolean":
             if text == "0" or text == "1":
                 return text == "1"
-            raise MalformedAnswer(f"bad boolean {text!r}")
+            raise MalformedAnswer(f"bad boolean {_short(text or '')!r}")
         if tag == "nil":
             return None
         if tag in _FLOATS:
@@ -140,4 +148,4 @@ def _value(element: ElementTree.Element, depth: int) -> Any:
             return Decimal(text or "")
     except (ValueError, InvalidOperation) as exc:  # binascii.Error and UnicodeError are ValueErrors
         raise MalformedAnswer(f"bad <{tag}>: {str(exc)[:80]}") from None
-    raise MalformedAnswer(f"unknown tag <{tag}>")
+    raise MalformedAnswer(f"unknown tag <{_short(tag)}>")

@@ -167,6 +167,10 @@ BOGUS = {
                                "</params></methodResponse>".encode(),
     "a param of two values": b"<methodResponse><params><param><value>1</value><value>2</value></param></params>"
                              b"</methodResponse>",
+    "a long bad boolean": b"<methodResponse><params><param><value><boolean>" + b"2" * 10_000 + b"</boolean>"
+                          b"</value></param></params></methodResponse>",
+    "a long unknown tag": b"<methodResponse><params><param><value><" + b"x" * 10_000 + b"/></value></param>"
+                          b"</params></methodResponse>",
     "an undeclared namespace": b"<methodResponse><params><param><value><ex:nil/></value></param></params>"
                                b"</methodResponse>",
 }
@@ -180,6 +184,7 @@ def test_an_answer_that_is_not_well_formed_xml_rpc_is_one_tagged_error(name):
         loads_answer(BOGUS[name])
     message = str(failure.value)
     assert message.startswith("t (http://127.0.0.1:8069): unexpected answer (") and "\n" not in message
+    assert "MalformedAnswer" not in message  # the problem in words, not an exception's repr
     assert len(message) < 300
 
 

@@ -10,6 +10,8 @@ the next request; an answer that is not XML-RPC is one tagged error and the conn
 
 from __future__ import annotations
 
+import gzip
+import subprocess
 import threading
 import xmlrpc.client
 from collections.abc import Iterator
@@ -164,14 +166,19 @@ class Canned(BaseHTTPRequestHandler):
         params, method = xmlrpc.client.loads(body)
         key = params[0] if self.path == "/xmlrpc/2/common" else params[3]
         self.requests.append(f"{self.path} {method} {key}")
+        encoding = None
         if self.path == "/xmlrpc/2/common":
             answer, status = xmlrpc.client.dumps((2,), methodresponse=True).encode(), 200
         elif key == "http-500":
             answer, status = b"Internal Server Error", 500
+        elif key in ("gzip", "br"):  # compressed although the client asked for none
+            answer, status, encoding = gzip.compress(ANSWERS["values"]), 200, key
         else:
             answer, status = ANSWERS[key], 200
         self.send_response(status)
         self.send_header("Content-Type", "text/xml")
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
@@ -233,6 +240,30 @@ def test_an_answer_that_is_not_xml_rpc_is_one_tagged_error_on_both_paths(canned,
     assert isinstance(threaded, OdooUnreachable) and isinstance(on_loop, OdooUnreachable)
     assert str(threaded) == str(on_loop)
     assert str(threaded).startswith(f"t ({canned}): unexpected answer (") and "\n" not in str(threaded)
+
+
+def test_a_gzip_answer_is_read_as_serverproxy_read_it_and_another_encoding_is_refused(canned):
+    reference, threaded, on_loop = three_ways(canned, "gzip")
+    assert threaded == reference and on_loop == reference and reference["rows"][0]["name"] == "Liège & <Co>"
+    _, threaded, on_loop = three_ways(canned, "br")
+    assert isinstance(on_loop, OdooUnreachable) and str(threaded) == str(on_loop)
+    assert "unexpected answer (answer in a content encoding not asked for (br))" in str(on_loop)
+
+
+def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(tmp_path):
+    cert, key = tmp_path / "odoo.pem", tmp_path / "odoo.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    with OdooDouble(partners=PARTNERS, tls=(cert, key)) as https:
+        config = ConnectionConfig(alias="t", url=https.url, db=https.db, username=ADMIN["login"],
+                                  password=ADMIN["password"], protocol="xmlrpc", ca_bundle=cert)
+        odoo = OdooConnection(config)
+        expected = odoo.execute(*READ)
+        requests = https.behaviour.requests
+        assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
+        assert https.behaviour.requests == requests + 1
+        odoo.close()
 
 
 def test_every_call_is_one_request_on_the_object_service(canned):
