@@ -4,11 +4,12 @@ A request is the body `xmlrpc.client.ServerProxy` sends (`xmlrpc_codec.dumps_cal
 the worker thread's kept-alive `http.client` connection (`keepalive.py`: TCP_NODELAY, the
 per-call timeout and TLS context, a connection the server closed while idle replaced once) or,
 for a read on a logged-in connection, from the event loop (`aio_http.py`, `execute_async`) with
-no worker thread at all. Either way the answer is read by the same code (`_answer`): an HTTP
-status other than 200 is `xmlrpc.client.ProtocolError` as `ServerProxy` raises it, a body read
-by `xmlrpc_codec.loads_answer` (~2.4x less CPU than `xmlrpc.client.loads`, the same values,
-a malformed answer refused whole). A gzip answer (which this client does not ask for) is
-decoded as `ServerProxy` decoded it.
+no worker thread at all (an answer over `PARSE_ON_LOOP_MAX` is read in one). Either way the
+answer is read by the same code (`_answer`): an HTTP status other than 200 is
+`xmlrpc.client.ProtocolError` as `ServerProxy` raises it, a body read by
+`xmlrpc_codec.loads_answer` (~2.4x less CPU than `xmlrpc.client.loads`, the same values, a
+malformed answer refused whole). A gzip answer (which this client does not ask for) is decoded
+as `ServerProxy` decoded it; another content encoding is refused.
 
 Odoo's faults carry integer codes (4 AccessError, 3 AccessDenied, 2 UserError/warning, 1 any
 other error with a traceback whose last line names the exception); `errors.mapped_errors` maps
@@ -27,6 +28,8 @@ import xmlrpc.client
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio.to_thread
+
 from .aio_http import AsyncConnections
 from .errors import WouldBlock, mapped_errors, wrong_credentials
 from .keepalive import Connections, exchange
@@ -34,6 +37,9 @@ from .settings import ConnectionConfig
 from .transport import ssl_context
 from .xmlrpc_codec import MalformedAnswer, dumps_call, loads_answer
 
+PARSE_ON_LOOP_MAX = 128 * 1024
+"""Answers up to this size are read on the event loop (~1 ms for 100 records, 35 KB); a bigger one
+(up to 2,000 records of many fields: tens of ms) in a worker thread, so the other calls go on."""
 _HEADERS = {"Content-Type": "text/xml", "User-Agent": xmlrpc.client.Transport.user_agent}
 
 
@@ -107,6 +113,9 @@ class XmlRpcTransport:
         with mapped_errors(self.config):
             body = dumps_call("execute_kw", self._execute_params(uid, model, method, args, kwargs))
             answer = await self._aio.request("POST", "/xmlrpc/2/object", body, _HEADERS, self.config.timeout)
+            if len(answer.body) > PARSE_ON_LOOP_MAX:  # a big answer is read in a thread: the loop keeps serving
+                return await anyio.to_thread.run_sync(self._answer, "object", answer.status, answer.reason,
+                                                      answer.headers, answer.body)
             return self._answer("object", answer.status, answer.reason, answer.headers, answer.body)
 
     def close(self) -> None:

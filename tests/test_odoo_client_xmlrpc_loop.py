@@ -25,6 +25,7 @@ import pytest
 from odoo_client.connection import OdooConnection
 from odoo_client.errors import OdooFault, OdooUnreachable
 from odoo_client.settings import ConnectionConfig
+from odoo_client.xmlrpc import PARSE_ON_LOOP_MAX
 from tests.odoo_double import ADMIN, OdooDouble
 
 PARTNERS = 12  # the seed adds the company's own partner
@@ -142,6 +143,9 @@ ANSWERS: dict[str, bytes] = {
         "date": xmlrpc.client.DateTime("20261207T23:59:01"), "nothing": None, "big": 2**31 - 1,
         "binary": xmlrpc.client.Binary(b"\x00\xff"), "rows": [{"id": 1, "name": "Liège & <Co>", "ok": True}],
     },), methodresponse=True, allow_none=True).encode(),
+    "big": xmlrpc.client.dumps(([{"id": i, "name": f"Partner {i} & <Co>", "note": "x" * 200, "active": i % 2 == 0,
+                                   "date": xmlrpc.client.DateTime("20261207T23:59:01")} for i in range(1, 1001)],),
+                               methodresponse=True).encode(),
     "i8": b"<?xml version='1.0'?><methodResponse><params><param><value><i8>9007199254740993</i8></value>"
           b"</param></params></methodResponse>",
     "fault": xmlrpc.client.dumps(xmlrpc.client.Fault(4, "You are not allowed to read this."),
@@ -221,6 +225,9 @@ def test_dates_none_big_integers_and_binaries_read_as_serverproxy_read_them(cann
     assert typed[1] == typed[0] and typed[2] == typed[0]  # DateTime, Binary, None, int, bool kept as such
     assert isinstance(on_loop["date"], xmlrpc.client.DateTime) and on_loop["date"].value == "20261207T23:59:01"
     assert three_ways(canned, "i8") == [9007199254740993] * 3
+    reference, threaded, on_loop = three_ways(canned, "big")  # over PARSE_ON_LOOP_MAX: read in a worker thread
+    assert len(ANSWERS["big"]) > PARSE_ON_LOOP_MAX and len(reference) == 1000
+    assert threaded == reference and on_loop == reference
 
 
 def test_a_fault_and_an_http_error_read_as_before_on_both_paths(canned):
