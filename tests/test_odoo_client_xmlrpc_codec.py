@@ -139,6 +139,13 @@ def nested_structs(depth: int) -> str:
             + "</member></struct></value>" * depth)
 
 
+def entity_bomb(levels: int = 9) -> bytes:
+    """A billion-laughs DTD: 3 x 10^levels characters from a few hundred bytes."""
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels + 1))
+    return (f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">{entities}]><methodResponse><params><param>'
+            f"<value><string>&l{levels};</string></value></param></params></methodResponse>").encode()
+
+
 BOGUS = {
     "not XML": b"<html><body>502 Bad Gateway",
     "empty": b"",
@@ -171,6 +178,7 @@ BOGUS = {
                           b"</value></param></params></methodResponse>",
     "a long unknown tag": b"<methodResponse><params><param><value><" + b"x" * 10_000 + b"/></value></param>"
                           b"</params></methodResponse>",
+    "an entity-expansion bomb": entity_bomb(),  # expat's amplification limit, as for xmlrpc.client
     "an undeclared namespace": b"<methodResponse><params><param><value><ex:nil/></value></param></params>"
                                b"</methodResponse>",
 }
