@@ -102,7 +102,7 @@ def servers(peers: Path, before: Path | None = None) -> list[Server]:
                             {**ours_env, "ODOO_PROTOCOL": protocol, **secret_env(protocol, "ODOO_PASSWORD")},
                             files={"policy.json": json.dumps(POLICY)}))
     if before is not None:
-        for protocol in ("jsonrpc", "json2"):
+        for protocol in ("jsonrpc", "json2", "xmlrpc"):
             found.append(Server(f"before-{protocol}", f"{OURS} (before)", protocol,
                                 [sys.executable, "-m", "odoo_mcp", "serve"],
                                 {**ours_env, "PYTHONPATH": str(before), "ODOO_PROTOCOL": protocol,

@@ -9,10 +9,10 @@ second expiry is reported, not looped). The record operations the tools need are
 over `execute`, written once for all three protocols.
 
 `execute_async` is the same call from the event loop, for a read: on a logged-in connection
-whose transport can send it there (JSON-RPC, JSON-2: `aio_http.py`) no worker thread is
-involved; otherwise (first call, login, XML-RPC, a session to renew, a method that changes
-data) it runs `execute` in a worker thread, which a cancellation waits for — a cancelled call
-never leaves a write half-sent. Code that runs on the event loop and may need Odoo (a schema
+whose transport can send it there (JSON-RPC, JSON-2, XML-RPC: `aio_http.py`) no worker thread
+is involved; otherwise (first call, login, a session to renew, a method that changes data) it
+runs `execute` in a worker thread, which a cancellation waits for — a cancelled call never
+leaves a write half-sent. Code that runs on the event loop and may need Odoo (a schema
 look-up) runs inside `no_blocking()`: a blocking request there raises `WouldBlock` before
 anything is sent, and the caller runs that step in a worker thread instead.
 """
