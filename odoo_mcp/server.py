@@ -154,8 +154,15 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
     assert_all_guarded(server)
     if known_middleware(server.middleware, middleware=middleware):  # stdio may answer native calls itself
         registered = frozenset(tool.name for tool in tools)
-        attach(server, FastCalls(guard, grant, lambda: identity.caller(None), listed, registered))
+        caller = functools.partial(identity.caller, None)
+        attach(server, FastCalls(guard, grant, caller, listed, registered, middleware_result))
     return server
+
+
+def middleware_result(result: Result) -> dict[str, Any]:
+    """What the SDK writes for a `CallToolResult` our middleware returns itself (its `_dump_result`:
+    the model dumped once, without the per-revision re-shaping of a handler's result)."""
+    return to_call_result(result).model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 def known_middleware(chain: list[Any], *, middleware: Any) -> bool:

@@ -27,7 +27,9 @@ What "the same" takes, from the SDK's code (mcp 2.3) and this server's middlewar
 - **The answer**: `wire_result` is the dict `MCPServer` puts on the wire for
   `odoo_mcp.server.to_call_result` of the same `Result` (checked against the SDK's own
   serialisation for every handshake revision: tests/test_stdio_fast_call.py), written as one
-  line by orjson, as `stdio._Sink` writes the SDK's.
+  line by orjson, as `stdio._Sink` writes the SDK's. A name the middleware refuses itself is
+  answered as the SDK answers a middleware's own result (the model dumped once, not re-shaped
+  by the per-revision surface: other key order, `resultType`), by `odoo_mcp.server`'s function.
 - **Concurrency**: each call runs in a task of its own, so a slow call never holds up the next
   line, as under the SDK's dispatcher.
 - **Cancellation**: `notifications/cancelled` for a call in flight cancels it and nothing is
@@ -76,9 +78,9 @@ def wire_result(result: Result) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"text": result.text, "type": "text"}]
     for blob in result.blobs:
         resource = {
-            "uri": f"odoo-guard://blob/{blob.name}",
-            "mimeType": blob.mime_type,
             "blob": base64.b64encode(blob.data).decode("ascii"),
+            "mimeType": blob.mime_type,
+            "uri": f"odoo-guard://blob/{blob.name}",
         }
         content.append({"resource": resource, "type": "resource"})
     return {"content": content, "isError": result.is_error}
@@ -92,12 +94,22 @@ def _never_asked() -> Any:
 class FastCalls:
     """What one server's fast `tools/call` decides and runs (no session state: see `FastPath`)."""
 
-    def __init__(self, guard: Guard, grant: str, caller: Callable[[], Caller], listed: Any, registered: frozenset[str]):
+    def __init__(
+        self,
+        guard: Guard,
+        grant: str,
+        caller: Callable[[], Caller],
+        listed: Any,
+        registered: frozenset[str],
+        refusal: Callable[[Result], dict[str, Any]],
+    ) -> None:
         self.guard = guard
         self.grant = grant
         self._caller = caller
         self._listed = listed
         self._registered = registered
+        self._refusal = refusal
+        """The middleware's own answer to an unexposed name, as the SDK dumps it (`odoo_mcp.server`)."""
 
     def accepts(self, name: str) -> bool:
         """Whether a call of `name` can be answered here now (the caller's policy pinned)."""
@@ -121,7 +133,7 @@ class FastCalls:
         caller = self._caller()
         guard = self.guard
         if not guard.exposes(name):
-            return wire_result(guard.refuse_unexposed(name, arguments, caller))
+            return self._refusal(guard.refuse_unexposed(name, arguments, caller))
         try:
             result = await guard.tools[name](dict(arguments or {}), caller, _never_asked)
             if result.pending is not None:
