@@ -215,13 +215,12 @@ async def _takes(calls: Any, lines: list[dict[str, Any]], *, initialized: bool =
     async def write(data: bytes) -> None:
         written.append(data)
 
-    async with anyio.create_task_group() as tasks:
-        path = FastPath(calls, write, tasks)
-        if initialized:
-            path.passing(jsonrpc_message_adapter.validate_python(INITIALIZE))
-            path.sent({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}})
-        taken = [path.take(json.dumps(line)) for line in lines]
-        path.close()
+    path = FastPath(calls, write)
+    if initialized:
+        path.passing(jsonrpc_message_adapter.validate_python(INITIALIZE))
+        path.sent({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}})
+    taken = [path.take(json.dumps(line)) for line in lines]
+    await path.finished()
     return taken
 
 
@@ -261,16 +260,16 @@ async def test_a_session_initialised_by_another_era_or_refused_stays_with_the_sd
     async def write(data: bytes) -> None:
         written.append(data)
 
-    async with anyio.create_task_group() as tasks:
-        path = FastPath(calls, write, tasks)
-        path.passing(jsonrpc_message_adapter.validate_python(INITIALIZE))
-        path.sent({"jsonrpc": "2.0", "id": 0, "error": {"code": -32022, "message": "no"}})
-        assert not path.take(json.dumps(PLAIN))
-        path.passing(jsonrpc_message_adapter.validate_python({**INITIALIZE, "id": 1}))
-        path.sent({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2026-07-28"}})
-        assert not path.take(json.dumps(PLAIN))
-        path.sent({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}})  # not an initialize id
-        assert not path.take(json.dumps(PLAIN))
+    path = FastPath(calls, write)
+    path.passing(jsonrpc_message_adapter.validate_python(INITIALIZE))
+    path.sent({"jsonrpc": "2.0", "id": 0, "error": {"code": -32022, "message": "no"}})
+    assert not path.take(json.dumps(PLAIN))
+    path.passing(jsonrpc_message_adapter.validate_python({**INITIALIZE, "id": 1}))
+    path.sent({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2026-07-28"}})
+    assert not path.take(json.dumps(PLAIN))
+    path.sent({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}})  # not an initialize id
+    assert not path.take(json.dumps(PLAIN))
+    assert written == []
 
 
 @pytest.mark.anyio
@@ -300,3 +299,26 @@ async def test_after_a_reload_the_next_call_goes_through_the_sdk():
     assert await _takes(calls, [PLAIN]) == [True]
     guard.policies.swap(None, parse_policy({**POLICY, "hide": ["guard_echo"]}))
     assert await _takes(calls, [PLAIN]) == [False]  # the SDK's path tells the client its list changed first
+
+
+@pytest.mark.anyio
+async def test_a_cancellation_reaches_the_newest_request_of_an_id_as_in_the_sdk():
+    _, calls = _server(POLICY)
+    answers: list[dict[str, Any]] = []
+
+    async def write(data: bytes) -> None:
+        answers.append(json.loads(data))
+
+    cancel = jsonrpc_message_adapter.validate_python(
+        {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "7"}})  # "7" is 7
+    path = FastPath(calls, write)
+    path.passing(jsonrpc_message_adapter.validate_python(INITIALIZE))
+    path.sent({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18"}})
+    assert path.take(json.dumps(_call(7, "guard_wait", {"seconds": 0.2})))
+    path.passing(cancel)  # cancels it: never answered
+    assert path.take(json.dumps(_call(8, "guard_wait", {"seconds": 0.2})))
+    path.passing(jsonrpc_message_adapter.validate_python(_request(8, "ping")))  # the SDK's request 8 now
+    path.passing(cancel.model_copy(update={"params": {"requestId": 8}}))  # reaches the SDK's, not ours
+    while path._tasks:
+        await anyio.sleep(0.05)
+    assert [answer["id"] for answer in answers] == [8]

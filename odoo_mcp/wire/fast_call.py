@@ -45,6 +45,7 @@ client; with tracing configured, fast calls have no span).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import sys
 import traceback
@@ -54,7 +55,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import anyio.abc
 import orjson
 
 from foundation import fastjson
@@ -182,10 +182,13 @@ class FastPath:
     the SDK is then given, `sent` with every message the SDK writes, and `close` at the end of stdin.
     """
 
-    def __init__(self, calls: FastCalls, write: Callable[[bytes], Awaitable[None]], tasks: anyio.abc.TaskGroup):
+    def __init__(self, calls: FastCalls, write: Callable[[bytes], Awaitable[None]]) -> None:
         self.calls = calls
         self._write = write
-        self._tasks = tasks
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Plain asyncio tasks: anyio's `TaskGroup.start_soon` costs ~45 µs a call against ~3 µs (measured
+        in process); each call's cancellation is an anyio `CancelScope` inside it, so what the guard
+        shields from cancellation (a worker thread's write to Odoo) stays shielded."""
         self._initializing: set[Any] = set()
         self.version: str | None = None
         """The handshake revision the SDK answered `initialize` with; None: the SDK answers every call."""
@@ -206,7 +209,9 @@ class FastPath:
                 return False
             flight = _Flight(request_id)
             self._flights[coerce_id(request_id)] = flight  # a duplicate id: the newer one is the cancellable one
-            self._tasks.start_soon(self._serve, flight, name, arguments)
+            task = asyncio.get_running_loop().create_task(self._serve(flight, name, arguments))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self.answered += 1
         return True
 
@@ -268,6 +273,13 @@ class FastPath:
             flight.closing = True
             flight.scope.cancel()
         self._flights.clear()
+
+    async def finished(self) -> None:
+        """Wait (shielded, bounded) for the calls in flight to end: their outcome records, their last answers."""
+        self.close()
+        with anyio.move_on_after(_SHUTDOWN_WRITE_TIMEOUT * 2, shield=True):
+            while self._tasks:
+                await asyncio.wait(list(self._tasks))
 
     async def _serve(self, flight: _Flight, name: str, arguments: dict[str, Any] | None) -> None:
         """One call, as the SDK's `JSONRPCDispatcher._handle_request` runs one request."""

@@ -426,10 +426,13 @@ async def serve(
         lowlevel = lowlevel_server(server)
         if streams is not None:  # the pipes, read and written by the tasks that need them (see _Messages, _Sink)
             calls = attached(server) if fast else None
-            async with anyio.create_task_group() as tasks:
-                path = FastPath(calls, streams[1].answer, tasks) if calls is not None else None
-                messages, sink = _Messages(_Replayed(replay, streams[0]), path), _Sink(streams[1], path)
+            path = FastPath(calls, streams[1].answer) if calls is not None else None
+            messages, sink = _Messages(_Replayed(replay, streams[0]), path), _Sink(streams[1], path)
+            try:
                 await lowlevel.run(messages, sink, lowlevel.create_initialization_options())
+            finally:
+                if path is not None:
+                    await path.finished()
             if path is not None:
                 print(
                     f"odoo-mcp: stdio session ended: {path.answered} tools/call answered without the SDK's "
