@@ -322,3 +322,15 @@ async def test_a_cancellation_reaches_the_newest_request_of_an_id_as_in_the_sdk(
     while path._tasks:
         await anyio.sleep(0.05)
     assert [answer["id"] for answer in answers] == [8]
+
+
+def test_what_the_fast_path_copies_of_the_sdk_is_the_sdks():
+    """The error code of a call still running when stdin ends, and how ids correlate ("7" is 7)."""
+    import mcp_types
+    from mcp.shared.dispatcher import coerce_request_id
+
+    from odoo_mcp.wire.fast_call import CONNECTION_CLOSED, coerce_id
+
+    assert CONNECTION_CLOSED == mcp_types.CONNECTION_CLOSED
+    for request_id in (7, "7", "x", "-3", " 8", "0x1", 2**40, "٣"):
+        assert coerce_id(request_id) == coerce_request_id(request_id)
