@@ -71,12 +71,13 @@ SESSION = [
     _call(13, "guard_echo", {"text": "p"}, _meta={"progressToken": "t13"}),  # a progress token: the SDK's path
     _call(14, 42, {}),                                       # a name that is not a string: the SDK's path
     _call(15, "policy_status", {}),
+    _call(19, "guard_echo", {"count": 18446744073709551616, "values": {"n": -9223372036854775809}}),  # the SDK's
     _call(16, "guard_wait", {"seconds": 60}),                # cancelled below: never answered
     {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 16, "reason": "t"}},
     _call(17, "guard_echo", {"text": "after the cancellation"}),
     _call(18, "guard_wait", {"seconds": 60}),                # still running when stdin ends: Connection closed
 ]
-ANSWERED_BEFORE_EOF = 16  # every request of SESSION but 16 (cancelled) and 18 (answered at the end of stdin)
+ANSWERED_BEFORE_EOF = 17  # every request of SESSION but 16 (cancelled) and 18 (answered at the end of stdin)
 
 BEFORE_INITIALIZE = [
     _call(1, "guard_echo", {"text": "too early"}),
@@ -153,7 +154,7 @@ def test_the_same_answers_byte_for_byte_with_the_fast_path_on_and_off(tmp_path):
     assert texts[4].startswith("[INVALID ARGUMENTS]") and texts[6].startswith("[INTERNAL ERROR]")
     assert texts[7].startswith("[POLICY DENIED]") and texts[9].startswith("[POLICY DENIED]")
     assert json.loads(texts[2])["text"] == "héllo" and json.loads(texts["s-3"])["text"] == "a string id"
-    # the fast path did answer them: 2, s-3, 4-11, 15, 16, 17, 18; 12, 13, 14 went to the SDK
+    # the fast path did answer them: 2, s-3, 4-11, 15, 16, 17, 18; 12, 13, 14, 19 went to the SDK
     assert fast_count(fast_errors) == 14 and fast_count(sdk_errors) == 0
 
 
@@ -238,9 +239,9 @@ async def test_the_fast_path_takes_plain_native_calls_only():
         _call(7, "guard_echo", "text"),
         {**PLAIN, "id": 1.5}, {**PLAIN, "id": True}, {**PLAIN, "id": None},
         {**PLAIN, "extra": 1}, {**PLAIN, "jsonrpc": "1.0"},
-        _request(8, "tools/list"),
+        _request(8, "tools/list"), _call(9, "guard_echo", {"count": 2**64}), _call(2**63, "guard_echo"),
     ]
-    assert await _takes(calls, lines) == [True, True, True, True] + [False] * 10
+    assert await _takes(calls, lines) == [True, True, True, True] + [False] * 12
     assert await _takes(calls, [PLAIN], initialized=False) == [False]
 
 
