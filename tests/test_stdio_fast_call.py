@@ -156,6 +156,22 @@ def test_the_same_answers_byte_for_byte_with_the_fast_path_on_and_off(tmp_path):
     assert json.loads(texts[2])["text"] == "héllo" and json.loads(texts["s-3"])["text"] == "a string id"
     # the fast path did answer them: 2, s-3, 4-11, 15, 16, 17, 18; 12, 13, 14, 19 went to the SDK
     assert fast_count(fast_errors) == 14 and fast_count(sdk_errors) == 0
+    # the guard's whole pipeline both ways: the same intent and outcome records (in any order: calls run concurrently)
+    records = audited(tmp_path / "fast")
+    assert records == audited(tmp_path / "sdk")
+    assert ("guard_wait", "cancelled") in [(r["tool"], r.get("outcome")) for r in records]
+
+
+def audited(folder: Path) -> list[str]:
+    """The tool_intent and tool_call records, without what differs between two runs (ids, times, the chain)."""
+    records = []
+    for line in (folder / "audit.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record.get("event") in ("tool_intent", "tool_call"):
+            for key in ("prev", "pid", "time", "call", "session", "duration_ms"):
+                record.pop(key, None)
+            records.append(record)
+    return sorted(records, key=lambda record: json.dumps(record, sort_keys=True))
 
 
 def test_a_call_before_initialize_is_the_sdks_and_the_same(tmp_path):
