@@ -136,6 +136,75 @@ def serve_raw(tmp_path: Path, requests: list[dict[str, Any]], before_eof: int, *
     return by_id, stderr.read_text()
 
 
+def reload_session(tmp_path: Path, *, fast: bool) -> tuple[list[bytes], str]:
+    """A call, the policy reloaded (the tool hidden, another denied), the same calls again: every line written."""
+    import hashlib
+
+    folder = tmp_path / ("fast" if fast else "sdk")
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(json.dumps(POLICY))
+    audit = folder / "audit.jsonl"
+    env = {**os.environ, "ODOO_MCP_POLICY": str(policy), "ODOO_MCP_AUDIT_STDERR": "0", "ODOO_MCP_AUDIT_LOG": str(audit),
+           "PYTHONPATH": str(REPO), "ODOO_MCP_POLICY_RELOAD": "0.1", "ODOO_MCP_FAST_CALLS": "1" if fast else "0"}
+    stderr = folder / "stderr.txt"
+    with stderr.open("wb") as errors:
+        server = subprocess.Popen(zygote.command("tests.echo_server"), cwd=REPO, env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    assert server.stdin is not None and server.stdout is not None
+    lines: list[bytes] = []
+    buffer = b""
+
+    def send(*requests: dict[str, Any]) -> None:
+        server.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+        server.stdin.flush()
+
+    def read(until: int) -> None:
+        nonlocal buffer
+        deadline = time.monotonic() + 60
+        while len(lines) < until:
+            ready, _, _ = select.select([server.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no answer after {lines}"
+            chunk = os.read(server.stdout.fileno(), 1 << 20)
+            assert chunk, f"the server closed its stdout after {lines}"
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            lines.extend(line for line in complete if line.strip())
+
+    try:
+        send(INITIALIZE, INITIALIZED, _request(1, "tools/list"), _call(2, "guard_echo", {"text": "before"}))
+        read(3)
+        reloaded = {**POLICY, "hide": ["odoo_unlink", "guard_echo"],
+                    "tools": {**POLICY["tools"], "guard_wait": {"action": "deny"}}}
+        text = json.dumps(reloaded).encode()
+        policy.write_bytes(text)
+        (folder / "policy.json.sha256").write_text(hashlib.sha256(text).hexdigest())  # read at the next poll
+        deadline = time.monotonic() + 60
+        while "policy_reloaded" not in audit.read_text():
+            assert time.monotonic() < deadline, "the policy was not reloaded"
+            time.sleep(0.05)
+        send(_call(3, "guard_echo", {"text": "after"}), _call(4, "guard_wait", {}), _request(5, "tools/list"))
+        read(7)
+    finally:
+        server.stdin.close()
+        server.wait(30)
+    return [re.sub(rb"stdio-[0-9a-f]{12}", b"stdio-<session>", line) for line in lines], stderr.read_text()
+
+
+def test_after_a_reload_a_hidden_or_denied_tool_is_refused_as_through_the_sdk(tmp_path):
+    fast, errors = reload_session(tmp_path, fast=True)
+    sdk, _ = reload_session(tmp_path, fast=False)
+    by_id = {json.loads(line).get("id", "notice"): line for line in fast}
+    assert by_id == {json.loads(line).get("id", "notice"): line for line in sdk}
+    assert json.loads(by_id["notice"]) == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+    assert fast.index(by_id["notice"]) < fast.index(by_id[3])  # the client hears of the change first
+    texts = {key: json.loads(by_id[key])["result"]["content"][0]["text"] for key in (2, 3, 4)}
+    assert texts[3] == "[POLICY DENIED] unknown tool 'guard_echo'"
+    assert texts[4].startswith("[POLICY DENIED]") and "guard_wait" in texts[4]
+    assert "guard_echo" not in {tool["name"] for tool in json.loads(by_id[5])["result"]["tools"]}
+    assert fast_count(errors) >= 1  # the call before the reload
+
+
 def fast_count(stderr: str) -> int:
     for line in stderr.splitlines():
         if "tools/call answered without the SDK" in line:
