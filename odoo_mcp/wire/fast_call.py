@@ -285,9 +285,10 @@ class FastPath:
         self._flights.clear()
 
     async def finished(self) -> None:
-        """Wait (shielded, bounded) for the calls in flight to end: their outcome records, their last answers."""
+        """Wait (shielded) for the calls in flight to end: their outcome records, their last answers. As the
+        SDK waits for its own: a blocking handler shielded from cancellation (a write to Odoo) runs to its end."""
         self.close()
-        with anyio.move_on_after(_SHUTDOWN_WRITE_TIMEOUT * 2, shield=True):
+        with anyio.CancelScope(shield=True):
             while self._tasks:
                 await asyncio.wait(list(self._tasks))
 
