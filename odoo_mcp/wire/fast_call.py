@@ -23,7 +23,9 @@ What "the same" takes, from the SDK's code (mcp 2.3) and this server's middlewar
   question needs the SDK's session for elicitation or `input_required`); a name the policy
   hides or does not know is refused here as the middleware refuses it. And only while no
   session has a `tools/list_changed` pending (`ListedTools.settled`): after a policy reload the
-  next call goes through the SDK, which tells the client first.
+  next call goes through the SDK, which tells the client first. A native handler never sees the
+  SDK's `Context` (`tools/` may not import the SDK: tests/test_layers.py), so logging, progress
+  and elicitation happen only through approvals, which go to the SDK.
 - **The answer**: `wire_result` is the dict `MCPServer` puts on the wire for
   `odoo_mcp.server.to_call_result` of the same `Result` (checked against the SDK's own
   serialisation for every handshake revision: tests/test_stdio_fast_call.py), written as one
