@@ -15,7 +15,8 @@ What "the same" takes, from the SDK's code (mcp 2.3) and this server's middlewar
   before): a request of exactly `jsonrpc`, `id` (an integer or a string), `method: tools/call`
   and `params` of exactly `name` (a string) and `arguments` (an object, null or absent) — no
   `_meta` (a progress token, the 2026-07-28 envelope), no `requestState`/`inputResponses` (an
-  approval's answer), nothing else the SDK would validate; on a session whose `initialize` the
+  approval's answer), nothing else the SDK would validate, no number of 19 digits or more (orjson
+  and the SDK's parser read an integer beyond 64 bits differently); on a session whose `initialize` the
   SDK answered with a handshake-era revision (the SDK's init gate open, the legacy era, nothing
   version-specific in the answer); for a tool registered with the SDK when the server was built,
   not a mounted server's, whose call the pinned policy can never put to a human (no
