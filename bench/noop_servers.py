@@ -7,6 +7,9 @@ catalogue, the policy given, the audit log written to a file.
 `python -m bench.noop_servers stdlib WAIT_MS` / `sdk WAIT_MS` — the protocol layer's floor (see
 `bench/bench_floor.py`): a `read` tool that waits WAIT_MS (as for Odoo) and answers 8,000
 characters, served by a stdlib JSON-RPC loop, and by a bare MCPServer on this project's stdio.
+`python -m bench.noop_servers guard-sdk WAIT_MS` / `guard-fast WAIT_MS` — the same tool behind the
+guard (no audit sink) on this server's stdio, every call through the SDK, or answered without the
+SDK's per-message path (`odoo_mcp/wire/fast_call.py`).
 """
 
 from __future__ import annotations
@@ -115,6 +118,28 @@ def sdk(wait_ms: float) -> None:
     run_stdio(None, lambda: server, early=False)  # no guard: nothing to answer before the SDK
 
 
+class ReadArgs(ToolArgs):
+    pass
+
+
+def guarded_read(wait_ms: float, fast: bool) -> None:
+    """The same tool behind the guard (allowed, no audit sink), on this server's stdio, with every
+    `tools/call` through the SDK (`fast` off) or answered by `odoo_mcp.wire.fast_call` (on)."""
+    from guard.guard import Guard
+    from guard.policy import parse_policy
+    from odoo_mcp.server import build_server
+    from odoo_mcp.wire.stdio import run_stdio
+
+    def read(args: ReadArgs, call: Call) -> str:
+        """Wait, then answer (benchmark tool)."""
+        time.sleep(wait_ms / 1000)
+        return ANSWER
+
+    guard = Guard(parse_policy({"version": "1", "default": "deny", "tools": {"read": {}}}))
+    guard.wrap(ToolSpec("read", "bench", Risk.READ, ReadArgs, read, "Wait, then answer (benchmark tool)."))
+    run_stdio(guard, lambda: build_server(guard), early=False, fast=fast)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "bare":
         bare()
@@ -122,6 +147,8 @@ if __name__ == "__main__":
         stdlib(float(sys.argv[2]))
     elif sys.argv[1] == "sdk":
         sdk(float(sys.argv[2]))
+    elif sys.argv[1] in ("guard-sdk", "guard-fast"):
+        guarded_read(float(sys.argv[2]), fast=sys.argv[1] == "guard-fast")
     elif sys.argv[1] == "minimal":
         minimal(sys.argv[2])
     else:

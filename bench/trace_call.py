@@ -2,6 +2,7 @@
 
     python -m bench.trace_call                          # odoo_search_read, JSON-RPC, Odoo taking 15 ms
     python -m bench.trace_call --protocol json2 --delay-ms 0 --calls 300
+    ODOO_MCP_FAST_CALLS=0 python -m bench.trace_call   # every tools/call through the SDK's path
 
 The server (`odoo-mcp serve`, the configuration of `bench_peers`: one tool allowed under a rate
 limit, every call audited to a file) is started with probes around the steps of a call — the
@@ -83,6 +84,11 @@ def _install_probes() -> None:
     import odoo_mcp.server as server
     import odoo_mcp.wire.stdio as stdio
 
+    try:
+        import odoo_mcp.wire.fast_call as fast_call
+    except ImportError:  # a checkout from before the fast path
+        fast_call = None  # type: ignore[assignment]
+
     read_line = stdio._Lines.__anext__
 
     async def line(self: Any) -> str:
@@ -93,6 +99,10 @@ def _install_probes() -> None:
     stdio._Lines.__anext__ = line
     _wrap(stdio._Writer, "write_line", "write")
     _wrap(stdio._Writer, "write", "write")
+    _wrap(stdio._Writer, "answer", "write")  # an answer of the fast path (odoo_mcp/wire/fast_call.py)
+    if fast_call is not None:
+        _wrap(fast_call.FastPath, "take", "fast_take")
+        _wrap(fast_call.FastCalls, "answer", "fast_answer")
     _wrap(dispatcher.JSONRPCDispatcher, "_dispatch", "dispatch")
     _wrap(dispatcher.JSONRPCDispatcher, "_handle_request", "task")
     _wrap(dispatcher.JSONRPCDispatcher, "_write_result", "write_result")

@@ -148,7 +148,8 @@ def run_server(
             early = settings.env.get("ODOO_MCP_EARLY_ANSWERS", "1") != "0"
             if handoff is not None and handoff.key is not None:  # kept now: a client may close the session soon
                 remember_listing(handoff, guard, settings.env)
-            run_stdio(guard, make_server, early=early, handoff=handoff)  # the SDK's stdio, minus its thread hops
+            fast = settings.env.get("ODOO_MCP_FAST_CALLS", "1") != "0"
+            run_stdio(guard, make_server, early=early, handoff=handoff, fast=fast)  # the SDK's stdio, no thread hops
         else:
             serve_http(server, http, digests, guard.audit, guard.approvals, approvers, oauth)
     finally:

@@ -19,12 +19,14 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.request_state import RequestStateBoundary
 
 from guard.guard import Guard, GuardedTool, Result
 from guard.spec import Caller
 from odoo_mcp import __version__
-from odoo_mcp.approvals.wire import channel_for, install_approval_state
+from odoo_mcp.approvals.wire import approval_state_middleware, channel_for, install_approval_state
 from odoo_mcp.assembly import INSTRUCTIONS, SERVER_NAME, build_guard, open_audit  # noqa: F401 - re-exported
+from odoo_mcp.wire.fast_call import FastCalls, attach
 from odoo_mcp.wire.grant_listing import GRANT_METHODS, ListedTools
 from odoo_mcp.wire.listed_schema import listed_tool, tool_hints
 from odoo_mcp.wire.sdk_adapter import SdkTool, raw_tool, registered_tools, subscription_bus
@@ -138,18 +140,41 @@ def build_server(guard: Guard, *, grant: str = "local") -> MCPServer:
     tools = [_mcp_tool(tool, identity) for _, tool in sorted(guard.tools.items())]
     listed = ListedTools(guard)
     listed.bus = subscription_bus()  # the bus `subscriptions/listen` (2026-07-28 clients) is served from
+    middleware = _unknown_tool_middleware(guard, identity, listed)
     server = MCPServer(
         SERVER_NAME,
         version=__version__,
         instructions=INSTRUCTIONS,
         tools=tools,
-        middleware=[_unknown_tool_middleware(guard, identity, listed)],
+        middleware=[middleware],
         log_level="WARNING",
         subscriptions=listed.bus,
     )
     install_approval_state(server)
     assert_all_guarded(server)
+    if known_middleware(server.middleware, middleware=middleware):  # stdio may answer native calls itself
+        registered = frozenset(tool.name for tool in tools)
+        caller = functools.partial(identity.caller, None)
+        attach(server, FastCalls(guard, grant, caller, listed, registered, middleware_result))
     return server
+
+
+def middleware_result(result: Result) -> dict[str, Any]:
+    """What the SDK writes for a `CallToolResult` our middleware returns itself (its `_dump_result`:
+    the model dumped once, without the per-revision re-shaping of a handler's result)."""
+    return to_call_result(result).model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def known_middleware(chain: list[Any], *, middleware: Any) -> bool:
+    """The request path is the SDK's OpenTelemetry span, our approval state, the SDK's request-state
+    boundary and our middleware, nothing else: what `wire.fast_call` reproduces for a tools/call."""
+    return (
+        len(chain) == 4
+        and type(chain[0]).__name__ == "OpenTelemetryMiddleware"
+        and chain[1] is approval_state_middleware
+        and isinstance(chain[2], RequestStateBoundary)
+        and chain[3] is middleware
+    )
 
 
 def assert_all_guarded(server: MCPServer) -> None:

@@ -1,7 +1,8 @@
 """The real server plus one test tool, `guard_echo`, started as `python -m tests.echo_server`.
 
 The guard's behaviour (conditions of every op, path arguments, limits) is easiest to
-show on a tool whose arguments cover every JSON type and which simply returns them.
+show on a tool whose arguments cover every JSON type and which simply returns them;
+`guard_wait` is a slow call (concurrency, cancellation).
 It is registered through the same `build_guard` path as every product tool.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
+import anyio
 from pydantic import Field
 
 from guard.spec import Call, PathArg, Risk, ToolArgs, ToolFailure, ToolSpec
@@ -53,12 +55,32 @@ ECHO = ToolSpec(
 )
 
 
+class WaitArgs(ToolArgs):
+    seconds: Annotated[float, Field(ge=0, le=120)] = 0
+
+
+async def guard_wait(args: WaitArgs, call: Call) -> dict[str, Any]:
+    """Wait `seconds` on the event loop, then answer (test tool: a slow call, cancellable)."""
+    await anyio.sleep(args.seconds)
+    return {"waited": args.seconds}
+
+
+WAIT = ToolSpec(
+    name="guard_wait",
+    family="test",
+    risk=Risk.READ,
+    args=WaitArgs,
+    handler=guard_wait,
+    description=guard_wait.__doc__ or "",
+)
+
+
 def main() -> int:
     try:
         settings = Settings.load()
     except ConfigError as exc:
         return refuse_to_start(exc)
-    return run_server(settings, extra_specs=[ECHO])
+    return run_server(settings, extra_specs=[ECHO, WAIT])
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def session(tmp_path: Path, version: str, early: bool) -> list[dict[str, Any]]:
     finally:
         server.stdin.close()
         server.wait(30)
-    return answers
+    return sorted(answers, key=lambda answer: answer["id"])  # concurrent requests may be answered in any order
 
 
 def test_the_early_answers_are_the_sdks_answers(tmp_path):

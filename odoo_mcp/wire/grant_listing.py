@@ -92,6 +92,17 @@ class ListedTools:
         with contextlib.suppress(TypeError):  # a session that cannot be weakly referenced: no notifications
             self._seen[session] = _Seen(self.guard.policies.generation, names)
 
+    def settled(self) -> bool:
+        """Whether `notify_if_changed` would do nothing now, for any session: no reload since each
+        session's last list and since the last publication (a call answered without the SDK's session,
+        `fast_call`, is taken only then; the next request through the SDK tells the client first)."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        generation = self.guard.policies.generation
+        if self.bus is not None and generation != self._published[0]:
+            return False
+        return all(seen.generation == generation for seen in list(self._seen.values()))
+
     async def notify_if_changed(self, session: Any, grant: str) -> None:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()

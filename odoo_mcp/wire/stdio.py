@@ -16,6 +16,18 @@ Where that is not possible (stdin is a regular file, Windows), the SDK's threade
 
 On the event-loop path the session's `initialize` and first `tools/list` are answered before
 the SDK is even imported (`fast_start`), and the SDK takes the session over from there.
+
+Which path each message takes on the event-loop path, once the SDK has taken over:
+
+- a `tools/call` of a native tool that needs nothing of the SDK's session — plain `name` and
+  `arguments`, no `_meta` (progress token), no approval answer, on a session the SDK initialised
+  with a handshake-era revision, a tool the policy can never put to a human, no
+  `tools/list_changed` pending after a reload — is answered by `fast_call` (the same guarded
+  tool, the same answer bytes, in a task of its own; cancellable by `notifications/cancelled`);
+- everything else — `initialize`, `tools/list`, every notification (a cancellation of a fast
+  call too, after it took effect here), a mounted server's tool, a call that may ask for an
+  approval, anything before `initialize`, the 2026-07-28 protocol — goes to the SDK's
+  `Server.run`, as before. `ODOO_MCP_FAST_CALLS=0` sends every call to the SDK.
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ if sys.platform != "win32":
     import fcntl
 
 from foundation import fastjson
+from odoo_mcp.wire.fast_call import FastPath, attached
 from odoo_mcp.wire.fast_start import early_tools_list
 from odoo_mcp.wire.handshake import early_initialize, is_first_page_request, is_initialized_notification, response
 
@@ -129,6 +142,11 @@ class _Writer:
     async def flush(self) -> None:
         await self._writer.drain()
 
+    async def answer(self, data: bytes) -> None:
+        """Write one whole line of a call answered without the SDK (`fast_call`), and drain."""
+        self._writer.write(data)
+        await self._writer.drain()
+
 
 class _Messages:
     """The read stream `Server.run` consumes: each line parsed into a message as the SDK's
@@ -139,7 +157,7 @@ class _Messages:
     stream to the server's loop: one more task switch, one more pass of the event loop and a
     copy of the context per line, for nothing on a pipe that only this loop reads."""
 
-    def __init__(self, lines: Any) -> None:
+    def __init__(self, lines: Any, fast: FastPath | None = None) -> None:
         from mcp.shared.message import SessionMessage  # made once the SDK is imported (after the early answers)
         from mcp_types import jsonrpc_message_adapter
 
@@ -147,18 +165,28 @@ class _Messages:
         self._closed = False
         self._message = SessionMessage
         self._parse = jsonrpc_message_adapter.validate_json
+        self._fast = fast
 
     async def receive(self) -> Any:
         if self._closed:
             raise anyio.ClosedResourceError
-        try:
-            line = await self._lines.__anext__()
-        except StopAsyncIteration:
-            raise anyio.EndOfStream from None
-        try:
-            return self._message(self._parse(line, by_name=False))
-        except Exception as exc:  # as the SDK's transport: the server sees the error, the loop goes on
-            return exc
+        fast = self._fast
+        while True:
+            try:
+                line = await self._lines.__anext__()
+            except StopAsyncIteration:
+                if fast is not None:
+                    fast.close()  # when the SDK cancels its own requests in flight
+                raise anyio.EndOfStream from None
+            if fast is not None and fast.take(line):
+                continue  # answered by `fast_call`, in a task of its own: read on
+            try:
+                item = self._message(self._parse(line, by_name=False))
+            except Exception as exc:  # as the SDK's transport: the server sees the error, the loop goes on
+                return exc
+            if fast is not None:
+                fast.passing(item.message)
+            return item
 
     def __aiter__(self) -> _Messages:
         return self
@@ -192,16 +220,20 @@ class _Sink:
     form), encoded by orjson from the model's JSON-mode dump, about twice as fast on a large
     answer; what orjson cannot encode goes through pydantic's own encoder."""
 
-    def __init__(self, writer: _Writer) -> None:
+    def __init__(self, writer: _Writer, fast: FastPath | None = None) -> None:
         self._writer = writer
         self._closed = False
+        self._fast = fast
 
     async def send(self, item: Any) -> None:
         if self._closed:
             raise anyio.ClosedResourceError
         message = item.message
+        dumped = message.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        if self._fast is not None:
+            self._fast.sent(dumped)
         try:
-            data = orjson.dumps(message.model_dump(by_alias=True, exclude_unset=True, mode="json"))
+            data = orjson.dumps(dumped)
         except TypeError:  # an integer beyond 64 bits: pydantic's encoder writes it
             data = message.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
         self._writer.write_line(data + b"\n")
@@ -365,13 +397,16 @@ async def _answer_early(lines: _Lines, writer: _Writer, guard: Any, replay: list
             return False
 
 
-async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None) -> None:
+async def serve(
+    guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None, fast: bool = True
+) -> None:
     """Run the guard's `MCPServer` (built by `make_server`) on stdio.
 
     With the event loop serving the pipes and `early` set, `initialize` and the first
     `tools/list` are answered before `make_server` imports the SDK. A `handoff` from the launcher
     (`odoo_mcp.launch.Handoff`) that answered them already from the listing cache carries the
-    lines it read, to be replayed, and what it answered.
+    lines it read, to be replayed, and what it answered. With `fast` set, a native `tools/call`
+    the SDK would answer no differently is answered by `fast_call` (see the module docstring).
     """
     preread = handoff.rest if handoff is not None and handoff.lines else b""  # what followed the replayed lines
     async with event_loop_stdio(preread) as streams:
@@ -390,8 +425,20 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
 
         lowlevel = lowlevel_server(server)
         if streams is not None:  # the pipes, read and written by the tasks that need them (see _Messages, _Sink)
-            messages, sink = _Messages(_Replayed(replay, streams[0])), _Sink(streams[1])
-            await lowlevel.run(messages, sink, lowlevel.create_initialization_options())
+            calls = attached(server) if fast else None
+            path = FastPath(calls, streams[1].answer) if calls is not None else None
+            messages, sink = _Messages(_Replayed(replay, streams[0]), path), _Sink(streams[1], path)
+            try:
+                await lowlevel.run(messages, sink, lowlevel.create_initialization_options())
+            finally:
+                if path is not None:
+                    await path.finished()
+            if path is not None:
+                print(
+                    f"odoo-mcp: stdio session ended: {path.answered} tools/call answered without the SDK's "
+                    f"per-message path, {path.passed} messages through the SDK",
+                    file=sys.stderr,
+                )
             return
         from mcp.server.stdio import stdio_server  # the SDK: only once the early answers are out
 
@@ -399,6 +446,8 @@ async def serve(guard: Any, make_server: Callable[[], Any], *, early: bool = Tru
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
-def run_stdio(guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None) -> None:
+def run_stdio(
+    guard: Any, make_server: Callable[[], Any], *, early: bool = True, handoff: Any = None, fast: bool = True
+) -> None:
     """Serve stdio until the client closes it (see the module docstring)."""
-    anyio.run(functools.partial(serve, guard, make_server, early=early, handoff=handoff))
+    anyio.run(functools.partial(serve, guard, make_server, early=early, handoff=handoff, fast=fast))
