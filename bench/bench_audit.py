@@ -8,9 +8,9 @@ handler, the outcome after): the structlog chain (timestamp, redaction, JSON, th
 scan), the hash chain (`flock`, the file's size, SHA-256) and the `write(2)`. This times that pair
 with the fields `Guard.write_intent` and `Guard._audit` give an `odoo_search_read` of
 `bench_peers` (res.partner, fields name/email/city, limit 100, one rate-limit counter), to a file,
-with two configured secrets — in three processes per round, alternated: this tree's
-`guard/audit.py`, the same module of the `--before` tree, and a floor (the same two records as a
-plain `json.dumps` + `os.write`, no redaction, no chain, no lock).
+with two configured secrets — three sides in one process, alternated: this tree's
+`guard/audit.py`, the same module of the `--before` tree (imported beside it), and a floor (the
+same two records as a plain `json.dumps` + `os.write`, no redaction, no chain, no lock).
 
 Two figures per side, the CPU time of the writing thread:
 
@@ -21,12 +21,13 @@ Two figures per side, the CPU time of the writing thread:
   (`python -m bench.trace_call` measures the same two records in the server).
 
 Ratios are against the `--before` side of the same run; best of `--rounds` for hot, median of
-the rounds' medians after idle. A diagnostic: no test asserts a time.
+every pair after idle (the sides alternating pair by pair). A diagnostic: no test asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,21 +63,29 @@ def outcome_fields(call: str) -> dict:
             "arguments": ARGUMENTS, "charged": True}
 
 
-def _pair_writer(side: str, folder: Path):
-    """A function writing one intent + outcome pair, for `side` ("audit": the importable guard.audit)."""
-    if side == "floor":
-        fd = os.open(folder / "floor.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+def load_audit_log(tree: Path) -> type:
+    """`AuditLog` of `tree`'s `guard/audit.py`, with that tree's `audit_chain` and `fastjson`, beside this one's.
 
-        def floor(number: int) -> None:
-            call = f"{number:016x}"
-            for event, fields in (("tool_intent", intent_fields(call)), ("tool_call", outcome_fields(call))):
-                fields["event"] = event
-                os.write(fd, (json.dumps(fields, separators=(",", ":")) + "\n").encode())
-        return floor
+    The modules are imported from `tree` and then taken out of `sys.modules` (they keep their own
+    globals), so the next import of `guard.audit` is this tree's again.
+    """
+    names = ("guard", "guard.audit", "guard.audit_chain", "foundation", "foundation.fastjson")
+    kept = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    sys.path.insert(0, str(tree))
+    try:
+        module = importlib.import_module("guard.audit")
+        assert Path(module.__file__).is_relative_to(tree), module.__file__
+    finally:
+        sys.path.remove(str(tree))
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(kept)
+    return module.AuditLog
 
-    from guard.audit import AuditLog
 
-    log = AuditLog(folder / "audit.jsonl", stderr=False)
+def audit_pair(audit_log: type, folder: Path) -> Callable[[int], None]:
+    """A function writing one intent + outcome pair through `audit_log` to a file in `folder`."""
+    log = audit_log(folder / "audit.jsonl", stderr=False)
     log.add_secrets(SECRETS)
     log.start()
 
@@ -86,75 +96,70 @@ def _pair_writer(side: str, folder: Path):
     return pair
 
 
-def measure(side: str, pairs: int, idle: int) -> dict:
-    """Run in a child process: hot µs per pair, and the median µs of a pair after 15 ms idle."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-audit-"))
-    pair = _pair_writer(side, folder)
-    for number in range(200):
-        pair(number)
-    started = time.thread_time_ns()
-    for number in range(pairs):
-        pair(number)
-    hot = (time.thread_time_ns() - started) / 1000 / pairs
-    after_idle = []
-    for number in range(idle):
-        time.sleep(0.015)
-        started = time.thread_time_ns()
-        pair(number)
-        after_idle.append((time.thread_time_ns() - started) / 1000)
-    if side != "floor":
-        from guard.audit_chain import verify
+def floor_pair(folder: Path) -> Callable[[int], None]:
+    """The same two records as plain `json.dumps` + `os.write`: no redaction, chain, lock or timestamp."""
+    fd = os.open(folder / "floor.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
-        verdict = verify(lambda: (folder / "audit.jsonl").open("rb"))
-        assert not verdict.breaks, verdict.breaks  # the log written is a valid chain
-    return {"hot": hot, "idle": statistics.median(after_idle)}
+    def pair(number: int) -> None:
+        call = f"{number:016x}"
+        for event, fields in (("tool_intent", intent_fields(call)), ("tool_call", outcome_fields(call))):
+            fields["event"] = event
+            os.write(fd, (json.dumps(fields, separators=(",", ":")) + "\n").encode())
+    return pair
 
 
 def _before_tree(given: str | None) -> Path:
     if given:
-        return Path(given)
+        return Path(given).resolve()
     target = Path(tempfile.mkdtemp(prefix="before-audit-"))
     archive = subprocess.run(["git", "-C", str(REPO), "archive", BEFORE_COMMIT], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target
 
 
-def _run_side(tree: Path, side: str, pairs: int, idle: int) -> dict:
-    """One side in a child process whose `guard` package is `tree`'s (this file run as a script)."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, __file__, "--child", side, str(pairs), str(idle)],
-                         env=env, cwd=tree, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", help=f"a checkout of the code to compare with (default: git archive {BEFORE_COMMIT})")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pairs", type=int, default=3000, help="pairs written back to back per round (hot)")
-    parser.add_argument("--idle", type=int, default=150, help="pairs written after 15 ms idle per round")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--before", help=f"a checkout to compare with (default: git archive {BEFORE_COMMIT})")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--pairs", type=int, default=1000, help="pairs written back to back per side and round (hot)")
+    parser.add_argument("--idle", type=int, default=100, help="pairs written after 15 ms idle per side and round")
     opts = parser.parse_args(argv)
-    if opts.child:
-        side, pairs, idle = opts.child
-        print(json.dumps(measure(side, int(pairs), int(idle))))
-        return
-    before = _before_tree(opts.before)
+    from guard.audit import AuditLog
+    from guard.audit_chain import verify
+
+    folders = {side: Path(tempfile.mkdtemp(prefix=f"bench-audit-{side}-")) for side in ("before", "after", "floor")}
+    writers = {"before": audit_pair(load_audit_log(_before_tree(opts.before)), folders["before"]),
+               "after": audit_pair(AuditLog, folders["after"]), "floor": floor_pair(folders["floor"])}
     load = os.getloadavg()[0]
-    results: dict[str, list[dict]] = {"before": [], "after": [], "floor": []}
+    hot: dict[str, list[float]] = {side: [] for side in writers}
+    idle: dict[str, list[float]] = {side: [] for side in writers}
+    for number in range(200):
+        for pair in writers.values():
+            pair(number)
     for _ in range(opts.rounds):
-        results["before"].append(_run_side(before, "audit", opts.pairs, opts.idle))
-        results["after"].append(_run_side(REPO, "audit", opts.pairs, opts.idle))
-        results["floor"].append(_run_side(REPO, "floor", opts.pairs, opts.idle))
-    hot = {side: min(r["hot"] for r in rounds) for side, rounds in results.items()}
-    idle = {side: statistics.median(r["idle"] for r in rounds) for side, rounds in results.items()}
-    print(f"audit intent+outcome pair, CPU µs of the writing thread; {opts.rounds} interleaved rounds; "
+        for side, pair in writers.items():
+            started = time.thread_time_ns()
+            for number in range(opts.pairs):
+                pair(number)
+            hot[side].append((time.thread_time_ns() - started) / 1000 / opts.pairs)
+        for number in range(opts.idle):  # the sides alternate pair by pair
+            for side, pair in writers.items():
+                time.sleep(0.015)
+                started = time.thread_time_ns()
+                pair(number)
+                idle[side].append((time.thread_time_ns() - started) / 1000)
+    for side in ("before", "after"):  # both logs are valid chains for the verifier
+        verdict = verify(lambda side=side: (folders[side] / "audit.jsonl").open("rb"))
+        assert not verdict.breaks, (side, verdict.breaks[:3])
+    best = {side: min(values) for side, values in hot.items()}
+    median = {side: statistics.median(values) for side, values in idle.items()}
+    print(f"audit intent+outcome pair, CPU µs of the writing thread; {opts.rounds} rounds, sides interleaved; "
           f"load average {load:.2f} → {os.getloadavg()[0]:.2f}; before = {opts.before or BEFORE_COMMIT}")
     print("| code | hot (best round) | after 15 ms idle (median) | hot / before | idle / before |")
     print("|---|---|---|---|---|")
     for side, name in (("before", "before"), ("after", "this tree"), ("floor", "floor: json.dumps + os.write")):
-        print(f"| {name} | {hot[side]:.1f} | {idle[side]:.0f} | {hot[side] / hot['before']:.2f} | "
-              f"{idle[side] / idle['before']:.2f} |")
+        print(f"| {name} | {best[side]:.1f} | {median[side]:.0f} | {best[side] / best['before']:.2f} | "
+              f"{median[side] / median['before']:.2f} |")
 
 
 if __name__ == "__main__":

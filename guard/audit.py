@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,11 @@ SECRET_KEY = re.compile(
 )
 SECRET_VALUE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+|://[^/\s:@]+:[^/\s@]+@")
 MAX_STRING = 256
+_MAY_HIDE = re.compile(r"\A\s*[\[{]|(?i:bearer|basic)|://")
+"""What a string needs for `redact` to change it, short of its length: JSON text (`_decoded_json`
+opens what starts with `{` or `[` after whitespace, `\\s` being `str.isspace` as `lstrip` has it) or
+what `SECRET_VALUE` could match (its literal parts, as case-blind). Without it a short string is
+returned as it is, with one scan."""
 MAX_DEPTH = 32
 """Deeper values are cut: a record must be writable whatever a caller sends (no RecursionError)."""
 NOT_SECRET_KEYS = frozenset({"session", "token_present"})
@@ -115,13 +121,15 @@ def redact(value: Any, key: str | None = None, _depth: int = 0) -> Any:
         return value
     if _depth >= MAX_DEPTH:
         return "…<nested too deeply>"
+    if type(value) is str and len(value) <= MAX_STRING and _MAY_HIDE.search(value) is None:
+        return value  # the usual string: nothing in it for the walk below to decode, mask or cut
     if isinstance(value, dict):
         secret_method = isinstance(value.get("method"), str) and value["method"] in SECRET_METHODS
         return {
             k: (
                 REDACTED
                 if secret_method and k in ("args", "kwargs") and v not in (None, [], {})
-                else redact(v, str(k), _depth + 1)
+                else redact(v, k if type(k) is str else str(k), _depth + 1)
             )
             for k, v in value.items()
         }
@@ -244,6 +252,26 @@ class _MaskedRenderer:
         return one_line(self._secrets.mask_rendered(rendered, event))
 
 
+class _UtcTime:
+    """The chain's first processor: `time`, now in UTC, ISO 8601 to the microsecond (`…T15:02:11.123456Z`).
+
+    One clock read a record; the date and time to the second are formatted once a second (kept with
+    their second in one tuple, so a thread never pairs one second's text with another's).
+    """
+
+    def __init__(self) -> None:
+        self._second: tuple[int, str] = (-1, "")
+
+    def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+        second, micro = divmod(time.time_ns() // 1000, 1_000_000)
+        known, text = self._second
+        if second != known:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        event["time"] = f"{text}.{micro:06d}Z"
+        return event
+
+
 def write_all(descriptor: int, data: bytes) -> None:
     """`write(2)` until every byte is written; a write that fails or writes nothing raises OSError."""
     view = memoryview(data)
@@ -327,7 +355,7 @@ class AuditLog:
         self._logger = structlog.wrap_logger(
             _Sinks(descriptors, writer, owned_file=self._owned is not None),
             processors=[
-                structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
+                _UtcTime(),
                 redact_processor,
                 _MaskedRenderer(self.secrets),
             ],
