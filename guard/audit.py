@@ -117,12 +117,12 @@ def redact(value: Any, key: str | None = None, _depth: int = 0) -> Any:
     """Replace secrets anywhere in a JSON-like value; cut very long strings (base64 payloads)."""
     if key is not None and is_secret_key(key):
         return REDACTED if value not in (None, "", [], {}) else value
+    if type(value) is str and len(value) <= MAX_STRING and _depth < MAX_DEPTH and _MAY_HIDE.search(value) is None:
+        return value  # the usual string: nothing in it for the walk below to decode, mask or cut
     if value is None or isinstance(value, bool | int | float):
         return value
     if _depth >= MAX_DEPTH:
         return "…<nested too deeply>"
-    if type(value) is str and len(value) <= MAX_STRING and _MAY_HIDE.search(value) is None:
-        return value  # the usual string: nothing in it for the walk below to decode, mask or cut
     if isinstance(value, dict):
         secret_method = isinstance(value.get("method"), str) and value["method"] in SECRET_METHODS
         return {
@@ -154,7 +154,7 @@ TRUSTED_FIELDS = frozenset(
 
 def redact_processor(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """structlog processor form of `redact`, over every field a caller's input can reach."""
-    return {k: v if k in TRUSTED_FIELDS else redact(v, k) for k, v in event.items()}
+    return {k: v if v is None or k in TRUSTED_FIELDS else redact(v, k) for k, v in event.items()}
 
 
 class KnownSecrets:
@@ -168,6 +168,7 @@ class KnownSecrets:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._in_json: re.Pattern[str] | None = None
+        self._forms: tuple[str, ...] = ()
 
     def add(self, values: Iterable[str | None]) -> None:
         for value in values:
@@ -178,6 +179,7 @@ class KnownSecrets:
         # The same values as they appear inside a rendered JSON line (quotes, backslashes, control
         # characters escaped, by orjson or by the stdlib fallback).
         escaped = {form for v in ordered for form in (fastjson.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1])}
+        self._forms = tuple(escaped)
         self._in_json = (
             re.compile("|".join(re.escape(v) for v in sorted(escaped, key=len, reverse=True))) if escaped else None
         )
@@ -188,8 +190,8 @@ class KnownSecrets:
         A replacement that would leave the line unreadable as JSON (a value that also matches
         inside an escape sequence) falls back to masking the record field by field.
         """
-        if self._in_json is None:
-            return line
+        if self._in_json is None or not any(form in line for form in self._forms):
+            return line  # no configured secret in the line (a substring test per form is cheaper than the scan)
         masked, count = self._in_json.subn(REDACTED, line)
         if count == 0:
             return line
