@@ -179,10 +179,10 @@ class KnownSecrets:
         # The same values as they appear inside a rendered JSON line (quotes, backslashes, control
         # characters escaped, by orjson or by the stdlib fallback).
         escaped = {form for v in ordered for form in (fastjson.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1])}
-        self._forms = tuple(escaped)
         self._in_json = (
             re.compile("|".join(re.escape(v) for v in sorted(escaped, key=len, reverse=True))) if escaped else None
         )
+        self._forms = tuple(escaped)
 
     def mask_rendered(self, line: str, event: dict[str, Any]) -> str:
         """Mask the values in a rendered record: one scan of the line instead of a walk of every field.
@@ -190,11 +190,10 @@ class KnownSecrets:
         A replacement that would leave the line unreadable as JSON (a value that also matches
         inside an escape sequence) falls back to masking the record field by field.
         """
-        if self._in_json is None or not any(form in line for form in self._forms):
+        if not any(form in line for form in self._forms):
             return line  # no configured secret in the line (a substring test per form is cheaper than the scan)
-        masked, count = self._in_json.subn(REDACTED, line)
-        if count == 0:
-            return line
+        assert self._in_json is not None  # compiled from the same forms
+        masked = self._in_json.sub(REDACTED, line)
         try:
             fastjson.loads(masked)
         except ValueError:

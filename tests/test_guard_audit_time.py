@@ -1,0 +1,65 @@
+"""guard/audit.py's cheaper paths keep every promise: a record's time is the clock's, and the string fast
+path of `redact` lets nothing through that the full walk would have masked, decoded or cut. In process."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from guard.audit import REDACTED, AuditLog, redact
+
+SECOND = 1_780_000_000  # 2026-05-28T20:26:40Z
+
+
+def records(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_records_time_is_the_system_clocks_in_utc_to_the_microsecond(tmp_path):
+    """(break: another divisor in the clock read, or local time)."""
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    before = datetime.now(UTC)
+    log.record("e")
+    after = datetime.now(UTC)
+    log.close()
+    (record,) = records(tmp_path / "audit.jsonl")
+    assert before <= datetime.fromisoformat(record["time"]) <= after
+
+
+def test_records_in_the_same_second_and_the_next_each_carry_their_own_time(tmp_path, monkeypatch):
+    """The second's text is kept between records: a record at a whole second still has its six digits,
+    and the next second's record is not written with the last one's second
+    (break: the cache compared with `==`, or the fraction dropped at .000000 as before)."""
+    clock = iter([SECOND * 10**9, SECOND * 10**9 + 999_999_000, (SECOND + 1) * 10**9 + 250_000_000,
+                  (SECOND + 61) * 10**9 + 7_000])
+    monkeypatch.setattr(time, "time_ns", lambda: next(clock))
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    for event in ("a", "b", "c", "d"):
+        log.record(event)
+    log.close()
+    assert [r["time"] for r in records(tmp_path / "audit.jsonl")] == [
+        "2026-05-28T20:26:40.000000Z",
+        "2026-05-28T20:26:40.999999Z",
+        "2026-05-28T20:26:41.250000Z",
+        "2026-05-28T20:27:41.000007Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '\t{"password": "hunter22"}',  # JSON text after whitespace (str.lstrip's, which json.loads accepts too)
+        '\n ["x", {"token": "hunter22"}]',
+        "BEARER hunter22",  # SECRET_VALUE is case-blind
+        "baſic hunter22",  # ſ (long s) matches s case-blind: the fast path must see it as `basic` does
+        "see ftp://me:hunter22@host/file",
+    ],
+)
+def test_a_short_string_that_hides_a_secret_is_never_let_through_by_the_fast_path(text):
+    """(break: the fast path's scan missing JSON text after whitespace, a case, or a URL's user:password@)."""
+    redacted = json.dumps(redact({"note": text}))
+    assert "hunter22" not in redacted
+    assert REDACTED in redacted
