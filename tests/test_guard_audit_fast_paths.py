@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from guard.audit import REDACTED, AuditLog, redact
+from guard.audit import MAX_DEPTH, MAX_STRING, REDACTED, AuditLog, redact
 
 SECOND = 1_780_000_000  # 2026-05-28T20:26:40Z
 
@@ -63,3 +63,39 @@ def test_a_short_string_that_hides_a_secret_is_never_let_through_by_the_fast_pat
     redacted = json.dumps(redact({"note": text}))
     assert "hunter22" not in redacted
     assert REDACTED in redacted
+
+
+class SecretName:
+    """A key that is not a string, whose text names a secret."""
+
+    def __str__(self) -> str:
+        return "api_key"
+
+
+def test_keys_that_are_not_strings_are_judged_by_their_text():
+    """(break: the key passed on as it is, or another text than its `str`)."""
+    key = SecretName()
+    assert redact({7: "seven", key: "hunter22"}) == {7: "seven", key: REDACTED}
+
+
+def test_a_string_the_fast_path_hands_on_is_cut_only_over_the_length_limit():
+    """A string of exactly MAX_STRING characters that only looks like it could hide a secret is kept whole
+    (break: the slow path cutting at MAX_STRING instead of over it)."""
+    text = ("basics of " + "x" * MAX_STRING)[:MAX_STRING]
+    assert redact(text) == text
+    assert redact(text + "y") == f"{text[:64]}…<{MAX_STRING + 1} chars>"
+
+
+def test_json_text_too_deep_to_inspect_is_masked_whole_even_at_the_depth_limit():
+    """(break: the mask message walked again one level deeper, where it is cut instead)."""
+    too_deep = "[" * 100_000 + "]" * 100_000
+    value = redact(_nest(too_deep, MAX_DEPTH - 1))
+    for _ in range(MAX_DEPTH - 1):
+        value = value[0]
+    assert value == f"{REDACTED} (JSON text nested too deeply to inspect)"
+
+
+def _nest(leaf, depth: int):
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
