@@ -99,3 +99,14 @@ def _nest(leaf, depth: int):
     for _ in range(depth):
         leaf = [leaf]
     return leaf
+
+
+def test_a_record_with_a_lone_surrogate_is_as_compact_as_any_other(tmp_path):
+    """The stdlib fallback (a lone surrogate) writes the same compact JSON as orjson: no space after a
+    separator anywhere in the record (break: the fallback's separators dropped)."""
+    log = AuditLog(tmp_path / "audit.jsonl", stderr=False)
+    log.record("e", note="a\ud800b", more={"k": ["v", 1]})
+    log.close()
+    line = (tmp_path / "audit.jsonl").read_text()
+    assert "\\ud800" in line
+    assert ", " not in line and ": " not in line
