@@ -112,7 +112,10 @@ def _before_tree(given: str | None) -> Path:
     if given:
         return Path(given).resolve()
     target = Path(tempfile.mkdtemp(prefix="before-audit-"))
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", BEFORE_COMMIT], check=True, capture_output=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", BEFORE_COMMIT], capture_output=True)
+    if archive.returncode != 0:
+        raise SystemExit(f"bench_audit: no {BEFORE_COMMIT} to compare with (git archive: "
+                         f"{archive.stderr.decode(errors='replace').strip()}); pass --before DIR")
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target
 
