@@ -3,7 +3,7 @@
 import importlib
 
 for name in ("bench.bench_guard", "bench.bench_addons", "bench.bench_odoo", "bench.bench_teams", "bench.bench_floor",
-             "bench.bench_cold_start"):
+             "bench.bench_cold_start", "bench.bench_audit"):
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

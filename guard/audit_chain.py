@@ -24,14 +24,13 @@ Where the chain is kept depends on the sink of record (`guard/audit.py`):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 if sys.platform != "win32":
@@ -87,33 +86,26 @@ class FileChain:
         self._lock = threading.Lock()
 
     def append(self, rendered: str, write: Writer) -> str:
-        with self._lock, self._locked():
-            size = os.fstat(self.descriptor).st_size
-            torn = False
-            if size != self._end:
-                self._last, torn = self._tail(size)
-            line = stamp(rendered, self._last)
-            data = line.encode("utf-8")
-            payload = (b"\n" if torn else b"") + data + b"\n"
+        with self._lock:
+            _lock_file(self.descriptor)
             try:
-                write(self.descriptor, payload)
-            except OSError:
-                self._end = None  # what landed is unknown: read the tail again next time
-                raise
-            self._end = size + len(payload)
-            self._last = line_hash(data)
-            return line
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        if sys.platform == "win32":  # no flock: one writer per file on Windows
-            yield
-            return
-        fcntl.flock(self.descriptor, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self.descriptor, fcntl.LOCK_UN)
+                size = os.lseek(self.descriptor, 0, os.SEEK_END)  # the file's size, under the lock
+                torn = False
+                if size != self._end:
+                    self._last, torn = self._tail(size)
+                line = stamp(rendered, self._last)
+                data = line.encode("utf-8")
+                payload = (b"\n" if torn else b"") + data + b"\n"
+                try:
+                    write(self.descriptor, payload)
+                except OSError:
+                    self._end = None  # what landed is unknown: read the tail again next time
+                    raise
+                self._end = size + len(payload)
+                self._last = line_hash(data)
+                return line
+            finally:
+                _unlock_file(self.descriptor)
 
     def _tail(self, size: int) -> tuple[str, bool]:
         """The hash of the file's last line, and whether that line lacks its newline (torn)."""
@@ -133,6 +125,21 @@ class FileChain:
             pieces.append(chunk)
             position, size_wanted = start, min(size_wanted * 2, 1 << 20)
         return line_hash(b"".join(reversed(pieces))), torn
+
+
+if sys.platform == "win32":  # no flock: one writer per file on Windows
+
+    def _lock_file(_descriptor: int) -> None:
+        pass
+
+    _unlock_file = _lock_file
+else:
+
+    def _lock_file(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+
+    def _unlock_file(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 def chain_for(descriptor: int) -> FileChain | StreamChain:
