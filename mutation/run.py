@@ -115,9 +115,9 @@ def run_mutmut(paths: list[str], jobs: int, keep: bool = False, names: list[str]
     return elapsed
 
 
-def functions(path: str) -> dict[str, str]:
-    """Every function of the mutated copy of `path`, by name, as source text."""
-    source = (MUTANTS / path).read_text(encoding="utf-8")
+def functions(path: str, root: Path = MUTANTS) -> dict[str, str]:
+    """Every function of the mutated copy of `path` (under `root`, mutmut's copy), by name, as source text."""
+    source = (root / path).read_text(encoding="utf-8")
     tree = ast.parse(source)
     lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
 
@@ -152,6 +152,21 @@ def change_of(name: str, bodies: dict[str, str]) -> str:
         for line in difflib.unified_diff(before, after, lineterm="", n=0)
         if line.startswith("+") and not line.startswith("+++")
     ) or "(a line removed)"
+
+
+def pinned_equivalent(name: str, root: Path = MUTANTS) -> bool:
+    """Whether mutant `name` is listed in equivalent.toml and still makes the change its entry pins.
+
+    Read by `mutation/verdicts.py` inside a mutant's run, to skip the tests of a mutant already
+    judged equivalent: they cannot change its verdict (a listed mutant that survives counts as
+    equivalent, one a test kills as killed — skipping can only move it from killed to equivalent,
+    which lowers the rate), and they were 390 survivors' worth of whole selections, the slowest
+    runs of all. A stale entry (the code moved, the change differs) is not skipped."""
+    entry = equivalents(root / "mutation" / "equivalent.toml").get(name)
+    if entry is None:
+        return False
+    path = name.rsplit(".", 1)[0].replace(".", "/") + ".py"
+    return (root / path).is_file() and change_of(name, functions(path, root)) == entry.get("change")
 
 
 @dataclass
