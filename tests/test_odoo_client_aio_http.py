@@ -21,7 +21,8 @@ from odoo_client.errors import OdooFault, OdooUnreachable, WouldBlock
 from odoo_client.settings import ConnectionConfig
 from tests.odoo_double import ADMIN, OdooDouble
 
-ASYNC_PROTOCOLS = ["jsonrpc", "json2"]
+ASYNC_PROTOCOLS = ["jsonrpc", "json2", "xmlrpc"]
+"""Protocols whose warm reads go out from the event loop (XML-RPC's own answers: test_odoo_client_xmlrpc_loop.py)."""
 PARTNERS = 12  # the seed adds the company's own partner
 
 
@@ -56,7 +57,7 @@ READ = ("res.partner", "search_read", [[]], {"fields": ["name"], "limit": 5, "or
 def test_a_warm_read_answers_while_every_worker_thread_is_busy(double, protocol):
     odoo = warm(double, protocol)
     expected = odoo.execute(*READ)
-    opened = double.behaviour.connections
+    opened, requests = double.behaviour.connections, double.behaviour.requests
 
     async def main() -> Any:
         limiter = anyio.to_thread.current_default_thread_limiter()
@@ -69,6 +70,7 @@ def test_a_warm_read_answers_while_every_worker_thread_is_busy(double, protocol)
             limiter.release()
 
     assert anyio.run(main) == [expected] * 3
+    assert double.behaviour.requests == requests + 3  # no login, no version: one request a call
     assert double.behaviour.connections == opened + 1  # one connection on the loop, kept alive
     odoo.close()
 
@@ -124,6 +126,7 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_on_the_loop(doub
         return [await odoo.execute_async("res.partner", "search_count", [[]]) for _ in range(4)]
 
     assert anyio.run(main) == [partners(double)] * 4
+    assert [odoo.execute("res.partner", "search_count", [[]]) for _ in range(3)] == [partners(double)] * 3
     odoo.close()
 
 
@@ -145,7 +148,7 @@ def test_odoo_faults_and_timeouts_read_the_same_on_both_paths(double, protocol):
         with pytest.raises(OdooFault) as fault:
             run()
         failures.append(str(fault.value))
-    assert failures[0] == failures[1]
+    assert failures[0] == failures[1] and "no.such.model" in failures[0]
     double.behaviour.delay = 1.0
     timeouts = []
     for run in (lambda: odoo.execute(*READ), lambda: anyio.run(lambda: odoo.execute_async(*READ))):
@@ -222,7 +225,9 @@ def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(protocol, tmp
                                   ca_bundle=cert, **secret)
         odoo = OdooConnection(config)
         expected = odoo.execute(*READ)
+        requests = https.behaviour.requests
         assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
+        assert https.behaviour.requests == requests + 1
         odoo.close()
 
 

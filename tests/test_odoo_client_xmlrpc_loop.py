@@ -1,17 +1,17 @@
-"""XML-RPC reads from the event loop (`XmlRpcTransport.execute_async`), against real HTTP on loopback.
+"""XML-RPC reads from the event loop (`XmlRpcTransport.execute_async`) against fixed answers on loopback.
 
-What a user relies on: on an XML-RPC connection a warm read answers without a worker thread (so
-it still answers when every worker is busy with slow calls), with one request per call on one
-kept-alive connection, and with the same answer and the same errors as the threaded path and as
-`xmlrpc.client.ServerProxy` (what this client used before): dates, None, big integers, binaries,
-Odoo's faults, an HTTP error, a session to renew, a timeout; a cancelled read leaves nothing for
-the next request; an answer that is not XML-RPC is one tagged error and the connection goes on.
+What a user relies on: on an XML-RPC connection the answers read the same on the event loop, in a
+worker thread and through `xmlrpc.client.ServerProxy` (what this client used before): dates, None,
+big integers, binaries, Odoo's faults, an HTTP error, gzip; an answer that is not XML-RPC is one
+tagged error and the connection goes on. What XML-RPC shares with JSON-RPC and JSON-2 on the
+loop (no worker thread, one request a call, cancellation, a dropped connection, a session to
+renew, faults and timeouts read the same on both paths, TLS) is tested for all three protocols
+in tests/test_odoo_client_aio_http.py.
 """
 
 from __future__ import annotations
 
 import gzip
-import subprocess
 import threading
 import xmlrpc.client
 from collections.abc import Iterator
@@ -26,114 +26,14 @@ from odoo_client.connection import OdooConnection
 from odoo_client.errors import OdooFault, OdooUnreachable
 from odoo_client.settings import ConnectionConfig
 from odoo_client.xmlrpc import PARSE_ON_LOOP_MAX
-from tests.odoo_double import ADMIN, OdooDouble
 
 PARTNERS = 12  # the seed adds the company's own partner
-READ = ("res.partner", "search_read", [[]], {"fields": ["name"], "limit": 5, "order": "id"})
 
-
-@pytest.fixture
-def double() -> Iterator[OdooDouble]:
-    with OdooDouble(partners=PARTNERS) as running:
-        yield running
 
 
 def connection(url: str, db: str, login: str, password: str, timeout: float = 30.0) -> OdooConnection:
     return OdooConnection(ConnectionConfig(alias="t", url=url, db=db, username=login, password=password,
                                            protocol="xmlrpc", timeout=timeout))
-
-
-def warm(double: OdooDouble, **options: Any) -> OdooConnection:
-    """A logged-in XML-RPC connection (its first call, in this thread)."""
-    odoo = connection(double.url, double.db, ADMIN["login"], ADMIN["password"], **options)
-    odoo.execute("res.partner", "search_count", [[]])
-    return odoo
-
-
-def partners(double: OdooDouble) -> int:
-    return len(double.database.models["res.partner"].records)
-
-
-def test_a_warm_read_answers_while_every_worker_thread_is_busy_in_one_request_each(double):
-    odoo = warm(double)
-    expected = odoo.execute(*READ)
-    opened, requests = double.behaviour.connections, double.behaviour.requests
-
-    async def main() -> Any:
-        limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = 1
-        await limiter.acquire()  # every worker thread taken, as by slow calls
-        try:
-            with anyio.fail_after(10):
-                return [await odoo.execute_async(*READ) for _ in range(3)]
-        finally:
-            limiter.release()
-
-    assert anyio.run(main) == [expected] * 3
-    assert double.behaviour.requests == requests + 3  # no login, no version: one request a call
-    assert double.behaviour.connections == opened + 1  # one connection on the loop, kept alive
-    odoo.close()
-
-
-def test_the_first_read_logs_in_then_reads(double):
-    odoo = connection(double.url, double.db, ADMIN["login"], ADMIN["password"])
-    rows = anyio.run(lambda: odoo.execute_async(*READ))
-    assert len(rows) == 5 and [row["id"] for row in rows] == sorted(row["id"] for row in rows)
-    assert odoo.logins == 1
-    odoo.close()
-
-
-def test_a_cancelled_read_leaves_no_answer_for_the_next_request(double):
-    odoo = warm(double)
-    double.behaviour.delay = 0.4
-
-    async def main() -> Any:
-        with anyio.move_on_after(0.1):
-            await odoo.execute_async(*READ)
-        double.behaviour.delay = 0
-        return await odoo.execute_async("res.partner", "search_count", [[]])
-
-    assert anyio.run(main) == partners(double)
-    odoo.close()
-
-
-def test_a_connection_the_server_dropped_while_idle_is_replaced(double):
-    odoo = warm(double)
-    double.behaviour.drop_idle = True
-
-    async def main() -> list[Any]:
-        return [await odoo.execute_async("res.partner", "search_count", [[]]) for _ in range(4)]
-
-    assert anyio.run(main) == [partners(double)] * 4
-    assert [odoo.execute("res.partner", "search_count", [[]]) for _ in range(3)] == [partners(double)] * 3
-    odoo.close()
-
-
-def test_an_expired_session_logs_in_again_once(double):
-    odoo = warm(double)
-    double.behaviour.expire_calls = 1
-    assert anyio.run(lambda: odoo.execute_async("res.partner", "search_count", [[]])) == partners(double)
-    assert odoo.logins == 2
-    odoo.close()
-
-
-def test_odoo_faults_and_timeouts_read_the_same_on_both_paths(double):
-    odoo = warm(double, timeout=0.3)
-    failures = []
-    for run in (lambda: odoo.execute("no.such.model", "search_read", [[]]),
-                lambda: anyio.run(lambda: odoo.execute_async("no.such.model", "search_read", [[]]))):
-        with pytest.raises(OdooFault) as fault:
-            run()
-        failures.append(str(fault.value))
-    assert failures[0] == failures[1] and "no.such.model" in failures[0]
-    double.behaviour.delay = 1.0
-    timeouts = []
-    for run in (lambda: odoo.execute(*READ), lambda: anyio.run(lambda: odoo.execute_async(*READ))):
-        with pytest.raises(OdooUnreachable) as unreachable:
-            run()
-        timeouts.append(str(unreachable.value))
-    assert timeouts[0] == timeouts[1] and "no answer within 0.3 s" in timeouts[0]
-    odoo.close()
 
 
 # ---- against fixed answers: the same values as xmlrpc.client.ServerProxy, the same errors ----
@@ -255,22 +155,6 @@ def test_a_gzip_answer_is_read_as_serverproxy_read_it_and_another_encoding_is_re
     _, threaded, on_loop = three_ways(canned, "br")
     assert isinstance(on_loop, OdooUnreachable) and str(threaded) == str(on_loop)
     assert "unexpected answer (answer in a content encoding not asked for (br))" in str(on_loop)
-
-
-def test_a_read_from_the_loop_over_tls_verifies_the_connections_ca(tmp_path):
-    cert, key = tmp_path / "odoo.pem", tmp_path / "odoo.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    with OdooDouble(partners=PARTNERS, tls=(cert, key)) as https:
-        config = ConnectionConfig(alias="t", url=https.url, db=https.db, username=ADMIN["login"],
-                                  password=ADMIN["password"], protocol="xmlrpc", ca_bundle=cert)
-        odoo = OdooConnection(config)
-        expected = odoo.execute(*READ)
-        requests = https.behaviour.requests
-        assert anyio.run(lambda: odoo.execute_async(*READ)) == expected
-        assert https.behaviour.requests == requests + 1
-        odoo.close()
 
 
 def test_every_call_is_one_request_on_the_object_service(canned):
