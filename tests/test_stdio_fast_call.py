@@ -86,109 +86,97 @@ BEFORE_INITIALIZE = [
 ]
 
 
+class RawServer:
+    """A real echo server (forked from the zygote) on raw pipes: requests written as given, answer lines as read."""
+
+    def __init__(self, folder: Path, *, fast: bool, **env: str) -> None:
+        folder.mkdir()
+        self.policy = folder / "policy.json"
+        self.policy.write_text(json.dumps(POLICY))
+        self.audit = folder / "audit.jsonl"
+        self.stderr = folder / "stderr.txt"
+        environment = {**os.environ, "ODOO_MCP_POLICY": str(self.policy), "ODOO_MCP_AUDIT_STDERR": "0",
+                       "ODOO_MCP_AUDIT_LOG": str(self.audit), "PYTHONPATH": str(REPO),
+                       "ODOO_MCP_FAST_CALLS": "1" if fast else "0", **env}
+        with self.stderr.open("wb") as errors:
+            self.process = subprocess.Popen(zygote.command("tests.echo_server"), cwd=REPO, env=environment,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.lines: list[bytes] = []
+        self._buffer = b""
+
+    def send(self, *requests: dict[str, Any]) -> None:
+        self.process.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+        self.process.stdin.flush()
+
+    def read(self, until: int | None) -> None:
+        """Read until `until` answer lines are in (None: until the server closes its stdout)."""
+        deadline = time.monotonic() + 60
+        stdout = self.process.stdout
+        while until is None or len(self.lines) < until:
+            ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"no answer after {self.lines}"
+            chunk = os.read(stdout.fileno(), 1 << 20)
+            if not chunk:
+                assert until is None, f"the server closed its stdout after {self.lines}"
+                return
+            self._buffer += chunk
+            *complete, self._buffer = self._buffer.split(b"\n")
+            self.lines.extend(line for line in complete if line.strip())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(30)
+
+
+def _masked(line: bytes) -> bytes:
+    return re.sub(rb"stdio-[0-9a-f]{12}", b"stdio-<session>", line)  # policy_status's session id
+
+
 def serve_raw(tmp_path: Path, requests: list[dict[str, Any]], before_eof: int, *, fast: bool) -> tuple[dict, str]:
     """The answer lines (bytes, by id; the random stdio session id masked) of a real echo server to
     `requests`, and its stderr.
 
     Reads `before_eof` answers, then closes stdin and reads the rest until the server exits."""
-    folder = tmp_path / ("fast" if fast else "sdk")
-    folder.mkdir()
-    policy = folder / "policy.json"
-    policy.write_text(json.dumps(POLICY))
-    env = {**os.environ, "ODOO_MCP_POLICY": str(policy), "ODOO_MCP_AUDIT_STDERR": "0",
-           "ODOO_MCP_AUDIT_LOG": str(folder / "audit.jsonl"), "PYTHONPATH": str(REPO),
-           "ODOO_MCP_FAST_CALLS": "1" if fast else "0"}
-    stderr = folder / "stderr.txt"
-    with stderr.open("wb") as errors:
-        server = subprocess.Popen(zygote.command("tests.echo_server"), cwd=REPO, env=env,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-    assert server.stdin is not None and server.stdout is not None
-    lines: list[bytes] = []
-    buffer = b""
-
-    def read(until: int | None) -> None:
-        nonlocal buffer
-        deadline = time.monotonic() + 60
-        while until is None or len(lines) < until:
-            ready, _, _ = select.select([server.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"no answer after {lines}"
-            chunk = os.read(server.stdout.fileno(), 1 << 20)
-            if not chunk:
-                assert until is None, f"the server closed its stdout after {lines}"
-                return
-            buffer += chunk
-            *complete, buffer = buffer.split(b"\n")
-            lines.extend(line for line in complete if line.strip())
-
+    server = RawServer(tmp_path / ("fast" if fast else "sdk"), fast=fast)
     try:
-        server.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
-        server.stdin.flush()
-        read(before_eof)
-        server.stdin.close()
-        read(None)
+        server.send(*requests)
+        server.read(before_eof)
+        server.process.stdin.close()
+        server.read(None)
     finally:
-        server.wait(30)
+        server.close()
     by_id: dict[Any, bytes] = {}
-    for line in lines:
+    for line in server.lines:
         request_id = json.loads(line).get("id")
         assert request_id not in by_id, f"answered twice: {line!r}"
-        by_id[request_id] = re.sub(rb"stdio-[0-9a-f]{12}", b"stdio-<session>", line)  # policy_status's session id
-    return by_id, stderr.read_text()
+        by_id[request_id] = _masked(line)
+    return by_id, server.stderr.read_text()
 
 
 def reload_session(tmp_path: Path, *, fast: bool) -> tuple[list[bytes], str]:
     """A call, the policy reloaded (the tool hidden, another denied), the same calls again: every line written."""
     import hashlib
 
-    folder = tmp_path / ("fast" if fast else "sdk")
-    folder.mkdir()
-    policy = folder / "policy.json"
-    policy.write_text(json.dumps(POLICY))
-    audit = folder / "audit.jsonl"
-    env = {**os.environ, "ODOO_MCP_POLICY": str(policy), "ODOO_MCP_AUDIT_STDERR": "0", "ODOO_MCP_AUDIT_LOG": str(audit),
-           "PYTHONPATH": str(REPO), "ODOO_MCP_POLICY_RELOAD": "0.1", "ODOO_MCP_FAST_CALLS": "1" if fast else "0"}
-    stderr = folder / "stderr.txt"
-    with stderr.open("wb") as errors:
-        server = subprocess.Popen(zygote.command("tests.echo_server"), cwd=REPO, env=env,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-    assert server.stdin is not None and server.stdout is not None
-    lines: list[bytes] = []
-    buffer = b""
-
-    def send(*requests: dict[str, Any]) -> None:
-        server.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
-        server.stdin.flush()
-
-    def read(until: int) -> None:
-        nonlocal buffer
-        deadline = time.monotonic() + 60
-        while len(lines) < until:
-            ready, _, _ = select.select([server.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"no answer after {lines}"
-            chunk = os.read(server.stdout.fileno(), 1 << 20)
-            assert chunk, f"the server closed its stdout after {lines}"
-            buffer += chunk
-            *complete, buffer = buffer.split(b"\n")
-            lines.extend(line for line in complete if line.strip())
-
+    server = RawServer(tmp_path / ("fast" if fast else "sdk"), fast=fast, ODOO_MCP_POLICY_RELOAD="0.1")
     try:
-        send(INITIALIZE, INITIALIZED, _request(1, "tools/list"), _call(2, "guard_echo", {"text": "before"}))
-        read(3)
+        server.send(INITIALIZE, INITIALIZED, _request(1, "tools/list"), _call(2, "guard_echo", {"text": "before"}))
+        server.read(3)
         reloaded = {**POLICY, "hide": ["odoo_unlink", "guard_echo"],
                     "tools": {**POLICY["tools"], "guard_wait": {"action": "deny"}}}
         text = json.dumps(reloaded).encode()
-        policy.write_bytes(text)
-        (folder / "policy.json.sha256").write_text(hashlib.sha256(text).hexdigest())  # read at the next poll
+        server.policy.write_bytes(text)
+        digest = server.policy.parent / "policy.json.sha256"
+        digest.write_text(hashlib.sha256(text).hexdigest())  # read at the next poll
         deadline = time.monotonic() + 60
-        while "policy_reloaded" not in audit.read_text():
+        while "policy_reloaded" not in server.audit.read_text():
             assert time.monotonic() < deadline, "the policy was not reloaded"
             time.sleep(0.05)
-        send(_call(3, "guard_echo", {"text": "after"}), _call(4, "guard_wait", {}), _request(5, "tools/list"))
-        read(7)
+        server.send(_call(3, "guard_echo", {"text": "after"}), _call(4, "guard_wait", {}), _request(5, "tools/list"))
+        server.read(7)
     finally:
-        server.stdin.close()
-        server.wait(30)
-    return [re.sub(rb"stdio-[0-9a-f]{12}", b"stdio-<session>", line) for line in lines], stderr.read_text()
+        server.close()
+    return [_masked(line) for line in server.lines], server.stderr.read_text()
 
 
 def test_after_a_reload_a_hidden_or_denied_tool_is_refused_as_through_the_sdk(tmp_path):
