@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import h11
 
+from .endpoint import Endpoint
+
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 MAX_HEADER_BYTES = 65536  # the largest status line + header block (or chunk header) read before refusing
 
@@ -195,6 +197,11 @@ class AsyncConnections:
         self._host, self._port, self._context, self._host_header = host, port, context, host_header
         self._idle: list[_Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def to(cls, endpoint: Endpoint, context: ssl.SSLContext | None) -> AsyncConnections:
+        """The pool for `endpoint` (`context`: its TLS context, None for plain HTTP)."""
+        return cls(endpoint.hostname, endpoint.port, context, endpoint.host_header)
 
     async def _open(self, timeout: float | None) -> _Connection:
         loop = asyncio.get_running_loop()

@@ -17,11 +17,11 @@ them by name.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from foundation import fastjson
 
 from .aio_http import AsyncConnections
+from .endpoint import Endpoint
 from .errors import OdooRequestError, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import Connections, exchange
 from .settings import ConnectionConfig
@@ -86,14 +86,11 @@ class Json2Transport:
 
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
-        parts = urlsplit(config.url)
-        https = parts.scheme == "https"
-        self._host = parts.netloc.rsplit("@", 1)[-1]
-        self._prefix = parts.path.rstrip("/")
-        self._context = ssl_context(config) if https else None
+        self._endpoint = endpoint = Endpoint.of(config.url)
+        self._host = endpoint.host_header
+        self._prefix = endpoint.path
+        self._context = ssl_context(config) if endpoint.https else None
         self._connections = Connections(self._context)
-        self._hostname = parts.hostname or ""
-        self._port = parts.port or (443 if https else 80)
         self._aio: AsyncConnections | None = None
         self._headers = {
             "Authorization": f"bearer {config.api_key or ''}",
@@ -115,7 +112,7 @@ class Json2Transport:
         """`_request` from the event loop (`aio_http`): the same request, answer and errors, no worker thread."""
         data = None if body is None else fastjson.dumps_bytes(body)
         if self._aio is None:
-            self._aio = AsyncConnections(self._hostname, self._port, self._context, self._host)
+            self._aio = AsyncConnections.to(self._endpoint, self._context)
         with mapped_errors(self.config):
             answer = await self._aio.request(method, self._prefix + path, data, self._headers, self.config.timeout)
         return self._payload(path, answer.status, answer.body)

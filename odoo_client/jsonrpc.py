@@ -33,6 +33,7 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opene
 from foundation import fastjson
 
 from .aio_http import AsyncConnections
+from .endpoint import Endpoint
 from .errors import OdooFault, WouldBlock, mapped_errors, odoo_failure, wrong_credentials
 from .keepalive import KeepAliveHTTPHandler, KeepAliveHTTPSHandler, exchange
 from .settings import ConnectionConfig
@@ -78,18 +79,14 @@ class JsonRpcTransport:
         self._lock = threading.Lock()
         self._uid: int | None = None
         self._ids = itertools.count(1)
-        parts = urlsplit(config.url)
-        self._https = parts.scheme == "https"
-        self._port = parts.port or (443 if self._https else 80)
-        self._hostname = parts.hostname or ""
-        self._host = f"{self._hostname}:{self._port}"  # the key odoorpc's URLs give the kept-alive connection
-        self._host_header = parts.netloc.rsplit("@", 1)[-1]  # as http.client writes it: no default port added
+        self._endpoint = endpoint = Endpoint.of(config.url)
+        self._host = f"{endpoint.hostname}:{endpoint.port}"  # the key odoorpc's URLs give the kept-alive connection
 
     def _handler(self) -> KeepAliveHTTPHandler | KeepAliveHTTPSHandler:
         """The kept-alive connections every request of this transport goes over."""
         with self._lock:
             if self._http is None:
-                https = self._https
+                https = self._endpoint.https
                 self._http = KeepAliveHTTPSHandler(ssl_context(self.config)) if https else KeepAliveHTTPHandler()
             return self._http
 
@@ -99,13 +96,13 @@ class JsonRpcTransport:
             if self._odoo is None:
                 import odoorpc  # 35 ms of import, paid by the first JSON-RPC login only
 
-                https = self._https
+                https = self._endpoint.https
                 handlers: list[Any] = [HTTPCookieProcessor(), SameOriginRedirects(self.config), handler]
                 self._odoo = self._guarded(
                     lambda: odoorpc.ODOO(
-                        self._hostname,
+                        self._endpoint.hostname,
                         protocol="jsonrpc+ssl" if https else "jsonrpc",
-                        port=self._port,
+                        port=self._endpoint.port,
                         timeout=self.config.timeout,
                         opener=build_opener(*handlers),
                     )
@@ -189,8 +186,7 @@ class JsonRpcTransport:
         if uid is None or self._http is None:
             raise WouldBlock("not logged in yet")
         if self._aio is None:
-            self._aio = AsyncConnections(self._hostname, self._port, ssl_context(self.config) if self._https else None,
-                                         self._host_header)
+            self._aio = AsyncConnections.to(self._endpoint, ssl_context(self.config) if self._endpoint.https else None)
         params = {"service": "object", "method": "execute_kw",
                   "args": [self.config.db, uid, self.config.secret, model, method, args, kwargs]}
         with mapped_errors(self.config):

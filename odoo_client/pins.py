@@ -22,9 +22,10 @@ import ssl
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from foundation.fsroot import RootDir, create_file_at, read_file_at
+
+from .endpoint import Endpoint
 
 MAX_PEM_BYTES = 64 * 1024
 
@@ -38,8 +39,8 @@ def pin_dir_from_env(env: Mapping[str, str]) -> Path | None:
 
 
 def host_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    endpoint = Endpoint.of(url)
+    return endpoint.hostname, endpoint.port
 
 
 def pin_name(url: str) -> str:

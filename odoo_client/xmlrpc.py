@@ -26,11 +26,11 @@ from __future__ import annotations
 import threading
 import xmlrpc.client
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 
 from .aio_http import AsyncConnections
+from .endpoint import Endpoint
 from .errors import WouldBlock, mapped_errors, wrong_credentials
 from .keepalive import Connections, exchange
 from .settings import ConnectionConfig
@@ -52,16 +52,13 @@ class XmlRpcTransport:
         self._uid: int | None = None
         self._connections: Connections | None = None
         self._aio: AsyncConnections | None = None
-        parts = urlsplit(config.url)
-        self._https = parts.scheme == "https"
-        self._port = parts.port or (443 if self._https else 80)
-        self._hostname = parts.hostname or ""
-        self._host = parts.netloc.rsplit("@", 1)[-1]  # as http.client and ServerProxy write it
+        self._endpoint = Endpoint.of(config.url)
+        self._host = self._endpoint.host_header  # as http.client and ServerProxy write it
 
     def _pool(self) -> Connections:
         with self._lock:
             if self._connections is None:
-                self._connections = Connections(ssl_context(self.config) if self._https else None)
+                self._connections = Connections(ssl_context(self.config) if self._endpoint.https else None)
             return self._connections
 
     def _answer(self, service: str, status: int, reason: str, headers: Any, body: bytes) -> Any:
@@ -108,8 +105,7 @@ class XmlRpcTransport:
         if uid is None:
             raise WouldBlock("not logged in yet")
         if self._aio is None:
-            self._aio = AsyncConnections(self._hostname, self._port,
-                                         ssl_context(self.config) if self._https else None, self._host)
+            self._aio = AsyncConnections.to(self._endpoint, ssl_context(self.config) if self._endpoint.https else None)
         with mapped_errors(self.config):
             body = dumps_call("execute_kw", self._execute_params(uid, model, method, args, kwargs))
             answer = await self._aio.request("POST", "/xmlrpc/2/object", body, _HEADERS, self.config.timeout)
