@@ -38,7 +38,7 @@ import functools
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Self
 
 import anyio
 import orjson
@@ -148,7 +148,25 @@ class _Writer:
         await self._writer.drain()
 
 
-class _Messages:
+class _Stream:
+    """What `Server.run` asks of a stream besides sending or receiving: to be closed, and an async context."""
+
+    _closed = False
+
+    def close(self) -> None:
+        self._closed = True
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._closed = True
+
+
+class _Messages(_Stream):
     """The read stream `Server.run` consumes: each line parsed into a message as the SDK's
     `stdio_server()` parses it (a line that is not a JSON-RPC message is handed on as the
     exception, which the SDK answers or drops), but in the reading task itself.
@@ -162,7 +180,6 @@ class _Messages:
         from mcp_types import jsonrpc_message_adapter
 
         self._lines = lines
-        self._closed = False
         self._message = SessionMessage
         self._parse = jsonrpc_message_adapter.validate_json
         self._fast = fast
@@ -197,20 +214,8 @@ class _Messages:
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
-    def close(self) -> None:
-        self._closed = True
 
-    async def aclose(self) -> None:
-        self._closed = True
-
-    async def __aenter__(self) -> _Messages:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._closed = True
-
-
-class _Sink:
+class _Sink(_Stream):
     """The write stream `Server.run` sends to: each message written to the pipe by the task that
     sends it, one whole line per message (lines of concurrent answers never interleave).
 
@@ -222,7 +227,6 @@ class _Sink:
 
     def __init__(self, writer: _Writer, fast: FastPath | None = None) -> None:
         self._writer = writer
-        self._closed = False
         self._fast = fast
 
     async def send(self, item: Any) -> None:
@@ -238,18 +242,6 @@ class _Sink:
             data = message.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
         self._writer.write_line(data + b"\n")
         await self._writer.flush()
-
-    def close(self) -> None:
-        self._closed = True
-
-    async def aclose(self) -> None:
-        self._closed = True
-
-    async def __aenter__(self) -> _Sink:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._closed = True
 
 
 def _claim(fd: int, diversion: Callable[[], int]) -> tuple[int, Callable[[], None]] | None:
